@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST } from './limits';
+import { MappingSchema } from './mapping';
+import { DelimiterSchema, SourceFormatSchema, SourceRefSchema } from './source';
+
+/** Import IDs become workflow IDs and folder names: keep them to a safe alphabet. */
+export const ImportIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" (starting with a letter or digit)');
+
+export const BatchSizeSchema = z.coerce.number().int().min(1).max(MAX_ROWS_PER_REQUEST);
+export const ConcurrencySchema = z.coerce.number().int().min(1).max(MAX_CONCURRENCY);
+
+/** What a user asks for: the same schema behind the CLI flags and the client API. */
+export const ImportOptionsSchema = z.object({
+  format: SourceFormatSchema.optional(),
+  delimiter: DelimiterSchema.optional(),
+  batchSize: BatchSizeSchema.default(DEFAULT_BATCH_SIZE),
+  concurrency: ConcurrencySchema.default(DEFAULT_CONCURRENCY),
+  dryRun: z.boolean().default(false),
+  mapping: MappingSchema.optional(),
+});
+export type ImportOptions = z.infer<typeof ImportOptionsSchema>;
+export type ImportOptionsInput = z.input<typeof ImportOptionsSchema>;
+
+/** The workflow's input. References and settings only: never a row value, never a credential. */
+export const ImportWorkflowInputSchema = z.object({
+  importId: ImportIdSchema,
+  source: SourceRefSchema,
+  format: SourceFormatSchema,
+  delimiter: DelimiterSchema.optional(),
+  batchSize: BatchSizeSchema,
+  concurrency: ConcurrencySchema,
+  dryRun: z.boolean(),
+  mapping: MappingSchema.optional(),
+});
+export type ImportWorkflowInput = z.infer<typeof ImportWorkflowInputSchema>;
+
+/** Infers the format from the file name when the user gives none. */
+export function inferFormat(source: string): 'csv' | 'ndjson' {
+  return /\.(ndjson|jsonl)(\?|$)/i.test(source) ? 'ndjson' : 'csv';
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+export const ImportPhaseSchema = z.enum(['inspecting', 'planning', 'importing', 'paused', 'finishing', 'done']);
+export type ImportPhase = z.infer<typeof ImportPhaseSchema>;
+
+/** The answer of the `progress` query: counts and rates only. */
+export const ProgressSchema = z.object({
+  importId: z.string(),
+  phase: ImportPhaseSchema,
+  rows: z.object({
+    /** Data rows in the source; null until the source has been inspected. */
+    total: z.number().int().nonnegative().nullable(),
+    done: z.number().int().nonnegative(),
+    imported: z.number().int().nonnegative(),
+    rejected: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+    inFlight: z.number().int().nonnegative(),
+  }),
+  batches: z.object({
+    total: z.number().int().nonnegative().nullable(),
+    done: z.number().int().nonnegative(),
+    succeeded: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+    inFlight: z.number().int().nonnegative(),
+  }),
+  concurrency: z.number().int().positive(),
+  rowsPerSecond: z.number().nonnegative(),
+  etaSeconds: z.number().nonnegative().nullable(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Progress = z.infer<typeof ProgressSchema>;
+
+/** One line for logs, `watch` on a pipe and the workflow's current details. */
+export function formatProgressLine(p: Progress): string {
+  const total = p.rows.total === null ? '?' : p.rows.total.toLocaleString('en-US');
+  const eta = p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)}s`;
+  return (
+    `${p.phase}: ${p.rows.done.toLocaleString('en-US')}/${total} rows ` +
+    `(${p.rows.imported} imported, ${p.rows.rejected} rejected, ${p.rows.skipped} skipped), ` +
+    `batches ${p.batches.done}/${p.batches.total ?? '?'} (${p.batches.inFlight} in flight), ` +
+    `${Math.round(p.rowsPerSecond)} rows/s${eta}`
+  );
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** Why an attempt was retried; the report counts retries by cause. */
+export const RetryCauseSchema = z.enum(['rate_limited', 'server_error', 'network', 'timeout', 'task_failed', 'unknown_outcome']);
+export type RetryCause = z.infer<typeof RetryCauseSchema>;
+export const RetryCountsSchema = z.partialRecord(RetryCauseSchema, z.number().int().nonnegative());
+export type RetryCounts = z.infer<typeof RetryCountsSchema>;
+
+export const RowCountsSchema = z.object({
+  total: z.number().int().nonnegative(),
+  imported: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+});
+export type RowCounts = z.infer<typeof RowCountsSchema>;
+
+/** A failure as it may appear in Temporal: a code and a message that names no row value and no secret. */
+export const FailureSummarySchema = z.object({ code: z.string(), message: z.string() });
+export type FailureSummary = z.infer<typeof FailureSummarySchema>;
+
+export const BatchStatusSchema = z.enum(['succeeded', 'failed', 'abandoned', 'cancelled']);
+export type BatchStatus = z.infer<typeof BatchStatusSchema>;
+
+/** What one batch reports back to the import: counts and task IDs, never rows. */
+export const BatchResultSchema = z.object({
+  index: z.number().int().nonnegative(),
+  status: BatchStatusSchema,
+  rows: RowCountsSchema,
+  requests: z.number().int().nonnegative(),
+  taskIds: z.array(z.string()),
+  retries: RetryCountsSchema,
+  /** Requests whose outcome was unknown (connection lost after sending) and that were sent again. */
+  possibleDuplicates: z.number().int().nonnegative(),
+  failure: FailureSummarySchema.optional(),
+});
+export type BatchResult = z.infer<typeof BatchResultSchema>;
+
+export const ImportStatusSchema = z.enum(['completed', 'completed_with_rejections', 'failed', 'cancelled']);
+export type ImportStatus = z.infer<typeof ImportStatusSchema>;
+
+/** Report entries are capped so the workflow result stays small; the report file has them all. */
+export const MAX_TASK_IDS_IN_RESULT = 1_000;
+
+/** The final report: the CLI contract of DESIGN.md, printed by `start --wait --json` and `report --json`. */
+export const ImportReportSchema = z.object({
+  importId: z.string(),
+  status: ImportStatusSchema,
+  source: z.string(),
+  format: z.string(),
+  dryRun: z.boolean(),
+  rows: RowCountsSchema,
+  batches: z.object({
+    total: z.number().int().nonnegative(),
+    succeeded: z.number().int().nonnegative(),
+    failed: z.number().int().nonnegative(),
+  }),
+  requests: z.number().int().nonnegative(),
+  taskIds: z.array(z.string()),
+  taskIdsTotal: z.number().int().nonnegative(),
+  retries: RetryCountsSchema,
+  possibleDuplicates: z.number().int().nonnegative(),
+  rejectsFile: z.string().nullable(),
+  reportFile: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number().nonnegative(),
+  rowsPerSecond: z.number().nonnegative(),
+  failure: FailureSummarySchema.optional(),
+});
+export type ImportReport = z.infer<typeof ImportReportSchema>;
+
+/** Exit codes of DESIGN.md's CLI contract. */
+export const ExitCode = { ok: 0, partial: 1, usage: 2, failed: 3 } as const;
+
+export function exitCodeForReport(report: Pick<ImportReport, 'status'>): number {
+  switch (report.status) {
+    case 'completed':
+      return ExitCode.ok;
+    case 'completed_with_rejections':
+      return ExitCode.partial;
+    case 'failed':
+    case 'cancelled':
+      return ExitCode.failed;
+  }
+}

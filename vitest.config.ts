@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` needs nothing running; `integration` gets one real Temporal dev server
+// per run from the global setup. The forks pool is required: Temporal workers break in threads.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/globalSetup.ts'],
+          // Integration tests share one dev server and a 2-core machine: run files one at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
