@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+import { parseSettings, SandboxConfigError, SandboxOptionsSchema, type SandboxOptions } from './options';
+import { startSandbox } from './server';
+
+/** Bad `xp-import sandbox` arguments; the CLI exits with `exitCode` (2: bad usage). */
+export class SandboxUsageError extends Error {
+  override readonly name = 'SandboxUsageError';
+  readonly exitCode = 2;
+}
+
+export interface SandboxCommandIo {
+  /** Where the "listening" line goes (default stdout). */
+  out?: NodeJS.WritableStream;
+}
+
+/**
+ * `xp-import sandbox [--port P] [--host H] [--apptoken T] [--latency MS|MIN-MAX] [--seed N] [--task-ms MS]
+ * [--store full|count]`: runs a sandbox until SIGINT or SIGTERM. `--task-ms` is the time from 202 to
+ * completion (30% queued, 70% processing).
+ */
+export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {}): Promise<void> {
+  const options = sandboxOptionsFromArgs(argv);
+  const sandbox = await startSandbox(options);
+  (io.out ?? process.stdout).write(`sandbox listening on ${sandbox.url}\n`);
+  await new Promise<void>((resolve, reject) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      sandbox.close().then(resolve, reject);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/** Parses the command's flags into validated sandbox options. */
+export function sandboxOptionsFromArgs(argv: string[]): SandboxOptions {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        apptoken: { type: 'string' },
+        latency: { type: 'string' },
+        seed: { type: 'string' },
+        'task-ms': { type: 'string' },
+        store: { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    throw new SandboxUsageError(`xp-import sandbox: ${(error as Error).message}`);
+  }
+  const taskMs = numberFlag(values['task-ms']);
+  const input = {
+    port: numberFlag(values.port),
+    host: values.host,
+    apptoken: values.apptoken,
+    store: values.store,
+    taskTiming: taskMs === undefined ? undefined : splitTaskTime(taskMs),
+    faults: { latencyMs: latencyFlag(values.latency), seed: numberFlag(values.seed) },
+  };
+  try {
+    return parseSettings(SandboxOptionsSchema, input);
+  } catch (error) {
+    if (error instanceof SandboxConfigError) throw new SandboxUsageError(`xp-import sandbox: ${error.issues}`);
+    throw error;
+  }
+}
+
+function splitTaskTime(taskMs: number): { queuedMs: number; processingMs: number } {
+  const queuedMs = Math.round(taskMs * 0.3);
+  return { queuedMs, processingMs: taskMs - queuedMs };
+}
+
+/** NaN for text that is not a number, so that the schema names the flag. */
+function numberFlag(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : text.trim() === '' ? Number.NaN : Number(text);
+}
+
+function latencyFlag(text: string | undefined): number | [number, number] | undefined {
+  const range = text === undefined ? null : /^\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  return range ? [Number(range[1]), Number(range[2])] : numberFlag(text);
+}
