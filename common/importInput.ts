@@ -35,6 +35,15 @@ export const ImportWorkflowInputSchema = z.object({
   concurrency: ConcurrencySchema,
   dryRun: z.boolean(),
   mapping: MappingSchema.optional(),
+  tuning: z
+    .object({
+      /** Batches a run starts before it continues as new, keeping each run's history small. */
+      maxBatchesPerRun: z.number().int().positive().optional(),
+      stuckAfterMs: z.number().int().positive().optional(),
+      maxTaskResubmits: z.number().int().nonnegative().optional(),
+      maxSubmitAttempts: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 export type ImportWorkflowInput = z.infer<typeof ImportWorkflowInputSchema>;
 

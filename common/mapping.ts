@@ -1,38 +1,58 @@
 import { z } from 'zod';
 
 /**
- * A mapping file: how source columns become Xtremepush attributes. Issue #4 extends it; the
- * schema here is the single definition used by the CLI, the client API and the activities.
+ * A mapping file: how source columns become Xtremepush attributes. The schema here is the single
+ * definition used by the CLI, the client API and the activities; docs/mapping.md documents it.
+ *
+ * The schema checks shape only. Whether the mapping fits a file (attribute names, identity,
+ * subscriptions, columns the header lacks) is checked by the activities' `compileMapping`, which
+ * lists every problem at once instead of stopping at the first.
  */
 export const AttributeTypeSchema = z.enum(['string', 'number', 'boolean', 'date', 'json']);
 export type AttributeType = z.infer<typeof AttributeTypeSchema>;
 
+/** `leave`: a blank cell keeps the stored value (nothing is sent). `clear`: a blank cell sends "". */
 export const BlankPolicySchema = z.enum(['leave', 'clear']);
 export type BlankPolicy = z.infer<typeof BlankPolicySchema>;
 
-export const ColumnMappingSchema = z.union([
-  z.string().min(1),
-  z
-    .object({
-      to: z.string().min(1).optional(),
-      type: AttributeTypeSchema.optional(),
-      blank: BlankPolicySchema.optional(),
-      skip: z.boolean().optional(),
-    })
-    .strict(),
-]);
+/** Xtremepush attribute names: lowercase letters, digits and underscore (documented). */
+export const ATTRIBUTE_NAME_PATTERN = /^[a-z0-9_]+$/;
+
+export const ColumnRuleSchema = z
+  .object({
+    /** Attribute name in Xtremepush; the source column's own name when absent. */
+    to: z.string().min(1).optional(),
+    /** Type of a custom attribute; well-known attributes (email, mobile_number, ...) have their own rules. */
+    type: AttributeTypeSchema.optional(),
+    /** What a blank cell does; the mapping's `blank` when absent. */
+    blank: BlankPolicySchema.optional(),
+    /** Leave the column out entirely. */
+    skip: z.boolean().optional(),
+  })
+  .strict();
+export type ColumnRule = z.infer<typeof ColumnRuleSchema>;
+
+/** A bare string is shorthand for `{ "to": "<string>" }`. */
+export const ColumnMappingSchema = z.union([z.string().min(1), ColumnRuleSchema]);
 export type ColumnMapping = z.infer<typeof ColumnMappingSchema>;
+
+export const ConstantValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+export type ConstantValue = z.infer<typeof ConstantValueSchema>;
 
 export const MappingSchema = z
   .object({
-    /** Source column name → Xtremepush attribute name, or a full column rule. */
+    /** Source column name (CSV header cell, NDJSON key) → Xtremepush attribute name, or a full column rule. */
     columns: z.record(z.string(), ColumnMappingSchema).default({}),
     /** Attributes sent with the same value on every row, e.g. `{ "email_subscription": 1 }`. */
-    constants: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    constants: z.record(z.string(), ConstantValueSchema).default({}),
     /** Blank policy for columns that do not name one. */
     blank: BlankPolicySchema.default('leave'),
-    /** ISO 3166-1 alpha-2 country for national phone numbers, e.g. `IE`. */
-    defaultCountry: z.string().length(2).optional(),
+    /** ISO 3166-1 alpha-2 country for national phone numbers, e.g. `IE`; case-insensitive. */
+    defaultCountry: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, 'use a two-letter ISO 3166-1 country code such as IE')
+      .transform((code) => code.toUpperCase())
+      .optional(),
   })
   .strict();
 export type Mapping = z.infer<typeof MappingSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const ImportPhaseSchema = z.enum(['inspecting', 'planning', 'importing', 'paused', 'finishing', 'done']);
+export const ImportPhaseSchema = z.enum(['inspecting', 'importing', 'pausing', 'paused', 'cancelling', 'finishing', 'done']);
 export type ImportPhase = z.infer<typeof ImportPhaseSchema>;
 
 /** The answer of the `progress` query: counts and rates only. */
@@ -22,6 +22,8 @@ export const ProgressSchema = z.object({
     succeeded: z.number().int().nonnegative(),
     failed: z.number().int().nonnegative(),
     inFlight: z.number().int().nonnegative(),
+    /** Batches whose task outlived the watchdog and wait for an operator (resubmit or abandon). */
+    stuck: z.number().int().nonnegative(),
   }),
   concurrency: z.number().int().positive(),
   rowsPerSecond: z.number().nonnegative(),
@@ -38,7 +40,7 @@ export function formatProgressLine(p: Progress): string {
   return (
     `${p.phase}: ${p.rows.done.toLocaleString('en-US')}/${total} rows ` +
     `(${p.rows.imported} imported, ${p.rows.rejected} rejected, ${p.rows.skipped} skipped), ` +
-    `batches ${p.batches.done}/${p.batches.total ?? '?'} (${p.batches.inFlight} in flight), ` +
+    `batches ${p.batches.done}/${p.batches.total ?? '?'} (${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}), ` +
     `${Math.round(p.rowsPerSecond)} rows/s${eta}`
   );
 }

@@ -72,13 +72,17 @@ export type ImportReport = z.infer<typeof ImportReportSchema>;
 /** Exit codes of DESIGN.md's CLI contract. */
 export const ExitCode = { ok: 0, partial: 1, usage: 2, failed: 3 } as const;
 
-export function exitCodeForReport(report: Pick<ImportReport, 'status'>): number {
+/** Failures caused by the input or the setup rather than by the import: exit code 2, like bad usage. */
+export const INPUT_FAILURE_CODES: readonly string[] = ['SourceFormatError', 'MappingError', 'SourceAccessError', 'InvalidInputError'];
+
+export function exitCodeForReport(report: Pick<ImportReport, 'status' | 'failure'>): number {
   switch (report.status) {
     case 'completed':
       return ExitCode.ok;
     case 'completed_with_rejections':
       return ExitCode.partial;
     case 'failed':
+      return report.failure && INPUT_FAILURE_CODES.includes(report.failure.code) ? ExitCode.usage : ExitCode.failed;
     case 'cancelled':
       return ExitCode.failed;
   }

@@ -1,0 +1,10 @@
+import type { XtremepushClient } from './xtremepush/client';
+
+/** What activities need from the worker: folders and an API client. Never passed through Temporal. */
+export interface ActivityDeps {
+  /** The only folder local sources are read from. */
+  dataDir: string | undefined;
+  /** Where reports and rejects files are written. */
+  reportDir: string;
+  xtremepush: XtremepushClient;
+}

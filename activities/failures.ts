@@ -1,0 +1,45 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { XtremepushError } from './xtremepush/errors';
+
+/**
+ * Errors that stop an import at once because retrying cannot fix them: the input or the setup is
+ * wrong. Their names become ApplicationFailure types (see FATAL_FAILURE_TYPES in common/batch.ts).
+ */
+export class InputError extends Error {
+  override name = 'InvalidInputError';
+}
+
+export class SourceAccessError extends Error {
+  override name = 'SourceAccessError';
+}
+
+export class SourceChangedError extends Error {
+  override name = 'SourceChangedError';
+  constructor(what: string) {
+    super(`${what} changed while it was being imported; nothing more is sent. Import the new version as a new import (start it again).`);
+  }
+}
+
+const FATAL_NAMES = new Set(['SourceAccessError', 'SourceChangedError', 'SourceFormatError', 'MappingError', 'InvalidInputError']);
+
+/**
+ * Turns any error into the failure Temporal records: the type is the error class's name, the
+ * message is ours (never a row value or a token), retryability comes from the error itself.
+ */
+export function toApplicationFailure(error: unknown, nextRetryDelayMs?: number): ApplicationFailure {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof XtremepushError) {
+    return ApplicationFailure.create({
+      type: error.name,
+      message: error.message,
+      nonRetryable: !error.retryable,
+      nextRetryDelay: error.retryable ? nextRetryDelayMs : undefined,
+      details: [{ status: error.status ?? null, kind: error.kind }],
+    });
+  }
+  if (error instanceof Error && FATAL_NAMES.has(error.name)) {
+    return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.create({ type: error instanceof Error ? error.name : 'Error', message, nextRetryDelay: nextRetryDelayMs });
+}

@@ -1,0 +1,37 @@
+import path from 'node:path';
+
+/** Where one import's report files live under XP_IMPORT_REPORT_DIR. */
+export class ReportPaths {
+  constructor(
+    readonly reportDir: string,
+    readonly importId: string,
+  ) {}
+
+  get root(): string {
+    return path.join(this.reportDir, this.importId);
+  }
+  get report(): string {
+    return path.join(this.root, 'report.json');
+  }
+  rejects(format: 'csv' | 'ndjson'): string {
+    return path.join(this.root, format === 'csv' ? 'rejects.csv' : 'rejects.ndjson');
+  }
+  get rejectParts(): string {
+    return path.join(this.root, 'rejects');
+  }
+  /** Rows the validation rejected in one batch: rewritten whole by every attempt (deterministic). */
+  validationRejects(batchIndex: number): string {
+    return path.join(this.rejectParts, `batch-${pad(batchIndex + 1)}.part`);
+  }
+  /** Rows the API rejected in one batch: appended as they are isolated. */
+  apiRejects(batchIndex: number): string {
+    return path.join(this.rejectParts, `batch-${pad(batchIndex + 1)}-api.part`);
+  }
+  get results(): string {
+    return path.join(this.root, 'results');
+  }
+}
+
+function pad(n: number): string {
+  return String(n).padStart(7, '0');
+}

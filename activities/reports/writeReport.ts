@@ -1,0 +1,109 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { once } from 'node:events';
+import { ImportReportSchema, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
+import { describeSource, type SourceFormat, type SourceRef } from '../../common/source';
+import type { ImportTotals } from '../../common/totals';
+import { csvLine } from './csvWrite';
+import { readRejectPart, type RejectedRow } from './rejectParts';
+import { ReportPaths } from './reportPaths';
+import { readLatestResults, writeResults } from './resultsStore';
+
+export interface WriteReportInput {
+  importId: string;
+  source: SourceRef;
+  format: SourceFormat;
+  dryRun: boolean;
+  status: ImportStatus;
+  totalRows: number;
+  totalBatches: number;
+  totals: ImportTotals;
+  /** CSV header, so the rejects file can be fixed and imported again. */
+  header?: string[];
+  startedAt: string;
+  finishedAt: string;
+  failure?: FailureSummary;
+}
+
+/** Columns the rejects file adds in front of the original ones; an import of it ignores them. */
+export const REJECT_COLUMNS = ['xp_import_row', 'xp_import_line', 'xp_import_column', 'xp_import_reason'] as const;
+
+/** Merges the batches' reject parts into one file in row order; returns its path, or null if none. */
+async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: string[] | undefined): Promise<string | null> {
+  let names: string[];
+  try {
+    names = (await readdir(paths.rejectParts)).filter((n) => n.endsWith('.part')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const batches = [...new Set(names.map((n) => n.replace(/(-api)?\.part$/, '')))];
+  const file = paths.rejects(format);
+  const out = createWriteStream(file);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  let count = 0;
+  if (format === 'csv') await write(csvLine([...REJECT_COLUMNS, ...(header ?? [])]));
+  for (const batch of batches) {
+    const rows = [
+      ...(await readRejectPart(path.join(paths.rejectParts, `${batch}.part`))),
+      ...(await readRejectPart(path.join(paths.rejectParts, `${batch}-api.part`))),
+    ];
+    const byRow = new Map<number, RejectedRow>();
+    for (const row of rows) if (!byRow.has(row.row)) byRow.set(row.row, row);
+    for (const row of [...byRow.values()].sort((a, b) => a.row - b.row)) {
+      count++;
+      if (format === 'csv') {
+        await write(csvLine([row.row, row.line, row.column ?? '', row.reason, ...(row.cells ?? (row.raw === undefined ? [] : [row.raw]))]));
+      } else {
+        await write(`${JSON.stringify({ [REJECT_COLUMNS[0]]: row.row, [REJECT_COLUMNS[1]]: row.line, [REJECT_COLUMNS[2]]: row.column, [REJECT_COLUMNS[3]]: row.reason, ...(row.value ?? (row.raw === undefined ? {} : { raw: row.raw })) })}\n`);
+      }
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+  return count > 0 ? file : null;
+}
+
+/** Writes report.json and the rejects file; returns the report the workflow hands back. */
+export function createReportActivities(reportDir: string) {
+  return {
+    async recordBatchResults(input: { importId: string; name: string; recordedAt: string; results: BatchResult[] }): Promise<void> {
+      await writeResults(new ReportPaths(reportDir, input.importId).results, input.name, input.recordedAt, input.results);
+    },
+
+    async writeReport(input: WriteReportInput): Promise<ImportReport> {
+      const paths = new ReportPaths(reportDir, input.importId);
+      await mkdir(paths.root, { recursive: true });
+      const results = await readLatestResults(paths.results);
+      const taskIds = results.flatMap((r) => r.taskIds);
+      const rejectsFile = await mergeRejects(paths, input.format, input.header);
+      const durationMs = Math.max(Date.parse(input.finishedAt) - Date.parse(input.startedAt), 0);
+      const report: ImportReport = ImportReportSchema.parse({
+        importId: input.importId,
+        status: input.status,
+        source: describeSource(input.source),
+        format: input.format,
+        dryRun: input.dryRun,
+        rows: { total: input.totalRows, ...input.totals.rows },
+        batches: { total: input.totalBatches, succeeded: input.totals.batches.succeeded, failed: input.totals.batches.failed },
+        requests: input.totals.requests,
+        taskIds,
+        taskIdsTotal: taskIds.length,
+        retries: input.totals.retries,
+        possibleDuplicates: input.totals.possibleDuplicates,
+        rejectsFile,
+        reportFile: paths.report,
+        startedAt: input.startedAt,
+        finishedAt: input.finishedAt,
+        durationMs,
+        rowsPerSecond: durationMs > 0 ? (input.totals.rows.imported / durationMs) * 1000 : 0,
+        ...(input.failure ? { failure: input.failure } : {}),
+      });
+      await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
+      return { ...report, taskIds: taskIds.slice(0, MAX_TASK_IDS_IN_RESULT) };
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { Context } from '@temporalio/activity';
+import type { RequestSlice, SubmitBatchInput, SubmitBatchResult } from '../../common/batch';
+import type { FailureSummary } from '../../common/report';
+import type { ActivityDeps } from '../deps';
+import { toApplicationFailure } from '../failures';
+import { heartbeatWhile } from '../heartbeats';
+import { ReportPaths } from '../reports/reportPaths';
+import { appendRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
+import { assertUnchanged } from '../sourceActivities';
+import { openSource } from '../sourceAccess';
+import { RateLimitedError, RequestRejectedError, XtremepushError } from '../xtremepush/errors';
+import { buildBatch, type Part } from './buildBatch';
+import { countRetry, parseRequestKey, requestKey, restoreProgress, type SubmitProgress } from './submitProgress';
+
+const MAX_BACKOFF_MS = 60_000;
+
+/** Retry-After when the API gives one; otherwise exponential backoff with jitter. */
+export function retryDelayMs(error: XtremepushError, attempt: number, random = Math.random): number {
+  if (error instanceof RateLimitedError && error.details.retryAfterMs !== undefined) return error.details.retryAfterMs;
+  const ceiling = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.max(attempt - 1, 0));
+  return Math.round(ceiling * (0.5 + random() * 0.5));
+}
+
+/** The API's own words about a rejected row: kept in the rejects file only (they may quote values). */
+function apiReason(error: RequestRejectedError): string {
+  const errors = error.details.apiErrors === undefined ? '' : ` ${JSON.stringify(error.details.apiErrors)}`;
+  return `rejected by Xtremepush (HTTP ${error.status ?? 400}): ${error.details.apiMessage ?? 'no message'}${errors}`.slice(0, 1_000);
+}
+
+/**
+ * Posts a batch: reads its byte range, validates and maps its rows, and sends one request per part.
+ * A 400 about content splits the request in halves until the rejected rows stand alone. Progress
+ * lives in heartbeat details, so a retry after a transient error or a crash sends only what has no
+ * answer yet. On the last allowed attempt it reports what it could not send instead of failing.
+ */
+export function createSubmitBatch(deps: ActivityDeps) {
+  return async function submitBatch(input: SubmitBatchInput): Promise<SubmitBatchResult> {
+    const context = Context.current();
+    const { job, batch } = input;
+    const progress = restoreProgress(context.info.heartbeatDetails);
+    const lastAttempt = context.info.attempt >= input.maxSubmitAttempts;
+    const paths = new ReportPaths(deps.reportDir, job.importId);
+    try {
+      const source = await openSource(deps.dataDir, job.source);
+      await assertUnchanged(source, job.layout.fingerprint);
+      const built = await buildBatch(source, job, batch);
+      if (input.onlyKeys === undefined) await writeRejectPart(paths.validationRejects(batch.index), built.rejects);
+
+      const requests: RequestSlice[] = [];
+      const apiRejected: RejectedRow[] = [];
+      let unsent = 0;
+      let failure: FailureSummary | undefined;
+
+      const send = async (partIndex: number, part: Part, start: number, end: number): Promise<void> => {
+        const key = requestKey(partIndex, start, end);
+        const rows = end - start;
+        const posted = progress.posted[key];
+        if (posted !== undefined) {
+          requests.push({ key, rows, ...(posted === '' ? {} : { taskId: posted }) });
+          return;
+        }
+        if (progress.rejected.includes(key)) {
+          if (rows === 1) return; // isolated in an earlier attempt; its reason is already in the rejects part
+          const middle = start + Math.floor(rows / 2);
+          await send(partIndex, part, start, middle);
+          await send(partIndex, part, middle, end);
+          return;
+        }
+        if (failure !== undefined) {
+          unsent += rows;
+          return;
+        }
+        if (job.dryRun) {
+          requests.push({ key, rows });
+          return;
+        }
+        const slice = part.rows.slice(start, end);
+        try {
+          const answer = await heartbeatWhile(
+            deps.xtremepush.importProfiles(part.attributes, slice.map((r) => r.cells), context.cancellationSignal),
+            () => progress,
+          );
+          const taskId = answer.mode === 'async' ? answer.taskId : '';
+          progress.posted[key] = taskId;
+          if (progress.unknown.includes(key)) {
+            progress.unknown = progress.unknown.filter((k) => k !== key);
+            progress.possibleDuplicates++;
+          }
+          requests.push({ key, rows, ...(taskId === '' ? {} : { taskId }) });
+          context.heartbeat(progress);
+        } catch (error) {
+          if (error instanceof RequestRejectedError) {
+            progress.rejected.push(key);
+            if (rows === 1) {
+              const only = slice[0] as Part['rows'][number];
+              const rejected = { row: only.row, line: only.line, column: null, reason: apiReason(error), cells: only.cells.map(String) };
+              apiRejected.push(rejected);
+              await appendRejectPart(paths.apiRejects(batch.index), [rejected]);
+            }
+            context.heartbeat(progress);
+            if (rows > 1) await send(partIndex, part, start, end);
+            return;
+          }
+          if (!(error instanceof XtremepushError) || !error.retryable) throw error;
+          countRetry(progress, error.retryCause);
+          if (error.details.outcomeUnknown && !progress.unknown.includes(key)) progress.unknown.push(key);
+          if (lastAttempt) {
+            failure = { code: error.name, message: `gave up after ${context.info.attempt} attempts: ${error.message}` };
+            unsent += rows;
+            return;
+          }
+          context.heartbeat(progress);
+          throw toApplicationFailure(error, retryDelayMs(error, context.info.attempt));
+        }
+      };
+
+      const targets = input.onlyKeys?.map(parseRequestKey) ?? built.parts.map((p, part) => ({ part, start: 0, end: p.rows.length }));
+      for (const target of targets) {
+        const part = built.parts[target.part];
+        if (part === undefined || target.end > part.rows.length) throw new Error(`request ${requestKey(target.part, target.start, target.end)} no longer matches the batch`);
+        await send(target.part, part, target.start, target.end);
+      }
+
+      const apiRejectedRows = progress.rejected.filter((key) => {
+        const { start, end } = parseRequestKey(key);
+        return end - start === 1;
+      }).length;
+      return {
+        requests,
+        rows: {
+          total: built.total,
+          sent: requests.reduce((n, r) => n + r.rows, 0),
+          rejected: built.rejects.length + apiRejectedRows,
+          skipped: built.superseded,
+          unsent,
+        },
+        retries: progress.retries,
+        possibleDuplicates: progress.possibleDuplicates,
+        warnings: built.warnings,
+        ...(failure ? { failure } : {}),
+      };
+    } catch (error) {
+      throw toApplicationFailure(error);
+    }
+  };
+}
+
+export type { SubmitProgress };

@@ -1,0 +1,48 @@
+import type { RetryCause, RetryCounts } from '../../common/report';
+
+/**
+ * What a submit attempt has done so far, kept in heartbeat details so that the next attempt (after
+ * a retry or a worker crash) skips requests that already have an answer. Keys and task IDs only:
+ * heartbeat details are visible in Temporal, so no row value and no API message goes here.
+ */
+export interface SubmitProgress {
+  /** Request key → task ID ('' for a request applied synchronously). */
+  posted: Record<string, string>;
+  /** Keys the API answered 400 about their content; they are split, never sent again whole. */
+  rejected: string[];
+  /** Keys whose last attempt ended with an unknown outcome: sending them again may duplicate. */
+  unknown: string[];
+  retries: RetryCounts;
+  possibleDuplicates: number;
+}
+
+export function emptyProgress(): SubmitProgress {
+  return { posted: {}, rejected: [], unknown: [], retries: {}, possibleDuplicates: 0 };
+}
+
+export function restoreProgress(details: unknown): SubmitProgress {
+  if (details === null || typeof details !== 'object') return emptyProgress();
+  const d = details as Partial<SubmitProgress>;
+  return {
+    posted: { ...(d.posted ?? {}) },
+    rejected: [...(d.rejected ?? [])],
+    unknown: [...(d.unknown ?? [])],
+    retries: { ...(d.retries ?? {}) },
+    possibleDuplicates: d.possibleDuplicates ?? 0,
+  };
+}
+
+export function countRetry(progress: SubmitProgress, cause: RetryCause): void {
+  progress.retries[cause] = (progress.retries[cause] ?? 0) + 1;
+}
+
+/** A request is a slice of a part; the key names it the same way on every attempt. */
+export function requestKey(part: number, start: number, end: number): string {
+  return `${part}:${start}-${end}`;
+}
+
+export function parseRequestKey(key: string): { part: number; start: number; end: number } {
+  const match = /^(\d+):(\d+)-(\d+)$/.exec(key);
+  if (!match) throw new Error(`malformed request key ${key}`);
+  return { part: Number(match[1]), start: Number(match[2]), end: Number(match[3]) };
+}

@@ -1,0 +1,196 @@
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { Credentials } from './credentials';
+import {
+  AuthenticationError,
+  ConnectionError,
+  EndpointError,
+  ForbiddenError,
+  InvalidResponseError,
+  RateLimitedError,
+  RequestRejectedError,
+  RequestTimeoutError,
+  ServerError,
+  type XtremepushError,
+} from './errors';
+import { EnvelopeSchema, extractTaskId, mentionsAuthentication, normaliseTaskStatus, TaskRecordSchema, type Envelope, type TaskStatus } from './responses';
+
+export type Cell = string | number | boolean;
+
+export interface XtremepushClientOptions {
+  /** e.g. https://external-api.xtremepush.com; the method path is appended. */
+  baseUrl: string;
+  credentials: Credentials;
+  /** Time allowed for a whole request: sending, the server's work and the answer. */
+  requestTimeoutMs?: number;
+  /** Shared connection pool; one is created when absent. */
+  dispatcher?: Dispatcher;
+}
+
+export type ImportAnswer = { mode: 'sync' } | { mode: 'async'; taskId: string };
+
+export interface TaskInfo {
+  status: TaskStatus;
+  /** The status text as the API gave it, for the report. */
+  rawStatus: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+/** Error codes that mean the request never left this machine, so it cannot have been applied. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Parses a Retry-After header: seconds or an HTTP date. */
+export function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * The Xtremepush External API, as far as profile imports need it. Every method is a POST of JSON
+ * to {base}/api/external/{method}; answers are mapped to data or to a typed XtremepushError.
+ */
+export class XtremepushClient {
+  readonly #baseUrl: string;
+  readonly #credentials: Credentials;
+  readonly #timeoutMs: number;
+  readonly #dispatcher: Dispatcher;
+  #taskInfoMissing = false;
+
+  constructor(options: XtremepushClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#credentials = options.credentials;
+    this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+  }
+
+  /** Posts one request of at most 10,000 rows. */
+  async importProfiles(columns: string[], rows: Cell[][], signal?: AbortSignal): Promise<ImportAnswer> {
+    const { status, body } = await this.#call('import/profile', { columns, rows }, signal);
+    if (status === 202 || body.code === 202) {
+      const taskId = extractTaskId(body);
+      if (taskId === undefined) throw new InvalidResponseError('import/profile', 'HTTP 202 without a task ID', status);
+      return { mode: 'async', taskId };
+    }
+    return { mode: 'sync' };
+  }
+
+  /** Reads a task's state with info/task, falling back to list/task where info/task does not exist. */
+  async taskInfo(taskId: string, signal?: AbortSignal): Promise<TaskInfo> {
+    if (!this.#taskInfoMissing) {
+      try {
+        const { body } = await this.#call('info/task', { id: idValue(taskId) }, signal);
+        return toTaskInfo(body.model ?? firstOf(body.data), 'info/task');
+      } catch (error) {
+        if (!(error instanceof EndpointError)) throw error;
+        this.#taskInfoMissing = true;
+      }
+    }
+    const { body } = await this.#call(
+      'list/task',
+      { condition: [['identifier', '=', 'profile_import'], ['id', '=', idValue(taskId)]], order: ['id DESC'], limit: 50, offset: 0 },
+      signal,
+    );
+    const tasks = Array.isArray(body.data) ? (body.data as unknown[]) : [];
+    const task = tasks.find((t) => String((t as { id?: unknown }).id) === taskId) ?? tasks[0];
+    if (task === undefined) throw new InvalidResponseError('list/task', `task ${taskId} is not listed`);
+    return toTaskInfo(task, 'list/task');
+  }
+
+  /** A cheap call that fails with AuthenticationError/ForbiddenError when the credentials are wrong. */
+  async checkCredentials(signal?: AbortSignal): Promise<void> {
+    await this.#call('list/profile', { limit: 1 }, signal);
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+
+  async #call(method: string, payload: Record<string, unknown>, signal?: AbortSignal, refreshed = false): Promise<{ status: number; body: Envelope }> {
+    const body: Record<string, unknown> = { ...payload };
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    await this.#credentials.authorize(body, headers);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(`${this.#baseUrl}/api/external/${method}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        dispatcher: this.#dispatcher,
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.#timeoutMs)]) : AbortSignal.timeout(this.#timeoutMs),
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+    } catch (error) {
+      throw this.#transportError(method, error, signal);
+    }
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw this.#transportError(method, error, signal);
+    }
+    const envelope = parseEnvelope(text);
+    const status = response.statusCode;
+    if (status >= 200 && status < 300 && envelope && envelope.success !== false) return { status, body: envelope };
+    if (status === 401 && !refreshed && (await this.#credentials.refreshAfterRejection())) {
+      return this.#call(method, payload, signal, true);
+    }
+    throw this.#statusError(method, status, envelope, response.headers['retry-after']);
+  }
+
+  #statusError(method: string, status: number, body: Envelope | undefined, retryAfter: string | string[] | undefined): XtremepushError {
+    // Some APIs answer 200 with success:false; the body's code then says what happened.
+    const code = status >= 200 && status < 300 ? (body?.code ?? 500) : status;
+    if (code === 401) return new AuthenticationError(code, body?.message);
+    if (code === 403) return new ForbiddenError(body?.message);
+    if (code === 400 && mentionsAuthentication(body)) return new AuthenticationError(code, body?.message);
+    if (code === 429) return new RateLimitedError(parseRetryAfter(retryAfter));
+    if (code === 404 || code === 405 || code === 410) return new EndpointError(method, code);
+    if (code >= 500) return new ServerError(code, false);
+    if (body === undefined) return new InvalidResponseError(method, `HTTP ${status} with a body that is not JSON`, status);
+    return new RequestRejectedError(code, body.message, body.errors);
+  }
+
+  #transportError(method: string, error: unknown, signal: AbortSignal | undefined): Error {
+    if (signal?.aborted) return error instanceof Error ? error : new Error(String(error));
+    const err = error as { code?: string; name?: string };
+    if (
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError ||
+      err.name === 'TimeoutError' ||
+      (err.name === 'AbortError' && !signal?.aborted)
+    ) {
+      return new RequestTimeoutError(method, this.#timeoutMs);
+    }
+    const code = err.code ?? err.name ?? 'unknown';
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    const notSent = NOT_SENT_CODES.has(code) || (cause !== undefined && NOT_SENT_CODES.has(cause));
+    return new ConnectionError(method, cause ?? code, !notSent);
+  }
+}
+
+function idValue(taskId: string): string | number {
+  return /^\d{1,15}$/.test(taskId) ? Number(taskId) : taskId;
+}
+
+function firstOf(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseEnvelope(text: string): Envelope | undefined {
+  if (text.trim() === '') return {};
+  try {
+    const parsed = EnvelopeSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toTaskInfo(raw: unknown, method: string): TaskInfo {
+  const parsed = TaskRecordSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidResponseError(method, 'no task in the answer');
+  return { status: normaliseTaskStatus(parsed.data), rawStatus: String(parsed.data.status ?? '') };
+}

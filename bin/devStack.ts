@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { loadWorkerConfig } from '../workers/config';
+import { startDevServer, type DevServer } from '../workers/devServer';
+import { createImportWorker, type ImportWorker } from '../workers/importWorker';
+
+export interface DevStack {
+  server: DevServer;
+  sandbox: Sandbox;
+  worker: ImportWorker;
+  /** The environment a client (or another worker) needs to use this stack. */
+  env: Record<string, string>;
+  dataDir: string;
+  reportDir: string;
+  stop(): Promise<void>;
+}
+
+export interface DevStackOptions {
+  port?: number;
+  uiPort?: number;
+  sandboxPort?: number;
+  dbFile?: string;
+  headless?: boolean;
+  dataDir?: string;
+  reportDir?: string;
+}
+
+/** A Temporal dev server, the sandbox and a worker in this process: the embedded local setup. */
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const dataDir = path.resolve(options.dataDir ?? process.env.XP_IMPORT_DATA_DIR ?? '.data/dev/data');
+  const reportDir = path.resolve(options.reportDir ?? process.env.XP_IMPORT_REPORT_DIR ?? '.data/dev/reports');
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(reportDir, { recursive: true });
+  const server = await startDevServer({ port: options.port, uiPort: options.uiPort, dbFile: options.dbFile, headless: options.headless });
+  const apptoken = 'sandbox-token';
+  let sandbox: Sandbox | undefined;
+  try {
+    sandbox = await startSandbox({ port: options.sandboxPort ?? 0, apptoken });
+    const env = {
+      TEMPORAL_ADDRESS: server.address,
+      XTREMEPUSH_API_URL: sandbox.url,
+      XP_IMPORT_DATA_DIR: dataDir,
+      XP_IMPORT_REPORT_DIR: reportDir,
+    };
+    const worker = await createImportWorker(loadWorkerConfig({ ...process.env, ...env, XTREMEPUSH_APPTOKEN: apptoken }));
+    const running = worker.worker.run();
+    const stack: DevStack = {
+      server,
+      sandbox,
+      worker,
+      env,
+      dataDir,
+      reportDir,
+      async stop() {
+        await worker.shutdown();
+        await running.catch(() => undefined);
+        await worker.xtremepush.close();
+        await worker.connection.close();
+        await sandbox?.close();
+        await server.stop();
+      },
+    };
+    return stack;
+  } catch (error) {
+    await sandbox?.close();
+    await server.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { ClientConfigError } from '../client/connect';
+import { ImportAlreadyExistsError, ImportNotFoundError } from '../client/imports';
+import * as cli from '../client/cli/commands';
+import { UsageError } from '../client/cli/usage';
+import { ExitCode } from '../common/report';
+import { runSandboxCommand, SandboxUsageError } from '../sandbox';
+import { ConfigError } from '../workers/config';
+import { startDevServer } from '../workers/devServer';
+import { runWorkerCommand } from '../workers/workerCommand';
+
+/**
+ * The `xp-import` command: client verbs (start, status, ...), the worker, and the local stack
+ * (server, sandbox, dev, demo). Errors become one clear line and the exit codes of DESIGN.md.
+ */
+const program = new Command('xp-import')
+  .description('Durable bulk import of user profiles into Xtremepush, orchestrated by Temporal')
+  .showHelpAfterError()
+  .exitOverride();
+
+let exitCode: number = ExitCode.ok;
+// Commander passes positional arguments, then the options object, then the command.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const run = <A extends any[]>(fn: (...args: A) => Promise<number>) => async (...args: A) => {
+  exitCode = await fn(...args);
+};
+
+program
+  .command('start')
+  .description('start an import of a file (inside XP_IMPORT_DATA_DIR on the worker) or an http(s) URL')
+  .argument('<source>', 'path or URL of a CSV or NDJSON file')
+  .option('--id <id>', 'import ID (default: derived from the source, so the same file is not imported twice)')
+  .addOption(new Option('--format <format>', 'source format (default: from the file name)').choices(['csv', 'ndjson']))
+  .option('--delimiter <char>', 'CSV delimiter: , ; tab | (default: detected)')
+  .option('--mapping <file>', 'mapping file (JSON, see docs/mapping.md)')
+  .option('--batch-size <n>', 'rows per request, 1..10000', '10000')
+  .option('--concurrency <n>', 'batches in flight at once', '4')
+  .option('--dry-run', 'validate and plan, send nothing')
+  .option('--wait', 'follow progress until the import ends and print its report')
+  .option('--json', 'print one JSON document on stdout')
+  .action(run((source: string, flags: Record<string, unknown>) => cli.startCommand(source, flags)));
+
+program.command('status').argument('<id>').option('--json').description('progress of a running import, or its report').action(run(cli.statusCommand));
+program.command('watch').argument('<id>').option('--json').description('follow an import until it ends').action(run(cli.watchCommand));
+program.command('report').argument('<id>').option('--json').description('the final report of an import').action(run(cli.reportCommand));
+program.command('pause').argument('<id>').description('start no new batches until resumed').action(run(cli.pauseCommand));
+program.command('resume').argument('<id>').description('resume a paused import').action(run(cli.resumeCommand));
+program
+  .command('set-concurrency')
+  .argument('<id>')
+  .argument('<n>')
+  .description('change how many batches run at once')
+  .action(run(cli.setConcurrencyCommand));
+program
+  .command('cancel')
+  .argument('<id>')
+  .option('--abandon', 'stop waiting for batches already sent')
+  .description('cancel an import; its report is still written')
+  .action(run(cli.cancelCommand));
+
+program
+  .command('worker')
+  .description('run a worker, configured from the environment (see README)')
+  .action(run(() => runWorkerCommand()));
+
+program
+  .command('server')
+  .description('a local Temporal dev server with the search attributes registered')
+  .option('--port <port>', 'frontend gRPC port', '7233')
+  .option('--ui-port <port>', 'Web UI port (default: port + 1000)')
+  .option('--db-file <file>', 'keep state in this SQLite file across restarts')
+  .option('--headless', 'no Web UI')
+  .action(
+    run(async (flags: { port: string; uiPort?: string; dbFile?: string; headless?: boolean }) => {
+      const port = Number(flags.port);
+      const server = await startDevServer({
+        port,
+        uiPort: flags.uiPort ? Number(flags.uiPort) : port + 1000,
+        dbFile: flags.dbFile,
+        headless: flags.headless,
+      });
+      process.stdout.write(`Temporal dev server on ${server.address}${server.uiUrl ? `, Web UI ${server.uiUrl}` : ''} (binary: ${server.origin})\n`);
+      await waitForSignal();
+      await server.stop();
+      return ExitCode.ok;
+    }),
+  );
+
+program
+  .command('sandbox')
+  .description('the local Xtremepush stand-in (--port, --apptoken, --latency, --seed, --task-ms, --store)')
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument('[flags...]')
+  .action(
+    run(async (flags: string[]) => {
+      await runSandboxCommand(flags);
+      return ExitCode.ok;
+    }),
+  );
+
+program
+  .command('dev')
+  .description('server + sandbox + worker in one process: the embedded local setup')
+  .option('--port <port>', 'Temporal frontend port', '7233')
+  .option('--db-file <file>', 'keep Temporal state in this file')
+  .action(
+    run(async (flags: { port: string; dbFile?: string }) => {
+      const { startDevStack } = await import('./devStack');
+      const port = Number(flags.port);
+      const stack = await startDevStack({ port, uiPort: port + 1000, dbFile: flags.dbFile });
+      process.stdout.write(
+        [
+          `Temporal ${stack.server.address} (UI ${stack.server.uiUrl ?? 'off'}), sandbox ${stack.sandbox.url}, worker on task queue xp-import`,
+          `data folder: ${stack.dataDir}    reports: ${stack.reportDir}`,
+          `in another terminal: xp-import start <file in the data folder> --wait`,
+          '',
+        ].join('\n'),
+      );
+      await waitForSignal();
+      await stack.stop();
+      return ExitCode.ok;
+    }),
+  );
+
+program
+  .command('demo')
+  .description('start the local stack, import a generated sample, print the report')
+  .option('--rows <n>', 'sample size', '50000')
+  .action(
+    run(async (flags: { rows: string }) => {
+      const { runDemo } = await import('./demo');
+      return runDemo(Number(flags.rows));
+    }),
+  );
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+const EXPECTED_ERRORS: Array<[new (...args: never[]) => Error, number]> = [
+  [UsageError, ExitCode.usage],
+  [ConfigError, ExitCode.usage],
+  [ClientConfigError, ExitCode.usage],
+  [SandboxUsageError, ExitCode.usage],
+  [ImportAlreadyExistsError, ExitCode.usage],
+  [ImportNotFoundError, ExitCode.usage],
+];
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    const known = EXPECTED_ERRORS.find(([type]) => error instanceof type);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`xp-import: ${message}\n`);
+    if (!known && process.env.XP_IMPORT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return known ? known[1] : ExitCode.failed;
+  }
+}
+
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

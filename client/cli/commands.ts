@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { ConcurrencySchema, ImportIdSchema, ImportOptionsSchema } from '../../common/importInput';
+import { formatProgressLine } from '../../common/progress';
+import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
+import { DelimiterSchema, SourceFormatSchema } from '../../common/source';
+import { connectImportClient, type ImportClientContext } from '../connect';
+import { cancelImport, getProgress, getReport, pauseImport, resumeImport, setImportConcurrency, startImport, waitForReport } from '../imports';
+import { createProgressView } from './progressView';
+import { formatReport } from './reportView';
+import { loadMappingFile, parseFlags, UsageError } from './usage';
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const err = (text: string) => process.stderr.write(`${text}\n`);
+
+async function withClient<T>(fn: (ctx: ImportClientContext) => Promise<T>): Promise<T> {
+  const ctx = await connectImportClient();
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+function importId(value: string): string {
+  return parseFlags(ImportIdSchema, value, 'import id');
+}
+
+function printReport(report: ImportReport, json: boolean): number {
+  out(json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return exitCodeForReport(report);
+}
+
+export const StartFlagsSchema = z.object({
+  id: ImportIdSchema.optional(),
+  format: SourceFormatSchema.optional(),
+  delimiter: z
+    .string()
+    .transform((d) => (d === '\\t' || d.toLowerCase() === 'tab' ? '\t' : d))
+    .pipe(DelimiterSchema)
+    .optional(),
+  mapping: z.string().optional(),
+  batchSize: ImportOptionsSchema.shape.batchSize,
+  concurrency: ImportOptionsSchema.shape.concurrency,
+  dryRun: z.boolean().default(false),
+  wait: z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+export async function startCommand(source: string, rawFlags: Record<string, unknown>): Promise<number> {
+  const flags = parseFlags(StartFlagsSchema, rawFlags);
+  const mapping = flags.mapping ? loadMappingFile(flags.mapping) : undefined;
+  return withClient(async (ctx) => {
+    const started = await startImport(ctx, {
+      source,
+      importId: flags.id,
+      format: flags.format,
+      delimiter: flags.delimiter,
+      batchSize: flags.batchSize,
+      concurrency: flags.concurrency,
+      dryRun: flags.dryRun,
+      mapping,
+    });
+    if (started.alreadyRunning) err(`import ${started.importId} is already running for this source; following it instead of starting another`);
+    if (!flags.wait) {
+      if (flags.json) out(JSON.stringify({ importId: started.importId, alreadyRunning: started.alreadyRunning, status: 'running' }));
+      else out(`started import ${started.importId}\n  follow it:  xp-import watch ${started.importId}\n  report:     xp-import report ${started.importId}`);
+      return ExitCode.ok;
+    }
+    err(`import ${started.importId} started; waiting for it to finish`);
+    return followToEnd(ctx, started.importId, flags.json);
+  });
+}
+
+async function followToEnd(ctx: ImportClientContext, id: string, json: boolean): Promise<number> {
+  const view = createProgressView();
+  try {
+    const report = await waitForReport(ctx, id, (p) => view.update(p));
+    view.stop();
+    return printReport(report, json);
+  } finally {
+    view.stop();
+  }
+}
+
+export async function watchCommand(id: string, flags: { json?: boolean }): Promise<number> {
+  return withClient((ctx) => followToEnd(ctx, importId(id), flags.json ?? false));
+}
+
+export async function statusCommand(id: string, flags: { json?: boolean }): Promise<number> {
+  return withClient(async (ctx) => {
+    const report = await getReport(ctx, importId(id));
+    if (report !== null) return printReport(report, flags.json ?? false);
+    const progress = await getProgress(ctx, id);
+    out(flags.json ? JSON.stringify(progress, null, 2) : formatProgressLine(progress));
+    return ExitCode.ok;
+  });
+}
+
+export async function reportCommand(id: string, flags: { json?: boolean }): Promise<number> {
+  return withClient(async (ctx) => {
+    const report = await getReport(ctx, importId(id));
+    if (report === null) {
+      err(`import ${id} is still running; \`xp-import watch ${id}\` follows it to its report`);
+      return ExitCode.failed;
+    }
+    return printReport(report, flags.json ?? false);
+  });
+}
+
+export async function pauseCommand(id: string): Promise<number> {
+  return withClient(async (ctx) => {
+    const progress = await pauseImport(ctx, importId(id));
+    out(`paused ${id}: no new batches start; ${progress.batches.inFlight} batch(es) in flight finish. Resume with \`xp-import resume ${id}\`.`);
+    return ExitCode.ok;
+  });
+}
+
+export async function resumeCommand(id: string): Promise<number> {
+  return withClient(async (ctx) => {
+    await resumeImport(ctx, importId(id));
+    out(`resumed ${id}`);
+    return ExitCode.ok;
+  });
+}
+
+export async function setConcurrencyCommand(id: string, value: string): Promise<number> {
+  const concurrency = parseFlags(ConcurrencySchema, value, 'concurrency');
+  return withClient(async (ctx) => {
+    await setImportConcurrency(ctx, importId(id), concurrency);
+    out(`${id}: at most ${concurrency} batch(es) in flight from now on`);
+    return ExitCode.ok;
+  });
+}
+
+export async function cancelCommand(id: string, flags: { abandon?: boolean }): Promise<number> {
+  return withClient(async (ctx) => {
+    await cancelImport(ctx, importId(id), flags.abandon ? 'abandon' : 'finish-in-flight');
+    out(`cancelling ${id}: ${flags.abandon ? 'in-flight batches are abandoned' : 'batches already sent finish first'}; the report is written either way (xp-import report ${id})`);
+    return ExitCode.ok;
+  });
+}
+
+export { UsageError };

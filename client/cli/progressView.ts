@@ -1,0 +1,48 @@
+import { SingleBar } from 'cli-progress';
+import { formatProgressLine, type Progress } from '../../common/progress';
+
+export interface ProgressView {
+  update(progress: Progress): void;
+  stop(): void;
+}
+
+/** A progress bar on a terminal; one plain line per change (at most every 5 s) otherwise. */
+export function createProgressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
+  if (stream.isTTY) {
+    const bar = new SingleBar({
+      stream,
+      format: '{bar} {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted} | {detail}',
+      hideCursor: true,
+      etaBuffer: 30,
+    });
+    let started = false;
+    return {
+      update(p) {
+        const total = p.rows.total ?? 0;
+        const payload = { rate: Math.round(p.rowsPerSecond), detail: `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight` };
+        if (!started) {
+          bar.start(Math.max(total, 1), p.rows.done, payload);
+          started = true;
+        }
+        bar.setTotal(Math.max(total, 1));
+        bar.update(p.rows.done, payload);
+      },
+      stop() {
+        if (started) bar.stop();
+      },
+    };
+  }
+  let last = '';
+  let lastAt = 0;
+  return {
+    update(p) {
+      const line = formatProgressLine(p);
+      if (line === last && Date.now() - lastAt < 30_000) return;
+      if (Date.now() - lastAt < 5_000 && p.phase === 'importing') return;
+      last = line;
+      lastAt = Date.now();
+      stream.write(`${new Date().toISOString()} ${line}\n`);
+    },
+    stop() {},
+  };
+}

@@ -1,0 +1,22 @@
+import type { ImportReport } from '../../common/report';
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** The report for people: what happened, where the details are, and what to do next. */
+export function formatReport(report: ImportReport): string {
+  const lines = [
+    `import ${report.importId}: ${report.status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
+    `  source    ${report.source} (${report.format})`,
+    `  rows      ${n(report.rows.total)} total: ${n(report.rows.imported)} imported, ${n(report.rows.rejected)} rejected, ${n(report.rows.skipped)} skipped`,
+    `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed`,
+    `  requests  ${n(report.requests)} (${n(report.taskIdsTotal)} async tasks)${report.possibleDuplicates ? `, ${report.possibleDuplicates} possibly sent twice` : ''}`,
+  ];
+  const retries = Object.entries(report.retries).filter(([, count]) => (count ?? 0) > 0);
+  if (retries.length > 0) lines.push(`  retries   ${retries.map(([cause, count]) => `${cause} ${count}`).join(', ')}`);
+  lines.push(`  time      ${(report.durationMs / 1000).toFixed(1)} s, ${n(Math.round(report.rowsPerSecond))} rows/s`);
+  if (report.rejectsFile) lines.push(`  rejects   ${report.rejectsFile}`);
+  if (report.reportFile) lines.push(`  report    ${report.reportFile}`);
+  if (report.failure) lines.push(`  failure   ${report.failure.code}: ${report.failure.message}`);
+  if (report.batches.failed > 0) lines.push(`  next      xp-import retry ${report.importId}   (sends the failed batches again)`);
+  return lines.join('\n');
+}

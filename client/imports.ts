@@ -1,0 +1,211 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { ImportOptionsSchema, ImportWorkflowInputSchema, inferFormat, type ImportOptionsInput, type ImportWorkflowInput } from '../common/importInput';
+import { cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, type CancelMode } from '../common/messages';
+import type { Progress } from '../common/progress';
+import { ImportReportSchema, type ImportReport } from '../common/report';
+import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
+import { describeSource, sourceRefFromArgument, type SourceRef } from '../common/source';
+import type { ImportClientContext } from './connect';
+import { defaultImportId, resolveSourceForWorker } from './importId';
+
+export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
+
+export class ImportAlreadyExistsError extends Error {
+  override name = 'ImportAlreadyExistsError';
+  constructor(readonly importId: string) {
+    super(
+      `import ${importId} already ran for this source. See its report with \`xp-import report ${importId}\`, ` +
+        `send its failed batches again with \`xp-import retry ${importId}\`, or start a new import with --id <new id>.`,
+    );
+  }
+}
+
+export class ImportNotFoundError extends Error {
+  override name = 'ImportNotFoundError';
+  constructor(readonly importId: string) {
+    super(`no import ${importId} (check the ID with \`temporal workflow list\`)`);
+  }
+}
+
+export interface StartImportRequest extends ImportOptionsInput {
+  /** A path (inside the worker's XP_IMPORT_DATA_DIR) or an http(s) URL. */
+  source: string | SourceRef;
+  /** Defaults to an ID derived from the source version, so the same file is never imported twice. */
+  importId?: string;
+  tuning?: ImportWorkflowInput['tuning'];
+}
+
+export interface StartedImport {
+  importId: string;
+  /** True when an import of this ID was already running and was returned as is. */
+  alreadyRunning: boolean;
+  input: ImportWorkflowInput;
+}
+
+function handleOf(ctx: ImportClientContext, importId: string): WorkflowHandle {
+  return ctx.client.workflow.getHandle(importId);
+}
+
+/** Starts an import, or finds the one already running for the same source. */
+export async function startImport(ctx: ImportClientContext, request: StartImportRequest): Promise<StartedImport> {
+  const options = ImportOptionsSchema.parse(request);
+  const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : request.source;
+  const { ref, localPath } = resolveSourceForWorker(given);
+  const importId = request.importId ?? defaultImportId(ref, localPath);
+  const input = ImportWorkflowInputSchema.parse({
+    importId,
+    source: ref,
+    format: options.format ?? inferFormat(ref.kind === 'file' ? ref.path : ref.url),
+    delimiter: options.delimiter,
+    batchSize: options.batchSize,
+    concurrency: options.concurrency,
+    dryRun: options.dryRun,
+    mapping: options.mapping,
+    tuning: request.tuning,
+  });
+
+  const running = await describeStatus(ctx, importId);
+  if (running === 'RUNNING') return { importId, alreadyRunning: true, input };
+  try {
+    await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {
+      workflowId: importId,
+      taskQueue: ctx.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: summaryOf(input),
+      staticDetails: detailsOf(input),
+      typedSearchAttributes: [
+        { key: ImportStatusKey, value: 'Running' },
+        { key: ImportSourceKey, value: describeSource(input.source).slice(0, 200) },
+      ],
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ImportAlreadyExistsError(importId);
+    throw error;
+  }
+  return { importId, alreadyRunning: false, input };
+}
+
+function summaryOf(input: ImportWorkflowInput): string {
+  const mode = input.dryRun ? ' (dry run)' : '';
+  return `Import ${describeSource(input.source)} (${input.format})${mode}: batches of ${input.batchSize}, concurrency ${input.concurrency}`.slice(0, 200);
+}
+
+function detailsOf(input: ImportWorkflowInput): string {
+  return [
+    `**Source:** \`${describeSource(input.source)}\` (${input.format}${input.delimiter ? `, delimiter \`${JSON.stringify(input.delimiter)}\`` : ''})`,
+    `**Batch size:** ${input.batchSize} rows · **Concurrency:** ${input.concurrency}${input.dryRun ? ' · **Dry run**' : ''}`,
+    `**Mapping:** ${input.mapping ? `${Object.keys(input.mapping.columns).length} column rule(s), ${Object.keys(input.mapping.constants).length} constant(s)` : 'none (columns sent as named)'}`,
+    'Batches run as child workflows `<import id>/batch-<n>`; query `progress` for counts.',
+  ].join('\n\n');
+}
+
+async function describeStatus(ctx: ImportClientContext, importId: string): Promise<string | null> {
+  try {
+    const description = await handleOf(ctx, importId).describe();
+    return description.status.name;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'WorkflowNotFoundError') return null;
+    throw error;
+  }
+}
+
+export async function getProgress(ctx: ImportClientContext, importId: string): Promise<Progress> {
+  return handleOf(ctx, importId).query(progressQuery);
+}
+
+export async function pauseImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
+  return handleOf(ctx, importId).executeUpdate(pauseUpdate);
+}
+
+export async function resumeImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
+  return handleOf(ctx, importId).executeUpdate(resumeUpdate);
+}
+
+export async function setImportConcurrency(ctx: ImportClientContext, importId: string, concurrency: number): Promise<Progress> {
+  return handleOf(ctx, importId).executeUpdate(setConcurrencyUpdate, { args: [concurrency] });
+}
+
+/** Cancels an import: batches already sent finish (default) or are abandoned; a report is written either way. */
+export async function cancelImport(ctx: ImportClientContext, importId: string, mode: CancelMode = 'finish-in-flight'): Promise<void> {
+  const handle = handleOf(ctx, importId);
+  await handle.signal(cancelModeSignal, mode);
+  await handle.cancel();
+}
+
+/** The final report of a finished import; null while it runs. */
+export async function getReport(ctx: ImportClientContext, importId: string): Promise<ImportReport | null> {
+  const status = await describeStatus(ctx, importId);
+  if (status === null) throw new ImportNotFoundError(importId);
+  if (status === 'RUNNING') return null;
+  const handle = handleOf(ctx, importId);
+  if (status === 'COMPLETED') {
+    const result: unknown = await handle.result();
+    return ImportReportSchema.parse(result);
+  }
+  return reportFromHistory(handle);
+}
+
+/** Waits for the import to end, calling `onProgress` about once a second. */
+export async function waitForReport(
+  ctx: ImportClientContext,
+  importId: string,
+  onProgress?: (progress: Progress) => void,
+  intervalMs = 1_000,
+): Promise<ImportReport> {
+  const handle = handleOf(ctx, importId);
+  let done = false;
+  const polling = (async () => {
+    while (!done) {
+      if (onProgress) {
+        try {
+          const progress = await handle.query(progressQuery);
+          if (!done) onProgress(progress);
+        } catch {
+          // A query can fail while no worker is up or the run is switching; the next one will do.
+        }
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  try {
+    await handle.result();
+  } catch (error) {
+    if (!(error instanceof WorkflowFailedError)) throw error;
+  } finally {
+    done = true;
+    await polling;
+  }
+  const report = await getReport(ctx, importId);
+  if (report === null) throw new Error(`import ${importId} ended without a report`);
+  return report;
+}
+
+/**
+ * A failed or cancelled import has no result; its report is the result of its last `writeReport`
+ * activity (or the details of its failure), read from the history of its last run.
+ */
+async function reportFromHistory(handle: WorkflowHandle): Promise<ImportReport | null> {
+  const history = await handle.fetchHistory();
+  const scheduled = new Map<string, string>();
+  let found: unknown = null;
+  for (const event of history.events ?? []) {
+    const attrs = event.activityTaskScheduledEventAttributes;
+    if (attrs?.activityType?.name) scheduled.set(String(event.eventId), attrs.activityType.name);
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed && scheduled.get(String(completed.scheduledEventId)) === 'writeReport') {
+      const payload = completed.result?.payloads?.[0];
+      if (payload) found = defaultPayloadConverter.fromPayload(payload);
+    }
+    const failed = event.workflowExecutionFailedEventAttributes?.failure;
+    if (found === null && failed?.applicationFailureInfo?.details?.payloads?.[0]) {
+      found = defaultPayloadConverter.fromPayload(failed.applicationFailureInfo.details.payloads[0]);
+    }
+  }
+  const parsed = ImportReportSchema.safeParse(found);
+  return parsed.success ? parsed.data : null;
+}
+
+export { ApplicationFailure };

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { ImportIdSchema } from './importInput';
+import { MappingSchema } from './mapping';
+import { BatchPlanSchema, SourceLayoutSchema } from './plan';
+import { FailureSummarySchema, RetryCountsSchema } from './report';
+import { SourceFormatSchema, SourceRefSchema } from './source';
+
+/** Everything a batch needs to find, read and map its rows: the same for every batch of an import. */
+export const ImportJobSchema = z.object({
+  importId: ImportIdSchema,
+  source: SourceRefSchema,
+  format: SourceFormatSchema,
+  layout: SourceLayoutSchema,
+  mapping: MappingSchema.optional(),
+  dryRun: z.boolean(),
+});
+export type ImportJob = z.infer<typeof ImportJobSchema>;
+
+/** Operator-tunable behaviour of a batch; defaults live in the workflow. */
+export const BatchSettingsSchema = z.object({
+  /** A task still running after this long is reported stuck instead of being polled forever. */
+  stuckAfterMs: z.number().int().positive(),
+  /** How often a batch whose task failed is sent again before the batch is reported failed. */
+  maxTaskResubmits: z.number().int().nonnegative(),
+  /** Attempts at posting one request through transient errors before the batch is failed. */
+  maxSubmitAttempts: z.number().int().positive(),
+});
+export type BatchSettings = z.infer<typeof BatchSettingsSchema>;
+
+export const BatchWorkflowInputSchema = z.object({
+  job: ImportJobSchema,
+  batch: BatchPlanSchema,
+  settings: BatchSettingsSchema,
+  /** The import's workflow ID, for signals to the newest run of the parent. */
+  parentWorkflowId: z.string(),
+});
+export type BatchWorkflowInput = z.infer<typeof BatchWorkflowInputSchema>;
+
+/**
+ * A request: a slice of one part of a batch. A part holds the batch's rows that fill the same
+ * attributes (so blank cells are never sent); a 400 about content splits a request in halves.
+ * The key (`part:start-end`) is deterministic, so a retry rebuilds exactly the same request.
+ */
+export const RequestSliceSchema = z.object({
+  key: z.string(),
+  rows: z.number().int().positive(),
+  /** Async: the task to wait for. Sync (under 100 rows): applied already. */
+  taskId: z.string().optional(),
+});
+export type RequestSlice = z.infer<typeof RequestSliceSchema>;
+
+export const SubmitBatchInputSchema = z.object({
+  job: ImportJobSchema,
+  batch: BatchPlanSchema,
+  /** Send only these requests again (their tasks failed); all when absent. */
+  onlyKeys: z.array(z.string()).optional(),
+  maxSubmitAttempts: z.number().int().positive(),
+});
+export type SubmitBatchInput = z.infer<typeof SubmitBatchInputSchema>;
+
+export const SubmitBatchResultSchema = z.object({
+  requests: z.array(RequestSliceSchema),
+  rows: z.object({
+    total: z.number().int().nonnegative(),
+    /** Rows in the requests sent (or, in a dry run, that would be sent). */
+    sent: z.number().int().nonnegative(),
+    rejected: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+    /** Rows the last attempt gave up on after transient errors; the batch is then failed. */
+    unsent: z.number().int().nonnegative(),
+  }),
+  retries: RetryCountsSchema,
+  /** Set when the last allowed attempt still could not send everything. */
+  failure: FailureSummarySchema.optional(),
+  possibleDuplicates: z.number().int().nonnegative(),
+  warnings: z.number().int().nonnegative(),
+});
+export type SubmitBatchResult = z.infer<typeof SubmitBatchResultSchema>;
+
+export const AwaitTaskInputSchema = z.object({ taskId: z.string(), batchIndex: z.number().int().nonnegative() });
+export type AwaitTaskInput = z.infer<typeof AwaitTaskInputSchema>;
+export const AwaitTaskResultSchema = z.object({ status: z.enum(['completed', 'failed']), rawStatus: z.string() });
+export type AwaitTaskResult = z.infer<typeof AwaitTaskResultSchema>;
+
+/** Failure types that end the whole import at once: retrying batches cannot fix them. */
+export const FATAL_FAILURE_TYPES = [
+  'AuthenticationError',
+  'ForbiddenError',
+  'EndpointError',
+  'SourceChangedError',
+  'SourceFormatError',
+  'SourceAccessError',
+  'MappingError',
+] as const;

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS, DEFAULT_XTREMEPUSH_API_URL } from './limits';
+
+/**
+ * Settings read from the environment, validated once at start. The client and the worker share
+ * the Temporal part; only the worker reads the Xtremepush part (the token never leaves it).
+ */
+const optionalPath = z.string().min(1).optional();
+const positiveInt = z.coerce.number().int().positive();
+
+export const TemporalEnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
+  TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
+  XP_IMPORT_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  /** Temporal Cloud or a TLS cluster: an API key, or a client certificate and key. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT: optionalPath,
+  TEMPORAL_TLS_KEY: optionalPath,
+  TEMPORAL_TLS_CA: optionalPath,
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+});
+export type TemporalEnv = z.infer<typeof TemporalEnvSchema>;
+
+export const REGION_URLS = {
+  eu: DEFAULT_XTREMEPUSH_API_URL,
+  us: 'https://api.us.xtremepush.com',
+} as const;
+
+export const WorkerEnvSchema = TemporalEnvSchema.extend({
+  XTREMEPUSH_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  XTREMEPUSH_REGION: z.enum(['eu', 'us']).optional(),
+  XTREMEPUSH_APPTOKEN: z.string().min(1).optional(),
+  XTREMEPUSH_APPTOKEN_FILE: optionalPath,
+  XTREMEPUSH_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+  XTREMEPUSH_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+  XTREMEPUSH_OAUTH_CLIENT_SECRET_FILE: optionalPath,
+  XTREMEPUSH_REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
+  XP_IMPORT_DATA_DIR: optionalPath,
+  XP_IMPORT_REPORT_DIR: z.string().min(1).default('./xp-import-reports'),
+  /** Activities one worker runs at once (batches being sent, tasks being polled). */
+  XP_IMPORT_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(32),
+  /** API calls per second across all workers of the task queue (Temporal enforces it server-side). */
+  XP_IMPORT_API_RATE_LIMIT: z.coerce.number().positive().optional(),
+  /** On SIGTERM, how long in-flight activities may take to finish before the worker exits. */
+  XP_IMPORT_SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
+  XP_IMPORT_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  XP_IMPORT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  XP_IMPORT_WORKFLOW_BUNDLE: optionalPath,
+});
+export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
+
+/** Formats zod issues as one line per variable, naming it and what is wrong. */
+export function describeEnvIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`).join('\n');
+}
+
+/**
+ * Connection options for the worker's NativeConnection and the client's Connection alike. Files
+ * are read through the caller's `readFile`, since this module also loads inside workflows.
+ */
+export function temporalConnectionOptions(env: TemporalEnv, readFile: (file: string) => Buffer) {
+  const useTls = env.TEMPORAL_TLS === 'true' || env.TEMPORAL_API_KEY !== undefined || env.TEMPORAL_TLS_CERT !== undefined;
+  const tls = useTls
+    ? {
+        serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME,
+        serverRootCACertificate: env.TEMPORAL_TLS_CA ? readFile(env.TEMPORAL_TLS_CA) : undefined,
+        clientCertPair: env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY ? { crt: readFile(env.TEMPORAL_TLS_CERT), key: readFile(env.TEMPORAL_TLS_KEY) } : undefined,
+      }
+    : undefined;
+  return { address: env.TEMPORAL_ADDRESS, tls, apiKey: env.TEMPORAL_API_KEY };
+}

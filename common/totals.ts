@@ -1,0 +1,83 @@
+import type { ImportPhase, Progress } from './progress';
+import type { BatchResult, ImportStatus, RetryCounts } from './report';
+
+/** Counters an import carries across continue-as-new: numbers only, so the payload never grows. */
+export interface ImportTotals {
+  rows: { imported: number; rejected: number; skipped: number };
+  batches: { done: number; succeeded: number; failed: number };
+  requests: number;
+  retries: RetryCounts;
+  possibleDuplicates: number;
+}
+
+export function emptyTotals(): ImportTotals {
+  return {
+    rows: { imported: 0, rejected: 0, skipped: 0 },
+    batches: { done: 0, succeeded: 0, failed: 0 },
+    requests: 0,
+    retries: {},
+    possibleDuplicates: 0,
+  };
+}
+
+export function addBatchResult(totals: ImportTotals, result: BatchResult): void {
+  totals.rows.imported += result.rows.imported;
+  totals.rows.rejected += result.rows.rejected;
+  totals.rows.skipped += result.rows.skipped;
+  totals.batches.done += 1;
+  if (result.status === 'succeeded') totals.batches.succeeded += 1;
+  else totals.batches.failed += 1;
+  totals.requests += result.requests;
+  for (const [cause, n] of Object.entries(result.retries) as Array<[keyof RetryCounts, number]>) {
+    totals.retries[cause] = (totals.retries[cause] ?? 0) + n;
+  }
+  totals.possibleDuplicates += result.possibleDuplicates;
+}
+
+export function rowsDone(totals: ImportTotals): number {
+  return totals.rows.imported + totals.rows.rejected + totals.rows.skipped;
+}
+
+/** How an import that ran to its end is reported. */
+export function finalStatus(totals: ImportTotals): ImportStatus {
+  if (totals.batches.failed > 0 && totals.batches.succeeded === 0) return 'failed';
+  if (totals.rows.rejected > 0 || totals.batches.failed > 0) return 'completed_with_rejections';
+  return 'completed';
+}
+
+export interface ProgressInput {
+  importId: string;
+  phase: ImportPhase;
+  totals: ImportTotals;
+  totalRows: number | null;
+  batchSize: number;
+  inFlightRows: number;
+  inFlightBatches: number;
+  stuckBatches: number;
+  concurrency: number;
+  startedAt: string;
+  now: number;
+}
+
+export function computeProgress(p: ProgressInput): Progress {
+  const done = rowsDone(p.totals);
+  const elapsedSeconds = Math.max((p.now - Date.parse(p.startedAt)) / 1000, 0.001);
+  const rowsPerSecond = done / elapsedSeconds;
+  const remaining = p.totalRows === null ? null : Math.max(p.totalRows - done, 0);
+  return {
+    importId: p.importId,
+    phase: p.phase,
+    rows: { total: p.totalRows, done, ...p.totals.rows, inFlight: p.inFlightRows },
+    batches: {
+      total: p.totalRows === null ? null : Math.ceil(p.totalRows / p.batchSize),
+      ...p.totals.batches,
+      inFlight: p.inFlightBatches,
+      stuck: p.stuckBatches,
+    },
+    concurrency: p.concurrency,
+    rowsPerSecond,
+    etaSeconds: remaining === null || rowsPerSecond === 0 ? null : remaining / rowsPerSecond,
+    startedAt: p.startedAt,
+    updatedAt: new Date(p.now).toISOString(),
+  };
+}

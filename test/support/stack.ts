@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { connectImportClient, type ImportClientContext } from '../../client/connect';
+import { startSandbox, type Sandbox, type SandboxOptionsInput } from '../../sandbox';
+import { loadWorkerConfig } from '../../workers/config';
+import { createImportWorker, type ImportWorker } from '../../workers/importWorker';
+
+export const SANDBOX_TOKEN = 'test-apptoken-5f3c9a';
+
+export interface TestStack {
+  sandbox: Sandbox;
+  worker: ImportWorker;
+  client: ImportClientContext;
+  taskQueue: string;
+  dataDir: string;
+  reportDir: string;
+  /** The environment of this stack's worker, for child processes (CLI, crash tests). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+
+/**
+ * A sandbox, a worker on a task queue of its own and a client, against the run's shared dev
+ * server. Each test gets fresh folders, so nothing leaks between tests.
+ */
+export async function startTestStack(options: { sandbox?: SandboxOptionsInput; workerEnv?: Record<string, string>; startWorker?: boolean } = {}): Promise<TestStack> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'xp-import-test-'));
+  const dataDir = path.join(root, 'data');
+  const reportDir = path.join(root, 'reports');
+  const taskQueue = `test-${process.pid}-${Date.now()}-${counter++}`;
+  const sandbox = await startSandbox({ apptoken: SANDBOX_TOKEN, ...options.sandbox });
+  const env = {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: 'default',
+    XP_IMPORT_TASK_QUEUE: taskQueue,
+    XTREMEPUSH_API_URL: sandbox.url,
+    XTREMEPUSH_APPTOKEN: SANDBOX_TOKEN,
+    XP_IMPORT_DATA_DIR: dataDir,
+    XP_IMPORT_REPORT_DIR: reportDir,
+    XP_IMPORT_WORKFLOW_BUNDLE: inject('workflowBundle'),
+    ...options.workerEnv,
+  };
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dataDir, { recursive: true });
+  const worker = await createImportWorker(loadWorkerConfig(env));
+  const running = options.startWorker === false ? Promise.resolve() : worker.worker.run();
+  const client = await connectImportClient({ TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: 'default', XP_IMPORT_TASK_QUEUE: taskQueue });
+  return {
+    sandbox,
+    worker,
+    client,
+    taskQueue,
+    dataDir,
+    reportDir,
+    env,
+    async stop() {
+      await worker.shutdown();
+      await running.catch(() => undefined);
+      await worker.xtremepush.close();
+      await worker.connection.close();
+      await client.close();
+      await sandbox.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

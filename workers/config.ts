@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describeEnvIssues, REGION_URLS, WorkerEnvSchema, type WorkerEnv } from '../common/config';
+import { DEFAULT_XTREMEPUSH_API_URL } from '../common/limits';
+
+/** A missing or invalid setting: the worker stops with this message, naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface WorkerConfig {
+  env: WorkerEnv;
+  apiUrl: string;
+  /** Exactly one way to authenticate; kept out of logs by never being printed. */
+  auth: { kind: 'apptoken'; apptoken: string } | { kind: 'oauth'; clientId: string; clientSecret: string };
+  dataDir: string | undefined;
+  reportDir: string;
+}
+
+function readSecretFile(variable: string, file: string): string {
+  try {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value === '') throw new ConfigError(`${variable} points to ${file}, which is empty`);
+    return value;
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${variable} points to ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = WorkerEnvSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(`invalid worker configuration:\n${describeEnvIssues(parsed.error)}`);
+  const env = parsed.data;
+
+  if (env.XTREMEPUSH_API_URL && env.XTREMEPUSH_REGION) {
+    throw new ConfigError('set XTREMEPUSH_API_URL or XTREMEPUSH_REGION, not both');
+  }
+  const apiUrl = env.XTREMEPUSH_API_URL ?? (env.XTREMEPUSH_REGION ? REGION_URLS[env.XTREMEPUSH_REGION] : DEFAULT_XTREMEPUSH_API_URL);
+
+  if (env.XTREMEPUSH_APPTOKEN && env.XTREMEPUSH_APPTOKEN_FILE) throw new ConfigError('set XTREMEPUSH_APPTOKEN or XTREMEPUSH_APPTOKEN_FILE, not both');
+  const apptoken = env.XTREMEPUSH_APPTOKEN ?? (env.XTREMEPUSH_APPTOKEN_FILE ? readSecretFile('XTREMEPUSH_APPTOKEN_FILE', env.XTREMEPUSH_APPTOKEN_FILE) : undefined);
+  const clientSecret =
+    env.XTREMEPUSH_OAUTH_CLIENT_SECRET ??
+    (env.XTREMEPUSH_OAUTH_CLIENT_SECRET_FILE ? readSecretFile('XTREMEPUSH_OAUTH_CLIENT_SECRET_FILE', env.XTREMEPUSH_OAUTH_CLIENT_SECRET_FILE) : undefined);
+  let auth: WorkerConfig['auth'];
+  if (env.XTREMEPUSH_OAUTH_CLIENT_ID && clientSecret) {
+    if (apptoken) throw new ConfigError('configure either an apptoken or an OAuth client, not both');
+    auth = { kind: 'oauth', clientId: env.XTREMEPUSH_OAUTH_CLIENT_ID, clientSecret };
+  } else if (env.XTREMEPUSH_OAUTH_CLIENT_ID || clientSecret) {
+    throw new ConfigError('OAuth needs both XTREMEPUSH_OAUTH_CLIENT_ID and XTREMEPUSH_OAUTH_CLIENT_SECRET (or _FILE)');
+  } else if (apptoken) {
+    auth = { kind: 'apptoken', apptoken };
+  } else {
+    throw new ConfigError('XTREMEPUSH_APPTOKEN is required (or XTREMEPUSH_APPTOKEN_FILE, or XTREMEPUSH_OAUTH_CLIENT_ID and _SECRET)');
+  }
+
+  return {
+    env,
+    apiUrl,
+    auth,
+    dataDir: env.XP_IMPORT_DATA_DIR ? path.resolve(env.XP_IMPORT_DATA_DIR) : undefined,
+    reportDir: path.resolve(env.XP_IMPORT_REPORT_DIR),
+  };
+}

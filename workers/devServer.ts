@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../common/searchAttributes';
+import { ensureTemporalBinary, TemporalBinaryNotFoundError } from './temporalBinary';
+
+/** A running Temporal dev server, ours to stop. */
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  /** How it was obtained, for logs and notes: the binary's path, or the SDK's download. */
+  origin: string;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  port?: number;
+  uiPort?: number;
+  headless?: boolean;
+  /** SQLite file that keeps state across restarts; in memory when absent. */
+  dbFile?: string;
+  ip?: string;
+  /** Extra `--dynamic-config-value KEY=JSON` settings, e.g. a low continue-as-new threshold for tests. */
+  dynamicConfig?: Record<string, unknown>;
+  log?: (line: string) => void;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function searchAttributeArgs(): string[] {
+  return SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.cliType}`]);
+}
+
+/** Waits until the frontend answers, or the process exits, or the deadline passes. */
+async function waitUntilServing(address: string, child: ChildProcess, deadlineMs: number): Promise<void> {
+  const started = Date.now();
+  let lastError: unknown;
+  while (Date.now() - started < deadlineMs) {
+    if (child.exitCode !== null) throw new Error(`temporal server exited with code ${child.exitCode} while starting`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`temporal server at ${address} did not answer within ${deadlineMs} ms: ${String(lastError)}`);
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const ip = options.ip ?? '127.0.0.1';
+  const port = options.port ?? (await freePort(ip));
+  let binary: string;
+  try {
+    binary = await ensureTemporalBinary(log);
+  } catch (error) {
+    if (error instanceof TemporalBinaryNotFoundError) return startWithSdkDownload(options, port, log, error);
+    throw error;
+  }
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'error', ...searchAttributeArgs()];
+  let uiUrl: string | null = null;
+  if (options.headless) {
+    args.push('--headless');
+  } else {
+    const uiPort = options.uiPort ?? (await freePort(ip));
+    args.push('--ui-port', String(uiPort));
+    uiUrl = `http://${ip}:${uiPort}`;
+  }
+  if (options.dbFile) {
+    mkdirSync(path.dirname(path.resolve(options.dbFile)), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  const dynamicConfig = { 'frontend.enableServerVersionCheck': false, ...options.dynamicConfig };
+  for (const [key, value] of Object.entries(dynamicConfig)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderrTail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4_000);
+  });
+  const address = `${ip}:${port}`;
+  try {
+    await waitUntilServing(address, child, 60_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${stderrTail}`);
+  }
+  return {
+    address,
+    uiUrl,
+    origin: binary,
+    stop: () => stopChild(child),
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Last resort where no binary can be found or built: the SDK downloads the CLI (needs internet). */
+async function startWithSdkDownload(options: DevServerOptions, port: number, log: (line: string) => void, cause: Error): Promise<DevServer> {
+  log(`${cause.message}\nfalling back to the Temporal SDK's download of the CLI`);
+  let testing: typeof import('@temporalio/testing');
+  try {
+    testing = await import('@temporalio/testing');
+  } catch {
+    throw cause;
+  }
+  const env = await testing.TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: options.ip ?? '127.0.0.1',
+      port,
+      ui: !options.headless,
+      uiPort: options.uiPort,
+      dbFilename: options.dbFile,
+      searchAttributes: SEARCH_ATTRIBUTES.map((sa) => ({ name: sa.name, type: sa.cliType.toUpperCase() }) as never),
+    },
+  });
+  return {
+    address: env.address,
+    uiUrl: options.headless ? null : `http://${options.ip ?? '127.0.0.1'}:${options.uiPort ?? port + 1000}`,
+    origin: 'downloaded by @temporalio/testing',
+    stop: () => env.teardown(),
+  };
+}

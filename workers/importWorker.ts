@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { AppTokenCredentials, type Credentials } from '../activities/xtremepush/credentials';
+import { XtremepushClient } from '../activities/xtremepush/client';
+import { temporalConnectionOptions } from '../common/config';
+import { WORKFLOWS_ENTRY, defaultBundlePath } from './bundleWorkflows';
+import type { WorkerConfig } from './config';
+
+export interface ImportWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  xtremepush: XtremepushClient;
+  /** Stops polling, lets in-flight activities finish within the grace time, closes connections. */
+  shutdown(): Promise<void>;
+}
+
+function credentialsFor(config: WorkerConfig): Credentials {
+  if (config.auth.kind === 'apptoken') return new AppTokenCredentials(config.auth.apptoken);
+  throw new Error('OAuth credentials are not supported yet');
+}
+
+/** Prefer a prebuilt bundle (fast start, identical code on every worker); else bundle now. */
+function workflowSource(config: WorkerConfig) {
+  const bundle = config.env.XP_IMPORT_WORKFLOW_BUNDLE ?? defaultBundlePath();
+  return existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_ENTRY };
+}
+
+export async function createImportWorker(config: WorkerConfig): Promise<ImportWorker> {
+  const { env } = config;
+  const connection = await NativeConnection.connect(temporalConnectionOptions(env, (file) => readFileSync(file)));
+  const xtremepush = new XtremepushClient({ baseUrl: config.apiUrl, credentials: credentialsFor(config), requestTimeoutMs: env.XTREMEPUSH_REQUEST_TIMEOUT_MS });
+  const worker = await Worker.create({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.XP_IMPORT_TASK_QUEUE,
+    ...workflowSource(config),
+    activities: createActivities({ dataDir: config.dataDir, reportDir: config.reportDir, xtremepush }),
+    maxConcurrentActivityTaskExecutions: env.XP_IMPORT_MAX_CONCURRENT_ACTIVITIES,
+    ...(env.XP_IMPORT_API_RATE_LIMIT ? { maxTaskQueueActivitiesPerSecond: env.XP_IMPORT_API_RATE_LIMIT } : {}),
+    shutdownGraceTime: env.XP_IMPORT_SHUTDOWN_GRACE_MS,
+    // After a worker dies, its workflows move to another worker this soon (default 10 s).
+    stickyQueueScheduleToStartTimeout: '3 seconds',
+    maxCachedWorkflows: 200,
+  });
+  return {
+    worker,
+    connection,
+    xtremepush,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+  };
+}
+
+/** Runs a worker until it is shut down (SIGINT/SIGTERM are handled by the Temporal runtime). */
+export async function runImportWorker(config: WorkerConfig, onReady?: () => void): Promise<void> {
+  const { worker, connection, xtremepush } = await createImportWorker(config);
+  try {
+    const running = worker.run();
+    onReady?.();
+    await running;
+  } finally {
+    await xtremepush.close();
+    await connection.close();
+  }
+}

@@ -1,0 +1,35 @@
+import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+
+const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
+
+/**
+ * JSON lines on stderr: one object per event with the SDK's metadata (workflow ID, activity
+ * type, attempt), which carries the import ID and batch number. Our own messages name counts
+ * and positions only, never row values or the token.
+ */
+export class JsonLinesLogger implements Logger {
+  constructor(
+    private readonly level: LogLevel,
+    private readonly write: (line: string) => void = (line) => process.stderr.write(line),
+  ) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (LEVELS[level] < LEVELS[this.level]) return;
+    this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...meta })}\n`);
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}

@@ -1,0 +1,47 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { ImportActivities } from '../activities';
+import { FATAL_FAILURE_TYPES } from '../common/batch';
+
+/**
+ * Activity proxies with the timeouts that make the durability promises true. Heartbeat timeouts
+ * are short so that a batch held by a killed worker moves to another worker within ~30 s.
+ */
+const nonRetryableErrorTypes = [...FATAL_FAILURE_TYPES, 'RequestRejectedError', 'InvalidInputError'];
+
+/** Reading and planning the source: long streaming passes that heartbeat as they go. */
+export const sourceActivities = proxyActivities<Pick<ImportActivities, 'inspectSource' | 'planBatches'>>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },
+});
+
+/** Writing report files: quick local I/O. */
+export const reportActivities = proxyActivities<Pick<ImportActivities, 'recordBatchResults' | 'writeReport'>>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes },
+});
+
+/**
+ * Posting a batch. The activity chooses each retry's delay itself (Retry-After on 429, exponential
+ * backoff with jitter otherwise) through `nextRetryDelay`; the policy here only caps attempts.
+ */
+export function submitActivities(maxAttempts: number) {
+  return proxyActivities<Pick<ImportActivities, 'submitBatch'>>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: maxAttempts, nonRetryableErrorTypes },
+  });
+}
+
+/**
+ * Waiting for a task: each attempt reads Task Info once, and a task still running is a benign
+ * failure whose `nextRetryDelay` paces the polling. Retries add no history events. The
+ * schedule-to-close timeout is the watchdog that reports a task stuck instead of polling forever.
+ */
+export function awaitTaskActivities(stuckAfterMs: number) {
+  return proxyActivities<Pick<ImportActivities, 'awaitImportTask'>>({
+    startToCloseTimeout: '1 minute',
+    scheduleToCloseTimeout: stuckAfterMs,
+    retry: { initialInterval: '250 milliseconds', backoffCoefficient: 1.5, maximumInterval: '15 seconds', nonRetryableErrorTypes },
+  });
+}

@@ -1,0 +1,27 @@
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { FATAL_FAILURE_TYPES } from '../common/batch';
+import type { FailureSummary } from '../common/report';
+
+/** The innermost ApplicationFailure of a chain (activity → child workflow → ...), if any. */
+export function rootApplicationFailure(error: unknown): ApplicationFailure | undefined {
+  let current: unknown = error;
+  while (current instanceof Error) {
+    if (current instanceof ApplicationFailure) return current;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** Failures that retrying batches cannot fix: the import stops at once. */
+export function isFatal(error: unknown): boolean {
+  const type = rootApplicationFailure(error)?.type;
+  return type !== undefined && type !== null && (FATAL_FAILURE_TYPES as readonly string[]).includes(type);
+}
+
+/** A code and a message fit for history and reports (activities never put row values in messages). */
+export function describeFailure(error: unknown): FailureSummary {
+  const app = rootApplicationFailure(error);
+  if (app) return { code: app.type ?? 'ApplicationFailure', message: app.message };
+  if (isCancellation(error)) return { code: 'Cancelled', message: 'cancelled' };
+  return { code: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,156 @@
+import {
+  ActivityFailure,
+  condition,
+  getExternalWorkflowHandle,
+  setCurrentDetails,
+  setHandler,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../common/batch';
+import { batchStuckSignal, resolveStuckBatchUpdate, type StuckResolution } from '../common/messages';
+import type { BatchResult, RetryCounts } from '../common/report';
+import { awaitTaskActivities, submitActivities } from './activityOptions';
+
+/**
+ * One batch of an import, as its own workflow (`${importId}/batch-${n}`) so an operator can find it
+ * in the UI. Submitting and waiting are separate durable steps: once a task ID is in history it is
+ * waited on, never re-posted, unless the task itself fails.
+ */
+export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
+  const { job, batch, settings } = input;
+  const { submitBatch } = submitActivities(settings.maxSubmitAttempts);
+  const { awaitImportTask } = awaitTaskActivities(settings.stuckAfterMs);
+  const label = `batch ${batch.index + 1}: rows ${formatRange(batch.firstRow, batch.rowCount)}`;
+
+  const result: BatchResult = {
+    index: batch.index,
+    status: 'succeeded',
+    rows: { total: batch.rowCount, imported: 0, rejected: 0, skipped: 0 },
+    requests: 0,
+    taskIds: [],
+    retries: {},
+    possibleDuplicates: 0,
+  };
+
+  let stuckResolution: StuckResolution | null = null;
+  let stuckCount = 0;
+  setHandler(
+    resolveStuckBatchUpdate,
+    (resolution) => {
+      stuckResolution = resolution;
+      return `${label}: ${resolution === 'resubmit' ? 'resubmitting' : 'abandoning'} stuck requests`;
+    },
+    {
+      validator: (_resolution) => {
+        if (stuckCount === 0) throw new Error(`${label} has no stuck task`);
+      },
+    },
+  );
+
+  const tellImport = async (stuck: boolean) => {
+    await getExternalWorkflowHandle(input.parentWorkflowId).signal(batchStuckSignal, { index: batch.index, stuck });
+  };
+
+  setCurrentDetails(`${label}: submitting`);
+  let submission: SubmitBatchResult = await submitBatch({ job, batch, maxSubmitAttempts: settings.maxSubmitAttempts });
+  result.rows.rejected = submission.rows.rejected;
+  result.rows.skipped = submission.rows.skipped;
+
+  let pending = submission.requests;
+  for (let resubmits = 0; ; resubmits++) {
+    addSubmission(result, submission);
+    if (job.dryRun) {
+      result.rows.imported += submission.rows.sent;
+      break;
+    }
+    setCurrentDetails(`${label}: ${describeRequests(pending)}`);
+    const outcomes = await Promise.all(
+      pending.map(async (request): Promise<'completed' | 'failed' | 'stuck'> => {
+        if (request.taskId === undefined) return 'completed';
+        try {
+          const answer = await awaitImportTask({ taskId: request.taskId, batchIndex: batch.index });
+          return answer.status;
+        } catch (error) {
+          if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) return 'stuck';
+          throw error;
+        }
+      }),
+    );
+
+    const again: string[] = [];
+    const stuck: RequestSlice[] = [];
+    pending.forEach((request, i) => {
+      const outcome = outcomes[i];
+      if (outcome === 'completed') result.rows.imported += request.rows;
+      else if (outcome === 'failed') again.push(request.key);
+      else stuck.push(request);
+    });
+
+    if (stuck.length > 0) {
+      stuckCount = stuck.length;
+      setCurrentDetails(`${label}: STUCK — task ${stuck.map((r) => r.taskId).join(', ')} still running; resolve with resubmit or abandon`);
+      await tellImport(true);
+      await condition(() => stuckResolution !== null);
+      const resolution = stuckResolution as StuckResolution | null;
+      stuckResolution = null;
+      stuckCount = 0;
+      await tellImport(false);
+      if (resolution === 'resubmit') again.push(...stuck.map((r) => r.key));
+      else {
+        result.status = 'abandoned';
+        result.rows.skipped += sum(stuck.map((r) => r.rows));
+      }
+    }
+
+    if (submission.failure) {
+      result.status = 'failed';
+      result.failure = submission.failure;
+      result.rows.skipped += submission.rows.unsent;
+    }
+    if (again.length === 0) break;
+    const retried = pending.filter((r) => again.includes(r.key));
+    if (resubmits >= settings.maxTaskResubmits) {
+      result.status = 'failed';
+      result.rows.skipped += sum(retried.map((r) => r.rows));
+      result.failure = { code: 'TaskFailed', message: `${label}: ${retried.length} task(s) failed ${resubmits + 1} time(s)` };
+      break;
+    }
+    bump(result.retries, 'task_failed', retried.length);
+    setCurrentDetails(`${label}: resubmitting ${retried.length} request(s) whose task failed`);
+    submission = await submitBatch({ job, batch, onlyKeys: again, maxSubmitAttempts: settings.maxSubmitAttempts });
+    pending = submission.requests;
+    // Rows counted at the first submission are not counted again.
+    submission = { ...submission, rows: { ...submission.rows, rejected: 0, skipped: 0 } };
+  }
+  setCurrentDetails(`${label}: ${result.status}, ${result.rows.imported} imported, ${result.rows.rejected} rejected, ${result.rows.skipped} skipped`);
+  return result;
+}
+
+function addSubmission(result: BatchResult, submission: SubmitBatchResult): void {
+  result.requests += submission.requests.length;
+  for (const request of submission.requests) if (request.taskId !== undefined) result.taskIds.push(request.taskId);
+  for (const [cause, n] of Object.entries(submission.retries) as Array<[keyof RetryCounts, number]>) bump(result.retries, cause, n);
+  result.possibleDuplicates += submission.possibleDuplicates;
+}
+
+function bump(counts: RetryCounts, cause: keyof RetryCounts, n: number): void {
+  if (n > 0) counts[cause] = (counts[cause] ?? 0) + n;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function formatRange(firstRow: number, rowCount: number): string {
+  const last = firstRow + Math.max(rowCount, 1) - 1;
+  return `${firstRow.toLocaleString('en-US')}-${last.toLocaleString('en-US')}`;
+}
+
+function describeRequests(requests: RequestSlice[]): string {
+  const tasks = requests.filter((r) => r.taskId !== undefined).map((r) => r.taskId);
+  const sync = requests.length - tasks.length;
+  const parts = [];
+  if (tasks.length > 0) parts.push(`waiting for task ${tasks.join(', ')}`);
+  if (sync > 0) parts.push(`${sync} request(s) applied at once`);
+  return parts.join('; ') || 'nothing to send';
+}

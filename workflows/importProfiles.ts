@@ -1,0 +1,327 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  executeChild,
+  isCancellation,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BatchSettings, ImportJob } from '../common/batch';
+import type { ImportWorkflowInput } from '../common/importInput';
+import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
+import { batchStuckSignal, cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, type CancelMode } from '../common/messages';
+import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
+import { formatProgressLine } from '../common/progress';
+import type { BatchResult, FailureSummary, ImportReport, ImportStatus } from '../common/report';
+import { ImportSourceKey, ImportStatusKey, RowsImportedKey, RowsRejectedKey, type ImportStatusValue } from '../common/searchAttributes';
+import { describeSource } from '../common/source';
+import { reportActivities, sourceActivities } from './activityOptions';
+import { describeFailure, isFatal } from './failures';
+import { importBatchWorkflow } from './importBatch';
+import { addBatchResult, computeProgress, emptyTotals, finalStatus, rowsDone, type ImportTotals } from '../common/totals';
+
+/** What one run hands to the next at continue-as-new: a cursor and counters, never rows or lists. */
+export interface CarriedState {
+  layout: SourceLayout;
+  totalRows: number;
+  /** Where the first batch not yet started begins; null when every batch has been started. */
+  cursor: PlanCursor | null;
+  totals: ImportTotals;
+  startedAt: string;
+  paused: boolean;
+  concurrency: number;
+  cancelMode: CancelMode;
+}
+
+const DEFAULTS = {
+  maxBatchesPerRun: 1_000,
+  stuckAfterMs: 30 * 60_000,
+  maxTaskResubmits: 3,
+  maxSubmitAttempts: 25,
+  /** Batch results are written to the report folder in groups of this many. */
+  resultsPerFlush: 100,
+  /** Search attributes are refreshed every this many batches (each upsert is a history event). */
+  batchesPerSearchAttributeUpdate: 10,
+  /** A plan page scans at most about this many bytes, so a page is quick even with huge batches. */
+  bytesPerPlanPage: 64 * 1024 * 1024,
+};
+
+/**
+ * An import of one source: inspect it, plan batches page by page, keep a sliding window of batch
+ * workflows, and write the report. Long imports continue as new with a cursor and counters.
+ */
+export async function importProfilesWorkflow(input: ImportWorkflowInput, carried?: CarriedState): Promise<ImportReport> {
+  const { importId } = input;
+  const tuning = { ...DEFAULTS, ...input.tuning };
+  const settings: BatchSettings = {
+    stuckAfterMs: tuning.stuckAfterMs,
+    maxTaskResubmits: tuning.maxTaskResubmits,
+    maxSubmitAttempts: tuning.maxSubmitAttempts,
+  };
+  const { inspectSource, planBatches } = sourceActivities;
+  const { recordBatchResults, writeReport } = reportActivities;
+
+  const totals = carried?.totals ?? emptyTotals();
+  const startedAt = carried?.startedAt ?? new Date(workflowInfo().startTime).toISOString();
+  let layout = carried?.layout;
+  let totalRows: number | null = carried?.totalRows ?? null;
+  let concurrency = carried?.concurrency ?? input.concurrency;
+  let paused = carried?.paused ?? false;
+  let cancelMode: CancelMode = carried?.cancelMode ?? 'finish-in-flight';
+  let cancelling = false;
+  let finishing = false;
+  const inFlight = new Map<number, BatchPlan>();
+  const stuck = new Set<number>();
+  let unflushed: BatchResult[] = [];
+  let flushSeq = 0;
+  let batchesSinceUpsert = 0;
+
+  const phase = () => {
+    if (finishing) return 'finishing' as const;
+    if (cancelling) return 'cancelling' as const;
+    if (layout === undefined) return 'inspecting' as const;
+    if (paused) return inFlight.size > 0 ? ('pausing' as const) : ('paused' as const);
+    return 'importing' as const;
+  };
+  const progress = () =>
+    computeProgress({
+      importId,
+      phase: phase(),
+      totals,
+      totalRows,
+      batchSize: input.batchSize,
+      inFlightRows: [...inFlight.values()].reduce((n, b) => n + b.rowCount, 0),
+      inFlightBatches: inFlight.size,
+      stuckBatches: stuck.size,
+      concurrency,
+      startedAt,
+      now: Date.now(),
+    });
+  const showProgress = () => setCurrentDetails(formatProgressLine(progress()));
+  const setStatus = (status: ImportStatusValue) => upsertSearchAttributes([{ key: ImportStatusKey, value: status }]);
+
+  setHandler(progressQuery, progress);
+  setHandler(pauseUpdate, () => {
+    paused = true;
+    setStatus('Paused');
+    showProgress();
+    return progress();
+  });
+  setHandler(resumeUpdate, () => {
+    paused = false;
+    setStatus('Running');
+    showProgress();
+    return progress();
+  });
+  setHandler(
+    setConcurrencyUpdate,
+    (n) => {
+      concurrency = n;
+      showProgress();
+      return progress();
+    },
+    {
+      validator: (n) => {
+        if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('concurrency must be an integer from 1 to 64');
+      },
+    },
+  );
+  setHandler(cancelModeSignal, (mode) => {
+    cancelMode = mode;
+  });
+  setHandler(batchStuckSignal, ({ index, stuck: isStuck }) => {
+    if (isStuck) stuck.add(index);
+    else stuck.delete(index);
+    showProgress();
+  });
+
+  // Batches run in a scope shielded from the import's own cancellation, so that a cancel can let
+  // in-flight batches finish; the import cancels this scope itself when it must abandon them.
+  const batchScope = new CancellationScope({ cancellable: true, parent: new CancellationScope({ cancellable: false }) });
+  let fatal: unknown;
+
+  const flushResults = async () => {
+    if (unflushed.length === 0) return;
+    const results = unflushed;
+    unflushed = [];
+    await recordBatchResults({ importId, name: `${workflowInfo().runId}-${flushSeq++}`, recordedAt: new Date().toISOString(), results });
+  };
+  let flushing: Promise<void> = Promise.resolve();
+  const onBatchDone = (result: BatchResult) => {
+    addBatchResult(totals, result);
+    unflushed.push(result);
+    stuck.delete(result.index);
+    if (unflushed.length >= tuning.resultsPerFlush) flushing = flushing.then(flushResults);
+    if (++batchesSinceUpsert >= tuning.batchesPerSearchAttributeUpdate) {
+      batchesSinceUpsert = 0;
+      upsertCounts(totals);
+    }
+    showProgress();
+  };
+
+  const startBatch = (job: ImportJob, batch: BatchPlan) => {
+    inFlight.set(batch.index, batch);
+    const last = batch.firstRow + batch.rowCount - 1;
+    void batchScope
+      .run(() =>
+        executeChild(importBatchWorkflow, {
+          workflowId: `${importId}/batch-${batch.index + 1}`,
+          args: [{ job, batch, settings, parentWorkflowId: importId }],
+          staticSummary: `batch ${batch.index + 1}: rows ${batch.firstRow.toLocaleString('en-US')}-${last.toLocaleString('en-US')}`,
+        }),
+      )
+      .then(onBatchDone, (error: unknown) => {
+        if (isFatal(error)) {
+          fatal ??= error;
+          batchScope.cancel();
+        }
+        onBatchDone(unfinishedBatch(batch, isCancellation(error) ? 'cancelled' : 'failed', describeFailure(error)));
+      })
+      .finally(() => inFlight.delete(batch.index));
+  };
+
+  let cursorForNextRun: PlanCursor | null = null;
+  let continueRun = false;
+  try {
+    if (layout === undefined) {
+      upsertSearchAttributes([
+        { key: ImportStatusKey, value: 'Running' },
+        { key: ImportSourceKey, value: describeSource(input.source).slice(0, 200) },
+      ]);
+      const inspection = await inspectSource({ importId, source: input.source, format: input.format, delimiter: input.delimiter, mapping: input.mapping });
+      layout = inspection.layout;
+      totalRows = inspection.totalRows;
+    }
+    showProgress();
+    const job: ImportJob = { importId, source: input.source, format: input.format, layout, mapping: input.mapping, dryRun: input.dryRun };
+    const bytesPerBatch = ((layout.fingerprint.size - layout.dataStartByte) / Math.max(totalRows ?? 1, 1)) * input.batchSize;
+    const batchesPerPage = Math.max(1, Math.min(BATCHES_PER_PLAN_PAGE, Math.floor(tuning.bytesPerPlanPage / Math.max(bytesPerBatch, 1))));
+
+    // The plan is read page by page, one page ahead of the window, so planning never stalls sending.
+    let planCursor: PlanCursor | null = carried ? carried.cursor : null;
+    let planExhausted = carried !== undefined && carried.cursor === null;
+    let queue: BatchPlan[] = [];
+    let nextPage: Promise<PlanPage> | undefined;
+    const requestPage = () => {
+      if (nextPage === undefined && !planExhausted) {
+        nextPage = planBatches({ source: input.source, format: input.format, layout: job.layout, cursor: planCursor, batchSize: input.batchSize, maxBatches: batchesPerPage });
+      }
+    };
+    let startedThisRun = 0;
+    for (;;) {
+      await condition(() => fatal !== undefined || (!paused && inFlight.size < concurrency));
+      if (fatal !== undefined) break;
+      if (queue.length <= concurrency) requestPage();
+      if (queue.length === 0) {
+        if (nextPage === undefined) break;
+        const page = await nextPage;
+        nextPage = undefined;
+        queue = page.batches;
+        planCursor = page.next;
+        planExhausted = page.next === null;
+        continue;
+      }
+      if (startedThisRun >= tuning.maxBatchesPerRun || workflowInfo().continueAsNewSuggested) {
+        if (nextPage !== undefined) await nextPage;
+        cursorForNextRun = cursorAt(queue[0] as BatchPlan);
+        continueRun = true;
+        break;
+      }
+      startBatch(job, queue.shift() as BatchPlan);
+      startedThisRun++;
+    }
+    await condition(() => inFlight.size === 0);
+    if (fatal !== undefined) throw fatal;
+  } catch (error) {
+    return await CancellationScope.nonCancellable(async () => {
+      if (isCancellation(error)) {
+        cancelling = true;
+        if (cancelMode === 'abandon') batchScope.cancel();
+        showProgress();
+        await condition(() => inFlight.size === 0);
+        await finish('cancelled', { code: 'Cancelled', message: 'the import was cancelled' });
+        throw error;
+      }
+      if (fatal === undefined && !isFatal(error)) throw error;
+      batchScope.cancel();
+      await condition(() => inFlight.size === 0);
+      const failure = describeFailure(error);
+      const report = await finish('failed', failure);
+      throw ApplicationFailure.create({ message: failure.message, type: failure.code, nonRetryable: true, details: [report] });
+    });
+  }
+
+  await flushing;
+  await flushResults();
+  if (continueRun) {
+    await condition(allHandlersFinished);
+    const next: CarriedState = { layout: layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode };
+    return await continueAsNew<typeof importProfilesWorkflow>(input, next);
+  }
+  const report = await finish(finalStatus(totals), undefined);
+  await condition(allHandlersFinished);
+  return report;
+
+  async function finish(status: ImportStatus, failure: FailureSummary | undefined): Promise<ImportReport> {
+    finishing = true;
+    await flushing;
+    await flushResults();
+    // Rows of batches never started (a fatal error or a cancel) still count, as skipped.
+    const notStarted = Math.max((totalRows ?? 0) - rowsDone(totals), 0);
+    totals.rows.skipped += notStarted;
+    const report = await writeReport({
+      importId,
+      source: input.source,
+      format: input.format,
+      dryRun: input.dryRun,
+      status,
+      totalRows: totalRows ?? 0,
+      totalBatches: Math.ceil((totalRows ?? 0) / input.batchSize),
+      totals,
+      header: layout?.header,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      failure,
+    });
+    upsertCounts(totals);
+    setStatus(SEARCH_STATUS[status]);
+    setCurrentDetails(`${status}: ${report.rows.imported} imported, ${report.rows.rejected} rejected, ${report.rows.skipped} skipped of ${report.rows.total} rows`);
+    return report;
+  }
+}
+
+const SEARCH_STATUS: Record<ImportStatus, ImportStatusValue> = {
+  completed: 'Completed',
+  completed_with_rejections: 'CompletedWithRejections',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+function upsertCounts(totals: ImportTotals): void {
+  upsertSearchAttributes([
+    { key: RowsImportedKey, value: totals.rows.imported },
+    { key: RowsRejectedKey, value: totals.rows.rejected },
+  ]);
+}
+
+function cursorAt(batch: BatchPlan): PlanCursor {
+  return { byte: batch.startByte, row: batch.firstRow, line: batch.firstLine, nextBatchIndex: batch.index };
+}
+
+function unfinishedBatch(batch: BatchPlan, status: 'failed' | 'cancelled', failure: FailureSummary): BatchResult {
+  return {
+    index: batch.index,
+    status,
+    rows: { total: batch.rowCount, imported: 0, rejected: 0, skipped: batch.rowCount },
+    requests: 0,
+    taskIds: [],
+    retries: {},
+    possibleDuplicates: 0,
+    failure,
+  };
+}
