@@ -1,0 +1,49 @@
+import type { Mapping } from '../../common/mapping';
+import { isIdentityAttribute, isValidAttributeName, suggestAttributeName } from './attributeNames';
+import { isInvalid } from './invalid';
+import type { MappingProblem } from './mappingError';
+import type { RuleBook } from './ruleBook';
+import type { Cell } from './types';
+
+/** An attribute sent with the same, already normalised, value on every row. */
+export interface CompiledConstant {
+  readonly attribute: string;
+  readonly value: Cell;
+}
+
+/**
+ * Checks and normalises the mapping's constants with the same rules as cells
+ * (`"email_subscription": "yes"` becomes 1). Problems are added to `problems`.
+ */
+export function compileConstants(mapping: Mapping, rules: RuleBook, problems: MappingProblem[]): CompiledConstant[] {
+  const compiled: CompiledConstant[] = [];
+  for (const [attribute, raw] of Object.entries(mapping.constants)) {
+    const at = { column: attribute };
+    if (!isValidAttributeName(attribute)) {
+      problems.push({
+        ...at,
+        problem: 'is a constant whose name is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
+        fix: `rename the constant, e.g. to ${JSON.stringify(suggestAttributeName(attribute))}`,
+      });
+      continue;
+    }
+    if (isIdentityAttribute(attribute)) {
+      problems.push({ ...at, problem: 'is an identity and cannot be a constant (every row would update the same profile)', fix: `remove it from "constants" and map the column that holds the ${attribute}` });
+      continue;
+    }
+    if (typeof raw === 'string' && raw.trim() === '') {
+      // A blank constant clears a custom attribute on every row; well-known attributes have no blank form.
+      if (rules.hasFixedRule(attribute)) problems.push({ ...at, problem: 'is a constant with a blank value, which it does not accept', fix: 'give it a value or remove it from "constants"' });
+      else compiled.push({ attribute, value: '' });
+      continue;
+    }
+    const rule = rules.constantRuleFor(attribute);
+    const value = typeof raw === 'string' ? rule.fromText(rule.trims ? raw.trim() : raw) : rule.fromJson(raw);
+    if (isInvalid(value)) {
+      problems.push({ ...at, problem: `has a constant value that ${value.problem}`, fix: 'change the value in "constants"' });
+      continue;
+    }
+    compiled.push({ attribute, value });
+  }
+  return compiled;
+}

@@ -1,0 +1,44 @@
+import { Invalid } from './invalid';
+import type { ValueRule } from './valueRule';
+import type { Cell } from './types';
+
+/** Xtremepush's String attributes hold at most this many characters (documented). */
+export const MAX_STRING_LENGTH = 101;
+
+/** Length in Unicode code points, which is what a person (and a "character" limit) counts. */
+export function characterCount(text: string): number {
+  let surrogatePairs = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) surrogatePairs++;
+  }
+  return text.length - surrogatePairs;
+}
+
+/** A String attribute: text is sent as written (not trimmed); NDJSON scalars become their text. */
+export const stringRule: ValueRule = {
+  trims: false,
+  warnLongerThan: MAX_STRING_LENGTH,
+  fromText: (text) => text,
+  fromJson: (value) => (typeof value === 'object' ? JSON.stringify(value) : String(value)),
+};
+
+/**
+ * An NDJSON key with no declared type: the JSON value's own type is kept (numbers stay numbers,
+ * booleans stay booleans) and objects and arrays become JSON strings, as the API requires.
+ */
+export const untypedJsonRule: ValueRule = {
+  trims: false,
+  warnLongerThan: MAX_STRING_LENGTH,
+  fromText: (text) => text,
+  fromJson: (value): Cell => (typeof value === 'object' ? JSON.stringify(value) : value),
+};
+
+const IDENTITY_INVALID = new Invalid('identity_invalid', 'must be a text or a number identifier, not a JSON object, array or boolean');
+
+/** user_id / device_id: trimmed text; numbers from NDJSON become their decimal text. */
+export const identityRule: ValueRule = {
+  trims: true,
+  fromText: (text) => text,
+  fromJson: (value) => (typeof value === 'number' ? String(value) : IDENTITY_INVALID),
+};

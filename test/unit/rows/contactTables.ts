@@ -1,0 +1,176 @@
+import type { RuleTable } from './ruleTable';
+
+const PHONE_INVALID =
+  'Column "Phone" (mobile_number) is not a valid phone number (expected the international form such as +353 85 012 3456, or a national number with "defaultCountry" in the mapping)';
+const PHONE_NEEDS_COUNTRY =
+  'Column "Phone" (mobile_number) is a national number (it starts with 0) and the mapping has no "defaultCountry"; add one such as "defaultCountry": "IE", or write the number in international form such as +353 85 012 3456';
+const EMAIL_INVALID = 'Column "Email Address" (email) is not a valid email address (expected the form name@example.com, ASCII only)';
+
+export const CONTACT_TABLES: RuleTable[] = [
+  {
+    name: 'user_id is present and non-empty (trimmed)',
+    header: ['Customer ID', 'first_name'],
+    mapping: { columns: { 'Customer ID': 'user_id' } },
+    column: 'Customer ID',
+    attribute: 'user_id',
+    others: { first_name: 'Sam' },
+    valid: [
+      ['abc', 'abc'],
+      ['  abc\t', 'abc'],
+      ['10042', '10042'],
+      ['cust 7', 'cust 7'],
+    ],
+    invalid: [
+      ['', 'identity_missing', 'Column "Customer ID" (user_id) is blank; every row needs a user_id to identify the profile'],
+      ['   ', 'identity_missing', 'Column "Customer ID" (user_id) is blank; every row needs a user_id to identify the profile'],
+    ],
+  },
+  {
+    name: 'device_id is the identity of anonymous profiles',
+    header: ['device_id', 'language'],
+    column: 'device_id',
+    attribute: 'device_id',
+    others: { language: 'en' },
+    valid: [['d-91f3', 'd-91f3']],
+    invalid: [['', 'identity_missing', 'Column "device_id" is blank; every row needs a device_id to identify the profile']],
+  },
+  {
+    name: 'email syntax',
+    header: ['user_id', 'Email Address', 'email_subscription'],
+    mapping: { columns: { 'Email Address': 'email' } },
+    column: 'Email Address',
+    attribute: 'email',
+    others: { user_id: 'u1', email_subscription: '1' },
+    valid: [
+      ['sam@example.com', 'sam@example.com'],
+      [' sam@example.com ', 'sam@example.com'],
+      ['first.last+news@mail.example.co.uk', 'first.last+news@mail.example.co.uk'],
+      ["o'brien@example.ie", "o'brien@example.ie"],
+      ['SAM@EXAMPLE.COM', 'SAM@EXAMPLE.COM'],
+    ],
+    invalid: [
+      ['sam@localhost', 'email_invalid', EMAIL_INVALID],
+      ['sam.example.com', 'email_invalid', EMAIL_INVALID],
+      ['sam@@example.com', 'email_invalid', EMAIL_INVALID],
+      ['sam smith@example.com', 'email_invalid', EMAIL_INVALID],
+      ['séan@example.ie', 'email_invalid', EMAIL_INVALID],
+      ['sam@-example.com', 'email_invalid', EMAIL_INVALID],
+      ['sam@example.com.', 'email_invalid', EMAIL_INVALID],
+      [`${'a'.repeat(250)}@example.com`, 'email_invalid', EMAIL_INVALID],
+    ],
+  },
+  {
+    name: 'email_subscription accepts yes/no spellings as 1/0',
+    header: ['user_id', 'email', 'Opt In'],
+    mapping: { columns: { 'Opt In': 'email_subscription' } },
+    column: 'Opt In',
+    attribute: 'email_subscription',
+    others: { user_id: 'u1', email: 'sam@example.com' },
+    valid: [
+      ['1', 1],
+      ['0', 0],
+      ['true', 1],
+      ['FALSE', 0],
+      ['yes', 1],
+      [' Yes ', 1],
+      ['no', 0],
+      ['Y', 1],
+      ['n', 0],
+    ],
+    invalid: [
+      ['maybe', 'subscription_invalid', 'Column "Opt In" (email_subscription) is not a subscription flag (expected 1/0, true/false, yes/no or y/n)'],
+      ['2', 'subscription_invalid', 'Column "Opt In" (email_subscription) is not a subscription flag (expected 1/0, true/false, yes/no or y/n)'],
+      ['1.0', 'subscription_invalid', 'Column "Opt In" (email_subscription) is not a subscription flag (expected 1/0, true/false, yes/no or y/n)'],
+      ['oui', 'subscription_invalid', 'Column "Opt In" (email_subscription) is not a subscription flag (expected 1/0, true/false, yes/no or y/n)'],
+    ],
+  },
+  {
+    name: 'sms_subscription accepts yes/no spellings as 1/0',
+    header: ['user_id', 'SMS OK'],
+    mapping: { columns: { 'SMS OK': 'sms_subscription' } },
+    column: 'SMS OK',
+    attribute: 'sms_subscription',
+    others: { user_id: 'u1' },
+    valid: [
+      ['TRUE', 1],
+      ['no', 0],
+    ],
+    invalid: [['on', 'subscription_invalid', 'Column "SMS OK" (sms_subscription) is not a subscription flag (expected 1/0, true/false, yes/no or y/n)']],
+  },
+  {
+    name: 'a row that sends email must send email_subscription',
+    header: ['user_id', 'email', 'email_subscription'],
+    column: 'email_subscription',
+    attribute: 'email_subscription',
+    others: { user_id: 'u1', email: 'sam@example.com' },
+    valid: [['no', 0]],
+    invalid: [
+      [
+        '',
+        'email_subscription_missing',
+        'The row sends email (column "email") but column "email_subscription" is blank; Xtremepush requires email_subscription (1 or 0) whenever email is sent',
+      ],
+    ],
+  },
+  {
+    name: 'a row that sends mobile_number must send sms_subscription',
+    header: ['user_id', 'Phone', 'SMS'],
+    mapping: { columns: { Phone: 'mobile_number', SMS: 'sms_subscription' } },
+    column: 'SMS',
+    attribute: 'sms_subscription',
+    others: { user_id: 'u1', Phone: '+353 85 012 3456' },
+    valid: [['y', 1]],
+    invalid: [
+      [
+        ' ',
+        'sms_subscription_missing',
+        'The row sends mobile_number (column "Phone") but column "SMS" (sms_subscription) is blank; Xtremepush requires sms_subscription (1 or 0) whenever mobile_number is sent',
+      ],
+    ],
+  },
+  {
+    name: 'mobile_number becomes E.164 digits without + (defaultCountry IE)',
+    header: ['user_id', 'Phone', 'sms_subscription'],
+    mapping: { columns: { Phone: 'mobile_number' }, defaultCountry: 'ie' },
+    column: 'Phone',
+    attribute: 'mobile_number',
+    others: { user_id: 'u1', sms_subscription: '1' },
+    valid: [
+      ['+353 85 012 3456', '353850123456'],
+      ['00353850123456', '353850123456'],
+      ['0850123456', '353850123456'],
+      ['(085) 012-3456', '353850123456'],
+      ['085.012.3456', '353850123456'],
+      ['353850123456', '353850123456'],
+      ['+44 7911 123456', '447911123456'],
+      ['0044 7911 123456', '447911123456'],
+      ['+49 1512 3456789', '4915123456789'],
+    ],
+    invalid: [
+      ['+353 86 999 99', 'mobile_number_invalid', PHONE_INVALID],
+      ['+44 7700 900900', 'mobile_number_invalid', PHONE_INVALID],
+      ['0850123456789', 'mobile_number_invalid', PHONE_INVALID],
+      ['+353 85 012 3456 ext. 12', 'mobile_number_invalid', PHONE_INVALID],
+      ['call me', 'mobile_number_invalid', PHONE_INVALID],
+      ['12', 'mobile_number_invalid', PHONE_INVALID],
+    ],
+  },
+  {
+    name: 'mobile_number without defaultCountry needs the international form',
+    header: ['user_id', 'Phone', 'sms_subscription'],
+    mapping: { columns: { Phone: 'mobile_number' } },
+    column: 'Phone',
+    attribute: 'mobile_number',
+    others: { user_id: 'u1', sms_subscription: '1' },
+    valid: [
+      ['+353 85 012 3456', '353850123456'],
+      ['00353850123456', '353850123456'],
+      ['353850123456', '353850123456'],
+    ],
+    invalid: [
+      ['0850123456', 'mobile_number_needs_country', PHONE_NEEDS_COUNTRY],
+      ['(085) 012-3456', 'mobile_number_needs_country', PHONE_NEEDS_COUNTRY],
+      ['86 999 9999', 'mobile_number_invalid', PHONE_INVALID],
+    ],
+  },
+];

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { compileMapping, MappingError, type MappingProblem } from '../../../activities/rows';
+import type { MappingInput } from '../../../common/mapping';
+
+function problemsOf(compile: () => unknown): readonly MappingProblem[] {
+  try {
+    compile();
+  } catch (error) {
+    if (error instanceof MappingError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a MappingError');
+}
+
+function csvProblems(header: string[], mapping?: MappingInput): readonly MappingProblem[] {
+  return problemsOf(() => compileMapping({ format: 'csv', header, mapping }));
+}
+
+describe('header-level problems of a CSV source', () => {
+  it('lists every problem of a raw CRM export at once, each with a suggested mapping entry', () => {
+    expect(csvProblems(['Customer ID', 'Email Address', 'Phone', 'Opt In', 'Signup Date'])).toEqual([
+      {
+        column: 'Customer ID',
+        problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
+        fix: 'map it in "columns", e.g. "Customer ID": "user_id", or leave it out with "Customer ID": {"skip": true}',
+      },
+      {
+        column: 'Email Address',
+        problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
+        fix: 'map it in "columns", e.g. "Email Address": "email", or leave it out with "Email Address": {"skip": true}',
+      },
+      {
+        column: 'Phone',
+        problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
+        fix: 'map it in "columns", e.g. "Phone": "mobile_number", or leave it out with "Phone": {"skip": true}',
+      },
+      {
+        column: 'Opt In',
+        problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
+        fix: 'map it in "columns", e.g. "Opt In": "email_subscription", or leave it out with "Opt In": {"skip": true}',
+      },
+      {
+        column: 'Signup Date',
+        problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
+        fix: 'map it in "columns", e.g. "Signup Date": "signup_date", or leave it out with "Signup Date": {"skip": true}',
+      },
+      {
+        problem: 'no column goes to user_id or device_id, and Xtremepush needs one of them in every row to identify the profile',
+        fix: 'map the column that identifies each person, e.g. "Customer ID": "user_id"',
+      },
+    ]);
+  });
+
+  it('requires a subscription column or constant for email and mobile_number', () => {
+    expect(csvProblems(['user_id', 'E-mail', 'mobile_number', 'Opt In'], { columns: { 'E-mail': 'email', 'Opt In': { skip: true } } })).toEqual([
+      {
+        column: 'E-mail',
+        problem: 'goes to email, but nothing sets email_subscription, which Xtremepush requires whenever email is sent',
+        fix: 'map the consent column, or, if everyone in the file has agreed, add "constants": {"email_subscription": 1}',
+      },
+      {
+        column: 'mobile_number',
+        problem: 'goes to mobile_number, but nothing sets sms_subscription, which Xtremepush requires whenever mobile_number is sent',
+        fix: 'map the consent column, or, if everyone in the file has agreed, add "constants": {"sms_subscription": 1}',
+      },
+    ]);
+    const emailProblem = csvProblems(['user_id', 'email', 'Email Opt In']).find((p) => p.column === 'email');
+    expect(emailProblem?.fix).toBe('map the consent column, e.g. "Email Opt In": "email_subscription", or, if everyone in the file has agreed, add "constants": {"email_subscription": 1}');
+  });
+
+  it('accepts a subscription given as a constant', () => {
+    const mapper = compileMapping({ format: 'csv', header: ['user_id', 'email', 'mobile_number'], mapping: { constants: { email_subscription: 1, sms_subscription: 'no' } } });
+    expect(mapper.attributes).toEqual(['user_id', 'email', 'mobile_number', 'email_subscription', 'sms_subscription']);
+  });
+
+  it('names mapped columns the header lacks, suggesting the nearest one', () => {
+    expect(csvProblems(['user_id', 'Email Address', 'email_subscription'], { columns: { 'Email Adress': 'email', Nickname: 'nickname' } })).toEqual([
+      { column: 'Email Adress', problem: 'is named in the mapping\'s "columns" but the header has no such column', fix: 'did you mean "Email Address"? Names match exactly, spaces and case included' },
+      {
+        column: 'Nickname',
+        problem: 'is named in the mapping\'s "columns" but the header has no such column',
+        fix: 'correct the name (names match exactly, spaces and case included) or remove the entry; the header has "user_id", "Email Address", "email_subscription"',
+      },
+      {
+        column: 'Email Address',
+        problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
+        fix: 'map it in "columns", e.g. "Email Address": "email", or leave it out with "Email Address": {"skip": true}',
+      },
+    ]);
+  });
+
+  it('refuses two source columns going to one attribute, and a column that repeats a constant', () => {
+    expect(csvProblems(['user_id', 'Email', 'Email Address', 'Opt In'], { columns: { Email: 'email', 'Email Address': 'email', 'Opt In': 'email_subscription' }, constants: { email_subscription: 1 } })).toEqual([
+      { problem: 'columns "Email" and "Email Address" both go to email', fix: 'keep one and leave the others out, e.g. "Email Address": {"skip": true}' },
+      { column: 'Opt In', problem: 'goes to email_subscription, which the mapping also sets in "constants"', fix: 'remove the constant, or leave the column out with "Opt In": {"skip": true}' },
+    ]);
+  });
+
+  it('refuses invalid target names, types on well-known attributes and clearing an identity or subscription', () => {
+    expect(
+      csvProblems(['id', 'Phone', 'sms', 'Tier'], {
+        columns: { id: { to: 'user_id', blank: 'clear' }, Phone: { to: 'mobile_number', type: 'string' }, sms: { to: 'sms_subscription', blank: 'clear' }, Tier: 'Loyalty Tier' },
+      }),
+    ).toEqual([
+      { column: 'id', problem: 'goes to user_id, which cannot be cleared (a blank identity rejects the row)', fix: 'remove "blank": "clear" from its entry in "columns"' },
+      { column: 'Phone', problem: 'goes to mobile_number, which has its own validation rule, so "type": "string" does not apply', fix: 'remove "type" from its entry in "columns"' },
+      { column: 'sms', problem: 'goes to sms_subscription, which cannot be cleared (a subscription is 1 or 0)', fix: 'remove "blank": "clear" from its entry in "columns"' },
+      {
+        column: 'Tier',
+        problem: 'is mapped to "Loyalty Tier", which is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
+        fix: 'map it to a valid name instead, e.g. "Tier": "loyalty_tier"',
+      },
+    ]);
+  });
+
+  it('checks constants and defaultCountry with the same rules as cells', () => {
+    expect(
+      csvProblems(['user_id'], { defaultCountry: 'xx', constants: { device_id: 'd1', email_subscription: 'maybe', 'Source File': 'crm', language: ' ' } }),
+    ).toEqual([
+      { column: 'defaultCountry', problem: '"XX" is not a country the phone number library knows', fix: 'use a two-letter ISO 3166-1 code such as IE, GB or US' },
+      { column: 'device_id', problem: 'is an identity and cannot be a constant (every row would update the same profile)', fix: 'remove it from "constants" and map the column that holds the device_id' },
+      {
+        column: 'email_subscription',
+        problem: 'has a constant value that is not a subscription flag (expected 1/0, true/false, yes/no or y/n)',
+        fix: 'change the value in "constants"',
+      },
+      { column: 'Source File', problem: 'is a constant whose name is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)', fix: 'rename the constant, e.g. to "source_file"' },
+      { column: 'language', problem: 'is a constant with a blank value, which it does not accept', fix: 'give it a value or remove it from "constants"' },
+    ]);
+  });
+
+  it('refuses a header that repeats a column name', () => {
+    expect(csvProblems(['user_id', 'city', 'city'])).toEqual([
+      { column: 'city', problem: 'appears more than once in the header, so the mapping cannot tell the columns apart', fix: 'rename the duplicate columns in the file' },
+    ]);
+  });
+});
+
+describe('MappingError', () => {
+  it('is a named, non-retryable error whose message lists every problem on its own line', () => {
+    let caught: unknown;
+    try {
+      compileMapping({ format: 'csv', header: ['Customer ID', 'email'] });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(MappingError);
+    expect(caught).toBeInstanceOf(Error);
+    const error = caught as MappingError;
+    expect(error.name).toBe('MappingError');
+    expect(error.retryable).toBe(false);
+    expect(error.message.split('\n')).toEqual([
+      'The mapping does not fit the source (3 problems):',
+      '- column "Customer ID": is not a valid Xtremepush attribute name (lowercase letters, digits and _ only); map it in "columns", e.g. "Customer ID": "user_id", or leave it out with "Customer ID": {"skip": true}',
+      '- no column goes to user_id or device_id, and Xtremepush needs one of them in every row to identify the profile; map the column that identifies each person, e.g. "Customer ID": "user_id"',
+      '- column "email": goes to email, but nothing sets email_subscription, which Xtremepush requires whenever email is sent; map the consent column, or, if everyone in the file has agreed, add "constants": {"email_subscription": 1}',
+    ]);
+  });
+
+  it('reports a malformed mapping file with the path of each mistake', () => {
+    const problems = problemsOf(() => compileMapping({ format: 'csv', header: ['user_id'], mapping: { columns: { tier: { type: 'text' } }, blank: 'erase' } as unknown as MappingInput }));
+    expect(problems.map((p) => p.column)).toEqual(['columns.tier', 'blank']);
+    expect(problems.every((p) => p.problem.startsWith('the mapping file is malformed: ') && p.fix === 'see docs/mapping.md for the format')).toBe(true);
+  });
+});
+
+describe('NDJSON mappings (no header)', () => {
+  it('checks the mapping entries at compile time, and leaves missing keys to the rows', () => {
+    expect(problemsOf(() => compileMapping({ format: 'ndjson', mapping: { columns: { Phone: { to: 'mobile_number', type: 'number' }, absent: 'fine' } } }))).toEqual([
+      { column: 'Phone', problem: 'goes to mobile_number, which has its own validation rule, so "type": "number" does not apply', fix: 'remove "type" from its entry in "columns"' },
+    ]);
+    const mapper = compileMapping({ format: 'ndjson', mapping: { columns: { 'Customer ID': 'user_id' } } });
+    expect(mapper.identityAttribute).toBeNull();
+    expect(mapper.attributes).toEqual([]);
+  });
+});
