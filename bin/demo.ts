@@ -11,8 +11,9 @@ import { writeSampleFile } from './sampleData';
  * `npm run demo`: the local stack, a generated sample of profiles, one import through it, the
  * report and where to look in the Temporal UI. Nothing leaves this machine.
  */
-export async function runDemo(rows = 50_000): Promise<number> {
-  const stack = await startDevStack({ dataDir: '.data/demo/data', reportDir: '.data/demo/reports' });
+export async function runDemo(rows = 50_000, keep = false): Promise<number> {
+  const dbFile = '.data/demo/temporal.db';
+  const stack = await startDevStack({ dataDir: '.data/demo/data', reportDir: '.data/demo/reports', dbFile, quiet: true });
   try {
     const file = path.join(stack.dataDir, `profiles-${rows}.csv`);
     await writeSampleFile(file, { rows, seed: Date.now() % 100_000 });
@@ -28,6 +29,14 @@ export async function runDemo(rows = 50_000): Promise<number> {
       process.stdout.write(`\nsandbox now holds ${stored.toLocaleString('en-US')} profiles\n`);
       if (stack.server.uiUrl) {
         process.stdout.write(`Temporal UI: ${stack.server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(started.importId)}\n`);
+      }
+      if (keep) {
+        process.stdout.write('the stack stays up until Ctrl-C\n');
+        await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      } else {
+        process.stdout.write(
+          `to browse it later: xp-import server --db-file ${dbFile}   (or run the demo with --keep)\n`,
+        );
       }
       return exitCodeForReport(report);
     } finally {

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox';
+import { Runtime } from '@temporalio/worker';
 import { loadWorkerConfig } from '../workers/config';
+import { JsonLinesLogger } from '../workers/logger';
 import { startDevServer, type DevServer } from '../workers/devServer';
 import { createImportWorker, type ImportWorker } from '../workers/importWorker';
 
@@ -24,6 +26,8 @@ export interface DevStackOptions {
   headless?: boolean;
   dataDir?: string;
   reportDir?: string;
+  /** Log only warnings and errors (the demo); the dev stack logs INFO as JSON lines. */
+  quiet?: boolean;
 }
 
 /** A Temporal dev server, the sandbox and a worker in this process: the embedded local setup. */
@@ -32,6 +36,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   const reportDir = path.resolve(options.reportDir ?? process.env.XP_IMPORT_REPORT_DIR ?? '.data/dev/reports');
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(reportDir, { recursive: true });
+  Runtime.install({ logger: new JsonLinesLogger(options.quiet ? 'WARN' : 'INFO'), shutdownSignals: [] });
   const server = await startDevServer({ port: options.port, uiPort: options.uiPort, dbFile: options.dbFile, headless: options.headless });
   const apptoken = 'sandbox-token';
   let sandbox: Sandbox | undefined;

@@ -8,7 +8,10 @@ import { ExitCode } from '../common/report';
 import { runSandboxCommand, SandboxUsageError } from '../sandbox';
 import { ConfigError } from '../workers/config';
 import { startDevServer } from '../workers/devServer';
+import { ensureTemporalBinary, temporalBinaryVersion } from '../workers/temporalBinary';
 import { runWorkerCommand } from '../workers/workerCommand';
+import { runDemo } from './demo';
+import { startDevStack } from './devStack';
 
 /**
  * The `xp-import` command: client verbs (start, status, ...), the worker, and the local stack
@@ -88,6 +91,18 @@ program
   );
 
 program
+  .command('temporal-binary')
+  .description('find the Temporal CLI, or build it with go install (what tests and `server` use)')
+  .action(
+    run(async () => {
+      const started = Date.now();
+      const binary = await ensureTemporalBinary();
+      process.stdout.write(`${binary} (${temporalBinaryVersion(binary).split('\n')[0]}) ready in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+      return ExitCode.ok;
+    }),
+  );
+
+program
   .command('sandbox')
   .description('the local Xtremepush stand-in (--port, --apptoken, --latency, --seed, --task-ms, --store)')
   .allowUnknownOption()
@@ -107,7 +122,6 @@ program
   .option('--db-file <file>', 'keep Temporal state in this file')
   .action(
     run(async (flags: { port: string; dbFile?: string }) => {
-      const { startDevStack } = await import('./devStack');
       const port = Number(flags.port);
       const stack = await startDevStack({ port, uiPort: port + 1000, dbFile: flags.dbFile });
       process.stdout.write(
@@ -128,10 +142,10 @@ program
   .command('demo')
   .description('start the local stack, import a generated sample, print the report')
   .option('--rows <n>', 'sample size', '50000')
+  .option('--keep', 'keep the stack running (to browse the Temporal UI) until Ctrl-C')
   .action(
-    run(async (flags: { rows: string }) => {
-      const { runDemo } = await import('./demo');
-      return runDemo(Number(flags.rows));
+    run(async (flags: { rows: string; keep?: boolean }) => {
+      return runDemo(Number(flags.rows), flags.keep ?? false);
     }),
   );
 

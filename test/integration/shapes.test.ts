@@ -1,0 +1,89 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { startImport, waitForReport } from '../../client/imports';
+import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
+import { startTestStack, type TestStack } from '../support/stack';
+
+describe('what a file becomes at the API', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('sends a 50-row file as one synchronous request and never asks for a task', async () => {
+    stack = await startTestStack();
+    const file = path.join(stack.dataDir, 'small.csv');
+    await writeSampleFile(file, { rows: 50, seed: 3 });
+    const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'small.csv', importId: 'small-50' })).importId);
+
+    expect(report.status).toBe('completed');
+    const log = stack.sandbox.requestLog();
+    expect(log.filter((r) => r.method === 'import/profile').map((r) => [r.status, r.rows])).toEqual([[200, 50]]);
+    expect(log.filter((r) => r.method === 'info/task' || r.method === 'list/task')).toEqual([]);
+    expect(report.taskIds).toEqual([]);
+    expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
+  });
+
+  it('imports anonymous profiles identified by device_id', async () => {
+    stack = await startTestStack();
+    const rows = Array.from({ length: 150 }, (_, i) => `dev-${i},en,Europe/Dublin,IE,Device ${i}`);
+    await writeFile(path.join(stack.dataDir, 'devices.csv'), `device_id,language,timezone,country,first_name\n${rows.join('\n')}\n`);
+    const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'devices.csv', importId: 'devices' })).importId);
+
+    expect(report.status).toBe('completed');
+    expect(report.rows.imported).toBe(150);
+    const store = stack.sandbox.profiles();
+    expect(store.size).toBe(150);
+    expect(store.get('device_id:dev-149')).toEqual({ device_id: 'dev-149', language: 'en', timezone: 'Europe/Dublin', country: 'IE', first_name: 'Device 149' });
+  });
+
+  it('sends NDJSON objects and arrays as JSON strings that parse back to the same values', async () => {
+    stack = await startTestStack();
+    const profiles = Array.from({ length: 120 }, (_, i) => ({
+      user_id: `n${i}`,
+      first_name: `Name ${i}`,
+      orders: { order_total: 12.34 + i, item_count: i % 5, tags: ['a', `b${i}`] },
+      drinks: ['frapuccino', 'iced latte', { size: i % 3 }],
+      score: i,
+    }));
+    await writeFile(path.join(stack.dataDir, 'profiles.ndjson'), profiles.map((p) => JSON.stringify(p)).join('\n') + '\n');
+    const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'profiles.ndjson', importId: 'ndjson' })).importId);
+
+    expect(report.status).toBe('completed');
+    expect(report.format).toBe('ndjson');
+    const store = stack.sandbox.profiles();
+    expect(store.size).toBe(120);
+    for (const p of profiles) {
+      const stored = store.get(`user_id:${p.user_id}`) as Record<string, unknown>;
+      expect(typeof stored.orders).toBe('string');
+      expect(typeof stored.drinks).toBe('string');
+      expect(JSON.parse(stored.orders as string)).toEqual(p.orders);
+      expect(JSON.parse(stored.drinks as string)).toEqual(p.drinks);
+      expect(stored.first_name).toBe(p.first_name);
+      expect(stored.score).toBe(p.score);
+    }
+  });
+
+  it('keeps at most `concurrency` requests in flight: 25,000 rows, batches of 1,000, concurrency 4', async () => {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
+    const file = path.join(stack.dataDir, 'profiles.csv');
+    await writeSampleFile(file, { rows: 25_000, seed: 11 });
+    const report = await waitForReport(
+      stack.client,
+      (await startImport(stack.client, { source: 'profiles.csv', importId: 'window', batchSize: 1_000, concurrency: 4 })).importId,
+    );
+
+    expect(report.status).toBe('completed');
+    const imports = stack.sandbox.requestLog().filter((r) => r.method === 'import/profile');
+    expect(imports).toHaveLength(25);
+    expect(imports.every((r) => r.rows === 1_000 && r.status === 202)).toBe(true);
+    const peak = stack.sandbox.stats().peakInFlight;
+    expect(peak).toBeLessThanOrEqual(4);
+    // The window is used, not merely respected: with 300 ms per request, batches overlap.
+    expect(peak).toBeGreaterThanOrEqual(2);
+    expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
+  });
+});
