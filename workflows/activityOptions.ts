@@ -9,7 +9,7 @@ import { FATAL_FAILURE_TYPES } from '../common/batch';
 const nonRetryableErrorTypes = [...FATAL_FAILURE_TYPES, 'RequestRejectedError', 'InvalidInputError'];
 
 /** Reading and planning the source: long streaming passes that heartbeat as they go. */
-export const sourceActivities = proxyActivities<Pick<ImportActivities, 'inspectSource' | 'planBatches'>>({
+export const sourceActivities = proxyActivities<Pick<ImportActivities, 'inspectSource' | 'planBatches' | 'checkXtremepushAccess'>>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },

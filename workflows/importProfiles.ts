@@ -63,7 +63,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     maxTaskResubmits: tuning.maxTaskResubmits,
     maxSubmitAttempts: tuning.maxSubmitAttempts,
   };
-  const { inspectSource, planBatches } = sourceActivities;
+  const { inspectSource, planBatches, checkXtremepushAccess } = sourceActivities;
   const { recordBatchResults, writeReport } = reportActivities;
 
   const totals = carried?.totals ?? emptyTotals();
@@ -194,6 +194,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
         { key: ImportSourceKey, value: describeSource(input.source).slice(0, 200) },
       ]);
       const inspection = await inspectSource({ importId, source: input.source, format: input.format, delimiter: input.delimiter, mapping: input.mapping });
+      // One cheap call before any row is sent: a wrong token or region stops the import here.
+      if (!input.dryRun) await checkXtremepushAccess();
       layout = inspection.layout;
       totalRows = inspection.totalRows;
     }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { connectImportClient, type ImportClientContext } from '../../client/connect';
 import { startSandbox, type Sandbox, type SandboxOptionsInput } from '../../sandbox';
@@ -22,12 +23,21 @@ export interface TestStack {
 }
 
 let counter = 0;
+let runtimeInstalled = false;
+
+/** The SDK logs every worker state change at INFO; tests want only what went wrong. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(process.env.XP_IMPORT_TEST_LOG_LEVEL === 'INFO' ? 'INFO' : 'ERROR') });
+}
 
 /**
  * A sandbox, a worker on a task queue of its own and a client, against the run's shared dev
  * server. Each test gets fresh folders, so nothing leaks between tests.
  */
 export async function startTestStack(options: { sandbox?: SandboxOptionsInput; workerEnv?: Record<string, string>; startWorker?: boolean } = {}): Promise<TestStack> {
+  quietRuntime();
   const root = mkdtempSync(path.join(os.tmpdir(), 'xp-import-test-'));
   const dataDir = path.join(root, 'data');
   const reportDir = path.join(root, 'reports');

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { ImportReportSchema } from '../../common/report';
+import { runCli } from '../support/cli';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/** `start --wait --json` and the exit codes of DESIGN.md, through the built command. */
+describe('the xp-import CLI contract', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+  const clientEnv = (s: TestStack) => ({ TEMPORAL_ADDRESS: s.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: s.taskQueue, XP_IMPORT_DATA_DIR: s.dataDir });
+
+  it('prints the report as one JSON document and exits 0 when every row is imported', async () => {
+    stack = await startTestStack();
+    await writeSampleFile(path.join(stack.dataDir, 'ok.csv'), { rows: 1_200 });
+    const result = await runCli(['start', 'ok.csv', '--wait', '--json', '--batch-size', '500'], clientEnv(stack));
+
+    expect(result.code).toBe(0);
+    const report = ImportReportSchema.parse(JSON.parse(result.stdout));
+    expect(report).toMatchObject({
+      status: 'completed',
+      rows: { total: 1_200, imported: 1_200, rejected: 0, skipped: 0 },
+      batches: { total: 3, succeeded: 3, failed: 0 },
+      rejectsFile: null,
+    });
+    expect(report.taskIds).toHaveLength(3);
+    expect(Date.parse(report.finishedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt));
+  });
+
+  it('exits 1 when rows were rejected, and the rejects file names them', async () => {
+    stack = await startTestStack();
+    const rows = Array.from({ length: 200 }, (_, i) => `u${i},${i === 17 ? 'not-an-email' : `u${i}@example.com`},1`);
+    await writeFile(path.join(stack.dataDir, 'some-bad.csv'), `user_id,email,email_subscription\n${rows.join('\n')}\n`);
+    const result = await runCli(['start', 'some-bad.csv', '--wait', '--json'], clientEnv(stack));
+
+    expect(result.code).toBe(1);
+    const report = ImportReportSchema.parse(JSON.parse(result.stdout));
+    expect(report.status).toBe('completed_with_rejections');
+    expect(report.rows).toEqual({ total: 200, imported: 199, rejected: 1, skipped: 0 });
+    const rejects = readFileSync(report.rejectsFile as string, 'utf8').trim().split(/\r?\n/);
+    expect(rejects).toHaveLength(2);
+    expect(rejects[0]).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,user_id,email,email_subscription');
+    // Data row 18 sits on line 19 (the header is line 1); the original cells follow the reason.
+    expect(rejects[1]).toMatch(/^18,19,email,.+,u17,not-an-email,1$/);
+  });
+
+  it('exits 2 on bad usage, naming the flag', async () => {
+    stack = await startTestStack();
+    const result = await runCli(['start', 'x.csv', '--batch-size', '20000'], clientEnv(stack));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--batch-size/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('exits 2 when the file cannot be imported as it is (no identity column)', async () => {
+    stack = await startTestStack();
+    await writeFile(path.join(stack.dataDir, 'no-id.csv'), 'email,email_subscription\na@example.com,1\n');
+    const result = await runCli(['start', 'no-id.csv', '--wait', '--json'], clientEnv(stack));
+    expect(result.code).toBe(2);
+    const report = ImportReportSchema.parse(JSON.parse(result.stdout));
+    expect(report.status).toBe('failed');
+    expect(report.failure?.code).toBe('MappingError');
+    expect(report.failure?.message).toMatch(/user_id|device_id/);
+    expect(stack.sandbox.stats().requests['import/profile'] ?? 0).toBe(0);
+  });
+
+  it('exits 3 when the import fails: a wrong token, with a message about the token', async () => {
+    stack = await startTestStack({ workerEnv: { XTREMEPUSH_APPTOKEN: 'wrong-token' } });
+    await writeSampleFile(path.join(stack.dataDir, 'ok.csv'), { rows: 300 });
+    const result = await runCli(['start', 'ok.csv', '--wait', '--json'], clientEnv(stack));
+    expect(result.code).toBe(3);
+    const report = ImportReportSchema.parse(JSON.parse(result.stdout));
+    expect(report.status).toBe('failed');
+    expect(report.failure?.message).toMatch(/XTREMEPUSH_APPTOKEN/);
+    expect(result.stdout + result.stderr).not.toContain('wrong-token');
+  });
+});

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { startImport, waitForReport } from '../../client/imports';
+import { historyText, importHistories } from '../support/history';
+import { readSampleCsv } from '../support/oracle';
+import { SANDBOX_TOKEN, startTestStack, type TestStack } from '../support/stack';
+
+/** Invariants 1 and 2: no row value, no personal data and no apptoken in any history of an import. */
+describe('what Temporal sees of an import', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('holds no email, phone number, name or apptoken in any history, with rejected rows too', async () => {
+    stack = await startTestStack();
+    const file = path.join(stack.dataDir, 'people.csv');
+    await writeSampleFile(file, { rows: 2_500, seed: 5 });
+    // A rejected row must not leak through reasons either: append one with a bad email and a bad phone.
+    const bad = 'u99999999,leaky.person@example.org,1,3538,1,Leaky McLeakface,{}\n';
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(file, bad);
+    const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'people.csv', importId: 'privacy', batchSize: 1_000 })).importId);
+    expect(report.rows.rejected).toBe(1);
+
+    const histories = await importHistories(stack.client.client, 'privacy');
+    // The parent and its 3 batch workflows (rows 1-1000, 1001-2000, 2001-2501).
+    expect(histories.length).toBeGreaterThanOrEqual(4);
+    const text = histories.map((h) => historyText(h.events)).join('\n');
+    expect(text.length).toBeGreaterThan(10_000);
+
+    const rows = readSampleCsv(file);
+    const secrets = new Set<string>([SANDBOX_TOKEN]);
+    for (const row of rows) {
+      secrets.add(row.email as string);
+      secrets.add(row.mobile_number as string);
+      if ((row.first_name as string).length > 3) secrets.add(row.first_name as string);
+    }
+    const leaked = [...secrets].filter((secret) => secret.length > 3 && text.includes(secret));
+    expect(leaked).toEqual([]);
+    // The rejects file, which the operator owns, is where the bad row's values are.
+    expect(readFileSync(report.rejectsFile as string, 'utf8')).toContain('leaky.person@example.org');
+  });
+});
