@@ -47,8 +47,9 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
     worker,
     connection,
     xtremepush,
-    async shutdown() {
+    shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
+      return Promise.resolve();
     },
   };
 }

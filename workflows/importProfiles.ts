@@ -238,7 +238,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       startedThisRun++;
     }
     await condition(() => inFlight.size === 0);
-    if (fatal !== undefined) throw fatal;
+    if (fatal !== undefined) throw fatal as Error;
   } catch (error) {
     return await CancellationScope.nonCancellable(async () => {
       if (isCancellation(error)) {

@@ -10,6 +10,8 @@ import { createImportWorker, type ImportWorker } from '../../workers/importWorke
 
 export const SANDBOX_TOKEN = 'test-apptoken-5f3c9a';
 
+export type WorkerTestEnv = Record<string, string> & { TEMPORAL_ADDRESS: string; XP_IMPORT_TASK_QUEUE: string; XP_IMPORT_DATA_DIR: string };
+
 export interface TestStack {
   sandbox: Sandbox;
   worker: ImportWorker;
@@ -18,7 +20,7 @@ export interface TestStack {
   dataDir: string;
   reportDir: string;
   /** The environment of this stack's worker, for child processes (CLI, crash tests). */
-  env: Record<string, string>;
+  env: WorkerTestEnv;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function startTestStack(options: { sandbox?: SandboxOptionsInput; w
   const reportDir = path.join(root, 'reports');
   const taskQueue = `test-${process.pid}-${Date.now()}-${counter++}`;
   const sandbox = await startSandbox({ apptoken: SANDBOX_TOKEN, ...options.sandbox });
-  const env = {
+  const env: WorkerTestEnv = {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_NAMESPACE: 'default',
     XP_IMPORT_TASK_QUEUE: taskQueue,

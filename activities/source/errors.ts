@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import type { Fingerprint } from '../../common/source';
+import type { SourceStat } from './byteSource';
+
+/*
+ * Every message here names positions, counts and column names only. Cell content is personal
+ * data (emails, phones, names) and must not reach Temporal or a log.
+ */
+
+export type SourceFormatErrorCode =
+  | 'empty'
+  | 'bom_only'
+  | 'not_text'
+  | 'not_utf8'
+  | 'not_ndjson'
+  | 'header_missing'
+  | 'header_malformed'
+  | 'header_empty_name'
+  | 'header_duplicate_name'
+  | 'header_too_long'
+  | 'unclosed_quote';
+
+/** The whole source cannot be read as the format it claims to be. Retrying cannot help. */
+export class SourceFormatError extends Error {
+  override readonly name = 'SourceFormatError';
+  readonly retryable = false;
+
+  constructor(
+    readonly code: SourceFormatErrorCode,
+    message: string,
+    readonly position: { line?: number; byteOffset?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface OpenQuote {
+  byteOffset: number;
+  line: number;
+}
+
+export function unclosedQuoteError(source: string, quote: OpenQuote): SourceFormatError {
+  return new SourceFormatError(
+    'unclosed_quote',
+    `${source}: a quote opened at line ${quote.line} (byte ${quote.byteOffset}) is never closed, so the rest of the ` +
+      `file would be one cell. Close the quoted cell or double the quote ("") if it is part of the value.`,
+    { line: quote.line, byteOffset: quote.byteOffset },
+  );
+}
+
+/**
+ * The source is not the version that was inspected and planned. Not retryable: a changed file
+ * under a running import must stop it rather than mix two versions.
+ */
+export class SourceChangedError extends Error {
+  override readonly name = 'SourceChangedError';
+  readonly retryable = false;
+
+  constructor(
+    readonly source: string,
+    readonly detail: string,
+  ) {
+    super(`${source} changed since it was inspected (${detail}). Start a new import for the new version.`);
+  }
+}
+
+/** Fails fast when the source no longer matches the fingerprint taken at inspection. */
+export function assertSameVersion(source: string, expected: Fingerprint, actual: SourceStat): void {
+  if (actual.size !== expected.size) {
+    throw new SourceChangedError(source, `size ${expected.size} bytes, now ${actual.size}`);
+  }
+  if (actual.version !== expected.version) {
+    throw new SourceChangedError(source, `version ${expected.version}, now ${actual.version}`);
+  }
+}
+
+export const RecordErrorCodeSchema = z.enum([
+  'ragged_row',
+  'invalid_utf8',
+  'text_after_quote',
+  'unclosed_quote',
+  'invalid_json',
+  'not_an_object',
+]);
+export type RecordErrorCode = z.infer<typeof RecordErrorCodeSchema>;
+
+/** Why one record could not be parsed. Plain data: it travels in batch results and reject files. */
+export const RecordErrorSchema = z.object({
+  code: RecordErrorCodeSchema,
+  /** Positions, counts and column names only: never cell content. */
+  reason: z.string(),
+  /** The header name of the column at fault (CSV), when there is one. */
+  column: z.string().optional(),
+  /** Absolute file offset of the offending byte. */
+  byteOffset: z.number().int().nonnegative().optional(),
+});
+export type RecordError = z.infer<typeof RecordErrorSchema>;

@@ -1,0 +1,132 @@
+import { isUtf8 } from 'node:buffer';
+import type { Delimiter } from '../../common/source';
+import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
+import { SourceFormatError } from './errors';
+import { findInvalidUtf8 } from './utf8';
+
+/** Where the first record (the CSV header) sits in the bytes read so far; offsets are file offsets. */
+export interface FirstRecord {
+  start: number;
+  contentEnd: number;
+  line: number;
+}
+
+/** Recognises files that are not text at all, from their first bytes. */
+export function checkMagicBytes(source: string, bytes: Buffer): void {
+  const [b0, b1, b2, b3] = bytes;
+  let what: string | undefined;
+  if (b0 === 0x1f && b1 === 0x8b) what = 'gzip-compressed; decompress it first';
+  else if (b0 === 0x50 && b1 === 0x4b && b2 === 0x03 && b3 === 0x04) what = 'a ZIP archive (an .xlsx workbook?); export it as CSV (UTF-8)';
+  else if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff)) what = 'UTF-16 encoded (byte 0 is a UTF-16 byte order mark); save it as UTF-8';
+  if (what) throw new SourceFormatError('not_text', `${source} is ${what}.`, { line: 1, byteOffset: 0 });
+}
+
+/** A UTF-16 file without a byte order mark, or a binary file, shows NUL bytes in its first line. */
+function checkNoNul(source: string, bytes: Buffer, first: FirstRecord): void {
+  const nul = bytes.indexOf(0, first.start);
+  if (nul !== -1 && nul < first.contentEnd) {
+    throw new SourceFormatError(
+      'not_text',
+      `${source}: line ${first.line} holds a NUL byte (byte ${nul}), so this is not a UTF-8 text file ` +
+        `(binary, or UTF-16 without a byte order mark). Save it as UTF-8.`,
+      { line: first.line, byteOffset: nul },
+    );
+  }
+}
+
+/** Decodes and validates the CSV header: one line, valid UTF-8, well quoted, unique non-empty names. */
+export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord, delimiter: Delimiter): string[] {
+  if (first.line !== 1) {
+    throw new SourceFormatError(
+      'header_missing',
+      `${source}: line 1 is blank, but a CSV file must start with its header line (the column names). ` +
+        `Remove the blank lines before the header.`,
+      { line: 1, byteOffset: 0 },
+    );
+  }
+  checkNoNul(source, bytes, first);
+  const headerBytes = bytes.subarray(first.start, first.contentEnd);
+  if (!isUtf8(headerBytes)) {
+    const at = first.start + findInvalidUtf8(headerBytes, 0, headerBytes.length);
+    throw new SourceFormatError(
+      'not_utf8',
+      `${source}: the header (line 1) is not valid UTF-8 at byte ${at}. Save the file as UTF-8.`,
+      { line: 1, byteOffset: at },
+    );
+  }
+  const text = headerBytes.toString('utf8');
+  const splitter = new CsvFieldSplitter(delimiter);
+  splitter.use(text);
+  const names = splitter.split(0, text.length);
+  if (!Array.isArray(names)) throw malformedHeader(source, text, first, names);
+  const cr = text.indexOf('\r');
+  if (cr !== -1) {
+    const at = first.start + Buffer.byteLength(text.slice(0, cr));
+    throw new SourceFormatError(
+      'header_malformed',
+      `${source}: the header (line 1) holds a carriage return (CR) without a line feed at byte ${at}: the file ` +
+        `seems to use classic Mac line endings (CR only). Save it with LF or CRLF line endings.`,
+      { line: 1, byteOffset: at },
+    );
+  }
+  const seen = new Map<string, number>();
+  names.forEach((name, index) => {
+    if (name.trim() === '') {
+      throw new SourceFormatError(
+        'header_empty_name',
+        `${source}: column ${index + 1} of the header (line 1) has no name. Give every column a name ` +
+          `(or remove the empty column, e.g. a trailing delimiter).`,
+        { line: 1 },
+      );
+    }
+    const earlier = seen.get(name);
+    if (earlier !== undefined) {
+      throw new SourceFormatError(
+        'header_duplicate_name',
+        `${source}: the header (line 1) names column "${name}" twice (columns ${earlier + 1} and ${index + 1}). ` +
+          `Column names must be unique.`,
+        { line: 1 },
+      );
+    }
+    seen.set(name, index);
+  });
+  return names;
+}
+
+function malformedHeader(source: string, text: string, first: FirstRecord, error: FieldSyntaxError): SourceFormatError {
+  const at = first.start + Buffer.byteLength(text.slice(0, error.at));
+  const what = error.code === 'text_after_quote' ? 'text after the closing quote of' : 'an unclosed quote in';
+  return new SourceFormatError(
+    'header_malformed',
+    `${source}: the header (line 1) has ${what} column ${error.field + 1} (byte ${at}). ` +
+      `Quote the whole name ("...") and double any quote inside it.`,
+    { line: 1, byteOffset: at },
+  );
+}
+
+/**
+ * NDJSON has no header, but a pretty-printed JSON document or a JSON array gives itself away on
+ * its first line: catch that here instead of rejecting every line of the file one by one.
+ */
+export function checkNdjsonStart(source: string, bytes: Buffer, first: FirstRecord): void {
+  checkNoNul(source, bytes, first);
+  const text = bytes.toString('utf8', first.start, first.contentEnd).trim();
+  const lone = text === '[' || text === '{';
+  if (lone || (text.startsWith('[') && !parsesAsJson(text))) {
+    throw new SourceFormatError(
+      'not_ndjson',
+      `${source}: line ${first.line} ${lone ? `holds only "${text}"` : 'opens a JSON array that does not end on it'}: ` +
+        `this looks like a JSON document, not NDJSON. NDJSON needs one JSON object per line.`,
+      { line: first.line, byteOffset: first.start },
+    );
+  }
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

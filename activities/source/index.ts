@@ -1,0 +1,14 @@
+export { LocalFileSource, DEFAULT_CHUNK_BYTES, type ByteSource, type SourceStat } from './byteSource';
+export {
+  SourceFormatError,
+  SourceChangedError,
+  RecordErrorSchema,
+  RecordErrorCodeSchema,
+  type RecordError,
+  type RecordErrorCode,
+  type SourceFormatErrorCode,
+} from './errors';
+export { inspectSource, MAX_HEADER_BYTES, type InspectOptions, type SourceInspection } from './inspect';
+export { planBatches, type PlanOptions } from './plan';
+export { readBatch, type ReadBatchOptions } from './readBatch';
+export type { SourceRecord, CsvRecord, JsonRecord, FailedRecord } from './recordParsers';

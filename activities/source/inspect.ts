@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import type { SourceLayout } from '../../common/plan';
+import type { Delimiter, Fingerprint, SourceFormat } from '../../common/source';
+import type { ByteSource } from './byteSource';
+import { detectDelimiter } from './delimiter';
+import { assertSameVersion, SourceChangedError, SourceFormatError, unclosedQuoteError } from './errors';
+import { checkMagicBytes, checkNdjsonStart, readCsvHeader, type FirstRecord } from './headerChecks';
+import { LF, RecordScanner, type RecordSink } from './recordScanner';
+
+export interface SourceInspection {
+  layout: SourceLayout;
+  /** Data records (the CSV header excluded, blank lines excluded). */
+  totalRows: number;
+  blankLines: number;
+}
+
+export interface InspectOptions {
+  format: SourceFormat;
+  /** CSV: the delimiter to use; detected from the header line when omitted. */
+  delimiter?: Delimiter;
+}
+
+/**
+ * The CSV header must end within this many bytes. Without a bound, a file with no line ending
+ * (or a quote opened in the header and never closed) would be held in memory whole.
+ */
+export const MAX_HEADER_BYTES = 1024 * 1024;
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * One streaming pass over the whole source: sha256, size, BOM, delimiter, header, where the data
+ * starts and how many records it holds. Only the bytes up to the end of the first record are
+ * kept; every other chunk is hashed, scanned and dropped.
+ */
+export async function inspectSource(src: ByteSource, options: InspectOptions): Promise<SourceInspection> {
+  const source = src.describe();
+  const before = await src.stat();
+  if (before.size === 0) {
+    throw new SourceFormatError('empty', `${source} is empty (0 bytes). Export the data again: ${expectation(options.format)}.`);
+  }
+  const hash = createHash('sha256');
+  const pass = new InspectionPass(source, options);
+  let bytesRead = 0;
+  for await (const chunk of src.stream(0)) {
+    hash.update(chunk);
+    bytesRead += chunk.length;
+    pass.feed(chunk);
+  }
+  const after = await src.stat();
+  if (bytesRead !== before.size) {
+    throw new SourceChangedError(source, `${before.size} bytes when the read began, ${bytesRead} bytes read`);
+  }
+  const fingerprint: Fingerprint = { size: before.size, version: before.version, sha256: hash.digest('hex') };
+  assertSameVersion(source, fingerprint, after);
+  return pass.finish(fingerprint);
+}
+
+function expectation(format: SourceFormat): string {
+  return format === 'csv' ? 'a CSV file needs at least a header line' : 'an NDJSON file needs one JSON object per line';
+}
+
+class InspectionPass implements RecordSink {
+  /** Bytes from offset 0, kept only until the first record has been checked. */
+  private prefix: Buffer[] | undefined = [];
+  private prefixLength = 0;
+  private prefixHasLf = false;
+  private scanner: RecordScanner | undefined;
+  private hasBom = false;
+  private delimiter: Delimiter | undefined;
+  private first: FirstRecord | undefined;
+  private header: string[] | undefined;
+  private rows = 0;
+  private dataStart: { byte: number; line: number } | undefined;
+
+  constructor(
+    private readonly source: string,
+    private readonly options: InspectOptions,
+  ) {
+    this.delimiter = options.delimiter;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.prefix) {
+      this.prefix.push(chunk);
+      this.prefixLength += chunk.length;
+      if (!this.scanner && !this.prefixHasLf) this.prefixHasLf = chunk.includes(LF);
+    }
+    if (this.scanner) {
+      this.scanner.feed(chunk, this);
+      this.checkFirstRecord();
+    } else if (this.readyToStart()) {
+      this.start();
+    }
+  }
+
+  record(start: number, contentEnd: number, _end: number, line: number): boolean {
+    if (!this.first) {
+      this.first = { start, contentEnd, line };
+      if (this.options.format === 'csv') return true;
+    }
+    this.dataStart ??= { byte: start, line };
+    this.rows++;
+    return true;
+  }
+
+  finish(fingerprint: Fingerprint): SourceInspection {
+    if (!this.scanner) this.start();
+    const scanner = this.scanner as RecordScanner;
+    const open = scanner.finish(this);
+    if (open) throw unclosedQuoteError(this.source, open);
+    this.checkFirstRecord();
+    if (this.options.format === 'csv' && !this.header) {
+      throw new SourceFormatError(
+        'header_missing',
+        `${this.source} has no header line (it holds only blank lines). A CSV file must start with its column names.`,
+        { line: 1 },
+      );
+    }
+    const layout: SourceLayout = {
+      fingerprint,
+      dataStartByte: this.dataStart?.byte ?? scanner.nextRecordStart,
+      dataStartLine: this.dataStart?.line ?? scanner.nextRecordLine,
+      hasBom: this.hasBom,
+    };
+    if (this.options.format === 'csv') {
+      layout.delimiter = this.delimiter;
+      layout.header = this.header;
+    }
+    return { layout, totalRows: this.rows, blankLines: scanner.blankLines };
+  }
+
+  /** The first bytes must be in before the BOM and magic numbers can be judged, and the header line before its delimiter. */
+  private readyToStart(): boolean {
+    if (this.prefixLength < 4) return false;
+    if (this.options.format === 'ndjson' || this.delimiter) return true;
+    return this.prefixHasLf || this.prefixLength > MAX_HEADER_BYTES;
+  }
+
+  private start(): void {
+    const bytes = Buffer.concat(this.prefix ?? []);
+    this.prefix = [bytes];
+    checkMagicBytes(this.source, bytes);
+    this.hasBom = bytes.subarray(0, 3).equals(BOM);
+    const dataStart = this.hasBom ? 3 : 0;
+    if (this.hasBom && bytes.length === 3) {
+      throw new SourceFormatError(
+        'bom_only',
+        `${this.source} holds only a UTF-8 byte order mark (3 bytes) and no data. Export the data again.`,
+        { line: 1, byteOffset: 0 },
+      );
+    }
+    if (this.options.format === 'csv' && !this.delimiter) {
+      const guess = detectDelimiter(bytes, dataStart);
+      if (!guess.complete && bytes.length > MAX_HEADER_BYTES) throw this.headerTooLong();
+      this.delimiter = guess.delimiter;
+    }
+    this.scanner = new RecordScanner({ format: this.options.format, delimiter: this.delimiter, startByte: dataStart, startLine: 1 });
+    this.scanner.feed(bytes.subarray(dataStart), this);
+    this.checkFirstRecord();
+  }
+
+  /** Runs once the first record is complete, then lets the kept bytes go. */
+  private checkFirstRecord(): void {
+    if (!this.prefix) return;
+    if (this.first) {
+      const bytes = this.prefix.length === 1 ? (this.prefix[0] as Buffer) : Buffer.concat(this.prefix);
+      this.prefix = undefined;
+      if (this.options.format === 'csv') {
+        this.header = readCsvHeader(this.source, bytes, this.first, this.delimiter ?? ',');
+      } else {
+        checkNdjsonStart(this.source, bytes, this.first);
+      }
+    } else if (this.prefixLength > MAX_HEADER_BYTES) {
+      if (this.options.format === 'csv') throw this.headerTooLong();
+      // An NDJSON first line this long is no lone "[" or "{": nothing left to check.
+      this.prefix = undefined;
+    }
+  }
+
+  private headerTooLong(): SourceFormatError {
+    const open = this.scanner?.openQuote;
+    const quote = open ? ` A quote opened at line ${open.line} (byte ${open.byteOffset}) is still open.` : '';
+    return new SourceFormatError(
+      'header_too_long',
+      `${this.source}: the header line does not end within its first ${MAX_HEADER_BYTES} bytes.${quote} ` +
+        `Is this a CSV file with a header line and line endings?`,
+      open ? { line: open.line, byteOffset: open.byteOffset } : { line: 1 },
+    );
+  }
+}

@@ -1,0 +1,145 @@
+import type { Delimiter } from '../../common/source';
+import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
+import type { RecordError } from './errors';
+
+interface RecordPosition {
+  /** 1-based data row (the CSV header is not a row). */
+  row: number;
+  /** Physical line the record starts on. */
+  line: number;
+  /** File offset of the record's first byte. */
+  byteOffset: number;
+}
+export interface CsvRecord extends RecordPosition {
+  cells: string[];
+}
+export interface JsonRecord extends RecordPosition {
+  value: Record<string, unknown>;
+}
+export interface FailedRecord extends RecordPosition {
+  error: RecordError;
+  /**
+   * The record's text without its line ending (invalid UTF-8 shown as U+FFFD), for the rejects
+   * file the operator owns. Personal data: never put it into a message, a log or Temporal.
+   */
+  raw: string;
+}
+export type SourceRecord = CsvRecord | JsonRecord | FailedRecord;
+
+/**
+ * Turns records into SourceRecords. Records are cut out of a decoded text given by `use`: a
+ * whole ASCII region (so it is decoded once) or one record's own text.
+ */
+export interface RecordParser {
+  use(text: string): void;
+  /** The record text[from, to), line ending excluded; byteOffset is its file offset. */
+  parse(from: number, to: number, byteOffset: number, row: number, line: number): SourceRecord;
+}
+
+export function csvRecordParser(header: readonly string[], delimiter: Delimiter): RecordParser {
+  const splitter = new CsvFieldSplitter(delimiter);
+  let text = '';
+  return {
+    use(next) {
+      text = next;
+      splitter.use(next);
+    },
+    parse(from, to, byteOffset, row, line) {
+      const cells = splitter.split(from, to);
+      if (!Array.isArray(cells)) {
+        return { row, line, byteOffset, error: fieldSyntaxError(cells, text, from, byteOffset, header), raw: text.slice(from, to) };
+      }
+      if (cells.length !== header.length) {
+        return {
+          row,
+          line,
+          byteOffset,
+          error: {
+            code: 'ragged_row',
+            reason: `the row has ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${header.length}`,
+            byteOffset,
+          },
+          raw: text.slice(from, to),
+        };
+      }
+      return { row, line, byteOffset, cells };
+    },
+  };
+}
+
+function fieldSyntaxError(error: FieldSyntaxError, text: string, from: number, recordOffset: number, header: readonly string[]): RecordError {
+  const at = recordOffset + Buffer.byteLength(text.slice(from, error.at));
+  const column = header[error.field];
+  const where = column === undefined ? `field ${error.field + 1}` : `column "${column}" (field ${error.field + 1})`;
+  const what =
+    error.code === 'text_after_quote'
+      ? `text follows the closing quote of ${where} at byte ${at}`
+      : `the quote opened in ${where} at byte ${at} is not closed`;
+  const fix = 'quote the whole cell ("...") and double any quote inside it';
+  return column === undefined ? { code: error.code, reason: `${what}; ${fix}`, byteOffset: at } : { code: error.code, reason: `${what}; ${fix}`, column, byteOffset: at };
+}
+
+export function ndjsonRecordParser(): RecordParser {
+  let text = '';
+  return {
+    use(next) {
+      text = next;
+    },
+    parse(from, to, byteOffset, row, line) {
+      return parseNdjsonRecord(from === 0 && to === text.length ? text : text.slice(from, to), byteOffset, row, line);
+    },
+  };
+}
+
+function parseNdjsonRecord(text: string, byteOffset: number, row: number, line: number): SourceRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { row, line, byteOffset, error: invalidJson(error, text, byteOffset), raw: text };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return {
+      row,
+      line,
+      byteOffset,
+      error: { code: 'not_an_object', reason: `the line holds ${jsonKind(value)}, not a JSON object`, byteOffset },
+      raw: text,
+    };
+  }
+  return { row, line, byteOffset, value: value as Record<string, unknown> };
+}
+
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function invalidJson(error: unknown, text: string, recordOffset: number): RecordError {
+  const message = error instanceof Error ? error.message : '';
+  const position = /at position (\d+)/.exec(message)?.[1];
+  const at = position === undefined ? recordOffset : recordOffset + Buffer.byteLength(text.slice(0, Number(position)));
+  return { code: 'invalid_json', reason: `the line is not valid JSON: ${contentFreeJsonMessage(message, position)}`, byteOffset: at };
+}
+
+/**
+ * V8 quotes the offending token and a snippet of the input in its JSON messages
+ * (`Unexpected token 'a', "abc" is not valid JSON`): keep the message, drop the content.
+ */
+export function contentFreeJsonMessage(message: string, position: string | undefined): string {
+  if (message.startsWith('Unexpected token')) return position === undefined ? 'Unexpected token' : `Unexpected token in JSON at position ${position}`;
+  const quote = message.indexOf('"');
+  const kept = (quote === -1 ? message : message.slice(0, quote)).replace(/[\s,:]+$/, '');
+  return kept === '' ? 'not valid JSON' : kept;
+}
+
+export function invalidUtf8Record(byteOffset: number, row: number, line: number, invalidAt: number, raw: string): FailedRecord {
+  return {
+    row,
+    line,
+    byteOffset,
+    raw,
+    error: { code: 'invalid_utf8', reason: `the record is not valid UTF-8 at byte ${invalidAt}; save the file as UTF-8`, byteOffset: invalidAt },
+  };
+}
