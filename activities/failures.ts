@@ -13,13 +13,6 @@ export class SourceAccessError extends Error {
   override name = 'SourceAccessError';
 }
 
-export class SourceChangedError extends Error {
-  override name = 'SourceChangedError';
-  constructor(what: string) {
-    super(`${what} changed while it was being imported; nothing more is sent. Import the new version as a new import (start it again).`);
-  }
-}
-
 const FATAL_NAMES = new Set(['SourceAccessError', 'SourceChangedError', 'SourceFormatError', 'MappingError', 'InvalidInputError']);
 
 /**

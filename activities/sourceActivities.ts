@@ -1,12 +1,11 @@
 import type { ImportWorkflowInput } from '../common/importInput';
 import type { PlanCursor, PlanPage, SourceLayout } from '../common/plan';
-import type { Fingerprint, SourceFormat, SourceRef } from '../common/source';
+import type { SourceFormat, SourceRef } from '../common/source';
 import type { ActivityDeps } from './deps';
-import { SourceChangedError, toApplicationFailure } from './failures';
+import { toApplicationFailure } from './failures';
 import { heartbeatingSource } from './heartbeats';
 import { compileMapping } from './rows';
 import { inspectSource as inspect, planBatches as plan } from './source';
-import type { ByteSource } from './source/byteSource';
 import { openSource } from './sourceAccess';
 
 export interface InspectSourceInput {
@@ -30,12 +29,6 @@ export interface PlanBatchesInput {
   maxBatches: number;
 }
 
-/** Fails when the source is not the version the import started with. */
-export async function assertUnchanged(source: ByteSource, fingerprint: Fingerprint): Promise<void> {
-  const now = await source.stat();
-  if (now.size !== fingerprint.size || now.version !== fingerprint.version) throw new SourceChangedError(source.describe());
-}
-
 export function createSourceActivities(deps: ActivityDeps) {
   return {
     /** One streaming pass: fingerprint, header, row count; the mapping is checked against the header. */
@@ -54,7 +47,6 @@ export function createSourceActivities(deps: ActivityDeps) {
     async planBatches(input: PlanBatchesInput): Promise<PlanPage> {
       try {
         const source = heartbeatingSource(await openSource(deps.dataDir, input.source));
-        await assertUnchanged(source, input.layout.fingerprint);
         return await plan(source, { format: input.format, layout: input.layout, cursor: input.cursor, batchSize: input.batchSize, maxBatches: input.maxBatches });
       } catch (error) {
         throw toApplicationFailure(error);

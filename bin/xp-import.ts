@@ -56,6 +56,13 @@ program
   .description('change how many batches run at once')
   .action(run(cli.setConcurrencyCommand));
 program
+  .command('resolve')
+  .argument('<id>')
+  .argument('<batch>', 'batch number, as in the report and the UI (batch-<n>)')
+  .argument('<resolution>', 'resubmit | abandon')
+  .description('decide about a batch whose task is stuck: send it again, or give up on it')
+  .action(run(cli.resolveCommand));
+program
   .command('cancel')
   .argument('<id>')
   .option('--abandon', 'stop waiting for batches already sent')

@@ -1,11 +1,21 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { ImportOptionsSchema, ImportWorkflowInputSchema, inferFormat, type ImportOptionsInput, type ImportWorkflowInput } from '../common/importInput';
-import { cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, type CancelMode } from '../common/messages';
+import {
+  cancelModeSignal,
+  pauseUpdate,
+  progressQuery,
+  resolveStuckBatchUpdate,
+  resumeUpdate,
+  setConcurrencyUpdate,
+  type CancelMode,
+  type StuckResolution,
+} from '../common/messages';
 import type { Progress } from '../common/progress';
 import { ImportReportSchema, type ImportReport } from '../common/report';
 import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
 import { describeSource, sourceRefFromArgument, type SourceRef } from '../common/source';
+import { batchWorkflowId } from '../common/batch';
 import type { ImportClientContext } from './connect';
 import { defaultImportId, resolveSourceForWorker } from './importId';
 
@@ -126,6 +136,11 @@ export async function resumeImport(ctx: ImportClientContext, importId: string): 
 
 export async function setImportConcurrency(ctx: ImportClientContext, importId: string, concurrency: number): Promise<Progress> {
   return handleOf(ctx, importId).executeUpdate(setConcurrencyUpdate, { args: [concurrency] });
+}
+
+/** An operator's decision about a batch whose task is stuck: send it again, or give up on it. */
+export async function resolveStuckBatch(ctx: ImportClientContext, importId: string, batchNumber: number, resolution: StuckResolution): Promise<string> {
+  return ctx.client.workflow.getHandle(batchWorkflowId(importId, batchNumber)).executeUpdate(resolveStuckBatchUpdate, { args: [resolution] });
 }
 
 /** Cancels an import: batches already sent finish (default) or are abandoned; a report is written either way. */

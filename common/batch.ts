@@ -5,6 +5,11 @@ import { BatchPlanSchema, SourceLayoutSchema } from './plan';
 import { FailureSummarySchema, RetryCountsSchema } from './report';
 import { SourceFormatSchema, SourceRefSchema } from './source';
 
+/** The workflow ID of batch `n` (1-based, as the UI and reports number batches). */
+export function batchWorkflowId(importId: string, batchNumber: number): string {
+  return `${importId}/batch-${batchNumber}`;
+}
+
 /** Everything a batch needs to find, read and map its rows: the same for every batch of an import. */
 export const ImportJobSchema = z.object({
   importId: ImportIdSchema,

@@ -7,7 +7,7 @@ export const BatchPlanSchema = z.object({
   index: z.number().int().nonnegative(),
   /** First byte of the batch's first record. */
   startByte: z.number().int().nonnegative(),
-  /** One past the last byte of the batch's last record (including its line ending). */
+  /** One past the last byte of the batch's last record (its line ending and any blank lines after it). */
   endByte: z.number().int().nonnegative(),
   /** 1-based data row number of the first record (the CSV header is not a data row). */
   firstRow: z.number().int().positive(),

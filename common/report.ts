@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Why an attempt was retried; the report counts retries by cause. */
-export const RetryCauseSchema = z.enum(['rate_limited', 'server_error', 'network', 'timeout', 'task_failed', 'unknown_outcome']);
+export const RetryCauseSchema = z.enum(['rate_limited', 'server_error', 'network', 'timeout', 'task_failed']);
 export type RetryCause = z.infer<typeof RetryCauseSchema>;
 export const RetryCountsSchema = z.partialRecord(RetryCauseSchema, z.number().int().nonnegative());
 export type RetryCounts = z.infer<typeof RetryCountsSchema>;
@@ -24,6 +24,8 @@ export type BatchStatus = z.infer<typeof BatchStatusSchema>;
 /** What one batch reports back to the import: counts and task IDs, never rows. */
 export const BatchResultSchema = z.object({
   index: z.number().int().nonnegative(),
+  /** First data row of the batch, so a report can name the rows of a failed batch. */
+  firstRow: z.number().int().positive(),
   status: BatchStatusSchema,
   rows: RowCountsSchema,
   requests: z.number().int().nonnegative(),
@@ -40,6 +42,7 @@ export type ImportStatus = z.infer<typeof ImportStatusSchema>;
 
 /** Report entries are capped so the workflow result stays small; the report file has them all. */
 export const MAX_TASK_IDS_IN_RESULT = 1_000;
+export const MAX_FAILED_BATCHES_IN_RESULT = 100;
 
 /** The final report: the CLI contract of DESIGN.md, printed by `start --wait --json` and `report --json`. */
 export const ImportReportSchema = z.object({
@@ -59,6 +62,15 @@ export const ImportReportSchema = z.object({
   taskIdsTotal: z.number().int().nonnegative(),
   retries: RetryCountsSchema,
   possibleDuplicates: z.number().int().nonnegative(),
+  /** Batches that did not succeed (failed, abandoned when stuck, cancelled): where they are and why. */
+  failedBatches: z.array(
+    z.object({
+      batch: z.number().int().positive(),
+      rows: z.string(),
+      status: BatchStatusSchema,
+      failure: FailureSummarySchema.optional(),
+    }),
+  ),
   rejectsFile: z.string().nullable(),
   reportFile: z.string().nullable(),
   startedAt: z.string(),

@@ -40,7 +40,8 @@ export function submitActivities(maxAttempts: number) {
  */
 export function awaitTaskActivities(stuckAfterMs: number) {
   return proxyActivities<Pick<ImportActivities, 'awaitImportTask'>>({
-    startToCloseTimeout: '1 minute',
+    // One Task Info call (10 s request timeout): a poll held by a killed worker is retried within 20 s.
+    startToCloseTimeout: '20 seconds',
     scheduleToCloseTimeout: stuckAfterMs,
     retry: { initialInterval: '250 milliseconds', backoffCoefficient: 1.5, maximumInterval: '15 seconds', nonRetryableErrorTypes },
   });

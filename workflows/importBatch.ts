@@ -24,6 +24,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
 
   const result: BatchResult = {
     index: batch.index,
+    firstRow: batch.firstRow,
     status: 'succeeded',
     rows: { total: batch.rowCount, imported: 0, rejected: 0, skipped: 0 },
     requests: 0,
@@ -99,6 +100,10 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       else {
         result.status = 'abandoned';
         result.rows.skipped += sum(stuck.map((r) => r.rows));
+        result.failure = {
+          code: 'TaskStuck',
+          message: `${label}: task ${stuck.map((r) => r.taskId).join(', ')} still running after ${Math.round(settings.stuckAfterMs / 1000)} s; abandoned by an operator`,
+        };
       }
     }
 

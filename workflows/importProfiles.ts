@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BatchSettings, ImportJob } from '../common/batch';
+import { batchWorkflowId, type BatchSettings, type ImportJob } from '../common/batch';
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
 import { batchStuckSignal, cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, type CancelMode } from '../common/messages';
@@ -170,7 +170,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     void batchScope
       .run(() =>
         executeChild(importBatchWorkflow, {
-          workflowId: `${importId}/batch-${batch.index + 1}`,
+          workflowId: batchWorkflowId(importId, batch.index + 1),
           args: [{ job, batch, settings, parentWorkflowId: importId }],
           staticSummary: `batch ${batch.index + 1}: rows ${batch.firstRow.toLocaleString('en-US')}-${last.toLocaleString('en-US')}`,
         }),
@@ -318,6 +318,7 @@ function cursorAt(batch: BatchPlan): PlanCursor {
 function unfinishedBatch(batch: BatchPlan, status: 'failed' | 'cancelled', failure: FailureSummary): BatchResult {
   return {
     index: batch.index,
+    firstRow: batch.firstRow,
     status,
     rows: { total: batch.rowCount, imported: 0, rejected: 0, skipped: batch.rowCount },
     requests: 0,

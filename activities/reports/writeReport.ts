@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
-import { ImportReportSchema, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
+import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
 import { describeSource, type SourceFormat, type SourceRef } from '../../common/source';
 import type { ImportTotals } from '../../common/totals';
 import { csvLine } from './csvWrite';
@@ -79,6 +79,14 @@ export function createReportActivities(reportDir: string) {
       await mkdir(paths.root, { recursive: true });
       const results = await readLatestResults(paths.results);
       const taskIds = results.flatMap((r) => r.taskIds);
+      const failedBatches = results
+        .filter((r) => r.status !== 'succeeded')
+        .map((r) => ({
+          batch: r.index + 1,
+          rows: `${r.firstRow}-${r.firstRow + Math.max(r.rows.total, 1) - 1}`,
+          status: r.status,
+          ...(r.failure ? { failure: r.failure } : {}),
+        }));
       const rejectsFile = await mergeRejects(paths, input.format, input.header);
       const durationMs = Math.max(Date.parse(input.finishedAt) - Date.parse(input.startedAt), 0);
       const report: ImportReport = ImportReportSchema.parse({
@@ -94,6 +102,7 @@ export function createReportActivities(reportDir: string) {
         taskIdsTotal: taskIds.length,
         retries: input.totals.retries,
         possibleDuplicates: input.totals.possibleDuplicates,
+        failedBatches,
         rejectsFile,
         reportFile: paths.report,
         startedAt: input.startedAt,
@@ -103,7 +112,7 @@ export function createReportActivities(reportDir: string) {
         ...(input.failure ? { failure: input.failure } : {}),
       });
       await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
-      return { ...report, taskIds: taskIds.slice(0, MAX_TASK_IDS_IN_RESULT) };
+      return { ...report, taskIds: taskIds.slice(0, MAX_TASK_IDS_IN_RESULT), failedBatches: failedBatches.slice(0, MAX_FAILED_BATCHES_IN_RESULT) };
     },
   };
 }

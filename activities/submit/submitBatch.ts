@@ -6,7 +6,6 @@ import { toApplicationFailure } from '../failures';
 import { heartbeatWhile } from '../heartbeats';
 import { ReportPaths } from '../reports/reportPaths';
 import { appendRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
-import { assertUnchanged } from '../sourceActivities';
 import { openSource } from '../sourceAccess';
 import { RateLimitedError, RequestRejectedError, XtremepushError } from '../xtremepush/errors';
 import { buildBatch, type Part } from './buildBatch';
@@ -42,7 +41,6 @@ export function createSubmitBatch(deps: ActivityDeps) {
     const paths = new ReportPaths(deps.reportDir, job.importId);
     try {
       const source = await openSource(deps.dataDir, job.source);
-      await assertUnchanged(source, job.layout.fingerprint);
       const built = await buildBatch(source, job, batch);
       if (input.onlyKeys === undefined) await writeRejectPart(paths.validationRejects(batch.index), built.rejects);
 

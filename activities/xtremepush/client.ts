@@ -35,6 +35,7 @@ export interface TaskInfo {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+const POLL_TIMEOUT_MS = 10_000;
 /** Error codes that mean the request never left this machine, so it cannot have been applied. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -76,11 +77,15 @@ export class XtremepushClient {
     return { mode: 'sync' };
   }
 
-  /** Reads a task's state with info/task, falling back to list/task where info/task does not exist. */
+  /**
+   * Reads a task's state with info/task, falling back to list/task where info/task does not exist.
+   * A poll is cheap and repeated, so it gets a shorter timeout than an import.
+   */
   async taskInfo(taskId: string, signal?: AbortSignal): Promise<TaskInfo> {
+    const timeoutMs = Math.min(this.#timeoutMs, POLL_TIMEOUT_MS);
     if (!this.#taskInfoMissing) {
       try {
-        const { body } = await this.#call('info/task', { id: idValue(taskId) }, signal);
+        const { body } = await this.#call('info/task', { id: idValue(taskId) }, signal, timeoutMs);
         return toTaskInfo(body.model ?? firstOf(body.data), 'info/task');
       } catch (error) {
         if (!(error instanceof EndpointError)) throw error;
@@ -91,6 +96,7 @@ export class XtremepushClient {
       'list/task',
       { condition: [['identifier', '=', 'profile_import'], ['id', '=', idValue(taskId)]], order: ['id DESC'], limit: 50, offset: 0 },
       signal,
+      timeoutMs,
     );
     const tasks = Array.isArray(body.data) ? (body.data as unknown[]) : [];
     const task = tasks.find((t) => String((t as { id?: unknown }).id) === taskId) ?? tasks[0];
@@ -107,7 +113,13 @@ export class XtremepushClient {
     await this.#dispatcher.close();
   }
 
-  async #call(method: string, payload: Record<string, unknown>, signal?: AbortSignal, refreshed = false): Promise<{ status: number; body: Envelope }> {
+  async #call(
+    method: string,
+    payload: Record<string, unknown>,
+    signal?: AbortSignal,
+    timeoutMs = this.#timeoutMs,
+    refreshed = false,
+  ): Promise<{ status: number; body: Envelope }> {
     const body: Record<string, unknown> = { ...payload };
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     await this.#credentials.authorize(body, headers);
@@ -118,24 +130,24 @@ export class XtremepushClient {
         headers,
         body: JSON.stringify(body),
         dispatcher: this.#dispatcher,
-        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.#timeoutMs)]) : AbortSignal.timeout(this.#timeoutMs),
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
     } catch (error) {
-      throw this.#transportError(method, error, signal);
+      throw this.#transportError(method, error, signal, timeoutMs);
     }
     let text: string;
     try {
       text = await response.body.text();
     } catch (error) {
-      throw this.#transportError(method, error, signal);
+      throw this.#transportError(method, error, signal, timeoutMs);
     }
     const envelope = parseEnvelope(text);
     const status = response.statusCode;
     if (status >= 200 && status < 300 && envelope && envelope.success !== false) return { status, body: envelope };
     if (status === 401 && !refreshed && (await this.#credentials.refreshAfterRejection())) {
-      return this.#call(method, payload, signal, true);
+      return this.#call(method, payload, signal, timeoutMs, true);
     }
     throw this.#statusError(method, status, envelope, response.headers['retry-after']);
   }
@@ -153,7 +165,7 @@ export class XtremepushClient {
     return new RequestRejectedError(code, body.message, body.errors);
   }
 
-  #transportError(method: string, error: unknown, signal: AbortSignal | undefined): Error {
+  #transportError(method: string, error: unknown, signal: AbortSignal | undefined, timeoutMs: number): Error {
     if (signal?.aborted) return error instanceof Error ? error : new Error(String(error));
     const err = error as { code?: string; name?: string };
     if (
@@ -162,7 +174,7 @@ export class XtremepushClient {
       err.name === 'TimeoutError' ||
       (err.name === 'AbortError' && !signal?.aborted)
     ) {
-      return new RequestTimeoutError(method, this.#timeoutMs);
+      return new RequestTimeoutError(method, timeoutMs);
     }
     const code = err.code ?? err.name ?? 'unknown';
     const cause = (error as { cause?: { code?: string } }).cause?.code;

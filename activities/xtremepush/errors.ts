@@ -40,9 +40,8 @@ export class XtremepushError extends Error {
     return this.details.status;
   }
 
-  /** The cause a retry is counted under in the report. */
+  /** The cause a retry is counted under in the report (unknown outcomes are counted apart, as possible duplicates). */
   get retryCause(): RetryCause {
-    if (this.details.outcomeUnknown) return 'unknown_outcome';
     switch (this.kind) {
       case 'rate_limited':
         return 'rate_limited';

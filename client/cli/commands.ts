@@ -4,7 +4,7 @@ import { formatProgressLine } from '../../common/progress';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
 import { DelimiterSchema, SourceFormatSchema } from '../../common/source';
 import { connectImportClient, type ImportClientContext } from '../connect';
-import { cancelImport, getProgress, getReport, pauseImport, resumeImport, setImportConcurrency, startImport, waitForReport } from '../imports';
+import { cancelImport, getProgress, getReport, pauseImport, resolveStuckBatch, resumeImport, setImportConcurrency, startImport, waitForReport } from '../imports';
 import { createProgressView } from './progressView';
 import { formatReport } from './reportView';
 import { loadMappingFile, parseFlags, UsageError } from './usage';
@@ -136,6 +136,15 @@ export async function cancelCommand(id: string, flags: { abandon?: boolean }): P
   return withClient(async (ctx) => {
     await cancelImport(ctx, importId(id), flags.abandon ? 'abandon' : 'finish-in-flight');
     out(`cancelling ${id}: ${flags.abandon ? 'in-flight batches are abandoned' : 'batches already sent finish first'}; the report is written either way (xp-import report ${id})`);
+    return ExitCode.ok;
+  });
+}
+
+export async function resolveCommand(id: string, batch: string, resolution: string): Promise<number> {
+  const batchNumber = parseFlags(z.coerce.number().int().positive(), batch, 'batch number');
+  const decision = parseFlags(z.enum(['resubmit', 'abandon']), resolution, 'resolution');
+  return withClient(async (ctx) => {
+    out(await resolveStuckBatch(ctx, importId(id), batchNumber, decision));
     return ExitCode.ok;
   });
 }

@@ -17,6 +17,10 @@ export function formatReport(report: ImportReport): string {
   if (report.rejectsFile) lines.push(`  rejects   ${report.rejectsFile}`);
   if (report.reportFile) lines.push(`  report    ${report.reportFile}`);
   if (report.failure) lines.push(`  failure   ${report.failure.code}: ${report.failure.message}`);
+  for (const batch of report.failedBatches.slice(0, 10)) {
+    lines.push(`  batch ${batch.batch} (rows ${batch.rows}) ${batch.status}${batch.failure ? `: ${batch.failure.message}` : ''}`);
+  }
+  if (report.failedBatches.length > 10) lines.push(`  ... ${report.failedBatches.length - 10} more failed batches in ${report.reportFile ?? 'report.json'}`);
   if (report.batches.failed > 0) lines.push(`  next      xp-import retry ${report.importId}   (sends the failed batches again)`);
   return lines.join('\n');
 }

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { Delimiter, SourceFormat } from '../../../common/source';
+import { LocalFileSource } from '../../../activities/source/byteSource';
+import { SourceFormatError, type SourceFormatErrorCode } from '../../../activities/source/errors';
+import { inspectSource, MAX_HEADER_BYTES } from '../../../activities/source/inspect';
+import { planAll, writeTemp } from './support';
+
+let fileNumber = 0;
+
+/** Small chunks by default, so that every check also runs on bytes that straddle chunks. */
+async function inspectionError(content: string | Buffer, format: SourceFormat = 'csv', delimiter?: Delimiter, chunkBytes = 3): Promise<SourceFormatError> {
+  const file = writeTemp(`format-${fileNumber++}.${format}`, content);
+  const error = await inspectSource(new LocalFileSource(file, { chunkBytes }), { format, delimiter }).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof SourceFormatError)) throw new Error(`expected a SourceFormatError, got ${String(error)}`);
+  expect(error.retryable).toBe(false);
+  expect(error.name).toBe('SourceFormatError');
+  expect(error.message).toContain(file);
+  return error;
+}
+
+function expectError(error: SourceFormatError, code: SourceFormatErrorCode, position: { line?: number; byteOffset?: number }, secrets: string[] = []): void {
+  expect(error.code).toBe(code);
+  expect(error.position).toMatchObject(position);
+  if (position.line !== undefined) expect(error.message).toContain(`line ${position.line}`);
+  if (position.byteOffset !== undefined && position.byteOffset > 0) expect(error.message).toContain(`byte ${position.byteOffset}`);
+  for (const secret of secrets) expect(error.message).not.toContain(secret);
+}
+
+describe('SourceFormatError', () => {
+  it('an empty file', async () => {
+    const error = await inspectionError('');
+    expect(error.code).toBe('empty');
+    expect(error.message).toMatch(/empty \(0 bytes\)/);
+  });
+
+  it('a file that holds only a BOM', async () => {
+    const error = await inspectionError(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(error.code).toBe('bom_only');
+  });
+
+  it('a blank first line instead of a header', async () => {
+    expectError(await inspectionError('\nemail,name\nalice@example.com,Alice\n'), 'header_missing', { line: 1 });
+  });
+
+  it('a file of blank lines only', async () => {
+    expect((await inspectionError('\r\n\n')).code).toBe('header_missing');
+  });
+
+  it('a duplicate column name names both columns', async () => {
+    const error = await inspectionError('email,name,email\nalice@example.com,Alice,x\n');
+    expectError(error, 'header_duplicate_name', { line: 1 }, ['alice', 'Alice']);
+    expect(error.message).toContain('"email" twice (columns 1 and 3)');
+  });
+
+  it.each([
+    ['email,,name\n', 2],
+    ['email,name,\n', 3],
+    ['email,  \n', 2],
+  ])('an empty column name in %j', async (content, column) => {
+    const error = await inspectionError(content);
+    expectError(error, 'header_empty_name', { line: 1 });
+    expect(error.message).toContain(`column ${column} `);
+  });
+
+  it('a quote opened in the data and never closed names its line and byte, not the cell', async () => {
+    const content = 'email,name\nalice@example.com,"Alice Secret\nbob@example.com,Bob\n';
+    const error = await inspectionError(content);
+    expectError(error, 'unclosed_quote', { line: 2, byteOffset: 29 }, ['alice', 'Alice', 'Secret', 'bob']);
+  });
+
+  it('a quote opened in the header and never closed', async () => {
+    expectError(await inspectionError('email,"name\nx,y\n'), 'unclosed_quote', { line: 1, byteOffset: 6 });
+  });
+
+  it('text after a closing quote in the header', async () => {
+    expectError(await inspectionError('"email"x,name\n'), 'header_malformed', { line: 1, byteOffset: 7 });
+  });
+
+  it('classic Mac (CR only) line endings', async () => {
+    const error = await inspectionError('email,name\ralice@example.com,Alice\r');
+    expectError(error, 'header_malformed', { line: 1, byteOffset: 10 }, ['alice', 'Alice']);
+    expect(error.message).toMatch(/CR only/);
+  });
+
+  it('a header that is not UTF-8', async () => {
+    expectError(await inspectionError(Buffer.concat([Buffer.from('em'), Buffer.from([0xff]), Buffer.from('ail,name\n')])), 'not_utf8', {
+      line: 1,
+      byteOffset: 2,
+    });
+  });
+
+  it.each([
+    ['gzip', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00]), /gzip/],
+    ['xlsx', Buffer.from('PK\x03\x04rest of a zip', 'latin1'), /ZIP archive/],
+    ['UTF-16 with BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('email,name\n', 'utf16le')]), /UTF-16/],
+    ['UTF-16 without BOM', Buffer.from('email,name\n', 'utf16le'), /NUL byte/],
+  ])('a file that is not text: %s', async (_name, content, message) => {
+    const error = await inspectionError(content);
+    expect(error.code).toBe('not_text');
+    expect(error.message).toMatch(message);
+  });
+
+  it('a header line that never ends', async () => {
+    const error = await inspectionError('a'.repeat(MAX_HEADER_BYTES + 10), 'csv', undefined, 64 * 1024);
+    expect(error.code).toBe('header_too_long');
+  });
+
+  it('a header whose quote stays open past the limit names the quote', async () => {
+    const error = await inspectionError(`id,"${'x'.repeat(MAX_HEADER_BYTES)}\n1,2\n`, 'csv', ',', 64 * 1024);
+    expectError(error, 'header_too_long', { line: 1, byteOffset: 3 });
+  });
+
+  it.each([
+    ['a pretty-printed array', '[\n  {"email": "alice@example.com"}\n]\n'],
+    ['a pretty-printed object', '{\n  "email": "alice@example.com"\n}\n'],
+    ['an array over several lines', '[{"email": "alice@example.com"},\n{"email": "bob@example.com"}]\n'],
+  ])('NDJSON that is %s', async (_name, content) => {
+    expectError(await inspectionError(content, 'ndjson'), 'not_ndjson', { line: 1 }, ['alice', 'bob']);
+  });
+});
+
+describe('valid edge cases', () => {
+  it.each([
+    ['with a newline', 'email,name\n'],
+    ['without a newline', 'email,name'],
+    ['with CRLF, BOM and trailing blank lines', '\uFEFFemail,name\r\n\r\n\r\n'],
+  ])('a header-only CSV (%s) has 0 rows and no batches', async (_name, content) => {
+    const src = new LocalFileSource(writeTemp(`header-only-${fileNumber++}.csv`, content));
+    const inspection = await inspectSource(src, { format: 'csv' });
+    expect(inspection.totalRows).toBe(0);
+    expect(inspection.layout.header).toEqual(['email', 'name']);
+    expect((await planAll(src, 'csv', inspection.layout, 10, 10)).batches).toEqual([]);
+  });
+
+  it('a BOM is stripped but byte offsets stay file offsets', async () => {
+    const src = new LocalFileSource(writeTemp('bom.csv', '\uFEFFemail\nx\n'));
+    const { layout } = await inspectSource(src, { format: 'csv' });
+    expect(layout).toMatchObject({ hasBom: true, header: ['email'], dataStartByte: 9, dataStartLine: 2 });
+  });
+
+  it('a delimiter given by the caller wins over detection', async () => {
+    const src = new LocalFileSource(writeTemp('given.csv', 'a;b,c\n1;2,3\n'));
+    expect((await inspectSource(src, { format: 'csv', delimiter: ',' })).layout.header).toEqual(['a;b', 'c']);
+    expect((await inspectSource(src, { format: 'csv' })).layout.header).toEqual(['a;b', 'c']);
+    expect((await inspectSource(src, { format: 'csv', delimiter: ';' })).layout.header).toEqual(['a', 'b,c']);
+  });
+});
