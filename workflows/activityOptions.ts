@@ -28,7 +28,8 @@ export const reportActivities = proxyActivities<Pick<ImportActivities, 'recordBa
 export function submitActivities(maxAttempts: number) {
   return proxyActivities<Pick<ImportActivities, 'submitBatch'>>({
     startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '20 seconds',
+    // It heartbeats every few seconds while a request runs: a killed worker's batch moves on within ~15 s.
+    heartbeatTimeout: '15 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: maxAttempts, nonRetryableErrorTypes },
   });
 }
@@ -40,8 +41,8 @@ export function submitActivities(maxAttempts: number) {
  */
 export function awaitTaskActivities(stuckAfterMs: number) {
   return proxyActivities<Pick<ImportActivities, 'awaitImportTask'>>({
-    // One Task Info call (10 s request timeout): a poll held by a killed worker is retried within 20 s.
-    startToCloseTimeout: '20 seconds',
+    // One Task Info call (10 s request timeout): a poll held by a killed worker is retried within 12 s.
+    startToCloseTimeout: '12 seconds',
     scheduleToCloseTimeout: stuckAfterMs,
     retry: { initialInterval: '250 milliseconds', backoffCoefficient: 1.5, maximumInterval: '15 seconds', nonRetryableErrorTypes },
   });

@@ -97,7 +97,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       batchSize: input.batchSize,
       inFlightRows: [...inFlight.values()].reduce((n, b) => n + b.rowCount, 0),
       inFlightBatches: inFlight.size,
-      stuckBatches: stuck.size,
+      stuckBatches: [...stuck],
       concurrency,
       startedAt,
       now: Date.now(),

@@ -72,8 +72,12 @@ describe('the xp-import CLI contract', () => {
 
   it('exits 3 when the import fails: a wrong token, with a message about the token', async () => {
     stack = await startTestStack({ workerEnv: { XTREMEPUSH_APPTOKEN: 'wrong-token' } });
-    await writeSampleFile(path.join(stack.dataDir, 'ok.csv'), { rows: 300 });
-    const result = await runCli(['start', 'ok.csv', '--wait', '--json'], clientEnv(stack));
+    await writeSampleFile(path.join(stack.dataDir, 'ok.csv'), { rows: 30_000 });
+    const started = Date.now();
+    const result = await runCli(['start', 'ok.csv', '--wait', '--json', '--batch-size', '1000', '--concurrency', '4'], clientEnv(stack));
+    // The whole import fails within seconds, not batch by batch, and no more than `concurrency` requests went out.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(stack.sandbox.stats().requests['import/profile'] ?? 0).toBeLessThanOrEqual(4);
     expect(result.code).toBe(3);
     const report = ImportReportSchema.parse(JSON.parse(result.stdout));
     expect(report.status).toBe('failed');

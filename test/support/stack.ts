@@ -14,7 +14,8 @@ export type WorkerTestEnv = Record<string, string> & { TEMPORAL_ADDRESS: string;
 
 export interface TestStack {
   sandbox: Sandbox;
-  worker: ImportWorker;
+  /** The in-process worker; absent when the test runs workers as child processes. */
+  worker: ImportWorker | undefined;
   client: ImportClientContext;
   taskQueue: string;
   dataDir: string;
@@ -38,7 +39,9 @@ function quietRuntime(): void {
  * A sandbox, a worker on a task queue of its own and a client, against the run's shared dev
  * server. Each test gets fresh folders, so nothing leaks between tests.
  */
-export async function startTestStack(options: { sandbox?: SandboxOptionsInput; workerEnv?: Record<string, string>; startWorker?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { sandbox?: SandboxOptionsInput; workerEnv?: Record<string, string>; inProcessWorker?: boolean; temporalAddress?: string } = {},
+): Promise<TestStack> {
   quietRuntime();
   const root = mkdtempSync(path.join(os.tmpdir(), 'xp-import-test-'));
   const dataDir = path.join(root, 'data');
@@ -46,7 +49,7 @@ export async function startTestStack(options: { sandbox?: SandboxOptionsInput; w
   const taskQueue = `test-${process.pid}-${Date.now()}-${counter++}`;
   const sandbox = await startSandbox({ apptoken: SANDBOX_TOKEN, ...options.sandbox });
   const env: WorkerTestEnv = {
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_ADDRESS: options.temporalAddress ?? inject('temporalAddress'),
     TEMPORAL_NAMESPACE: 'default',
     XP_IMPORT_TASK_QUEUE: taskQueue,
     XTREMEPUSH_API_URL: sandbox.url,
@@ -58,8 +61,8 @@ export async function startTestStack(options: { sandbox?: SandboxOptionsInput; w
   };
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dataDir, { recursive: true });
-  const worker = await createImportWorker(loadWorkerConfig(env));
-  const running = options.startWorker === false ? Promise.resolve() : worker.worker.run();
+  const worker = options.inProcessWorker === false ? undefined : await createImportWorker(loadWorkerConfig(env));
+  const running = worker ? worker.worker.run() : Promise.resolve();
   const client = await connectImportClient({ TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: 'default', XP_IMPORT_TASK_QUEUE: taskQueue });
   return {
     sandbox,
@@ -70,10 +73,12 @@ export async function startTestStack(options: { sandbox?: SandboxOptionsInput; w
     reportDir,
     env,
     async stop() {
-      await worker.shutdown();
-      await running.catch(() => undefined);
-      await worker.xtremepush.close();
-      await worker.connection.close();
+      if (worker) {
+        await worker.shutdown();
+        await running.catch(() => undefined);
+        await worker.xtremepush.close();
+        await worker.connection.close();
+      }
       await client.close();
       await sandbox.close();
       rmSync(root, { recursive: true, force: true });

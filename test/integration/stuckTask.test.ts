@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { getProgress, resolveStuckBatch, startImport, waitForReport } from '../../client/imports';
+import type { Progress } from '../../common/progress';
+import { until } from '../support/poll';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/** Issue 3: a task that never finishes is reported stuck by a watchdog, and an operator decides. */
+describe('a stuck task', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('is reported stuck after the watchdog time; resubmitting completes the batch, abandoning skips it', async () => {
+    // Tasks 1 and 2 (the first two batches) stay "processing" forever.
+    stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [1, 2] } } });
+    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 600 });
+    const started = await startImport(stack.client, { source: 'p.csv', importId: 'stuck', batchSize: 200, concurrency: 3, tuning: { stuckAfterMs: 3_000 } });
+
+    const stuck = await until(
+      () => getProgress(stack!.client, started.importId),
+      (p: Progress) => p.batches.stuck === 2,
+    );
+    expect(stuck.batches.done).toBe(1);
+    expect(stuck.batches.inFlight).toBe(2);
+    expect(stuck.batches.stuckBatches).toHaveLength(2);
+    const firstPolled = stack.sandbox.tasks().find((t) => String(t.id) === '1');
+    expect(firstPolled?.status).toBe('processing');
+
+    const requestsBefore = stack.sandbox.stats().requests['import/profile'];
+    // Which batches got tasks 1 and 2 depends on start order: the progress query names them.
+    const [resubmitted, abandoned] = stuck.batches.stuckBatches as [number, number];
+    const answers = [
+      await resolveStuckBatch(stack.client, started.importId, resubmitted, 'resubmit'),
+      await resolveStuckBatch(stack.client, started.importId, abandoned, 'abandon'),
+    ];
+    expect(answers[0]).toMatch(/resubmitting/);
+    expect(answers[1]).toMatch(/abandoning/);
+
+    const report = await waitForReport(stack.client, started.importId);
+    expect(stack.sandbox.stats().requests['import/profile']).toBe((requestsBefore ?? 0) + 1);
+    expect(report.status).toBe('completed_with_rejections');
+    expect(report.rows).toEqual({ total: 600, imported: 400, rejected: 0, skipped: 200 });
+    expect(report.batches).toEqual({ total: 3, succeeded: 2, failed: 1 });
+    expect(report.failedBatches).toEqual([
+      { batch: abandoned, rows: `${(abandoned - 1) * 200 + 1}-${abandoned * 200}`, status: 'abandoned', failure: { code: 'TaskStuck', message: expect.stringMatching(/still running after 3 s; abandoned/) as string } },
+    ]);
+  });
+
+  it('refuses a resolution for a batch that is not stuck', async () => {
+    stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [1] } } });
+    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400 });
+    const started = await startImport(stack.client, { source: 'p.csv', importId: 'not-stuck', batchSize: 200, concurrency: 1, tuning: { stuckAfterMs: 60_000 } });
+    await until(() => getProgress(stack!.client, started.importId), (p: Progress) => p.batches.inFlight === 1);
+    await expect(resolveStuckBatch(stack.client, started.importId, 1, 'abandon')).rejects.toThrow(/has no stuck task/);
+    stack.sandbox.configure({});
+  });
+});

@@ -1,0 +1,33 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI } from './cli';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the worker wrote to stderr (its JSON-lines log). */
+  log(): string;
+  /** Resolves when the worker logs that it is ready. */
+  ready: Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** `xp-import worker` as a real child process, exactly as a deployment runs it. */
+export function spawnWorker(env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, [CLI, 'worker'], { env: { ...process.env, XP_IMPORT_LOG_LEVEL: 'INFO', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+    if (output.includes('"message":"worker ready"')) onReady();
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const readyOrExit = Promise.race([
+    ready,
+    exited.then(({ code }) => {
+      throw new Error(`worker exited (${code}) before it was ready:\n${output}`);
+    }),
+  ]);
+  return { child, log: () => output, ready: readyOrExit, exited, kill: (signal) => child.kill(signal) };
+}
