@@ -47,6 +47,8 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
   XP_IMPORT_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   XP_IMPORT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   XP_IMPORT_WORKFLOW_BUNDLE: optionalPath,
+  /** A file the worker rewrites every 10 s while it runs: container healthchecks read its age. */
+  XP_IMPORT_HEALTH_FILE: optionalPath,
 });
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 

@@ -24,6 +24,8 @@ export const ProgressSchema = z.object({
     inFlight: z.number().int().nonnegative(),
     /** Batches whose task outlived the watchdog and wait for an operator (resubmit or abandon). */
     stuck: z.number().int().nonnegative(),
+    /** Their numbers (1-based, as in `<import id>/batch-<n>`), at most 100. */
+    stuckBatches: z.array(z.number().int().positive()),
   }),
   concurrency: z.number().int().positive(),
   rowsPerSecond: z.number().nonnegative(),

@@ -53,7 +53,8 @@ export interface ProgressInput {
   batchSize: number;
   inFlightRows: number;
   inFlightBatches: number;
-  stuckBatches: number;
+  /** 0-based indexes of the batches waiting for an operator. */
+  stuckBatches: readonly number[];
   concurrency: number;
   startedAt: string;
   now: number;
@@ -72,7 +73,8 @@ export function computeProgress(p: ProgressInput): Progress {
       total: p.totalRows === null ? null : Math.ceil(p.totalRows / p.batchSize),
       ...p.totals.batches,
       inFlight: p.inFlightBatches,
-      stuck: p.stuckBatches,
+      stuck: p.stuckBatches.length,
+      stuckBatches: [...p.stuckBatches].sort((a, b) => a - b).slice(0, 100).map((i) => i + 1),
     },
     concurrency: p.concurrency,
     rowsPerSecond,

@@ -6,6 +6,7 @@ import { XtremepushClient } from '../activities/xtremepush/client';
 import { temporalConnectionOptions } from '../common/config';
 import { WORKFLOWS_ENTRY, defaultBundlePath } from './bundleWorkflows';
 import type { WorkerConfig } from './config';
+import { startHealthFile, type HealthFile } from './healthFile';
 
 export interface ImportWorker {
   worker: Worker;
@@ -57,11 +58,15 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
 /** Runs a worker until it is shut down (SIGINT/SIGTERM are handled by the Temporal runtime). */
 export async function runImportWorker(config: WorkerConfig, onReady?: () => void): Promise<void> {
   const { worker, connection, xtremepush } = await createImportWorker(config);
+  let health: HealthFile | undefined;
   try {
     const running = worker.run();
+    const healthFile = config.env.XP_IMPORT_HEALTH_FILE;
+    if (healthFile) health = startHealthFile(healthFile, () => worker.getState() === 'RUNNING');
     onReady?.();
     await running;
   } finally {
+    health?.stop();
     await xtremepush.close();
     await connection.close();
   }

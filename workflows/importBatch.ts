@@ -72,7 +72,9 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
           const answer = await awaitImportTask({ taskId: request.taskId, batchIndex: batch.index });
           return answer.status;
         } catch (error) {
-          if (error instanceof ActivityFailure && error.cause instanceof TimeoutFailure) return 'stuck';
+          // The watchdog (schedule-to-close) ended the polling: during an attempt that is a timeout,
+          // during the backoff between attempts the server reports the last attempt's failure.
+          if (error instanceof ActivityFailure && (error.retryState === 'TIMEOUT' || error.cause instanceof TimeoutFailure)) return 'stuck';
           throw error;
         }
       }),
