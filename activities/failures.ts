@@ -36,3 +36,17 @@ export function toApplicationFailure(error: unknown, nextRetryDelayMs?: number):
   const message = error instanceof Error ? error.message : String(error);
   return ApplicationFailure.create({ type: error instanceof Error ? error.name : 'Error', message, nextRetryDelay: nextRetryDelayMs });
 }
+
+/**
+ * Wraps an activity so that whatever it throws reaches Temporal as a well-formed failure. An
+ * ApplicationFailure the activity built itself (with its own retry delay) passes through as is.
+ */
+export function reportingFailures<A extends unknown[], R>(activity: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await activity(...args);
+    } catch (error) {
+      throw toApplicationFailure(error);
+    }
+  };
+}

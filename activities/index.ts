@@ -1,6 +1,6 @@
 import { createAwaitImportTask } from './awaitTask';
 import type { ActivityDeps } from './deps';
-import { toApplicationFailure } from './failures';
+import { reportingFailures } from './failures';
 import { createReportActivities } from './reports/writeReport';
 import { createSourceActivities } from './sourceActivities';
 import { createSubmitBatch } from './submit/submitBatch';
@@ -10,20 +10,15 @@ import { createSubmitBatch } from './submit/submitBatch';
  * the type, through proxyActivities.
  */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  const activities = {
     ...createSourceActivities(deps),
     ...createReportActivities(deps.reportDir),
     submitBatch: createSubmitBatch(deps),
     awaitImportTask: createAwaitImportTask(deps),
     /** One cheap API call before anything is sent: a wrong token stops the import at once. */
-    async checkXtremepushAccess(): Promise<void> {
-      try {
-        await deps.xtremepush.checkCredentials();
-      } catch (error) {
-        throw toApplicationFailure(error);
-      }
-    },
+    checkXtremepushAccess: (): Promise<void> => deps.xtremepush.checkCredentials(),
   };
+  return Object.fromEntries(Object.entries(activities).map(([name, fn]) => [name, reportingFailures(fn as (...args: unknown[]) => Promise<unknown>)])) as typeof activities;
 }
 
 export type ImportActivities = ReturnType<typeof createActivities>;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ClientConfigError } from '../client/connect';
-import { ImportAlreadyExistsError, ImportNotFoundError } from '../client/imports';
+import { ImportAlreadyExistsError, ImportNotFoundError, ImportSteeringError } from '../client/imports';
 import * as cli from '../client/cli/commands';
 import { UsageError } from '../client/cli/usage';
 import { ExitCode } from '../common/report';
@@ -55,6 +55,13 @@ program
   .argument('<n>')
   .description('change how many batches run at once')
   .action(run(cli.setConcurrencyCommand));
+program
+  .command('retry')
+  .argument('<id>')
+  .option('--wait', 'follow the re-run to its report')
+  .option('--json', 'print one JSON document on stdout')
+  .description('re-run an import that ended, sending only the batches that did not succeed')
+  .action(run(cli.retryCommand));
 program
   .command('resolve')
   .argument('<id>')
@@ -170,6 +177,7 @@ const EXPECTED_ERRORS: Array<[new (...args: never[]) => Error, number]> = [
   [SandboxUsageError, ExitCode.usage],
   [ImportAlreadyExistsError, ExitCode.usage],
   [ImportNotFoundError, ExitCode.usage],
+  [ImportSteeringError, ExitCode.usage],
 ];
 
 async function main(argv: string[]): Promise<number> {

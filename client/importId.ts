@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { request } from 'undici';
 import type { SourceRef } from '../common/source';
 
 /**
@@ -31,11 +32,54 @@ function slug(text: string): string {
   );
 }
 
+/** What a server says about the version of a URL's content: its size and ETag or Last-Modified. */
+export interface RemoteVersion {
+  size: number;
+  version: string;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.trim() || undefined;
+}
+
+/**
+ * Asks the server for the version of a URL: HEAD, or a one-byte Range GET where HEAD is refused
+ * (pre-signed URLs are signed for GET only). Null when neither tells a size and a version: the
+ * import ID then names the URL alone. Never throws; the worker reports real access problems.
+ */
+export async function probeRemoteVersion(url: string, timeoutMs = 10_000): Promise<RemoteVersion | null> {
+  const ask = async (method: 'HEAD' | 'GET'): Promise<RemoteVersion | null> => {
+    const response = await request(url, {
+      method,
+      headers: { 'accept-encoding': 'identity', ...(method === 'GET' ? { range: 'bytes=0-0' } : {}) },
+      headersTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    response.body.destroy();
+    const version = headerValue(response.headers.etag) ?? headerValue(response.headers['last-modified']);
+    if (version === undefined) return null;
+    if (method === 'HEAD' && response.statusCode === 200) {
+      const length = headerValue(response.headers['content-length']);
+      return length !== undefined && /^\d+$/.test(length) ? { size: Number(length), version } : null;
+    }
+    const total = method === 'GET' && response.statusCode === 206 ? /\/(\d+)\s*$/.exec(headerValue(response.headers['content-range']) ?? '') : null;
+    return total ? { size: Number(total[1]), version } : null;
+  };
+  try {
+    return (await ask('HEAD')) ?? (await ask('GET'));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The default import ID: the same source version gives the same ID, so starting it twice finds
- * the first import. A local file is identified by its path, size and modification time.
+ * the first import. A local file is identified by its path, size and modification time; a URL by
+ * its origin and path (never its query, which changes each time a URL is signed again) and, when
+ * the server tells them, its size and ETag or Last-Modified.
  */
-export function defaultImportId(ref: SourceRef, localPath: string | null): string {
+export function defaultImportId(ref: SourceRef, localPath: string | null, remote: RemoteVersion | null = null): string {
   const hash = createHash('sha256');
   let name: string;
   if (ref.kind === 'file') {
@@ -49,6 +93,12 @@ export function defaultImportId(ref: SourceRef, localPath: string | null): strin
     const url = new URL(ref.url);
     name = path.basename(url.pathname) || url.hostname;
     hash.update(`url\0${url.origin}${url.pathname}`);
+    if (remote) hash.update(`\0${remote.size}\0${remote.version}`);
   }
   return `${slug(name)}-${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** defaultImportId, asking the server for a URL's version first. */
+export async function defaultImportIdFor(ref: SourceRef, localPath: string | null): Promise<string> {
+  return defaultImportId(ref, localPath, ref.kind === 'url' ? await probeRemoteVersion(ref.url) : null);
 }

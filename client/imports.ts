@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { ImportOptionsSchema, ImportWorkflowInputSchema, inferFormat, type ImportOptionsInput, type ImportWorkflowInput } from '../common/importInput';
 import {
@@ -36,6 +36,11 @@ export class ImportNotFoundError extends Error {
   constructor(readonly importId: string) {
     super(`no import ${importId} (check the ID with \`temporal workflow list\`)`);
   }
+}
+
+/** A steering request the import refused, with its reason. */
+export class ImportSteeringError extends Error {
+  override name = 'ImportSteeringError';
 }
 
 export interface StartImportRequest extends ImportOptionsInput {
@@ -140,7 +145,48 @@ export async function setImportConcurrency(ctx: ImportClientContext, importId: s
 
 /** An operator's decision about a batch whose task is stuck: send it again, or give up on it. */
 export async function resolveStuckBatch(ctx: ImportClientContext, importId: string, batchNumber: number, resolution: StuckResolution): Promise<string> {
-  return ctx.client.workflow.getHandle(batchWorkflowId(importId, batchNumber)).executeUpdate(resolveStuckBatchUpdate, { args: [resolution] });
+  try {
+    return await ctx.client.workflow.getHandle(batchWorkflowId(importId, batchNumber)).executeUpdate(resolveStuckBatchUpdate, { args: [resolution] });
+  } catch (error) {
+    // The workflow's refusal (e.g. "has no stuck task") is the message an operator needs.
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof Error) throw new ImportSteeringError(error.cause.message);
+    if ((error as Error).name === 'WorkflowNotFoundError') throw new ImportSteeringError(`batch ${batchNumber} of ${importId} is not running`);
+    throw error;
+  }
+}
+
+/**
+ * Re-runs an import that ended: a new run under the same import ID sends only the batches that
+ * did not succeed before (failed, stuck and abandoned, cancelled, never started); its report
+ * says what it took over from the run before.
+ */
+export async function retryFailed(ctx: ImportClientContext, importId: string): Promise<StartedImport> {
+  const handle = handleOf(ctx, importId);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (error) {
+    if ((error as Error).name === 'WorkflowNotFoundError') throw new ImportNotFoundError(importId);
+    throw error;
+  }
+  if (description.status.name === 'RUNNING') throw new ImportSteeringError(`import ${importId} is still running; retry it once it has ended`);
+  const history = await handle.fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const previous = ImportWorkflowInputSchema.parse(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
+  const input: ImportWorkflowInput = { ...previous, retryOf: { fromRunId: description.runId } };
+  await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {
+    workflowId: importId,
+    taskQueue: ctx.taskQueue,
+    args: [input],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    staticSummary: `Re-run: ${summaryOf(input)}`.slice(0, 200),
+    staticDetails: `${detailsOf(input)}\n\nRe-run of run \`${description.runId}\`: only the batches that did not succeed are sent.`,
+    typedSearchAttributes: [
+      { key: ImportStatusKey, value: 'Running' },
+      { key: ImportSourceKey, value: describeSource(input.source).slice(0, 200) },
+    ],
+  });
+  return { importId, alreadyRunning: false, input };
 }
 
 /** Cancels an import: batches already sent finish (default) or are abandoned; a report is written either way. */

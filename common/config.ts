@@ -14,6 +14,8 @@ export const TemporalEnvSchema = z.object({
   XP_IMPORT_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   /** Temporal Cloud or a TLS cluster: an API key, or a client certificate and key. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** The API key in a file (a Docker or Kubernetes secret) instead of the variable. */
+  TEMPORAL_API_KEY_FILE: optionalPath,
   TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
   TEMPORAL_TLS_CERT: optionalPath,
   TEMPORAL_TLS_KEY: optionalPath,
@@ -62,7 +64,8 @@ export function describeEnvIssues(error: z.ZodError): string {
  * are read through the caller's `readFile`, since this module also loads inside workflows.
  */
 export function temporalConnectionOptions(env: TemporalEnv, readFile: (file: string) => Buffer) {
-  const useTls = env.TEMPORAL_TLS === 'true' || env.TEMPORAL_API_KEY !== undefined || env.TEMPORAL_TLS_CERT !== undefined;
+  const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE ? readFile(env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
+  const useTls = env.TEMPORAL_TLS === 'true' || apiKey !== undefined || env.TEMPORAL_TLS_CERT !== undefined;
   const tls = useTls
     ? {
         serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME,
@@ -70,5 +73,5 @@ export function temporalConnectionOptions(env: TemporalEnv, readFile: (file: str
         clientCertPair: env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY ? { crt: readFile(env.TEMPORAL_TLS_CERT), key: readFile(env.TEMPORAL_TLS_KEY) } : undefined,
       }
     : undefined;
-  return { address: env.TEMPORAL_ADDRESS, tls, apiKey: env.TEMPORAL_API_KEY };
+  return { address: env.TEMPORAL_ADDRESS, tls, apiKey };
 }

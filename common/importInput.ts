@@ -35,6 +35,8 @@ export const ImportWorkflowInputSchema = z.object({
   concurrency: ConcurrencySchema,
   dryRun: z.boolean(),
   mapping: MappingSchema.optional(),
+  /** A re-run of an import that ended: send only the batches that did not succeed in run `fromRunId`. */
+  retryOf: z.object({ fromRunId: z.string() }).optional(),
   tuning: z
     .object({
       /** Batches a run starts before it continues as new, keeping each run's history small. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FingerprintSchema } from './source';
 
 /** Why an attempt was retried; the report counts retries by cause. */
 export const RetryCauseSchema = z.enum(['rate_limited', 'server_error', 'network', 'timeout', 'task_failed']);
@@ -73,6 +74,16 @@ export const ImportReportSchema = z.object({
   ),
   rejectsFile: z.string().nullable(),
   reportFile: z.string().nullable(),
+  /** The source version imported; a re-run refuses a source that has changed since. */
+  fingerprint: FingerprintSchema.nullable(),
+  /** For a re-run (`xp-import retry`): what it kept from the run before, which it did not send again. */
+  takenOver: z
+    .object({
+      fromRunId: z.string(),
+      batches: z.number().int().nonnegative(),
+      rows: z.object({ imported: z.number().int().nonnegative(), rejected: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() }),
+    })
+    .nullable(),
   startedAt: z.string(),
   finishedAt: z.string(),
   durationMs: z.number().nonnegative(),

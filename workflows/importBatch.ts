@@ -53,7 +53,9 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   };
 
   setCurrentDetails(`${label}: submitting`);
-  let submission: SubmitBatchResult = await submitBatch({ job, batch, maxSubmitAttempts: settings.maxSubmitAttempts });
+  let submission: SubmitBatchResult = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [
+    { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts },
+  ]);
   result.rows.rejected = submission.rows.rejected;
   result.rows.skipped = submission.rows.skipped;
 
@@ -69,7 +71,9 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       pending.map(async (request): Promise<'completed' | 'failed' | 'stuck'> => {
         if (request.taskId === undefined) return 'completed';
         try {
-          const answer = await awaitImportTask({ taskId: request.taskId, batchIndex: batch.index });
+          const answer = await awaitImportTask.executeWithOptions({ summary: `${label}, task ${request.taskId}` }, [
+            { taskId: request.taskId, batchIndex: batch.index },
+          ]);
           return answer.status;
         } catch (error) {
           // The watchdog (schedule-to-close) ended the polling: during an attempt that is a timeout,
@@ -124,7 +128,9 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     }
     bump(result.retries, 'task_failed', retried.length);
     setCurrentDetails(`${label}: resubmitting ${retried.length} request(s) whose task failed`);
-    submission = await submitBatch({ job, batch, onlyKeys: again, maxSubmitAttempts: settings.maxSubmitAttempts });
+    submission = await submitBatch.executeWithOptions({ summary: `${label}: resubmit ${again.length} request(s)` }, [
+      { job, batch, onlyKeys: again, maxSubmitAttempts: settings.maxSubmitAttempts },
+    ]);
     pending = submission.requests;
     // Rows counted at the first submission are not counted again.
     submission = { ...submission, rows: { ...submission.rows, rejected: 0, skipped: 0 } };

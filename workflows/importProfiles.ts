@@ -36,7 +36,11 @@ export interface CarriedState {
   paused: boolean;
   concurrency: number;
   cancelMode: CancelMode;
+  /** A re-run: the batches to send (as ranges) and what it kept from the run before. */
+  retry: { redo: Array<[number, number]>; takenOver: TakenOver } | null;
 }
+
+type TakenOver = NonNullable<ImportReport['takenOver']>;
 
 const DEFAULTS = {
   maxBatchesPerRun: 1_000,
@@ -64,7 +68,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     maxSubmitAttempts: tuning.maxSubmitAttempts,
   };
   const { inspectSource, planBatches, checkXtremepushAccess } = sourceActivities;
-  const { recordBatchResults, writeReport } = reportActivities;
+  const { recordBatchResults, writeReport, loadRetryPlan } = reportActivities;
 
   const totals = carried?.totals ?? emptyTotals();
   const startedAt = carried?.startedAt ?? new Date(workflowInfo().startTime).toISOString();
@@ -73,6 +77,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   let concurrency = carried?.concurrency ?? input.concurrency;
   let paused = carried?.paused ?? false;
   let cancelMode: CancelMode = carried?.cancelMode ?? 'finish-in-flight';
+  let retry = carried?.retry ?? null;
   let cancelling = false;
   let finishing = false;
   const inFlight = new Map<number, BatchPlan>();
@@ -198,6 +203,14 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       if (!input.dryRun) await checkXtremepushAccess();
       layout = inspection.layout;
       totalRows = inspection.totalRows;
+      if (input.retryOf) {
+        const plan = await loadRetryPlan({ importId, fingerprint: layout.fingerprint, totalBatches: Math.ceil(totalRows / input.batchSize) });
+        Object.assign(totals, plan.takenOver);
+        retry = {
+          redo: plan.redo,
+          takenOver: { fromRunId: input.retryOf.fromRunId, batches: plan.takenOver.batches.succeeded, rows: { ...plan.takenOver.rows } },
+        };
+      }
     }
     showProgress();
     const job: ImportJob = { importId, source: input.source, format: input.format, layout, mapping: input.mapping, dryRun: input.dryRun };
@@ -234,7 +247,9 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
         continueRun = true;
         break;
       }
-      startBatch(job, queue.shift() as BatchPlan);
+      const batch = queue.shift() as BatchPlan;
+      if (retry && !retry.redo.some(([first, last]) => batch.index >= first && batch.index <= last)) continue;
+      startBatch(job, batch);
       startedThisRun++;
     }
     await condition(() => inFlight.size === 0);
@@ -262,7 +277,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   await flushResults();
   if (continueRun) {
     await condition(allHandlersFinished);
-    const next: CarriedState = { layout: layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode };
+    const next: CarriedState = { layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode, retry };
     return await continueAsNew<typeof importProfilesWorkflow>(input, next);
   }
   const report = await finish(finalStatus(totals), undefined);
@@ -286,6 +301,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       totalBatches: Math.ceil((totalRows ?? 0) / input.batchSize),
       totals,
       header: layout?.header,
+      fingerprint: layout?.fingerprint ?? null,
+      takenOver: retry?.takenOver ?? null,
       startedAt,
       finishedAt: new Date().toISOString(),
       failure,

@@ -3,12 +3,14 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
-import { describeSource, type SourceFormat, type SourceRef } from '../../common/source';
+import { describeSource, type Fingerprint, type SourceFormat, type SourceRef } from '../../common/source';
 import type { ImportTotals } from '../../common/totals';
 import { csvLine } from './csvWrite';
 import { readRejectPart, type RejectedRow } from './rejectParts';
 import { ReportPaths } from './reportPaths';
 import { readLatestResults, writeResults } from './resultsStore';
+import { loadRetryPlan, type RetryPlan, type RetryPlanInput } from './retryPlan';
+
 
 export interface WriteReportInput {
   importId: string;
@@ -21,6 +23,8 @@ export interface WriteReportInput {
   totals: ImportTotals;
   /** CSV header, so the rejects file can be fixed and imported again. */
   header?: string[];
+  fingerprint: Fingerprint | null;
+  takenOver: ImportReport['takenOver'];
   startedAt: string;
   finishedAt: string;
   failure?: FailureSummary;
@@ -74,6 +78,10 @@ export function createReportActivities(reportDir: string) {
       await writeResults(new ReportPaths(reportDir, input.importId).results, input.name, input.recordedAt, input.results);
     },
 
+    async loadRetryPlan(input: RetryPlanInput): Promise<RetryPlan> {
+      return loadRetryPlan(reportDir, input);
+    },
+
     async writeReport(input: WriteReportInput): Promise<ImportReport> {
       const paths = new ReportPaths(reportDir, input.importId);
       await mkdir(paths.root, { recursive: true });
@@ -105,6 +113,8 @@ export function createReportActivities(reportDir: string) {
         failedBatches,
         rejectsFile,
         reportFile: paths.report,
+        fingerprint: input.fingerprint,
+        takenOver: input.takenOver,
         startedAt: input.startedAt,
         finishedAt: input.finishedAt,
         durationMs,

@@ -5,6 +5,8 @@ import type { ByteSource } from './byteSource';
 import { detectDelimiter } from './delimiter';
 import { assertSameVersion, SourceChangedError, SourceFormatError, unclosedQuoteError } from './errors';
 import { checkMagicBytes, checkNdjsonStart, readCsvHeader, type FirstRecord } from './headerChecks';
+import { RecordAssembler, RecordBounds } from './recordAssembler';
+import { csvRecordParser, ndjsonRecordParser, type SourceRecord } from './recordParsers';
 import { LF, RecordScanner, type RecordSink } from './recordScanner';
 
 export interface SourceInspection {
@@ -14,10 +16,19 @@ export interface SourceInspection {
   blankLines: number;
 }
 
+/** Receives every data record of the pass, parsed as readBatch parses it, in file order. */
+export type RecordVisitor = (record: SourceRecord) => void;
+
 export interface InspectOptions {
   format: SourceFormat;
   /** CSV: the delimiter to use; detected from the header line when omitted. */
   delimiter?: Delimiter;
+  /**
+   * Also parse every data record during the same pass and hand it to a visitor. Called once,
+   * when the header is known (CSV; undefined for NDJSON) and before any record is handed over.
+   * Without it records are only counted, which is much cheaper.
+   */
+  records?: (header: string[] | undefined) => RecordVisitor;
 }
 
 /**
@@ -72,12 +83,17 @@ class InspectionPass implements RecordSink {
   private header: string[] | undefined;
   private rows = 0;
   private dataStart: { byte: number; line: number } | undefined;
+  /** Only with `options.records`: the data records found in the chunk being fed, and their parsing. */
+  private readonly found: RecordBounds | undefined;
+  private assembler: RecordAssembler | undefined;
+  private visit: RecordVisitor | undefined;
 
   constructor(
     private readonly source: string,
     private readonly options: InspectOptions,
   ) {
     this.delimiter = options.delimiter;
+    this.found = options.records ? new RecordBounds() : undefined;
   }
 
   feed(chunk: Buffer): void {
@@ -89,18 +105,20 @@ class InspectionPass implements RecordSink {
     if (this.scanner) {
       this.scanner.feed(chunk, this);
       this.checkFirstRecord();
+      this.handOver(chunk);
     } else if (this.readyToStart()) {
       this.start();
     }
   }
 
-  record(start: number, contentEnd: number, _end: number, line: number): boolean {
+  record(start: number, contentEnd: number, end: number, line: number): boolean {
     if (!this.first) {
       this.first = { start, contentEnd, line };
       if (this.options.format === 'csv') return true;
     }
     this.dataStart ??= { byte: start, line };
     this.rows++;
+    this.found?.record(start, contentEnd, end, line);
     return true;
   }
 
@@ -116,6 +134,11 @@ class InspectionPass implements RecordSink {
         `${this.source} has no header line (it holds only blank lines). A CSV file must start with its column names.`,
         { line: 1 },
       );
+    }
+    if (this.found && this.assembler) {
+      // A file of blank lines only (NDJSON) has no first record: the visitor is still asked for.
+      this.visit ??= this.startVisiting();
+      for (const record of this.assembler.takeLast(this.found)) this.visit(record);
     }
     const layout: SourceLayout = {
       fingerprint,
@@ -156,8 +179,28 @@ class InspectionPass implements RecordSink {
       this.delimiter = guess.delimiter;
     }
     this.scanner = new RecordScanner({ format: this.options.format, delimiter: this.delimiter, startByte: dataStart, startLine: 1 });
-    this.scanner.feed(bytes.subarray(dataStart), this);
+    if (this.found) this.assembler = new RecordAssembler(undefined, dataStart, 1);
+    const fed = bytes.subarray(dataStart);
+    this.scanner.feed(fed, this);
     this.checkFirstRecord();
+    this.handOver(fed);
+  }
+
+  /** With `options.records`: parses the data records the chunk just fed completed and visits them. */
+  private handOver(chunk: Buffer): void {
+    const { found, assembler, scanner } = this;
+    if (!found || !assembler || !scanner) return;
+    if (found.count > 0) this.visit ??= this.startVisiting();
+    const visit = this.visit;
+    for (const record of assembler.take(chunk, found, scanner.nextRecordStart)) visit?.(record);
+  }
+
+  /** The first record has been checked (the CSV header is known): records can be parsed now. */
+  private startVisiting(): RecordVisitor {
+    const assembler = this.assembler as RecordAssembler;
+    const csv = this.options.format === 'csv';
+    assembler.parser = csv ? csvRecordParser(this.header ?? [], this.delimiter ?? ',') : ndjsonRecordParser();
+    return (this.options.records as NonNullable<InspectOptions['records']>)(csv ? this.header : undefined);
   }
 
   /** Runs once the first record is complete, then lets the kept bytes go. */

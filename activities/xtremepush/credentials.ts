@@ -5,8 +5,12 @@
 export interface Credentials {
   /** Adds proof of identity to a request about to be sent. */
   authorize(body: Record<string, unknown>, headers: Record<string, string>): Promise<void>;
-  /** Called after a 401: a refreshable credential fetches a new token and answers true. */
-  refreshAfterRejection(): Promise<boolean>;
+  /**
+   * Called after a 401: a refreshable credential fetches a new token and answers true. `rejected`
+   * is the headers the refused request carried, so that a 401 for a token already replaced costs
+   * no second refresh.
+   */
+  refreshAfterRejection(rejected?: Record<string, string>): Promise<boolean>;
 }
 
 export class AppTokenCredentials implements Credentials {

@@ -4,7 +4,7 @@ import { formatProgressLine } from '../../common/progress';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
 import { DelimiterSchema, SourceFormatSchema } from '../../common/source';
 import { connectImportClient, type ImportClientContext } from '../connect';
-import { cancelImport, getProgress, getReport, pauseImport, resolveStuckBatch, resumeImport, setImportConcurrency, startImport, waitForReport } from '../imports';
+import { cancelImport, getProgress, getReport, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../imports';
 import { createProgressView } from './progressView';
 import { formatReport } from './reportView';
 import { loadMappingFile, parseFlags, UsageError } from './usage';
@@ -137,6 +137,17 @@ export async function cancelCommand(id: string, flags: { abandon?: boolean }): P
     await cancelImport(ctx, importId(id), flags.abandon ? 'abandon' : 'finish-in-flight');
     out(`cancelling ${id}: ${flags.abandon ? 'in-flight batches are abandoned' : 'batches already sent finish first'}; the report is written either way (xp-import report ${id})`);
     return ExitCode.ok;
+  });
+}
+
+export async function retryCommand(id: string, flags: { wait?: boolean; json?: boolean }): Promise<number> {
+  return withClient(async (ctx) => {
+    const started = await retryFailed(ctx, importId(id));
+    if (!flags.wait) {
+      out(flags.json ? JSON.stringify({ importId: started.importId, status: 'running', retry: true }) : `re-running the batches of ${id} that did not succeed; follow it: xp-import watch ${id}`);
+      return ExitCode.ok;
+    }
+    return followToEnd(ctx, started.importId, flags.json ?? false);
   });
 }
 

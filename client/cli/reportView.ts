@@ -11,6 +11,9 @@ export function formatReport(report: ImportReport): string {
     `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed`,
     `  requests  ${n(report.requests)} (${n(report.taskIdsTotal)} async tasks)${report.possibleDuplicates ? `, ${report.possibleDuplicates} possibly sent twice` : ''}`,
   ];
+  if (report.takenOver) {
+    lines.push(`  re-run    of run ${report.takenOver.fromRunId}: kept ${n(report.takenOver.batches)} batches (${n(report.takenOver.rows.imported)} rows imported) and sent the rest again`);
+  }
   const retries = Object.entries(report.retries).filter(([, count]) => (count ?? 0) > 0);
   if (retries.length > 0) lines.push(`  retries   ${retries.map(([cause, count]) => `${cause} ${count}`).join(', ')}`);
   lines.push(`  time      ${(report.durationMs / 1000).toFixed(1)} s, ${n(Math.round(report.rowsPerSecond))} rows/s`);

@@ -1,0 +1,25 @@
+// A plain Node script that drives a whole import through xp-import's client API, as a service
+// or a cron job would. Run it after `npm run build`, with a worker up:
+//   TEMPORAL_ADDRESS=localhost:7233 node examples/import-from-a-service.js customers.csv
+const { connectImportClient } = require('../dist/client/connect');
+const { startImport, waitForReport } = require('../dist/client/imports');
+
+async function main() {
+  const source = process.argv[2];
+  if (!source) throw new Error('usage: node examples/import-from-a-service.js <file inside XP_IMPORT_DATA_DIR>');
+  const ctx = await connectImportClient(); // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, XP_IMPORT_TASK_QUEUE
+  try {
+    const { importId, alreadyRunning } = await startImport(ctx, { source, batchSize: 10000, concurrency: 4 });
+    console.error(`${alreadyRunning ? 'following' : 'started'} import ${importId}`);
+    const report = await waitForReport(ctx, importId, (p) => console.error(`${p.rows.done}/${p.rows.total ?? '?'} rows`));
+    console.log(JSON.stringify(report));
+    process.exitCode = report.status === 'completed' ? 0 : 1;
+  } finally {
+    await ctx.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exitCode = 3;
+});

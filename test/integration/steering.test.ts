@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import {
+  cancelImport,
+  getProgress,
+  getReport,
+  ImportAlreadyExistsError,
+  pauseImport,
+  resumeImport,
+  retryFailed,
+  setImportConcurrency,
+  startImport,
+  waitForReport,
+} from '../../client/imports';
+import type { Progress } from '../../common/progress';
+import { ImportReportSchema } from '../../common/report';
+import { runsOf } from '../support/history';
+import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
+import { until } from '../support/poll';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/** The most requests that overlapped in time among these (each [received, responded]). */
+function peakOverlap(requests: Array<{ receivedAt: number; respondedAt: number | null }>): number {
+  const edges = requests.flatMap((r) => [
+    [r.receivedAt, 1],
+    [r.respondedAt ?? Infinity, -1],
+  ]) as Array<[number, number]>;
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let current = 0;
+  let peak = 0;
+  for (const [, delta] of edges) peak = Math.max(peak, (current += delta));
+  return peak;
+}
+
+/** Issue 5: imports started, watched and steered from services and scripts. */
+describe('steering an import', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+  const importRequests = () => stack!.sandbox.requestLog().filter((r) => r.method === 'import/profile');
+
+  it('the client API drives a whole import from a plain Node script', async () => {
+    stack = await startTestStack();
+    const file = path.join(stack.dataDir, 'svc.csv');
+    await writeSampleFile(file, { rows: 3_000 });
+    const script = path.resolve(__dirname, '../../examples/import-from-a-service.js');
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [script, 'svc.csv'], {
+        env: { ...process.env, TEMPORAL_ADDRESS: stack!.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack!.taskQueue, XP_IMPORT_DATA_DIR: stack!.dataDir },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('error', reject);
+      child.on('exit', (c) => resolve({ code: c, stdout: out }));
+    });
+    expect(code).toBe(0);
+    expect(ImportReportSchema.parse(JSON.parse(stdout)).rows.imported).toBe(3_000);
+    expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
+  });
+
+  it('the same file started twice is one import; once it has completed, starting it again is refused', async () => {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 200 } } });
+    await writeSampleFile(path.join(stack.dataDir, 'twice.csv'), { rows: 2_000 });
+    const first = await startImport(stack.client, { source: 'twice.csv', batchSize: 500 });
+    const second = await startImport(stack.client, { source: 'twice.csv', batchSize: 500 });
+    expect(second.importId).toBe(first.importId);
+    expect(first.alreadyRunning).toBe(false);
+    expect(second.alreadyRunning).toBe(true);
+    await waitForReport(stack.client, first.importId);
+    expect(await runsOf(stack.client.client, first.importId)).toHaveLength(1);
+    expect(importRequests()).toHaveLength(4);
+    await expect(startImport(stack.client, { source: 'twice.csv', batchSize: 500 })).rejects.toThrow(ImportAlreadyExistsError);
+    await expect(startImport(stack.client, { source: 'twice.csv', batchSize: 500 })).rejects.toThrow(/--id/);
+  });
+
+  it('pause stops new requests, resume completes the import, setConcurrency 1 keeps one request in flight', async () => {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 400 } } });
+    const file = path.join(stack.dataDir, 'steer.csv');
+    await writeSampleFile(file, { rows: 12_000 });
+    const { importId } = await startImport(stack.client, { source: 'steer.csv', batchSize: 500, concurrency: 4 });
+    await until(() => getProgress(stack!.client, importId), (p: Progress) => p.batches.done >= 4);
+
+    await pauseImport(stack.client, importId);
+    const paused = await until(() => getProgress(stack!.client, importId), (p: Progress) => p.phase === 'paused');
+    const sentAtPause = importRequests().length;
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(importRequests()).toHaveLength(sentAtPause);
+    expect((await getProgress(stack.client, importId)).batches.done).toBe(paused.batches.done);
+
+    await setImportConcurrency(stack.client, importId, 1);
+    const resumedAt = Date.now();
+    await resumeImport(stack.client, importId);
+    const report = await waitForReport(stack.client, importId);
+    expect(report.status).toBe('completed');
+    expect(peakOverlap(importRequests().filter((r) => r.receivedAt >= resumedAt))).toBe(1);
+    expect(peakOverlap(importRequests().filter((r) => r.receivedAt < resumedAt))).toBeGreaterThan(1);
+    expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
+  });
+
+  it('cancel mid-import: status cancelled, the report is written and its counts add up', async () => {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
+    await writeSampleFile(path.join(stack.dataDir, 'cancel.csv'), { rows: 20_000 });
+    const { importId } = await startImport(stack.client, { source: 'cancel.csv', batchSize: 500, concurrency: 2 });
+    await until(() => getProgress(stack!.client, importId), (p: Progress) => p.batches.done >= 3);
+    await cancelImport(stack.client, importId);
+    const report = await until(() => getReport(stack!.client, importId), (r) => r !== null);
+
+    expect(report?.status).toBe('cancelled');
+    const rows = report!.rows;
+    expect(rows.imported + rows.rejected + rows.skipped).toBe(rows.total);
+    expect(rows.total).toBe(20_000);
+    expect(rows.imported).toBeGreaterThanOrEqual(1_500);
+    expect(rows.skipped).toBeGreaterThan(0);
+    // What was sent before the cancel finished (finish-in-flight): every request sent was imported.
+    expect(rows.imported).toBe(importRequests().reduce((n, r) => n + r.rows, 0));
+    expect(report!.reportFile).toMatch(/report\.json$/);
+  });
+
+  it('retry re-runs only the two batches whose tasks failed, and the store then equals the file', async () => {
+    // Every task holding row 1,201 (batch 3) or row 3,601 (batch 8) fails, however often it is sent.
+    stack = await startTestStack({ sandbox: { faults: { failTasksContaining: ['u00001201', 'u00003601'] } } });
+    const file = path.join(stack.dataDir, 'retry.csv');
+    await writeSampleFile(file, { rows: 5_000 });
+    const { importId } = await startImport(stack.client, { source: 'retry.csv', batchSize: 500, concurrency: 4, tuning: { maxTaskResubmits: 1 } });
+    const first = await waitForReport(stack.client, importId);
+    expect(first.status).toBe('completed_with_rejections');
+    expect(first.batches).toEqual({ total: 10, succeeded: 8, failed: 2 });
+    expect(first.failedBatches.map((b) => b.batch)).toEqual([3, 8]);
+
+    stack.sandbox.configure({});
+    const sentBefore = importRequests().length;
+    await retryFailed(stack.client, importId);
+    const second = await waitForReport(stack.client, importId);
+
+    const resent = importRequests().slice(sentBefore);
+    expect(resent.map((r) => r.firstIdentity).sort()).toEqual(['u00001001', 'u00003501']);
+    expect(second.status).toBe('completed');
+    expect(second.batches).toEqual({ total: 10, succeeded: 10, failed: 0 });
+    expect(second.rows).toEqual({ total: 5_000, imported: 5_000, rejected: 0, skipped: 0 });
+    expect(second.takenOver).toMatchObject({ batches: 8, rows: { imported: 4_000, rejected: 0, skipped: 0 } });
+    expect(await runsOf(stack.client.client, importId)).toHaveLength(2);
+    expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
+  });
+});
