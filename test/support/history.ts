@@ -12,13 +12,15 @@ export async function runsOf(client: Client, workflowId: string): Promise<string
 }
 
 /** The events of every run of the import and of every batch workflow it started. */
-export async function importHistories(client: Client, importId: string): Promise<Array<{ workflowId: string; runId: string; events: HistoryEvent[] }>> {
-  const histories: Array<{ workflowId: string; runId: string; events: HistoryEvent[] }> = [];
+type History = temporal.api.history.v1.IHistory;
+
+export async function importHistories(client: Client, importId: string): Promise<Array<{ workflowId: string; runId: string; events: HistoryEvent[]; history: History }>> {
+  const histories: Array<{ workflowId: string; runId: string; events: HistoryEvent[]; history: History }> = [];
   const ids = new Set<string>([importId]);
   for (const runId of await runsOf(client, importId)) {
     const history = await client.workflow.getHandle(importId, runId).fetchHistory();
     const events = history.events ?? [];
-    histories.push({ workflowId: importId, runId, events });
+    histories.push({ workflowId: importId, runId, events, history });
     for (const event of events) {
       const child = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
       if (child) ids.add(child);
@@ -27,7 +29,7 @@ export async function importHistories(client: Client, importId: string): Promise
   for (const workflowId of [...ids].filter((id) => id !== importId)) {
     for (const runId of await runsOf(client, workflowId)) {
       const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-      histories.push({ workflowId, runId, events: history.events ?? [] });
+      histories.push({ workflowId, runId, events: history.events ?? [], history });
     }
   }
   return histories;

@@ -1,0 +1,108 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { cancelImport, getProgress, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../../client/imports';
+import type { Progress } from '../../common/progress';
+import { importHistories } from '../support/history';
+import { until } from '../support/poll';
+import { startTestStack } from '../support/stack';
+import { findTemporalBinary } from '../../workers/temporalBinary';
+
+/**
+ * Issue 5: histories recorded from real imports replay against the current workflow code, so a
+ * change that would break imports already running fails here. `XP_IMPORT_RECORD_HISTORIES=1`
+ * records a fresh set (do it only for a change that is meant to be incompatible, with patched()
+ * for running imports, or before the first release).
+ */
+const HISTORIES = path.resolve(__dirname, '../replay/histories');
+const RECORD = process.env.XP_IMPORT_RECORD_HISTORIES === '1';
+
+async function recordScenarios(): Promise<void> {
+  rmSync(HISTORIES, { recursive: true, force: true });
+  mkdirSync(HISTORIES, { recursive: true });
+  const save = async (stack: Awaited<ReturnType<typeof startTestStack>>, scenario: string, importId: string) => {
+    // The temporal CLI writes histories in the standard proto JSON form that replay reads.
+    for (const [i, h] of (await importHistories(stack.client.client, importId)).entries()) {
+      const shown = spawnSync(findTemporalBinary() as string, ['workflow', 'show', '--workflow-id', h.workflowId, '--run-id', h.runId, '-o', 'json', '--address', inject('temporalAddress')], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      if (shown.status !== 0) throw new Error(shown.stderr);
+      writeFileSync(path.join(HISTORIES, `${scenario}-${String(i).padStart(2, '0')}.json`), shown.stdout);
+    }
+  };
+
+  // Completed, with continue-as-new (2 batches a run), rejected rows and a pause/resume/setConcurrency.
+  let stack = await startTestStack({ sandbox: { faults: { latencyMs: 200, rejectIdentities: ['u00000007'] } } });
+  await writeSampleFile(path.join(stack.dataDir, 'a.csv'), { rows: 1_000 });
+  let id = 'replay-completed';
+  await startImport(stack.client, { source: 'a.csv', importId: id, batchSize: 200, concurrency: 2, tuning: { maxBatchesPerRun: 2 } });
+  await until(() => getProgress(stack.client, id), (p: Progress) => p.batches.done >= 1);
+  await pauseImport(stack.client, id);
+  await setImportConcurrency(stack.client, id, 1);
+  await resumeImport(stack.client, id);
+  await waitForReport(stack.client, id);
+  await save(stack, 'completed', id);
+  await stack.stop();
+
+  // Failed tasks, then a re-run of the failed batch; and a stuck task resolved both ways.
+  stack = await startTestStack({ sandbox: { faults: { failTasksContaining: ['u00000250'], stuckTaskIds: [] } } });
+  await writeSampleFile(path.join(stack.dataDir, 'b.csv'), { rows: 600 });
+  id = 'replay-retry';
+  await startImport(stack.client, { source: 'b.csv', importId: id, batchSize: 200, concurrency: 3, tuning: { maxTaskResubmits: 1 } });
+  await waitForReport(stack.client, id);
+  stack.sandbox.configure({ stuckTaskIds: [] });
+  await retryFailed(stack.client, id);
+  await waitForReport(stack.client, id);
+  await save(stack, 'retry', id);
+  await stack.stop();
+
+  stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [1, 2] } } });
+  await writeSampleFile(path.join(stack.dataDir, 'c.csv'), { rows: 400 });
+  id = 'replay-stuck';
+  await startImport(stack.client, { source: 'c.csv', importId: id, batchSize: 200, concurrency: 2, tuning: { stuckAfterMs: 2_000 } });
+  const stuck = await until(() => getProgress(stack.client, id), (p: Progress) => p.batches.stuck === 2);
+  await resolveStuckBatch(stack.client, id, stuck.batches.stuckBatches[0]!, 'resubmit');
+  await resolveStuckBatch(stack.client, id, stuck.batches.stuckBatches[1]!, 'abandon');
+  await waitForReport(stack.client, id);
+  await save(stack, 'stuck', id);
+  await stack.stop();
+
+  // Cancelled mid-import, and failed at once on a wrong token.
+  stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
+  await writeSampleFile(path.join(stack.dataDir, 'd.csv'), { rows: 2_000 });
+  id = 'replay-cancelled';
+  await startImport(stack.client, { source: 'd.csv', importId: id, batchSize: 200, concurrency: 2 });
+  await until(() => getProgress(stack.client, id), (p: Progress) => p.batches.done >= 2);
+  await cancelImport(stack.client, id);
+  await until(() => stack.client.client.workflow.getHandle(id).describe(), (d) => d.status.name === 'CANCELLED');
+  await save(stack, 'cancelled', id);
+  await stack.stop();
+
+  stack = await startTestStack({ workerEnv: { XTREMEPUSH_APPTOKEN: 'wrong' } });
+  await writeSampleFile(path.join(stack.dataDir, 'e.csv'), { rows: 300 });
+  id = 'replay-failed';
+  await startImport(stack.client, { source: 'e.csv', importId: id });
+  await waitForReport(stack.client, id);
+  await save(stack, 'failed', id);
+  await stack.stop();
+}
+
+describe('recorded histories', () => {
+  it('replay against the current workflow code without a determinism error', async () => {
+    if (RECORD) await recordScenarios();
+    const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(20);
+    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
+
+    const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')) as unknown }));
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundle') } }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  }, 600_000);
+});
