@@ -28,11 +28,23 @@ function readSecretFile(variable: string, file: string): string {
   }
 }
 
+/**
+ * The environment without empty values. Compose passes `X=` from an .env file as an empty string,
+ * and an empty setting means "not set"; any value that is set is validated as it stands.
+ */
+export function withoutEmptyValues(source: NodeJS.ProcessEnv): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) if (value !== undefined && value !== '') set[name] = value;
+  return set;
+}
+
 export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = WorkerEnvSchema.safeParse(source);
+  const parsed = WorkerEnvSchema.safeParse(withoutEmptyValues(source));
   if (!parsed.success) throw new ConfigError(`invalid worker configuration:\n${describeEnvIssues(parsed.error)}`);
   const env = parsed.data;
 
+  if (env.TEMPORAL_API_KEY && env.TEMPORAL_API_KEY_FILE) throw new ConfigError('set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE, not both');
+  if (env.TEMPORAL_API_KEY_FILE) readSecretFile('TEMPORAL_API_KEY_FILE', env.TEMPORAL_API_KEY_FILE);
   if (env.XTREMEPUSH_API_URL && env.XTREMEPUSH_REGION) {
     throw new ConfigError('set XTREMEPUSH_API_URL or XTREMEPUSH_REGION, not both');
   }

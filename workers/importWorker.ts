@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { AppTokenCredentials, type Credentials } from '../activities/xtremepush/credentials';
 import { XtremepushClient } from '../activities/xtremepush/client';
+import { OAuthCredentials } from '../activities/xtremepush/oauth';
 import { temporalConnectionOptions } from '../common/config';
 import { WORKFLOWS_ENTRY, defaultBundlePath } from './bundleWorkflows';
 import type { WorkerConfig } from './config';
@@ -16,9 +17,16 @@ export interface ImportWorker {
   shutdown(): Promise<void>;
 }
 
+/** The token (or the OAuth client) lives here, in the worker process, and nowhere else. */
 function credentialsFor(config: WorkerConfig): Credentials {
-  if (config.auth.kind === 'apptoken') return new AppTokenCredentials(config.auth.apptoken);
-  throw new Error('OAuth credentials are not supported yet');
+  const { auth } = config;
+  if (auth.kind === 'apptoken') return new AppTokenCredentials(auth.apptoken);
+  return new OAuthCredentials({
+    baseUrl: config.apiUrl,
+    clientId: auth.clientId,
+    clientSecret: auth.clientSecret,
+    requestTimeoutMs: config.env.XTREMEPUSH_REQUEST_TIMEOUT_MS,
+  });
 }
 
 /** Prefer a prebuilt bundle (fast start, identical code on every worker); else bundle now. */

@@ -17,7 +17,13 @@ export async function runWorkerCommand(): Promise<number> {
     throw error;
   }
   const logger = new JsonLinesLogger(config.env.XP_IMPORT_LOG_LEVEL);
-  Runtime.install({ logger, shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const metricsPort = config.env.XP_IMPORT_METRICS_PORT;
+  Runtime.install({
+    logger,
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    // The SDK's own metrics (task latencies, slots, activity results) on /metrics for Prometheus.
+    ...(metricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } } : {}),
+  });
   await runImportWorker(config, () =>
     logger.info('worker ready', {
       taskQueue: config.env.XP_IMPORT_TASK_QUEUE,
@@ -26,6 +32,7 @@ export async function runWorkerCommand(): Promise<number> {
       api: config.apiUrl,
       dataDir: config.dataDir ?? null,
       reportDir: config.reportDir,
+      metrics: metricsPort ? `http://0.0.0.0:${metricsPort}/metrics` : null,
     }),
   );
   logger.info('worker stopped');

@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   condition,
   getExternalWorkflowHandle,
+  log,
   setCurrentDetails,
   setHandler,
   TimeoutFailure,
@@ -136,6 +137,16 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     submission = { ...submission, rows: { ...submission.rows, rejected: 0, skipped: 0 } };
   }
   setCurrentDetails(`${label}: ${result.status}, ${result.rows.imported} imported, ${result.rows.rejected} rejected, ${result.rows.skipped} skipped`);
+  // Counts and task IDs only: log lines never carry row values.
+  log.info('batch finished', {
+    importId: job.importId,
+    batch: batch.index + 1,
+    status: result.status,
+    rows: result.rows,
+    requests: result.requests,
+    taskIds: result.taskIds.slice(0, 20),
+    ...(result.failure ? { failure: result.failure.code } : {}),
+  });
   return result;
 }
 

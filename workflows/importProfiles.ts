@@ -6,6 +6,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  log,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -310,6 +311,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     upsertCounts(totals);
     setStatus(SEARCH_STATUS[status]);
     setCurrentDetails(`${status}: ${report.rows.imported} imported, ${report.rows.rejected} rejected, ${report.rows.skipped} skipped of ${report.rows.total} rows`);
+    log.info('import finished', { importId, status, rows: report.rows, batches: report.batches, ...(failure ? { failure: failure.code } : {}) });
     return report;
   }
 }
