@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { describeEnvIssues, temporalConnectionOptions, TemporalEnvSchema, type TemporalEnv } from '../common/config';
+import { describeEnvIssues, temporalConnectionOptions, TemporalEnvSchema, withoutEmptyValues, type TemporalEnv } from '../common/config';
 
 export class ClientConfigError extends Error {
   override name = 'ClientConfigError';
 }
 
 export function loadTemporalEnv(source: NodeJS.ProcessEnv = process.env): TemporalEnv {
-  const parsed = TemporalEnvSchema.safeParse(source);
+  const parsed = TemporalEnvSchema.safeParse(withoutEmptyValues(source));
   if (!parsed.success) throw new ClientConfigError(`invalid configuration:\n${describeEnvIssues(parsed.error)}`);
   return parsed.data;
 }

@@ -56,7 +56,7 @@ export async function probeRemoteVersion(url: string, timeoutMs = 10_000): Promi
       headersTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    response.body.destroy();
+    await response.body.dump().catch(() => undefined);
     const version = headerValue(response.headers.etag) ?? headerValue(response.headers['last-modified']);
     if (version === undefined) return null;
     if (method === 'HEAD' && response.statusCode === 200) {

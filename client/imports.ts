@@ -17,7 +17,7 @@ import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
 import { describeSource, sourceRefFromArgument, type SourceRef } from '../common/source';
 import { batchWorkflowId } from '../common/batch';
 import type { ImportClientContext } from './connect';
-import { defaultImportId, resolveSourceForWorker } from './importId';
+import { defaultImportIdFor, resolveSourceForWorker } from './importId';
 
 export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
 
@@ -67,7 +67,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
   const options = ImportOptionsSchema.parse(request);
   const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : request.source;
   const { ref, localPath } = resolveSourceForWorker(given);
-  const importId = request.importId ?? defaultImportId(ref, localPath);
+  const importId = request.importId ?? (await defaultImportIdFor(ref, localPath));
   const input = ImportWorkflowInputSchema.parse({
     importId,
     source: ref,

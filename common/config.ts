@@ -75,3 +75,13 @@ export function temporalConnectionOptions(env: TemporalEnv, readFile: (file: str
     : undefined;
   return { address: env.TEMPORAL_ADDRESS, tls, apiKey };
 }
+
+/**
+ * The environment without empty values. Compose passes `X=` from an .env file as an empty string,
+ * and an empty setting means "not set"; any value that is set is validated as it stands.
+ */
+export function withoutEmptyValues(source: Record<string, string | undefined>): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) if (value !== undefined && value !== '') set[name] = value;
+  return set;
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeEnvIssues, REGION_URLS, WorkerEnvSchema, type WorkerEnv } from '../common/config';
+import { describeEnvIssues, REGION_URLS, WorkerEnvSchema, withoutEmptyValues, type WorkerEnv } from '../common/config';
+
 import { DEFAULT_XTREMEPUSH_API_URL } from '../common/limits';
 
 /** A missing or invalid setting: the worker stops with this message, naming the variable. */
@@ -26,16 +27,6 @@ function readSecretFile(variable: string, file: string): string {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(`${variable} points to ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-}
-
-/**
- * The environment without empty values. Compose passes `X=` from an .env file as an empty string,
- * and an empty setting means "not set"; any value that is set is validated as it stands.
- */
-export function withoutEmptyValues(source: NodeJS.ProcessEnv): Record<string, string> {
-  const set: Record<string, string> = {};
-  for (const [name, value] of Object.entries(source)) if (value !== undefined && value !== '') set[name] = value;
-  return set;
 }
 
 export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {

@@ -52,6 +52,14 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * Lets go of a body we do not want (the rest of a range, a HEAD's empty one). dump() reads a
+ * little to keep the connection reusable, then destroys it without an unhandled 'error' event.
+ */
+async function discard(response: Dispatcher.ResponseData): Promise<void> {
+  await response.body.dump().catch(() => undefined);
+}
+
 function isWeak(etag: string): boolean {
   return etag.startsWith('W/');
 }
@@ -145,9 +153,14 @@ export class HttpRangeSource implements ByteSource {
           pending.push(usable);
           pendingBytes += usable.length;
           if (pendingBytes >= this.#chunkBytes) {
-            yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
-            pending = [];
-            pendingBytes = 0;
+            // Chunks of exactly chunkBytes, as LocalFileSource reads them: scanners see the same cuts.
+            let joined = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+            while (joined.length >= this.#chunkBytes) {
+              yield joined.subarray(0, this.#chunkBytes);
+              joined = joined.subarray(this.#chunkBytes);
+            }
+            pending = joined.length > 0 ? [joined] : [];
+            pendingBytes = joined.length;
           }
           if (position >= stop) break;
         }
@@ -160,7 +173,7 @@ export class HttpRangeSource implements ByteSource {
         await sleep(this.#retryDelayMs * 2 ** (attempt - 1));
       } finally {
         // A consumer that stops early, or a retry, leaves the rest of the body unread.
-        response?.body.destroy();
+        if (response) await discard(response);
       }
     }
     if (pendingBytes > 0) yield pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
@@ -174,7 +187,7 @@ export class HttpRangeSource implements ByteSource {
   /** HEAD for size and version; a GET of one byte where HEAD cannot tell whether ranges work. */
   async #head(): Promise<Validators> {
     const response = await this.#send('HEAD', {});
-    response.body.destroy();
+    await discard(response);
     if (HEAD_UNUSABLE.has(response.statusCode)) return this.#probe();
     if (response.statusCode !== 200) throw this.#statusError(response.statusCode);
     const length = header(response.headers, 'content-length');
@@ -185,7 +198,7 @@ export class HttpRangeSource implements ByteSource {
 
   async #probe(): Promise<Validators> {
     const response = await this.#send('GET', { range: 'bytes=0-0' });
-    response.body.destroy();
+    await discard(response);
     const { statusCode } = response;
     if (statusCode === 200) throw this.#noRanges();
     const range = parseContentRange(header(response.headers, 'content-range'));
@@ -212,11 +225,18 @@ export class HttpRangeSource implements ByteSource {
       const changed =
         (range?.total !== undefined && range.total !== expected.size) ||
         (etag !== undefined && expected.etag !== undefined && !sameEntityTag(etag, expected.etag));
-      if (changed) throw this.#changed(response, `it now answers ${range?.total ?? '?'} bytes, ETag ${etag ?? 'none'}`);
-      if (range === undefined || range.start !== position) throw this.#changed(response, `asked for byte ${position}, it sent ${range ? `byte ${range.start}` : 'no Content-Range'}`);
+      const mismatch = changed
+        ? `it now answers ${range?.total ?? '?'} bytes, ETag ${etag ?? 'none'}`
+        : range === undefined || range.start !== position
+          ? `asked for byte ${position}, it sent ${range ? `byte ${range.start}` : 'no Content-Range'}`
+          : undefined;
+      if (mismatch !== undefined) {
+        await discard(response);
+        throw new SourceChangedError(this.#description, mismatch);
+      }
       return response;
     }
-    response.body.destroy();
+    await discard(response);
     if (statusCode === 200) throw this.#noRanges();
     if (statusCode === 412) throw new SourceChangedError(this.#description, `the server answered 412: version ${expected.etag ?? expected.lastModified ?? '?'} is gone`);
     if (statusCode === 416) throw new SourceChangedError(this.#description, `bytes ${position}-${stop - 1} are past its end now`);
@@ -233,7 +253,7 @@ export class HttpRangeSource implements ByteSource {
       bodyTimeout: this.#timeoutMs,
     });
     if (TRANSIENT_STATUSES.has(response.statusCode)) {
-      response.body.destroy();
+      await discard(response);
       throw Object.assign(new Error(`HTTP ${response.statusCode}`), { code: `HTTP_${response.statusCode}` });
     }
     return response;
@@ -253,11 +273,6 @@ export class HttpRangeSource implements ByteSource {
 
   #versionOf(response: Dispatcher.ResponseData): Omit<Validators, 'size'> {
     return { etag: header(response.headers, 'etag')?.trim() || undefined, lastModified: header(response.headers, 'last-modified')?.trim() || undefined };
-  }
-
-  #changed(response: Dispatcher.ResponseData, detail: string): SourceChangedError {
-    response.body.destroy();
-    return new SourceChangedError(this.#description, detail);
   }
 
   #noRanges(): SourceAccessError {

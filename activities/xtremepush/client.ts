@@ -146,7 +146,7 @@ export class XtremepushClient {
     const envelope = parseEnvelope(text);
     const status = response.statusCode;
     if (status >= 200 && status < 300 && envelope && envelope.success !== false) return { status, body: envelope };
-    if (status === 401 && !refreshed && (await this.#credentials.refreshAfterRejection())) {
+    if (status === 401 && !refreshed && (await this.#credentials.refreshAfterRejection(headers))) {
       return this.#call(method, payload, signal, timeoutMs, true);
     }
     throw this.#statusError(method, status, envelope, response.headers['retry-after']);

@@ -36,6 +36,8 @@ const TOKEN_METHOD = 'oauth/token';
 
 interface AccessToken {
   value: string;
+  /** Fetched because a request was refused with 401 (rather than because the last one aged). */
+  afterRejection: boolean;
   obtainedAt: number;
   refreshAt: number;
   expiresAt: number;
@@ -78,18 +80,19 @@ export class OAuthCredentials implements Credentials {
 
   /**
    * After a 401. `rejected` (the headers the refused request carried) tells exactly whether that
-   * token is still the current one; without it, a token fetched within the last moment is taken
-   * as the answer to a 401 that raced its refresh, so a burst of 401s costs one token request.
+   * token is still the current one. Without it, a token fetched for another 401 a moment ago is
+   * taken as the answer to this one too: requests that shared an expired token get their 401s
+   * together, and one token request serves them all.
    */
   async refreshAfterRejection(rejected?: Record<string, string>): Promise<boolean> {
     const current = this.#token;
     const rejectedToken = rejected?.authorization?.replace(/^Bearer\s+/i, '');
-    if (current !== undefined) {
+    if (current !== undefined && this.#refreshing === undefined) {
       if (rejectedToken !== undefined && rejectedToken !== current.value) return true;
-      if (rejectedToken === undefined && this.#refreshing === undefined && Date.now() - current.obtainedAt < freshWindowMs(current)) return true;
+      const sameBurst = current.afterRejection && Date.now() - current.obtainedAt < freshWindowMs(current);
+      if (rejectedToken === undefined && sameBurst) return true;
     }
-    this.#token = undefined;
-    await this.#refresh();
+    await this.#refresh(true);
     return true;
   }
 
@@ -102,14 +105,14 @@ export class OAuthCredentials implements Credentials {
     const token = this.#token;
     const now = Date.now();
     if (token !== undefined && now < token.refreshAt) return token;
-    if (token === undefined || now >= token.expiresAt) return this.#refresh();
+    if (token === undefined || now >= token.expiresAt) return this.#refresh(false);
     // Due for refresh but still valid: a token endpoint that hiccups must not fail the request.
-    return this.#refresh().catch(() => token);
+    return this.#refresh(false).catch(() => token);
   }
 
   /** One token request at a time; everyone who needs a token meanwhile waits for the same one. */
-  #refresh(): Promise<AccessToken> {
-    this.#refreshing ??= this.#fetchToken()
+  #refresh(afterRejection: boolean): Promise<AccessToken> {
+    this.#refreshing ??= this.#fetchToken(afterRejection)
       .then((token) => {
         this.#token = token;
         this.#issued++;
@@ -121,7 +124,7 @@ export class OAuthCredentials implements Credentials {
     return this.#refreshing;
   }
 
-  async #fetchToken(): Promise<AccessToken> {
+  async #fetchToken(afterRejection: boolean): Promise<AccessToken> {
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
     if (this.#clientAuthentication === 'basic') {
@@ -161,6 +164,7 @@ export class OAuthCredentials implements Credentials {
     const lifetimeMs = parsed.data.expires_in === undefined ? DEFAULT_LIFETIME_MS : parsed.data.expires_in * 1000;
     return {
       value: parsed.data.access_token,
+      afterRejection,
       obtainedAt: Date.now(),
       refreshAt: sentAt + lifetimeMs - Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs / 4),
       expiresAt: sentAt + lifetimeMs,

@@ -23,10 +23,10 @@ import { startTestStack, type TestStack } from '../support/stack';
 
 /** The most requests that overlapped in time among these (each [received, responded]). */
 function peakOverlap(requests: Array<{ receivedAt: number; respondedAt: number | null }>): number {
-  const edges = requests.flatMap((r) => [
+  const edges = requests.flatMap((r): Array<[number, number]> => [
     [r.receivedAt, 1],
     [r.respondedAt ?? Infinity, -1],
-  ]) as Array<[number, number]>;
+  ]);
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let current = 0;
   let peak = 0;

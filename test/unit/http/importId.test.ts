@@ -1,0 +1,55 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { defaultImportId, defaultImportIdFor, probeRemoteVersion } from '../../../client/importId';
+import type { SourceRef } from '../../../common/source';
+import { etagOf, startRangeServer, type RangeServer } from '../../support/rangeServer';
+
+const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-id-'));
+const file = path.join(folder, 'exports', 'customers.csv');
+mkdirSync(path.dirname(file));
+writeFileSync(file, 'user_id\nu1\n');
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+let server: RangeServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const url = (query: string): Extract<SourceRef, { kind: 'url' }> => ({ kind: 'url', url: `${server!.url}/exports/customers.csv${query}` });
+
+describe('the default import ID of a URL', () => {
+  it('names the file and stays the same when only the query (a new signature) changes', async () => {
+    server = await startRangeServer(folder);
+    const first = await defaultImportIdFor(url('?X-Amz-Signature=aaa'), null);
+    const second = await defaultImportIdFor(url('?X-Amz-Signature=bbb'), null);
+    expect(first).toMatch(/^customers-[0-9a-f]{12}$/);
+    expect(second).toBe(first);
+  });
+
+  it('changes when the content changes (new ETag and size), as told by HEAD', async () => {
+    server = await startRangeServer(folder);
+    const before = await defaultImportIdFor(url(''), null);
+    expect(await probeRemoteVersion(url('').url)).toEqual({ size: 11, version: etagOf(file) });
+    writeFileSync(file, 'user_id\nu1\nu2\n');
+    const after = await defaultImportIdFor(url(''), null);
+    expect(after).not.toBe(before);
+    expect(await probeRemoteVersion(url('').url)).toEqual({ size: 14, version: etagOf(file) });
+  });
+
+  it('asks with a one-byte Range GET where HEAD is refused (a URL pre-signed for GET)', async () => {
+    server = await startRangeServer(folder, { head: false });
+    expect(await probeRemoteVersion(url('?sig=1').url)).toEqual({ size: 14, version: etagOf(file) });
+    expect(server.requests().map((r) => r.method)).toEqual(['HEAD', 'GET']);
+  });
+
+  it('falls back to the URL alone when the server cannot be asked', async () => {
+    server = await startRangeServer(folder);
+    const ref = url('');
+    await server.close();
+    expect(await probeRemoteVersion(ref.url, 2_000)).toBeNull();
+    expect(await defaultImportIdFor(ref, null)).toBe(defaultImportId(ref, null));
+    server = undefined;
+  });
+});
