@@ -11,15 +11,19 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
   if (stream.isTTY) {
     const bar = new SingleBar({
       stream,
-      format: '{bar} {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted} | {detail}',
+      format: '{bar} {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {etaText} | {detail}',
       hideCursor: true,
-      etaBuffer: 30,
     });
     let started = false;
     return {
       update(p) {
         const total = p.rows.total ?? 0;
-        const payload = { rate: Math.round(p.rowsPerSecond), detail: `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight` };
+        const payload = {
+          rate: Math.round(p.rowsPerSecond),
+          // The import's own estimate (from the workflow), not the bar's guess from redraw timing.
+          etaText: p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)}s`,
+          detail: `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}`,
+        };
         if (!started) {
           bar.start(Math.max(total, 1), p.rows.done, payload);
           started = true;

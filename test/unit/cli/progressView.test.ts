@@ -1,0 +1,49 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createProgressView } from '../../../client/cli/progressView';
+import type { Progress } from '../../../common/progress';
+
+function progress(done: number, phase: Progress['phase'] = 'importing'): Progress {
+  return {
+    importId: 'p',
+    phase,
+    rows: { total: 1_000, done, imported: done, rejected: 0, skipped: 0, inFlight: 100 },
+    batches: { total: 10, done: done / 100, succeeded: done / 100, failed: 0, inFlight: 1, stuck: 0, stuckBatches: [] },
+    concurrency: 4,
+    rowsPerSecond: 250,
+    etaSeconds: (1_000 - done) / 250,
+    startedAt: '2026-11-28T00:00:00.000Z',
+    updatedAt: '2026-11-28T00:00:04.000Z',
+  };
+}
+
+function stream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
+  const s = new PassThrough() as unknown as NodeJS.WriteStream & { columns: number };
+  let out = '';
+  (s as unknown as PassThrough).on('data', (chunk: Buffer) => (out += chunk.toString()));
+  Object.assign(s, { isTTY, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+  return { stream: s, text: () => out };
+}
+
+describe('the progress view of watch and start --wait', () => {
+  it('prints plain, timestamped lines when the output is not a terminal', () => {
+    const out = stream(false);
+    const view = createProgressView(out.stream);
+    view.update(progress(0, 'inspecting'));
+    view.update(progress(100, 'paused'));
+    view.stop();
+    const lines = out.text().trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z paused: 100\/1,000 rows \(100 imported, 0 rejected, 0 skipped\), batches 1\/10/);
+    expect(out.text()).not.toContain('\u001b[');
+  });
+
+  it('draws a bar with percentage and rate on a terminal', () => {
+    const out = stream(true);
+    const view = createProgressView(out.stream);
+    view.update(progress(500));
+    view.stop();
+    expect(out.text()).toMatch(/={20}-{20} 50% \| 500\/1000 rows \| 250 rows\/s \| ETA 2s \| importing, 0 rejected, 1 in flight/);
+    expect(out.text()).not.toContain('NaN');
+  });
+});
