@@ -155,7 +155,9 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     if (unflushed.length === 0) return;
     const results = unflushed;
     unflushed = [];
-    await recordBatchResults({ importId, name: `${workflowInfo().runId}-${flushSeq++}`, recordedAt: new Date().toISOString(), results });
+    const name = `${workflowInfo().runId}-${flushSeq++}`;
+    // Results already gathered are written even while the import is being cancelled.
+    await CancellationScope.nonCancellable(() => recordBatchResults({ importId, name, recordedAt: new Date().toISOString(), results }));
   };
   let flushing: Promise<void> = Promise.resolve();
   const onBatchDone = (result: BatchResult) => {
