@@ -22,7 +22,8 @@ export interface SampleProfile {
 const NAMES = ['Sam', 'Joe', 'Aoife', 'Siobhán', 'Zoë', 'Émile', 'Ana María', 'O\'Brien', 'Li "Lee"', 'Kai'];
 const DRINKS = ['frapuccino', 'iced latte', 'flat white', 'tea, green', 'mocha'];
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small deterministic PRNG, so generated data is the same on every run. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -63,7 +64,7 @@ export interface SampleFileOptions {
 /** Writes a sample file and returns the profiles' count; streams, so any size fits in memory. */
 export async function writeSampleFile(file: string, options: SampleFileOptions): Promise<number> {
   await mkdir(path.dirname(file), { recursive: true });
-  const random = mulberry32(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const out = createWriteStream(file, { highWaterMark: 1 << 20 });
   const format = options.format ?? 'csv';
   const write = async (text: string) => {

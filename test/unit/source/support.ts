@@ -138,14 +138,5 @@ export function referenceCsv(content: Buffer, delimiter = ','): { header: string
   return { header: header?.cells ?? [], records };
 }
 
-/** A small deterministic PRNG (mulberry32), so generated files are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG, so generated files are the same on every run. */
+export { seededRandom } from '../../../bin/sampleData';
