@@ -1,10 +1,12 @@
 import type { ImportWorkflowInput } from '../common/importInput';
 import type { PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import type { SourceFormat, SourceRef } from '../common/source';
+import { Context } from '@temporalio/activity';
+import { inspectWithIdentityIndex } from './dedupe';
 import type { ActivityDeps } from './deps';
 import { heartbeatingSource } from './heartbeats';
-import { compileMapping } from './rows';
-import { inspectSource as inspect, planBatches as plan } from './source';
+import { ReportPaths } from './reports/reportPaths';
+import { planBatches as plan } from './source';
 import { openSource } from './sourceAccess';
 
 export interface InspectSourceInput {
@@ -17,6 +19,8 @@ export interface InspectSourceInput {
 export interface InspectSourceResult {
   layout: SourceLayout;
   totalRows: number;
+  /** Rows a later row of the same identity supersedes; batches skip them (the last row wins). */
+  supersededRows: number;
 }
 
 export interface PlanBatchesInput {
@@ -30,12 +34,21 @@ export interface PlanBatchesInput {
 
 export function createSourceActivities(deps: ActivityDeps) {
   return {
-    /** One streaming pass: fingerprint, header, row count; the mapping is checked against the header. */
+    /**
+     * One streaming pass: fingerprint, header, row count, and the identity of every row, from which
+     * the superseded rows are written to the report folder. The mapping is checked against the
+     * header as soon as it is read.
+     */
     async inspectSource(input: InspectSourceInput): Promise<InspectSourceResult> {
       const source = heartbeatingSource(await openSource(deps.dataDir, input.source));
-      const inspection = await inspect(source, { format: input.format, delimiter: input.delimiter });
-      compileMapping({ format: input.format, header: inspection.layout.header, mapping: input.mapping });
-      return { layout: inspection.layout, totalRows: inspection.totalRows };
+      const inspection = await inspectWithIdentityIndex(source, {
+        format: input.format,
+        delimiter: input.delimiter,
+        mapping: input.mapping,
+        supersededFile: new ReportPaths(deps.reportDir, input.importId).superseded,
+        index: { onProgress: () => Context.current().heartbeat() },
+      });
+      return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded };
     },
 
     /** One page of batch boundaries, from a cursor. */

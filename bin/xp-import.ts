@@ -12,6 +12,7 @@ import { ensureTemporalBinary, temporalBinaryVersion } from '../workers/temporal
 import { runWorkerCommand } from '../workers/workerCommand';
 import { runDemo } from './demo';
 import { startDevStack } from './devStack';
+import { defineValidateCommand, validateCommand } from './validate';
 
 /**
  * The `xp-import` command: client verbs (start, status, ...), the worker, and the local stack
@@ -75,6 +76,8 @@ program
   .option('--abandon', 'stop waiting for batches already sent')
   .description('cancel an import; its report is still written')
   .action(run(cli.cancelCommand));
+
+defineValidateCommand(program.command('validate')).action(run((source: string, flags: Record<string, unknown>) => validateCommand(source, flags)));
 
 program
   .command('worker')

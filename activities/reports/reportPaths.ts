@@ -30,6 +30,13 @@ export class ReportPaths {
   get results(): string {
     return path.join(this.root, 'results');
   }
+  /**
+   * Row numbers (packed uint32 LE, ascending) that a later row of the same identity supersedes:
+   * written by the inspection, read by every batch, so it lives where every worker can read it.
+   */
+  get superseded(): string {
+    return path.join(this.root, 'superseded.bin');
+  }
 }
 
 function pad(n: number): string {

@@ -1,9 +1,9 @@
 import type { ImportJob } from '../../common/batch';
 import type { BatchPlan } from '../../common/plan';
-import { compileMapping, type Cell } from '../rows';
+import { compileMapping, type Cell, type RowIssue, type RowMapper } from '../rows';
 import type { RejectedRow } from '../reports/rejectParts';
 import type { ByteSource } from '../source/byteSource';
-import { readBatch } from '../source';
+import { readBatch, type SourceRecord } from '../source';
 
 /** Rows that fill the same attributes: one or more requests. Blank cells are never sent. */
 export interface Part {
@@ -19,7 +19,7 @@ export interface PartRow {
 export interface BuiltBatch {
   parts: Part[];
   rejects: RejectedRow[];
-  /** Rows left out because a later row in the file has the same identity (the last row wins). */
+  /** Rows left out because a later row in the file (in this batch or another) has the same identity. */
   superseded: number;
   warnings: number;
   total: number;
@@ -32,11 +32,38 @@ interface Candidate {
   values: Map<string, Cell>;
 }
 
+/** What the validation makes of one record: what to send, or why it is rejected. */
+export type RecordVerdict =
+  | { ok: true; identity: string; values: Map<string, Cell>; warnings: RowIssue[] }
+  | { ok: false; code: string; rejected: RejectedRow };
+
 /**
- * Reads a batch's byte range and turns its records into request parts and rejected rows. The
- * result depends only on the file and the mapping, so every attempt builds exactly the same parts.
+ * Validates and maps one record: the one place that decides, for imports (buildBatch) and for
+ * `xp-import validate` alike. A record that could not be parsed is rejected with its RecordError.
  */
-export async function buildBatch(source: ByteSource, job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
+export function judgeRecord(mapper: RowMapper, record: SourceRecord): RecordVerdict {
+  if ('error' in record) {
+    return { ok: false, code: record.error.code, rejected: { row: record.row, line: record.line, column: record.error.column ?? null, reason: record.error.reason, raw: record.raw } };
+  }
+  const outcome = mapper.map(record);
+  if (outcome.ok) return outcome;
+  const rejected: RejectedRow = {
+    row: record.row,
+    line: record.line,
+    column: outcome.issue.column ?? null,
+    reason: outcome.issue.reason,
+    ...('cells' in record ? { cells: record.cells } : { value: record.value }),
+  };
+  return { ok: false, code: outcome.issue.code, rejected };
+}
+
+/**
+ * Reads a batch's byte range and turns its records into request parts and rejected rows. Rows in
+ * `supersededRows` (ascending; from the import's identity index) are left out unvalidated: a later row
+ * of the file has their identity, so sending them could only let an older value win. The result
+ * depends only on the file and the mapping, so every attempt builds exactly the same parts.
+ */
+export async function buildBatch(source: ByteSource, job: ImportJob, batch: BatchPlan, supersededRows: ArrayLike<number> = []): Promise<BuiltBatch> {
   const mapper = compileMapping({ format: job.format, header: job.layout.header, mapping: job.mapping });
   const rejects: RejectedRow[] = [];
   const candidates: Array<Candidate | null> = [];
@@ -44,25 +71,23 @@ export async function buildBatch(source: ByteSource, job: ImportJob, batch: Batc
   let superseded = 0;
   let warnings = 0;
   let total = 0;
+  let nextSuperseded = 0;
 
   for await (const record of readBatch(source, { format: job.format, layout: job.layout, batch })) {
     total++;
-    if ('error' in record) {
-      rejects.push({ row: record.row, line: record.line, column: record.error.column ?? null, reason: record.error.reason, raw: record.raw });
+    // Records come in row order, as do the superseded rows: one cursor walks both.
+    while (nextSuperseded < supersededRows.length && (supersededRows[nextSuperseded] as number) < record.row) nextSuperseded++;
+    if (supersededRows[nextSuperseded] === record.row) {
+      superseded++;
       continue;
     }
-    const outcome = mapper.map(record);
+    const outcome = judgeRecord(mapper, record);
     if (!outcome.ok) {
-      rejects.push({
-        row: record.row,
-        line: record.line,
-        column: outcome.issue.column ?? null,
-        reason: outcome.issue.reason,
-        ...('cells' in record ? { cells: record.cells } : { value: record.value }),
-      });
+      rejects.push(outcome.rejected);
       continue;
     }
     warnings += outcome.warnings.length;
+    // The index covers duplicates inside the batch too; this keeps the last row should it ever miss one.
     const previous = latest.get(outcome.identity);
     if (previous !== undefined) {
       candidates[previous] = null;

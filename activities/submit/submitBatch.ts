@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { RequestSlice, SubmitBatchInput, SubmitBatchResult } from '../../common/batch';
 import type { FailureSummary } from '../../common/report';
+import { supersededRowsIn } from '../dedupe';
 import type { ActivityDeps } from '../deps';
 import { toApplicationFailure } from '../failures';
 import { heartbeatWhile } from '../heartbeats';
@@ -41,7 +42,9 @@ export function createSubmitBatch(deps: ActivityDeps) {
     const paths = new ReportPaths(deps.reportDir, job.importId);
     try {
       const source = await openSource(deps.dataDir, job.source);
-      const built = await buildBatch(source, job, batch);
+      // Rows a later row of the file supersedes (written by the inspection): never sent, whatever order batches finish in.
+      const superseded = await supersededRowsIn(paths.superseded, batch.firstRow, batch.firstRow + batch.rowCount - 1);
+      const built = await buildBatch(source, job, batch, superseded);
       if (input.onlyKeys === undefined) await writeRejectPart(paths.validationRejects(batch.index), built.rejects);
 
       const requests: RequestSlice[] = [];

@@ -1,0 +1,181 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { HASH_WORDS, hashIdentity } from './identityHash';
+import { mergeRuns } from './mergeRuns';
+import { RowSorter, writeSortedRows } from './rowSorter';
+import { RunWriter } from './runFiles';
+import { sortedOrder } from './sortEntries';
+
+/** An entry: the identity's 96-bit hash, then its row number. */
+const ENTRY_WORDS = HASH_WORDS + 1;
+
+/** 2 M entries: 32 MiB of entries plus 8 MiB to sort them (see IdentityIndexBuilder). */
+export const DEFAULT_BUFFER_ENTRIES = 2_000_000;
+export const DEFAULT_FAN_IN = 64;
+const MAX_ROW = 0xffffffff;
+/** The buffer starts this small and doubles up to bufferEntries, so a small file costs little. */
+const INITIAL_ENTRIES = 1 << 16;
+
+export interface IdentityIndexOptions {
+  /** Entries held in memory before a sorted run is spilled to disk. */
+  bufferEntries?: number;
+  /** Where the private spill folder is made (and removed); os.tmpdir() by default. */
+  tmpDir?: string;
+  /** Runs merged at once. */
+  fanIn?: number;
+  /** Called now and then during the final merge (activity heartbeats). */
+  onProgress?: () => void;
+}
+
+export interface IdentityIndexResult {
+  /** Rows whose identity appears again later in the file: they are skipped. */
+  superseded: number;
+  /** Rows added (those with a usable identity). */
+  indexed: number;
+  /** Sorted runs spilled to disk (0 when everything fitted in memory). */
+  spilledRuns: number;
+}
+
+/**
+ * Finds, in bounded memory, the rows that a later row of the same identity supersedes ("the last
+ * row wins"), so that batches can leave them out whatever order they finish in.
+ *
+ * Rows are added in file order as (96-bit hash of the identity key, row number). A full buffer is
+ * sorted by hash (rows stay in file order within a hash) and spilled as a run; at the end the runs
+ * are merged, and in the merged order every entry followed by an entry of the same hash is
+ * superseded. Those row numbers are sorted too (in the same memory) and written as packed
+ * uint32 LE.
+ *
+ * Memory: 20 bytes per buffer entry (16 for the entry, 4 to sort) plus at most 4 MiB of bucket
+ * counts, plus 128 KiB per run while merging (at most `fanIn` runs at once): with the defaults
+ * about 40 MiB + 4 MiB + 8 MiB, whatever the number of rows. Disk: 16 bytes per indexed row, in
+ * the spill folder, removed at the end.
+ */
+export class IdentityIndexBuilder {
+  private entries: Uint32Array | undefined;
+  private order: Uint32Array | undefined;
+  private readonly capacity: number;
+  private readonly fanIn: number;
+  private count = 0;
+  private added = 0;
+  private lastRow = 0;
+  private readonly runs: string[] = [];
+  private spillDir: string | undefined;
+  private runSeq = 0;
+
+  constructor(private readonly options: IdentityIndexOptions = {}) {
+    this.capacity = options.bufferEntries ?? DEFAULT_BUFFER_ENTRIES;
+    if (!Number.isInteger(this.capacity) || this.capacity < 1) throw new RangeError(`bufferEntries must be a positive integer, got ${this.capacity}`);
+    this.fanIn = options.fanIn ?? DEFAULT_FAN_IN;
+    this.entries = new Uint32Array(Math.min(this.capacity, INITIAL_ENTRIES) * ENTRY_WORDS);
+  }
+
+  /** Adds a row's identity key (e.g. `user_id:abc`); rows must come in increasing order. */
+  add(key: string, row: number): void {
+    if (!(row > this.lastRow && row <= MAX_ROW && Number.isInteger(row))) throw new RangeError(`row ${row} is out of order or out of range`);
+    if (this.entries === undefined) throw new Error('IdentityIndexBuilder: add after finish');
+    if (this.count * ENTRY_WORDS === this.entries.length) {
+      if (this.count === this.capacity) this.spill();
+      else this.grow();
+    }
+    const entries = this.entries;
+    const at = this.count * ENTRY_WORDS;
+    hashIdentity(key, entries, at);
+    entries[at + HASH_WORDS] = row;
+    this.count++;
+    this.added++;
+    this.lastRow = row;
+  }
+
+  /** Writes the superseded rows to `outFile` (atomically: a temporary file, then a rename). */
+  async finish(outFile: string): Promise<IdentityIndexResult> {
+    const entries = this.entries;
+    if (entries === undefined) throw new Error('IdentityIndexBuilder: finish called twice');
+    mkdirSync(path.dirname(outFile), { recursive: true });
+    const partial = `${outFile}.${process.pid}.partial`;
+    try {
+      const spilledRuns = this.runs.length + (this.runs.length > 0 && this.count > 0 ? 1 : 0);
+      const superseded = this.runs.length === 0 ? this.finishInMemory(entries, partial) : await this.finishFromRuns(partial);
+      renameSync(partial, outFile);
+      return { superseded, indexed: this.added, spilledRuns };
+    } finally {
+      rmSync(partial, { force: true });
+      this.discard();
+    }
+  }
+
+  /** Lets go of the memory and removes the spill folder; for a pass that failed half-way. */
+  discard(): void {
+    this.entries = undefined;
+    this.order = undefined;
+    if (this.spillDir !== undefined) rmSync(this.spillDir, { recursive: true, force: true });
+    this.spillDir = undefined;
+  }
+
+  /** Nothing spilled: the superseded rows are collected in place in the sort order array. */
+  private finishInMemory(entries: Uint32Array, file: string): number {
+    const order = sortedOrder(entries, this.count, ENTRY_WORDS, this.orderArray());
+    let superseded = 0;
+    for (let i = 1; i < this.count; i++) {
+      const previous = (order[i - 1] as number) * ENTRY_WORDS;
+      const current = (order[i] as number) * ENTRY_WORDS;
+      // order[i - 1] has been read for the last time, so its slot can hold the superseded row.
+      if (sameHash(entries, previous, current)) order[superseded++] = entries[previous + HASH_WORDS] as number;
+    }
+    writeSortedRows(file, order.subarray(0, superseded));
+    return superseded;
+  }
+
+  private async finishFromRuns(file: string): Promise<number> {
+    if (this.count > 0) this.spill();
+    // The entry buffer is free now: it holds the superseded rows while they are sorted.
+    const rowBuffer = this.entries as Uint32Array;
+    this.order = undefined;
+    const sorter = new RowSorter({ buffer: rowBuffer, fanIn: this.fanIn, newRunFile: () => this.newRunFile(), onProgress: this.options.onProgress });
+    const previous = new Uint32Array(ENTRY_WORDS);
+    let hasPrevious = false;
+    await mergeRuns(this.runs, { width: ENTRY_WORDS, fanIn: this.fanIn, newRunFile: () => this.newRunFile(), onProgress: this.options.onProgress }, (words, at) => {
+      if (hasPrevious && sameHash(previous, 0, at, words)) sorter.add(previous[HASH_WORDS] as number);
+      for (let w = 0; w < ENTRY_WORDS; w++) previous[w] = words[at + w] as number;
+      hasPrevious = true;
+    });
+    return sorter.writeSorted(file);
+  }
+
+  private spill(): void {
+    const entries = this.entries as Uint32Array;
+    const order = sortedOrder(entries, this.count, ENTRY_WORDS, this.orderArray());
+    const run = new RunWriter(this.newRunFile(), ENTRY_WORDS);
+    try {
+      for (let i = 0; i < this.count; i++) run.push(entries, (order[i] as number) * ENTRY_WORDS);
+    } finally {
+      run.close();
+    }
+    this.runs.push(run.file);
+    this.count = 0;
+  }
+
+  private grow(): void {
+    const old = this.entries as Uint32Array;
+    const entries = new Uint32Array(Math.min(this.capacity, 2 * (old.length / ENTRY_WORDS)) * ENTRY_WORDS);
+    entries.set(old);
+    this.entries = entries;
+  }
+
+  private orderArray(): Uint32Array {
+    const size = (this.entries as Uint32Array).length / ENTRY_WORDS;
+    if (this.order === undefined || this.order.length < size) this.order = new Uint32Array(size);
+    return this.order;
+  }
+
+  private newRunFile(): string {
+    this.spillDir ??= mkdtempSync(path.join(this.options.tmpDir ?? tmpdir(), 'xp-import-dedupe-'));
+    return path.join(this.spillDir, `run-${this.runSeq++}.bin`);
+  }
+}
+
+/** Whether the hashes at a[i] and b[j] are equal (b defaults to a). */
+function sameHash(a: Uint32Array, i: number, j: number, b: Uint32Array = a): boolean {
+  return a[i] === b[j] && a[i + 1] === b[j + 1] && a[i + 2] === b[j + 2];
+}

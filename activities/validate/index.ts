@@ -1,0 +1,1 @@
+export { validateSource, DEFAULT_MAX_ERRORS, type ValidateOptions } from './validateSource';

@@ -1,0 +1,78 @@
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { MappingError } from '../activities/rows';
+import { SourceFormatError } from '../activities/source';
+import { validateSource } from '../activities/validate';
+import { loadMappingFile, parseFlags, UsageError } from '../client/cli/usage';
+import { ExitCode } from '../common/report';
+import { DelimiterSchema, SourceFormatSchema } from '../common/source';
+import type { ValidationFailure } from '../common/validation';
+import { formatValidation } from './validateView';
+
+/*
+ * `xp-import validate <source>`: the import's validation and normalisation of a local file, with
+ * no Temporal and no API. Lives in bin/ because it runs activity code, which client/ may not import.
+ */
+
+export const ValidateFlagsSchema = z.object({
+  format: SourceFormatSchema.optional(),
+  // As `start --delimiter` takes it (client/cli/commands.ts, not imported: it loads the Temporal client).
+  delimiter: z
+    .string()
+    .transform((d) => (d === '\\t' || d.toLowerCase() === 'tab' ? '\t' : d))
+    .pipe(DelimiterSchema)
+    .optional(),
+  mapping: z.string().optional(),
+  rejects: z.string().optional(),
+  maxErrors: z.coerce.number().int().min(0).max(10_000).default(20),
+  json: z.boolean().default(false),
+});
+
+/** Declares the verb's arguments and options on a commander command (`program.command('validate')`). */
+export function defineValidateCommand(command: Command): Command {
+  return command
+    .description('check a local file as an import would (same validation and normalisation); no Temporal, no API')
+    .argument('<source>', 'path of a local CSV or NDJSON file')
+    .addOption(new Option('--format <format>', 'source format (default: from the file name)').choices(['csv', 'ndjson']))
+    .option('--delimiter <char>', 'CSV delimiter: , ; tab | (default: detected)')
+    .option('--mapping <file>', 'mapping file (JSON, see docs/mapping.md)')
+    .option('--rejects <file>', 'write the rejected rows, with their values and reasons, to this file')
+    .option('--max-errors <n>', 'rejected rows to list', '20')
+    .option('--json', 'print one JSON document on stdout');
+}
+
+/**
+ * Runs the verb. Exit codes: 0 when every row is valid, 2 when rows would be rejected or the
+ * file, the mapping or the flags are bad. Problems are printed as a readable summary, never as
+ * a stack trace; `--json` prints a ValidationSummary or a ValidationFailure.
+ */
+export async function validateCommand(source: string, rawFlags: Record<string, unknown>): Promise<number> {
+  let json = rawFlags.json === true;
+  try {
+    const flags = parseFlags(ValidateFlagsSchema, rawFlags);
+    json = flags.json;
+    const mapping = flags.mapping === undefined ? undefined : loadMappingFile(flags.mapping);
+    const summary = await validateSource(source, { format: flags.format, delimiter: flags.delimiter, mapping, maxErrors: flags.maxErrors, rejectsFile: flags.rejects });
+    process.stdout.write(`${json ? JSON.stringify(summary, null, 2) : formatValidation(summary)}\n`);
+    return summary.rows.rejected === 0 ? ExitCode.ok : ExitCode.usage;
+  } catch (error) {
+    const failure = describeFailure(source, error);
+    if (failure === undefined) throw error;
+    if (json) process.stdout.write(`${JSON.stringify(failure, null, 2)}\n`);
+    else process.stderr.write(`xp-import validate: ${failure.error.message}\n`);
+    return ExitCode.usage;
+  }
+}
+
+/** What cannot be validated at all, as the CLI says it; undefined for a bug (which keeps its stack). */
+function describeFailure(source: string, error: unknown): ValidationFailure | undefined {
+  if (error instanceof SourceFormatError) return { source, error: { code: error.code, message: error.message } };
+  if (error instanceof MappingError) return { source, error: { code: 'mapping', message: error.message } };
+  if (error instanceof UsageError) return { source, error: { code: 'usage', message: error.message } };
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    const what = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;
+    return { source, error: { code: 'unreadable', message: `${source} ${what}` } };
+  }
+  return undefined;
+}

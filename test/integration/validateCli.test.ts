@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ValidationFailureSchema, ValidationSummarySchema } from '../../common/validation';
+import { CLI } from '../support/cli';
+
+/**
+ * `xp-import validate` as a user runs it, from the build (`npm run build` first); nothing else
+ * runs: Temporal and the API point at a closed port.
+ */
+const NOTHING_LISTENS = { TEMPORAL_ADDRESS: '127.0.0.1:1', XTREMEPUSH_API_URL: 'http://127.0.0.1:1', XTREMEPUSH_APPTOKEN: '' };
+
+const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-validate-cli-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+function runValidate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'validate', ...args], { env: { ...process.env, ...NOTHING_LISTENS }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function write(name: string, content: string): string {
+  const file = path.join(folder, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+const SECRET_EMAIL = 'zed.secret-at-example.com';
+
+describe('xp-import validate (built), with no server running', () => {
+  const bad = write('bad.csv', `user_id,email,email_subscription,mobile_number,sms_subscription\nu1,a@example.com,1,+353 85 012 3456,1\nu2,${SECRET_EMAIL},1,,\nu3,c@example.com,1,12,0\nu4,d@example.com\n`);
+
+  it('exits 2 with a readable summary when rows are invalid, and never prints a value', async () => {
+    const result = await runValidate([bad]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('3 rows would be rejected');
+    expect(result.stdout).toMatch(/4 total: 1 valid, 3 rejected, 0 duplicates/);
+    expect(result.stdout).toMatch(/rejected\s+email_invalid 1, mobile_number_invalid 1, ragged_row 1/);
+    expect(result.stdout).toMatch(/row 2 \(line 3, column "email"\) email_invalid: Column "email" is not a valid email address/);
+    expect(result.stdout + result.stderr).not.toContain(SECRET_EMAIL);
+    expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('prints one JSON summary with --json and writes the rejects file', async () => {
+    const rejects = path.join(folder, 'rejects.csv');
+    const result = await runValidate([bad, '--json', '--rejects', rejects]);
+    expect(result.code).toBe(2);
+    const summary = ValidationSummarySchema.parse(JSON.parse(result.stdout));
+    expect(summary.rows).toEqual({ total: 4, valid: 1, rejected: 3, duplicates: 0 });
+    expect(summary.firstErrors.map((e) => [e.row, e.code])).toEqual([
+      [2, 'email_invalid'],
+      [3, 'mobile_number_invalid'],
+      [4, 'ragged_row'],
+    ]);
+    expect(readFileSync(rejects, 'utf8').trim().split(/\r?\n/).map((line) => line.split(',')[0])).toEqual(['xp_import_row', '2', '3', '4']);
+  });
+
+  it('exits 0 when every row is valid', async () => {
+    const good = write('good.csv', 'user_id,first_name\nu1,Ann\nu2,Bob\nu1,Ann again\n');
+    const result = await runValidate([good]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('every row is valid');
+    expect(result.stdout).toMatch(/3 total: 2 valid, 0 rejected, 1 duplicate /);
+  });
+
+  it('exits 2 with the problem, not a stack trace, when the file or the mapping is bad', async () => {
+    const noId = await runValidate([write('no-id.csv', 'email,email_subscription\na@example.com,1\n')]);
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toMatch(/no column goes to user_id or device_id/);
+    expect(noId.stderr).not.toMatch(/\n\s+at /);
+
+    const missing = await runValidate([path.join(folder, 'missing.csv'), '--json']);
+    expect(missing.code).toBe(2);
+    expect(ValidationFailureSchema.parse(JSON.parse(missing.stdout)).error).toEqual({ code: 'unreadable', message: expect.stringContaining('does not exist') as string });
+
+    const mapping = write('mapping.json', '{"columns": {"email": {"tpye": "string"}}}');
+    const badMapping = await runValidate([bad, '--mapping', mapping]);
+    expect(badMapping.code).toBe(2);
+    expect(badMapping.stderr).toMatch(/mapping file .*mapping\.json is invalid/);
+  });
+});

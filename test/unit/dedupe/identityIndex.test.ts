@@ -1,0 +1,80 @@
+import { existsSync, readdirSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { IdentityIndexBuilder, type IdentityIndexOptions } from '../../../activities/dedupe/identityIndex';
+import { readRows, referenceSuperseded, seededRandom, tempFolder, tempPath } from './support';
+
+let fileSeq = 0;
+
+/** Builds the index over `keys` (row n is keys[n - 1]; undefined rows are not indexed). */
+async function build(keys: ReadonlyArray<string | undefined>, options: IdentityIndexOptions = {}) {
+  const tmpDir = path.join(tempFolder(), `spill-${fileSeq}`);
+  mkdirSync(tmpDir, { recursive: true });
+  const out = tempPath(`superseded-${fileSeq++}.bin`);
+  const builder = new IdentityIndexBuilder({ tmpDir, ...options });
+  keys.forEach((key, i) => {
+    if (key !== undefined) builder.add(key, i + 1);
+  });
+  const result = await builder.finish(out);
+  return { result, rows: readRows(out), tmpDir };
+}
+
+/** n rows drawn from `distinct` identities, some rows without one. */
+function generated(n: number, distinct: number, seed: number, blankShare = 0.05): Array<string | undefined> {
+  const random = seededRandom(seed);
+  return Array.from({ length: n }, () => (random() < blankShare ? undefined : `user_id:c${Math.floor(random() * distinct)}`));
+}
+
+describe('IdentityIndexBuilder against a Map', () => {
+  const cases: Array<[string, Array<string | undefined>, IdentityIndexOptions]> = [
+    ['many duplicates, in memory', generated(20_000, 3_000, 1), {}],
+    ['no duplicates', Array.from({ length: 10_000 }, (_, i) => `user_id:u${i}`), {}],
+    ['every row the same identity', Array.from({ length: 10_000 }, () => 'user_id:same'), {}],
+    ['many duplicates, spilled across 20 runs', generated(20_000, 3_000, 2), { bufferEntries: 1_000 }],
+    ['spilled runs merged in several rounds (fan-in 3)', generated(20_000, 500, 3), { bufferEntries: 700, fanIn: 3 }],
+    ['every row the same identity, spilled', Array.from({ length: 5_000 }, () => 'device_id:x'), { bufferEntries: 64, fanIn: 4 }],
+    ['a buffer of one entry', generated(300, 40, 4), { bufferEntries: 1, fanIn: 2 }],
+    ['identities of every length and script', generated(5_000, 800, 5).map((k, i) => (k === undefined ? k : `${k}-${'é😀x'.repeat(i % 7)}`)), { bufferEntries: 333 }],
+  ];
+
+  it.each(cases)('%s', async (_name, keys, options) => {
+    const { result, rows, tmpDir } = await build(keys, options);
+    const expected = referenceSuperseded(keys);
+    expect(rows).toEqual(expected);
+    expect(result.superseded).toBe(expected.length);
+    expect(result.indexed).toBe(keys.filter((k) => k !== undefined).length);
+    // Spill files are removed once merged.
+    expect(readdirSync(tmpDir)).toEqual([]);
+  });
+
+  it('never holds more than bufferEntries entries: it spills a run each time the buffer fills', async () => {
+    const keys = generated(10_000, 10_000, 6, 0);
+    for (const bufferEntries of [250, 1_000, 4_000]) {
+      const { result, rows } = await build(keys, { bufferEntries });
+      expect(result.spilledRuns).toBe(Math.ceil(10_000 / bufferEntries));
+      expect(rows).toEqual(referenceSuperseded(keys));
+    }
+    const { result } = await build(keys, { bufferEntries: 10_000 });
+    expect(result.spilledRuns).toBe(0);
+  });
+
+  it('writes an empty file when nothing is indexed', async () => {
+    const { result, rows } = await build([undefined, undefined]);
+    expect(result).toEqual({ superseded: 0, indexed: 0, spilledRuns: 0 });
+    expect(rows).toEqual([]);
+  });
+
+  it('refuses rows out of order, and removes its spill folder when discarded', () => {
+    const tmpDir = path.join(tempFolder(), 'discarded');
+    mkdirSync(tmpDir, { recursive: true });
+    const builder = new IdentityIndexBuilder({ tmpDir, bufferEntries: 2 });
+    builder.add('user_id:a', 5);
+    expect(() => builder.add('user_id:b', 5)).toThrow(RangeError);
+    builder.add('user_id:b', 6);
+    builder.add('user_id:c', 7); // the buffer was full: a run was spilled
+    expect(readdirSync(tmpDir)).toHaveLength(1);
+    builder.discard();
+    expect(readdirSync(tmpDir)).toEqual([]);
+    expect(existsSync(tempPath('never-written.bin'))).toBe(false);
+  });
+});
