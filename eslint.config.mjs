@@ -33,6 +33,12 @@ export default tseslint.config(
           patterns: [
             { group: ['undici', 'node-fetch', 'axios', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Workflow code may import only common/ and @temporalio/workflow.' },
             { group: ['../activities/*', '../workers/*', '../client/*', '../sandbox/*', '../bin/*'], allowTypeImports: true, message: 'Workflow code may import only common/ (types from activities are fine).' },
+            {
+              // These modules build zod schemas: loaded in a workflow, every batch workflow would build them again.
+              group: ['zod', '../common/batch', '../common/config', '../common/importInput', '../common/mapping', '../common/plan', '../common/progress', '../common/report', '../common/source', '../common/validation'],
+              allowTypeImports: true,
+              message: 'Workflow code imports only types from zod-schema modules; put values it needs in a zod-free module (e.g. common/batchIds.ts).',
+            },
           ],
         },
       ],

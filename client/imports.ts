@@ -14,8 +14,9 @@ import {
 import type { Progress } from '../common/progress';
 import { ImportReportSchema, type ImportReport } from '../common/report';
 import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
-import { describeSource, sourceRefFromArgument, type SourceRef } from '../common/source';
-import { batchWorkflowId } from '../common/batch';
+import { sourceRefFromArgument, type SourceRef } from '../common/source';
+import { describeSource } from '../common/sourceName';
+import { batchWorkflowId } from '../common/batchIds';
 import type { ImportClientContext } from './connect';
 import { defaultImportIdFor, resolveSourceForWorker } from './importId';
 

@@ -5,10 +5,6 @@ import { BatchPlanSchema, SourceLayoutSchema } from './plan';
 import { FailureSummarySchema, RetryCountsSchema } from './report';
 import { SourceFormatSchema, SourceRefSchema } from './source';
 
-/** The workflow ID of batch `n` (1-based, as the UI and reports number batches). */
-export function batchWorkflowId(importId: string, batchNumber: number): string {
-  return `${importId}/batch-${batchNumber}`;
-}
 
 /** Everything a batch needs to find, read and map its rows: the same for every batch of an import. */
 export const ImportJobSchema = z.object({
@@ -29,6 +25,8 @@ export const BatchSettingsSchema = z.object({
   maxTaskResubmits: z.number().int().nonnegative(),
   /** Attempts at posting one request through transient errors before the batch is failed. */
   maxSubmitAttempts: z.number().int().positive(),
+  /** When to look at a new task first, from how long this import's tasks took so far (0: at once). */
+  firstPollAfterMs: z.number().int().nonnegative().optional(),
 });
 export type BatchSettings = z.infer<typeof BatchSettingsSchema>;
 
@@ -82,18 +80,18 @@ export const SubmitBatchResultSchema = z.object({
 });
 export type SubmitBatchResult = z.infer<typeof SubmitBatchResultSchema>;
 
-export const AwaitTaskInputSchema = z.object({ taskId: z.string(), batchIndex: z.number().int().nonnegative() });
+export const AwaitTaskInputSchema = z.object({
+  taskId: z.string(),
+  batchIndex: z.number().int().nonnegative(),
+  /** Look first after this long: about when this import's tasks have been finishing (0: at once). */
+  firstPollAfterMs: z.number().int().nonnegative().optional(),
+});
 export type AwaitTaskInput = z.infer<typeof AwaitTaskInputSchema>;
-export const AwaitTaskResultSchema = z.object({ status: z.enum(['completed', 'failed']), rawStatus: z.string() });
+export const AwaitTaskResultSchema = z.object({
+  status: z.enum(['completed', 'failed']),
+  rawStatus: z.string(),
+  /** From the first poll being scheduled to the end being seen: how long this task took, give or take a poll. */
+  waitedMs: z.number().int().nonnegative(),
+});
 export type AwaitTaskResult = z.infer<typeof AwaitTaskResultSchema>;
 
-/** Failure types that end the whole import at once: retrying batches cannot fix them. */
-export const FATAL_FAILURE_TYPES = [
-  'AuthenticationError',
-  'ForbiddenError',
-  'EndpointError',
-  'SourceChangedError',
-  'SourceFormatError',
-  'SourceAccessError',
-  'MappingError',
-] as const;

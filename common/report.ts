@@ -35,6 +35,8 @@ export const BatchResultSchema = z.object({
   /** Requests whose outcome was unknown (connection lost after sending) and that were sent again. */
   possibleDuplicates: z.number().int().nonnegative(),
   failure: FailureSummarySchema.optional(),
+  /** How long its tasks took to finish after they were sent (the slowest), when it had any. */
+  taskWaitMs: z.number().int().nonnegative().optional(),
 });
 export type BatchResult = z.infer<typeof BatchResultSchema>;
 

@@ -35,6 +35,3 @@ export function sourceRefFromArgument(argument: string): SourceRef {
   return /^https?:\/\//i.test(argument) ? { kind: 'url', url: argument } : { kind: 'file', path: argument };
 }
 
-export function describeSource(ref: SourceRef): string {
-  return ref.kind === 'file' ? ref.path : ref.url.replace(/\?.*$/, '?…');
-}

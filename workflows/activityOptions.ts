@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ImportActivities } from '../activities';
-import { FATAL_FAILURE_TYPES } from '../common/batch';
+import { FATAL_FAILURE_TYPES } from '../common/batchIds';
 
 /**
  * Activity proxies with the timeouts that make the durability promises true. Heartbeat timeouts

@@ -1,5 +1,5 @@
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import { FATAL_FAILURE_TYPES } from '../common/batch';
+import { FATAL_FAILURE_TYPES } from '../common/batchIds';
 import type { FailureSummary } from '../common/report';
 
 /** The innermost ApplicationFailure of a chain (activity → child workflow → ...), if any. */

@@ -73,8 +73,9 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
         if (request.taskId === undefined) return 'completed';
         try {
           const answer = await awaitImportTask.executeWithOptions({ summary: `${label}, task ${request.taskId}` }, [
-            { taskId: request.taskId, batchIndex: batch.index },
+            { taskId: request.taskId, batchIndex: batch.index, firstPollAfterMs: settings.firstPollAfterMs },
           ]);
+          result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, answer.waitedMs);
           return answer.status;
         } catch (error) {
           // The watchdog (schedule-to-close) ended the polling: during an attempt that is a timeout,

@@ -12,15 +12,16 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { batchWorkflowId, type BatchSettings, type ImportJob } from '../common/batch';
+import type { BatchSettings, ImportJob } from '../common/batch';
+import { batchWorkflowId } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
 import { batchStuckSignal, cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, type CancelMode } from '../common/messages';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
-import { formatProgressLine } from '../common/progress';
+import { formatProgressLine } from '../common/progressLine';
 import type { BatchResult, FailureSummary, ImportReport, ImportStatus } from '../common/report';
 import { ImportSourceKey, ImportStatusKey, RowsImportedKey, RowsRejectedKey, type ImportStatusValue } from '../common/searchAttributes';
-import { describeSource } from '../common/source';
+import { describeSource } from '../common/sourceName';
 import { reportActivities, sourceActivities } from './activityOptions';
 import { describeFailure, isFatal } from './failures';
 import { importBatchWorkflow } from './importBatch';
@@ -84,6 +85,13 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const inFlight = new Map<number, BatchPlan>();
   const stuck = new Set<number>();
   let unflushed: BatchResult[] = [];
+  // How long this import's recent tasks took: a new batch first looks at its task about then.
+  const recentTaskWaits: number[] = [];
+  const firstPollAfterMs = () => {
+    if (recentTaskWaits.length === 0) return 0;
+    const sorted = [...recentTaskWaits].sort((a, b) => a - b);
+    return Math.max(0, (sorted[Math.floor(sorted.length / 2)] as number) - FIRST_POLL_MARGIN_MS);
+  };
   let flushSeq = 0;
   let batchesSinceUpsert = 0;
 
@@ -163,6 +171,10 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const onBatchDone = (result: BatchResult) => {
     addBatchResult(totals, result);
     unflushed.push(result);
+    if (result.taskWaitMs !== undefined) {
+      recentTaskWaits.push(result.taskWaitMs);
+      if (recentTaskWaits.length > RECENT_TASK_WAITS) recentTaskWaits.shift();
+    }
     stuck.delete(result.index);
     if (unflushed.length >= tuning.resultsPerFlush) flushing = flushing.then(flushResults);
     if (++batchesSinceUpsert >= tuning.batchesPerSearchAttributeUpdate) {
@@ -179,7 +191,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       .run(() =>
         executeChild(importBatchWorkflow, {
           workflowId: batchWorkflowId(importId, batch.index + 1),
-          args: [{ job, batch, settings, parentWorkflowId: importId }],
+          args: [{ job, batch, settings: { ...settings, firstPollAfterMs: firstPollAfterMs() }, parentWorkflowId: importId }],
           staticSummary: `batch ${batch.index + 1}: rows ${batch.firstRow.toLocaleString('en-US')}-${last.toLocaleString('en-US')}`,
         }),
       )
@@ -317,6 +329,10 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     return report;
   }
 }
+
+/** Task times the first-poll estimate is taken from, and how much earlier than their median to look. */
+const RECENT_TASK_WAITS = 16;
+const FIRST_POLL_MARGIN_MS = 200;
 
 const SEARCH_STATUS: Record<ImportStatus, ImportStatusValue> = {
   completed: 'Completed',

@@ -5,6 +5,8 @@ import type { RejectedRow } from '../reports/rejectParts';
 import type { ByteSource } from '../source/byteSource';
 import { readBatch, type SourceRecord } from '../source';
 
+const YIELD_EVERY_RECORDS = 1_000;
+
 /** Rows that fill the same attributes: one or more requests. Blank cells are never sent. */
 export interface Part {
   attributes: string[];
@@ -74,7 +76,9 @@ export async function buildBatch(source: ByteSource, job: ImportJob, batch: Batc
   let nextSuperseded = 0;
 
   for await (const record of readBatch(source, { format: job.format, layout: job.layout, batch })) {
-    total++;
+    // Mapping is CPU work: hand the event loop back now and then, so heartbeats, Temporal's polls
+    // and other batches' HTTP answers are not held up for the whole batch.
+    if (++total % YIELD_EVERY_RECORDS === 0) await new Promise((resolve) => setImmediate(resolve));
     // Records come in row order, as do the superseded rows: one cursor walks both.
     while (nextSuperseded < supersededRows.length && (supersededRows[nextSuperseded] as number) < record.row) nextSuperseded++;
     if (supersededRows[nextSuperseded] === record.row) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConcurrencySchema, ImportIdSchema, ImportOptionsSchema } from '../../common/importInput';
-import { formatProgressLine } from '../../common/progress';
+import { formatProgressLine } from '../../common/progressLine';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
 import { DelimiterSchema, SourceFormatSchema } from '../../common/source';
 import { connectImportClient, type ImportClientContext } from '../connect';

@@ -1,5 +1,6 @@
 import { SingleBar } from 'cli-progress';
-import { formatProgressLine, type Progress } from '../../common/progress';
+import type { Progress } from '../../common/progress';
+import { formatProgressLine } from '../../common/progressLine';
 
 export interface ProgressView {
   update(progress: Progress): void;

@@ -1,0 +1,56 @@
+import { withSandbox, type BenchContext } from '../benchContext';
+import { runXpImport, type XpImportRunResult } from '../xpImportRun';
+
+export const MEMORY_RATIO_TARGET = 1.2;
+export const MEMORY_LIMIT_BYTES = 400 * 1024 * 1024;
+
+/** (c) Flat memory: the worker's peak resident set importing the small and the large file. */
+export interface MemoryResult {
+  batchSize: number;
+  concurrency: number;
+  small: { rows: number; peakRssBytes: number; importId: string };
+  large: { rows: number; peakRssBytes: number; importId: string };
+  /** large ÷ small. */
+  ratio: number;
+  targets: { ratio: number; bytes: number };
+  met: { ratio: boolean; bytes: boolean };
+  /** The imports this part ran itself: the large one, and the small one when (a) did not run. */
+  runs: Record<string, XpImportRunResult>;
+}
+
+const BATCH_SIZE = 10_000;
+const SANDBOX = { store: 'count', requestLogLimit: 0 } as const;
+
+/** Imports the large file with a fresh worker; the small run is (a)'s when there is one (same settings). */
+export async function measureMemory(ctx: BenchContext, smallRun: XpImportRunResult | undefined): Promise<MemoryResult> {
+  const runs: Record<string, XpImportRunResult> = {};
+  const importFile = (label: string, rows: number) =>
+    withSandbox(ctx, SANDBOX, async (sandbox, meter) =>
+      runXpImport({
+        label,
+        temporalAddress: ctx.temporalAddress,
+        sandboxUrl: sandbox.url,
+        file: await ctx.file(rows),
+        batchSize: BATCH_SIZE,
+        concurrency: ctx.options.concurrency,
+        histories: true,
+        meter,
+        profileDir: ctx.profileDir(label),
+        log: ctx.log,
+      }),
+    );
+  const small = smallRun ?? (runs['c-small'] = await importFile('c-small', ctx.options.rows));
+  const large = (runs['c-large'] = await importFile('c-large', ctx.options.largeRows));
+  const peak = (run: XpImportRunResult) => Math.max(...run.workers.map((w) => w.peakRssBytes));
+  const ratio = peak(large) / peak(small);
+  return {
+    batchSize: BATCH_SIZE,
+    concurrency: ctx.options.concurrency,
+    small: { rows: small.rows, peakRssBytes: peak(small), importId: small.importId },
+    large: { rows: large.rows, peakRssBytes: peak(large), importId: large.importId },
+    ratio,
+    targets: { ratio: MEMORY_RATIO_TARGET, bytes: MEMORY_LIMIT_BYTES },
+    met: { ratio: ratio <= MEMORY_RATIO_TARGET, bytes: peak(small) < MEMORY_LIMIT_BYTES && peak(large) < MEMORY_LIMIT_BYTES },
+    runs,
+  };
+}

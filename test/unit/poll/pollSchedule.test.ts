@@ -1,0 +1,153 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAwaitImportTask, pollDelayMs } from '../../../activities/awaitTask';
+import type { ActivityDeps } from '../../../activities/deps';
+import type { AwaitTaskResult } from '../../../common/batch';
+import { XtremepushClient } from '../../../activities/xtremepush/client';
+import { AppTokenCredentials } from '../../../activities/xtremepush/credentials';
+import { startSandbox, type Sandbox, type SandboxOptionsInput } from '../../../sandbox';
+
+/**
+ * Issue 6, "polling that does not waste time". Waiting for a task is the awaitImportTask activity
+ * retried by Temporal, each retry after the `nextRetryDelay` the activity asks for: the first look
+ * comes at once, later ones after pollDelayMs(attempt). Here the test plays Temporal's part (run an
+ * attempt, wait the delay it asks for, run the next) against a real sandbox over loopback.
+ */
+
+const TOKEN = 'poll-test-token';
+const TEN_MINUTES = 10 * 60_000;
+
+/** When each poll happens, counted from the first one (at 0): the sum of the delays before it. */
+function pollTimesUntil(endMs: number): number[] {
+  const times = [0];
+  for (let attempt = 1; (times.at(-1) as number) < endMs; attempt++) times.push((times.at(-1) as number) + pollDelayMs(attempt));
+  return times;
+}
+
+/** The first poll at or after `doneMs`: when a task that finishes then is noticed. */
+function noticedAt(doneMs: number): number {
+  return pollTimesUntil(doneMs).at(-1) as number;
+}
+
+let sandbox: Sandbox | undefined;
+let client: XtremepushClient | undefined;
+afterEach(async () => {
+  await client?.close();
+  await sandbox?.close();
+  client = sandbox = undefined;
+});
+
+async function startTask(options: SandboxOptionsInput): Promise<{ taskId: string; awaitImportTask: ReturnType<typeof createAwaitImportTask> }> {
+  sandbox = await startSandbox({ apptoken: TOKEN, ...options });
+  client = new XtremepushClient({ baseUrl: sandbox.url, credentials: new AppTokenCredentials(TOKEN) });
+  const rows = Array.from({ length: 100 }, (_, i) => [`p${i}`, 'Sam']);
+  const answer = await client.importProfiles(['user_id', 'first_name'], rows);
+  if (answer.mode !== 'async') throw new Error('the sandbox answered 100 rows synchronously');
+  const deps: ActivityDeps = { dataDir: undefined, reportDir: '/nonexistent', xtremepush: client };
+  return { taskId: answer.taskId, awaitImportTask: createAwaitImportTask(deps) };
+}
+
+/** One attempt, as Temporal runs it: the delay it asks for while the task runs, or its answer. */
+async function attempt(awaitImportTask: ReturnType<typeof createAwaitImportTask>, taskId: string, n: number) {
+  try {
+    const answer: AwaitTaskResult = await new MockActivityEnvironment({ attempt: n }).run(awaitImportTask, { taskId, batchIndex: 0 });
+    return { done: true as const, status: answer.status };
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    const failure = error as ApplicationFailure;
+    expect(failure.type).toBe('TaskStillRunning');
+    return { done: false as const, delayMs: Number(failure.nextRetryDelay) };
+  }
+}
+
+describe('the poll schedule (pollDelayMs)', () => {
+  it('looks at once, then after 250 ms, with gaps growing by at most 35% up to 10 s', () => {
+    expect(pollDelayMs(1)).toBe(250);
+    for (let n = 2; n <= 100; n++) {
+      expect(pollDelayMs(n)).toBeGreaterThanOrEqual(pollDelayMs(n - 1));
+      expect(pollDelayMs(n)).toBeLessThanOrEqual(Math.ceil(pollDelayMs(n - 1) * 1.35) + 1);
+      expect(pollDelayMs(n)).toBeLessThanOrEqual(10_000);
+    }
+    expect(pollDelayMs(100)).toBe(10_000);
+  });
+
+  it('notices a task that takes 1 s within about 1 s, and any task within 35% of its time (+250 ms), never more than 10 s late', () => {
+    // Every 250 ms for the first two seconds: a task done at 1 s is seen by the poll at 1 s.
+    expect(pollTimesUntil(1_000)).toEqual([0, 250, 500, 750, 1_000]);
+    expect(noticedAt(1_000)).toBeLessThanOrEqual(1_100);
+    for (let doneMs = 1; doneMs <= 2_000; doneMs += 13) expect(noticedAt(doneMs) - doneMs).toBeLessThan(250);
+    for (let doneMs = 1; doneMs <= TEN_MINUTES; doneMs += doneMs < 60_000 ? 7 : 997) {
+      const lateBy = noticedAt(doneMs) - doneMs;
+      expect(lateBy).toBeLessThanOrEqual(Math.min(0.35 * doneMs + 250, 10_000));
+    }
+  });
+
+  it('costs a bounded number of polls for a 10-minute task: the growing gaps, then one poll per 10 s', () => {
+    const polls = pollTimesUntil(TEN_MINUTES).length;
+    const growing = Array.from({ length: 100 }, (_, i) => pollDelayMs(i + 1)).filter((d) => d < 10_000).length;
+    // Every poll past the growing ones covers 10 s of the task: 60 of them for 10 minutes, at most.
+    const bound = 1 + growing + Math.ceil(TEN_MINUTES / 10_000);
+    expect(polls).toBeLessThanOrEqual(bound);
+    expect(bound).toBeLessThanOrEqual(85);
+    // A fixed 250 ms poll would cost 2,400 polls; a fixed 1 s poll 600.
+    expect(polls).toBeLessThan(TEN_MINUTES / 1_000 / 7);
+  });
+});
+
+describe('awaitImportTask against a real sandbox, with Temporal’s retry played by the test', () => {
+  it('a task that takes 1 s: the activity asks for the schedule’s delays and the poll that sees it done is planned at about 1 s', async () => {
+    const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } });
+    const delays: number[] = [];
+    let status: string | undefined;
+    for (let n = 1; n <= 20 && status === undefined; n++) {
+      const outcome = await attempt(awaitImportTask, taskId, n);
+      if (outcome.done) status = outcome.status;
+      else {
+        expect(outcome.delayMs).toBe(pollDelayMs(n));
+        delays.push(outcome.delayMs);
+        await sleep(outcome.delayMs);
+      }
+    }
+    expect(status).toBe('completed');
+    // Planned time of the poll that saw it done: the sum of the delays before it (request times add a few ms).
+    const plannedAt = delays.reduce((a, b) => a + b, 0);
+    expect(plannedAt).toBeLessThanOrEqual(1_100);
+    expect(delays.length + 1).toBeLessThanOrEqual(5);
+    expect(sandbox?.stats().requests['info/task']).toBe(delays.length + 1);
+  });
+
+  it('a task that runs for 10 minutes: the delays the activity asks for add up to 10 minutes within the bound, one request each', async () => {
+    const { taskId, awaitImportTask } = await startTask({ faults: { stuckTaskRate: 1 } });
+    let elapsed = 0;
+    let polls = 0;
+    while (elapsed < TEN_MINUTES) {
+      const outcome = await attempt(awaitImportTask, taskId, ++polls);
+      if (outcome.done) throw new Error('a stuck task was reported done');
+      expect(outcome.delayMs).toBe(pollDelayMs(polls));
+      elapsed += outcome.delayMs; // simulated: nobody waits ten minutes in a unit test
+    }
+    polls++; // the poll at or after ten minutes
+    expect(polls).toBe(pollTimesUntil(TEN_MINUTES).length);
+    expect(polls).toBeLessThanOrEqual(85);
+    expect(sandbox?.stats().requests['info/task']).toBe(polls - 1);
+  });
+
+  it('with a first-poll hint from earlier tasks, a task that takes 1 s costs two polls', async () => {
+    const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } });
+    const started = Date.now();
+    let outcome = await new MockActivityEnvironment({ attempt: 1 }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 900 }).then(
+      (answer) => ({ done: true as const, status: answer.status }),
+      (error: ApplicationFailure) => ({ done: false as const, delayMs: Number(error.nextRetryDelay) }),
+    );
+    // The first look waited for the hint instead of polling a task that could not be done yet.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    if (!outcome.done) {
+      await sleep(outcome.delayMs);
+      outcome = await attempt(awaitImportTask, taskId, 2);
+    }
+    expect(outcome).toMatchObject({ done: true, status: 'completed' });
+    expect(sandbox?.stats().requests['info/task']).toBeLessThanOrEqual(2);
+  });
+});
