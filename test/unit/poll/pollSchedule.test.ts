@@ -137,8 +137,9 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
   it('with a first-poll hint from earlier tasks, a task that takes 1 s costs two polls', async () => {
     const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } });
     const started = Date.now();
-    let outcome = await new MockActivityEnvironment({ attempt: 1 }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 900 }).then(
-      (answer) => ({ done: true as const, status: answer.status }),
+    const first = new MockActivityEnvironment({ attempt: 1 }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 900 });
+    let outcome: { done: true; status: string } | { done: false; delayMs: number } = await first.then(
+      (answer: AwaitTaskResult) => ({ done: true as const, status: answer.status }),
       (error: ApplicationFailure) => ({ done: false as const, delayMs: Number(error.nextRetryDelay) }),
     );
     // The first look waited for the hint instead of polling a task that could not be done yet.
