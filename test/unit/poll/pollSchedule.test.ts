@@ -137,7 +137,7 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
   it('with a first-poll hint from earlier tasks, a task that takes 1 s costs two polls', async () => {
     const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } });
     const started = Date.now();
-    const first = new MockActivityEnvironment({ attempt: 1 }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 900 });
+    const first: Promise<AwaitTaskResult> = new MockActivityEnvironment({ attempt: 1 }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 900 });
     let outcome: { done: true; status: string } | { done: false; delayMs: number } = await first.then(
       (answer: AwaitTaskResult) => ({ done: true as const, status: answer.status }),
       (error: ApplicationFailure) => ({ done: false as const, delayMs: Number(error.nextRetryDelay) }),
