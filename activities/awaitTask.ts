@@ -28,6 +28,8 @@ export function createAwaitImportTask(deps: ActivityDeps) {
     // The first look waits until about when this import's tasks have been finishing: polling a
     // task that cannot be done yet only costs API calls and Temporal retries.
     if (attempt === 1 && input.firstPollAfterMs) await context.sleep(Math.min(input.firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS));
+    // The task was done by the time this look began: its wait ends here, not when the answer arrives.
+    const lookedAtMs = Date.now();
     let task;
     try {
       task = await deps.xtremepush.taskInfo(input.taskId, Context.current().cancellationSignal);
@@ -42,6 +44,6 @@ export function createAwaitImportTask(deps: ActivityDeps) {
         nextRetryDelay: pollDelayMs(attempt),
       });
     }
-    return { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(Date.now() - context.info.scheduledTimestampMs)) };
+    return { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(lookedAtMs - context.info.scheduledTimestampMs)) };
   };
 }

@@ -7,4 +7,6 @@ export interface ActivityDeps {
   /** Where reports and rejects files are written. */
   reportDir: string;
   xtremepush: XtremepushClient;
+  /** Threads that build batches ahead of their submit (0: the main thread builds them). */
+  buildThreads: number;
 }

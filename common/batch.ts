@@ -36,6 +36,8 @@ export const BatchWorkflowInputSchema = z.object({
   settings: BatchSettingsSchema,
   /** The import's workflow ID, for signals to the newest run of the parent. */
   parentWorkflowId: z.string(),
+  /** The batch likely to take this one's place in the window: the worker may build it ahead. */
+  next: BatchPlanSchema.optional(),
 });
 export type BatchWorkflowInput = z.infer<typeof BatchWorkflowInputSchema>;
 
@@ -58,6 +60,8 @@ export const SubmitBatchInputSchema = z.object({
   /** Send only these requests again (their tasks failed); all when absent. */
   onlyKeys: z.array(z.string()).optional(),
   maxSubmitAttempts: z.number().int().positive(),
+  /** A batch this worker may build ahead while this one's task runs (a hint; byte ranges only). */
+  prepareNext: BatchPlanSchema.optional(),
 });
 export type SubmitBatchInput = z.infer<typeof SubmitBatchInputSchema>;
 
@@ -90,7 +94,7 @@ export type AwaitTaskInput = z.infer<typeof AwaitTaskInputSchema>;
 export const AwaitTaskResultSchema = z.object({
   status: z.enum(['completed', 'failed']),
   rawStatus: z.string(),
-  /** From the first poll being scheduled to the end being seen: how long this task took, give or take a poll. */
+  /** From the first poll being scheduled to the start of the look that saw the end: how long this task took, give or take a poll. */
   waitedMs: z.number().int().nonnegative(),
 });
 export type AwaitTaskResult = z.infer<typeof AwaitTaskResultSchema>;

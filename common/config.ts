@@ -42,6 +42,8 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
   XP_IMPORT_REPORT_DIR: z.string().min(1).default('./xp-import-reports'),
   /** Activities one worker runs at once (batches being sent, tasks being polled). */
   XP_IMPORT_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(32),
+  /** Threads that read and map batches ahead of their submit, beside the main thread (0: none). */
+  XP_IMPORT_BUILD_THREADS: z.coerce.number().int().min(0).max(16).default(1),
   /** API calls per second across all workers of the task queue (Temporal enforces it server-side). */
   XP_IMPORT_API_RATE_LIMIT: z.coerce.number().positive().optional(),
   /** On SIGTERM, how long in-flight activities may take to finish before the worker exits. */

@@ -44,7 +44,7 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.XP_IMPORT_TASK_QUEUE,
     ...workflowSource(config),
-    activities: createActivities({ dataDir: config.dataDir, reportDir: config.reportDir, xtremepush }),
+    activities: createActivities({ dataDir: config.dataDir, reportDir: config.reportDir, xtremepush, buildThreads: env.XP_IMPORT_BUILD_THREADS }),
     maxConcurrentActivityTaskExecutions: env.XP_IMPORT_MAX_CONCURRENT_ACTIVITIES,
     ...(env.XP_IMPORT_API_RATE_LIMIT ? { maxTaskQueueActivitiesPerSecond: env.XP_IMPORT_API_RATE_LIMIT } : {}),
     shutdownGraceTime: env.XP_IMPORT_SHUTDOWN_GRACE_MS,

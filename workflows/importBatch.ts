@@ -55,7 +55,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
 
   setCurrentDetails(`${label}: submitting`);
   let submission: SubmitBatchResult = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [
-    { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts },
+    { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts, ...(input.next ? { prepareNext: input.next } : {}) },
   ]);
   result.rows.rejected = submission.rows.rejected;
   result.rows.skipped = submission.rows.skipped;

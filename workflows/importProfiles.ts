@@ -16,6 +16,7 @@ import type { BatchSettings, ImportJob } from '../common/batch';
 import { batchWorkflowId } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
+import { firstPollAfterMs, rememberTaskWait } from '../common/firstPoll';
 import { batchStuckSignal, cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, type CancelMode } from '../common/messages';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import { formatProgressLine } from '../common/progressLine';
@@ -85,13 +86,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const inFlight = new Map<number, BatchPlan>();
   const stuck = new Set<number>();
   let unflushed: BatchResult[] = [];
-  // How long this import's recent tasks took: a new batch first looks at its task about then.
+  // How long this import's recent tasks took: a new batch first looks at its task about then (common/firstPoll.ts).
   const recentTaskWaits: number[] = [];
-  const firstPollAfterMs = () => {
-    if (recentTaskWaits.length === 0) return 0;
-    const sorted = [...recentTaskWaits].sort((a, b) => a - b);
-    return Math.max(0, (sorted[Math.floor(sorted.length / 2)] as number) - FIRST_POLL_MARGIN_MS);
-  };
   let flushSeq = 0;
   let batchesSinceUpsert = 0;
 
@@ -172,8 +168,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     addBatchResult(totals, result);
     unflushed.push(result);
     if (result.taskWaitMs !== undefined) {
-      recentTaskWaits.push(result.taskWaitMs);
-      if (recentTaskWaits.length > RECENT_TASK_WAITS) recentTaskWaits.shift();
+      rememberTaskWait(recentTaskWaits, result.taskWaitMs);
     }
     stuck.delete(result.index);
     if (unflushed.length >= tuning.resultsPerFlush) flushing = flushing.then(flushResults);
@@ -184,14 +179,14 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     showProgress();
   };
 
-  const startBatch = (job: ImportJob, batch: BatchPlan) => {
+  const startBatch = (job: ImportJob, batch: BatchPlan, next: BatchPlan | undefined) => {
     inFlight.set(batch.index, batch);
     const last = batch.firstRow + batch.rowCount - 1;
     void batchScope
       .run(() =>
         executeChild(importBatchWorkflow, {
           workflowId: batchWorkflowId(importId, batch.index + 1),
-          args: [{ job, batch, settings: { ...settings, firstPollAfterMs: firstPollAfterMs() }, parentWorkflowId: importId }],
+          args: [{ job, batch, settings: { ...settings, firstPollAfterMs: firstPollAfterMs(recentTaskWaits) }, parentWorkflowId: importId, ...(next ? { next } : {}) }],
           staticSummary: `batch ${batch.index + 1}: rows ${batch.firstRow.toLocaleString('en-US')}-${last.toLocaleString('en-US')}`,
         }),
       )
@@ -264,7 +259,9 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       }
       const batch = queue.shift() as BatchPlan;
       if (retry && !retry.redo.some(([first, last]) => batch.index >= first && batch.index <= last)) continue;
-      startBatch(job, batch);
+      // By the time this batch ends, the others in the window will have handed on their places: the
+      // batch `concurrency` places on is the likeliest to take this one's, so its worker builds it ahead.
+      startBatch(job, batch, retry ? undefined : queue[concurrency - 1]);
       startedThisRun++;
     }
     await condition(() => inFlight.size === 0);
@@ -330,9 +327,6 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   }
 }
 
-/** Task times the first-poll estimate is taken from, and how much earlier than their median to look. */
-const RECENT_TASK_WAITS = 16;
-const FIRST_POLL_MARGIN_MS = 200;
 
 const SEARCH_STATUS: Record<ImportStatus, ImportStatusValue> = {
   completed: 'Completed',

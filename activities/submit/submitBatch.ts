@@ -1,15 +1,17 @@
 import { Context } from '@temporalio/activity';
-import type { RequestSlice, SubmitBatchInput, SubmitBatchResult } from '../../common/batch';
+import type { ImportJob, RequestSlice, SubmitBatchInput, SubmitBatchResult } from '../../common/batch';
+import type { BatchPlan } from '../../common/plan';
 import type { FailureSummary } from '../../common/report';
-import { supersededRowsIn } from '../dedupe';
 import type { ActivityDeps } from '../deps';
 import { toApplicationFailure } from '../failures';
 import { heartbeatWhile } from '../heartbeats';
 import { ReportPaths } from '../reports/reportPaths';
 import { appendRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
-import { openSource } from '../sourceAccess';
 import { RateLimitedError, RequestRejectedError, XtremepushError } from '../xtremepush/errors';
-import { buildBatch, type Part } from './buildBatch';
+import type { Part } from './buildBatch';
+import { buildFromSource } from './buildFromSource';
+import { BuildThreads } from './buildThreads';
+import { PreparedBatches } from './preparedBatches';
 import { countRetry, parseRequestKey, requestKey, restoreProgress, type SubmitProgress } from './submitProgress';
 
 const MAX_BACKOFF_MS = 60_000;
@@ -34,6 +36,14 @@ function apiReason(error: RequestRejectedError): string {
  * answer yet. On the last allowed attempt it reports what it could not send instead of failing.
  */
 export function createSubmitBatch(deps: ActivityDeps) {
+  const folders = { dataDir: deps.dataDir, reportDir: deps.reportDir };
+  const threads = deps.buildThreads > 0 && BuildThreads.available() ? new BuildThreads(deps.buildThreads, folders) : undefined;
+  // Batches built ahead go to the threads; a submit whose batch is not ready builds it at once on the
+  // main thread, which would otherwise wait: both kinds of core time go to rows.
+  const prepared = new PreparedBatches({
+    build: (job, batch) => buildFromSource(folders, job, batch),
+    ...(threads ? { buildAhead: (job: ImportJob, batch: BatchPlan) => threads.build(job, batch), parallel: threads.size } : {}),
+  });
   return async function submitBatch(input: SubmitBatchInput): Promise<SubmitBatchResult> {
     const context = Context.current();
     const { job, batch } = input;
@@ -41,10 +51,9 @@ export function createSubmitBatch(deps: ActivityDeps) {
     const lastAttempt = context.info.attempt >= input.maxSubmitAttempts;
     const paths = new ReportPaths(deps.reportDir, job.importId);
     try {
-      const source = await openSource(deps.dataDir, job.source);
-      // Rows a later row of the file supersedes (written by the inspection): never sent, whatever order batches finish in.
-      const superseded = await supersededRowsIn(paths.superseded, batch.firstRow, batch.firstRow + batch.rowCount - 1);
-      const built = await buildBatch(source, job, batch, superseded);
+      const built = await prepared.take(job, batch);
+      // While this batch's requests and task run, the worker has time to build the one likely to follow it.
+      if (input.prepareNext !== undefined) prepared.prepareAhead(job, input.prepareNext);
       if (input.onlyKeys === undefined) await writeRejectPart(paths.validationRejects(batch.index), built.rejects);
 
       const requests: RequestSlice[] = [];

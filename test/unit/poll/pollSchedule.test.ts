@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAwaitImportTask, pollDelayMs } from '../../../activities/awaitTask';
 import type { ActivityDeps } from '../../../activities/deps';
 import type { AwaitTaskResult } from '../../../common/batch';
+import { firstPollAfterMs, rememberTaskWait } from '../../../common/firstPoll';
 import { XtremepushClient } from '../../../activities/xtremepush/client';
 import { AppTokenCredentials } from '../../../activities/xtremepush/credentials';
 import { startSandbox, type Sandbox, type SandboxOptionsInput } from '../../../sandbox';
@@ -45,7 +46,7 @@ async function startTask(options: SandboxOptionsInput): Promise<{ taskId: string
   const rows = Array.from({ length: 100 }, (_, i) => [`p${i}`, 'Sam']);
   const answer = await client.importProfiles(['user_id', 'first_name'], rows);
   if (answer.mode !== 'async') throw new Error('the sandbox answered 100 rows synchronously');
-  const deps: ActivityDeps = { dataDir: undefined, reportDir: '/nonexistent', xtremepush: client };
+  const deps: ActivityDeps = { dataDir: undefined, reportDir: '/nonexistent', xtremepush: client, buildThreads: 0 };
   return { taskId: answer.taskId, awaitImportTask: createAwaitImportTask(deps) };
 }
 
@@ -151,4 +152,37 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     expect(outcome).toMatchObject({ done: true, status: 'completed' });
     expect(sandbox?.stats().requests['info/task']).toBeLessThanOrEqual(2);
   });
+
+  it('the first-poll hint follows the task time and does not creep up by the round trip of each look', async () => {
+    // Looks take 400 ms (the sandbox's latency comes before it reads the task), tasks 800 ms. Were a
+    // wait measured to the answer of the look that saw the end, each batch's hint would be 200 ms
+    // later than the one before (round trip 400 − margin 200): past 1 s by the third batch.
+    const { awaitImportTask } = await startTask({ taskTiming: { queuedMs: 200, processingMs: 600 }, faults: { latencyMs: 400 } });
+    const waits: number[] = [];
+    const hints: number[] = [];
+    for (let batch = 0; batch < 6; batch++) {
+      const answer = await (client as XtremepushClient).importProfiles(['user_id', 'first_name'], Array.from({ length: 100 }, (_, i) => [`b${batch}-${i}`, 'Sam']));
+      if (answer.mode !== 'async') throw new Error('the sandbox answered 100 rows synchronously');
+      const scheduledTimestampMs = Date.now();
+      hints.push(firstPollAfterMs(waits));
+      for (let n = 1; ; n++) {
+        try {
+          const done: AwaitTaskResult = await new MockActivityEnvironment({ attempt: n, scheduledTimestampMs }).run(awaitImportTask, {
+            taskId: answer.taskId,
+            batchIndex: batch,
+            firstPollAfterMs: hints.at(-1) as number,
+          });
+          rememberTaskWait(waits, done.waitedMs);
+          break;
+        } catch (error) {
+          expect((error as ApplicationFailure).type).toBe('TaskStillRunning');
+          await sleep(Number((error as ApplicationFailure).nextRetryDelay));
+        }
+      }
+    }
+    expect(hints[0]).toBe(0);
+    for (const hint of hints) expect(hint).toBeLessThanOrEqual(1_000);
+    // And it is a hint at all: after the first task, the first look waits for a good part of the task.
+    expect(Math.max(...hints.slice(1))).toBeGreaterThanOrEqual(300);
+  }, 60_000);
 });

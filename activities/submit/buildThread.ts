@@ -1,0 +1,17 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { buildFromSource, type BuildFolders } from './buildFromSource';
+import type { BuildReply, BuildRequest } from './buildThreads';
+
+/**
+ * A build thread's entry point: builds the batches it is sent and posts them back. Errors go back as
+ * a message only; the main thread then builds the batch itself, and that error is the one reported.
+ */
+const folders = workerData as BuildFolders;
+const port = parentPort;
+if (port === null) throw new Error('buildThread runs as a worker thread only');
+port.on('message', (request: BuildRequest) => {
+  buildFromSource(folders, request.job, request.batch).then(
+    (built) => port.postMessage({ id: request.id, built } satisfies BuildReply),
+    (error: unknown) => port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies BuildReply),
+  );
+});

@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ImportJob } from '../../common/batch';
+import type { BatchPlan } from '../../common/plan';
+import type { BuiltBatch } from './buildBatch';
+import type { BuildFolders } from './buildFromSource';
+
+export interface BuildRequest {
+  id: number;
+  job: ImportJob;
+  batch: BatchPlan;
+}
+export type BuildReply = { id: number; built: BuiltBatch } | { id: number; error: string };
+
+/** Node can start only compiled JavaScript as a thread: from sources (tests), builds stay on the main thread. */
+const THREAD_SCRIPT = path.join(__dirname, 'buildThread.js');
+/** A build holds one batch at a time: this bounds a thread's heap well above any batch of 10,000 rows. */
+const THREAD_HEAP_MB = 192;
+
+export class BuildThreadError extends Error {
+  override readonly name = 'BuildThreadError';
+}
+
+/**
+ * Threads that build batches ahead, so the CPU work of reading and mapping rows runs beside the
+ * main thread, which keeps to HTTP and Temporal. Threads start on first use and never keep the
+ * process alive; one that dies fails its builds (the submit then builds on the main thread) and is
+ * replaced on the next build.
+ */
+export class BuildThreads {
+  private readonly threads: Array<Worker | undefined>;
+  private readonly pending = new Map<number, { thread: number; resolve: (built: BuiltBatch) => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+  private nextThread = 0;
+
+  static available(): boolean {
+    return existsSync(THREAD_SCRIPT);
+  }
+
+  constructor(
+    readonly size: number,
+    private readonly folders: BuildFolders,
+  ) {
+    this.threads = new Array<Worker | undefined>(size).fill(undefined);
+  }
+
+  build(job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
+    const index = this.nextThread++ % this.size;
+    const thread = this.threads[index] ?? this.start(index);
+    const id = this.nextId++;
+    return new Promise<BuiltBatch>((resolve, reject) => {
+      this.pending.set(id, { thread: index, resolve, reject });
+      thread.postMessage({ id, job, batch } satisfies BuildRequest);
+    });
+  }
+
+  private start(index: number): Worker {
+    const thread = new Worker(THREAD_SCRIPT, { workerData: this.folders, resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB } });
+    thread.unref();
+    thread.on('message', (reply: BuildReply) => {
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if ('built' in reply) waiting?.resolve(reply.built);
+      else waiting?.reject(new BuildThreadError(reply.error));
+    });
+    const fail = (reason: string) => {
+      if (this.threads[index] === thread) this.threads[index] = undefined;
+      for (const [id, waiting] of this.pending) {
+        if (waiting.thread !== index) continue;
+        this.pending.delete(id);
+        waiting.reject(new BuildThreadError(reason));
+      }
+    };
+    thread.on('error', (error) => fail(`build thread failed: ${error.message}`));
+    thread.on('exit', (code) => fail(`build thread exited with code ${code}`));
+    this.threads[index] = thread;
+    return thread;
+  }
+}
