@@ -57,7 +57,6 @@ export class BuildThreads {
 
   private start(index: number): Worker {
     const thread = new Worker(THREAD_SCRIPT, { workerData: this.folders, resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB } });
-    thread.unref();
     thread.on('message', (reply: BuildReply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
@@ -74,6 +73,8 @@ export class BuildThreads {
     };
     thread.on('error', (error) => fail(`build thread failed: ${error.message}`));
     thread.on('exit', (code) => fail(`build thread exited with code ${code}`));
+    // After the listeners: attaching a 'message' listener refs the thread again.
+    thread.unref();
     this.threads[index] = thread;
     return thread;
   }
