@@ -10,6 +10,7 @@ import { openSource, resolveLocalPath } from '../../activities/sourceAccess';
 import { ImportReportSchema } from '../../common/report';
 import { runCli } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
+import { rejectionOf } from '../support/rejection';
 
 /** Issue 7, point 5: a workflow input cannot make a worker read a file outside XP_IMPORT_DATA_DIR. */
 describe('local sources stay inside XP_IMPORT_DATA_DIR', () => {
@@ -58,10 +59,7 @@ describe('resolveLocalPath', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   async function refusal(dataDir: string, requested: string): Promise<string> {
-    const error = await resolveLocalPath(dataDir, requested).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await rejectionOf(resolveLocalPath(dataDir, requested));
     expect(error, requested).toBeInstanceOf(SourceAccessError);
     return (error as Error).message;
   }

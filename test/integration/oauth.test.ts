@@ -7,7 +7,7 @@ import { startImport, waitForReport } from '../../client/imports';
 import { historyText, importHistories } from '../support/history';
 import { expectStoreEquals, expectedFromSampleCsv } from '../support/oracle';
 import { startTestStack, type TestStack } from '../support/stack';
-import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 const CLIENT = { clientId: 'xp-import-worker', clientSecret: 'oauth-client-secret-3b8e51' };
 const TOKEN_LIFETIME_MS = 1_500;
@@ -20,8 +20,7 @@ describe('an import authenticated with OAuth client credentials', () => {
   let stack: TestStack | undefined;
   let worker: WorkerProcess | undefined;
   afterEach(async () => {
-    worker?.kill('SIGKILL');
-    await worker?.exited;
+    await killWorkers([worker]);
     worker = undefined;
     await stack?.stop();
     stack = undefined;

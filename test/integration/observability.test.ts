@@ -5,15 +5,14 @@ import { startImport, waitForReport } from '../../client/imports';
 import { freePort } from '../../workers/devServer';
 import { readSampleCsv } from '../support/oracle';
 import { SANDBOX_TOKEN, startTestStack, type TestStack } from '../support/stack';
-import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 /** Issue 5: structured logs that name the import and the batch, and Prometheus metrics on request. */
 describe('a worker as operators see it', () => {
   let stack: TestStack | undefined;
   let worker: WorkerProcess | undefined;
   afterEach(async () => {
-    worker?.kill('SIGKILL');
-    await worker?.exited;
+    await killWorkers([worker]);
     await stack?.stop();
   });
 

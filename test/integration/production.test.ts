@@ -9,7 +9,7 @@ import { ConfigError, loadWorkerConfig } from '../../workers/config';
 import { historyText, importHistories } from '../support/history';
 import { expectStoreEquals, expectedFromSampleCsv, readSampleCsv } from '../support/oracle';
 import { startTestStack, type TestStack } from '../support/stack';
-import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 const FILE_TOKEN = 'apptoken-from-a-secret-file-94c1e7';
 
@@ -27,8 +27,7 @@ describe('a worker whose apptoken comes from XTREMEPUSH_APPTOKEN_FILE', () => {
   let stack: TestStack | undefined;
   let worker: WorkerProcess | undefined;
   afterEach(async () => {
-    worker?.kill('SIGKILL');
-    await worker?.exited;
+    await killWorkers([worker]);
     worker = undefined;
     await stack?.stop();
     stack = undefined;

@@ -5,7 +5,7 @@ import { rateAllowance, requestRates } from '../../bench/requestRates';
 import { writeSampleFile } from '../../bin/sampleData';
 import { startImport, waitForReport } from '../../client/imports';
 import { startTestStack, type TestStack } from '../support/stack';
-import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 /**
  * Issue 6 at test size: 1 M rows on two workers, and 2,000 batches for the history bounds;
@@ -17,10 +17,7 @@ describe('imports at scale', () => {
   let stack: TestStack | undefined;
   const workers: WorkerProcess[] = [];
   afterEach(async () => {
-    for (const w of workers.splice(0)) {
-      w.kill('SIGKILL');
-      await w.exited;
-    }
+    await killWorkers(workers.splice(0));
     await stack?.stop();
     stack = undefined;
   });

@@ -10,7 +10,7 @@ import { freePort, startDevServer, type DevServer } from '../../workers/devServe
 import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
 import { until } from '../support/poll';
 import { startTestStack, type TestStack } from '../support/stack';
-import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 /** Issue 3: the Temporal server (with its database file) stops and comes back mid-import. */
 describe('a Temporal server restart mid-import', () => {
@@ -19,8 +19,7 @@ describe('a Temporal server restart mid-import', () => {
   let worker: WorkerProcess | undefined;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xp-import-restart-'));
   afterEach(async () => {
-    worker?.kill('SIGKILL');
-    await worker?.exited;
+    await killWorkers([worker]);
     await stack?.stop();
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });

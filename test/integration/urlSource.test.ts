@@ -12,7 +12,7 @@ import { expectStoreEquals, expectedFromSampleCsv } from '../support/oracle';
 import { until } from '../support/poll';
 import { startRangeServer, type RangeServer } from '../support/rangeServer';
 import { startTestStack, type TestStack } from '../support/stack';
-import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 /** Stands in for a pre-signed URL's signature: it must appear in no message, log or report. */
 const SIGNATURE = 'X-Amz-Signature=5ec7e7a11ce0ffee';
@@ -26,10 +26,7 @@ describe('an import from an http URL', () => {
   let server: RangeServer | undefined;
   const workers: WorkerProcess[] = [];
   afterEach(async () => {
-    for (const w of workers.splice(0)) {
-      w.kill('SIGKILL');
-      await w.exited;
-    }
+    await killWorkers(workers.splice(0));
     await stack?.stop();
     await server?.close();
     stack = undefined;

@@ -6,17 +6,14 @@ import type { Progress } from '../../common/progress';
 import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
 import { until } from '../support/poll';
 import { startTestStack, type TestStack } from '../support/stack';
-import { spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 /** Issue 3: workers die (SIGKILL) or are stopped (SIGTERM) mid-import; nothing is lost. */
 describe('worker processes that die or stop mid-import', () => {
   let stack: TestStack | undefined;
   const workers: WorkerProcess[] = [];
   afterEach(async () => {
-    for (const w of workers.splice(0)) {
-      w.kill('SIGKILL');
-      await w.exited;
-    }
+    await killWorkers(workers.splice(0));
     await stack?.stop();
     stack = undefined;
   });

@@ -31,3 +31,12 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
   ]);
   return { child, log: () => output, ready: readyOrExit, exited, kill: (signal) => child.kill(signal) };
 }
+
+/** A test's teardown: kills its worker processes and waits until each is gone (before its stack stops). */
+export async function killWorkers(workers: ReadonlyArray<WorkerProcess | undefined>): Promise<void> {
+  for (const worker of workers) {
+    if (worker === undefined) continue;
+    worker.kill('SIGKILL');
+    await worker.exited;
+  }
+}
