@@ -9,6 +9,7 @@ import { inspectSource } from '../../../activities/source/inspect';
 import { readBatch } from '../../../activities/source/readBatch';
 import { planBatches } from '../../../activities/source/plan';
 import { etagOf, startRangeServer, type RangeServer, type RangeServerOptions } from '../../support/rangeServer';
+import { failureOf } from '../../support/rejection';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-http-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -36,15 +37,6 @@ async function bytes(source: HttpRangeSource, start: number, end?: number): Prom
   const chunks: Buffer[] = [];
   for await (const chunk of source.stream(start, end)) chunks.push(chunk);
   return Buffer.concat(chunks).toString();
-}
-
-async function failure(work: Promise<unknown>): Promise<Error> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Error);
-  return error as Error;
 }
 
 describe('HttpRangeSource', () => {
@@ -90,7 +82,7 @@ describe('HttpRangeSource', () => {
     const source = new HttpRangeSource(await serve('changing.csv'));
     await source.stat();
     writeFileSync(file, content.toString().toUpperCase());
-    const error = await failure(bytes(source, 0, 10));
+    const error = await failureOf(bytes(source, 0, 10));
     expect(error).toBeInstanceOf(SourceChangedError);
     expect(error.message).toMatch(/changed since it was inspected.*412/);
     expect(error.message).not.toContain('Signature');
@@ -102,7 +94,7 @@ describe('HttpRangeSource', () => {
     const source = new HttpRangeSource(await serve('ignoring.csv', { ignorePreconditions: true }));
     await source.stat();
     writeFileSync(file, content.toString().toUpperCase());
-    expect(await failure(bytes(source, 0, 10))).toBeInstanceOf(SourceChangedError);
+    expect(await failureOf(bytes(source, 0, 10))).toBeInstanceOf(SourceChangedError);
   });
 
   it('guards with If-Unmodified-Since where there is only Last-Modified', async () => {
@@ -113,13 +105,13 @@ describe('HttpRangeSource', () => {
     expect(await bytes(source, 0, 3)).toBe('012');
     expect(server!.requests().at(-1)?.ifUnmodifiedSince).toBe('Mon, 01 Jan 2024 00:00:00 GMT');
     utimesSync(file, new Date('2024-06-01T00:00:00Z'), new Date('2024-06-01T00:00:00Z'));
-    expect(await failure(bytes(source, 0, 3))).toBeInstanceOf(SourceChangedError);
+    expect(await failureOf(bytes(source, 0, 3))).toBeInstanceOf(SourceChangedError);
   });
 
   it('refuses a server without Range support (no Accept-Ranges, and 200 to a Range request)', async () => {
     write('plain.csv', content);
     const source = new HttpRangeSource(await serve('plain.csv', { ranges: false }));
-    const error = await failure(source.stat());
+    const error = await failureOf(source.stat());
     expect(error).toBeInstanceOf(SourceAccessError);
     expect(error.message).toMatch(/does not support Range requests/);
     expect(server!.requests().map((r) => `${r.method} ${r.range ?? ''}`.trim())).toEqual(['HEAD', 'GET bytes=0-0']);
@@ -129,7 +121,7 @@ describe('HttpRangeSource', () => {
     write('liar.csv', content);
     const source = new HttpRangeSource(await serve('liar.csv', { ranges: false, advertiseRanges: true }));
     expect((await source.stat()).size).toBe(content.length);
-    const error = await failure(bytes(source, 3, 9));
+    const error = await failureOf(bytes(source, 3, 9));
     expect(error).toBeInstanceOf(SourceAccessError);
     expect(error.message).toMatch(/does not support Range requests/);
   });
@@ -144,7 +136,7 @@ describe('HttpRangeSource', () => {
   it('refuses a source with neither ETag nor Last-Modified, since a change could not be noticed', async () => {
     write('unversioned.csv', content);
     const source = new HttpRangeSource(await serve('unversioned.csv', { etag: false, lastModified: false }));
-    const error = await failure(source.stat());
+    const error = await failureOf(source.stat());
     expect(error).toBeInstanceOf(SourceAccessError);
     expect(error.message).toMatch(/neither an ETag nor a Last-Modified/);
   });
@@ -164,18 +156,18 @@ describe('HttpRangeSource', () => {
     expect(gets.map((r) => r.range)).toEqual(['bytes=0-299999', 'bytes=100000-299999', 'bytes=200000-299999']);
 
     server!.cutNext(3, 0);
-    expect(await failure(bytes(source, 0))).toBeInstanceOf(SourceUnavailableError);
+    expect(await failureOf(bytes(source, 0))).toBeInstanceOf(SourceUnavailableError);
   });
 
   it('maps 404 to SourceAccessError and an unreachable server to a retryable SourceUnavailableError', async () => {
     const missing = new HttpRangeSource(await serve('missing.csv'));
-    const notFound = await failure(missing.stat());
+    const notFound = await failureOf(missing.stat());
     expect(notFound).toBeInstanceOf(SourceAccessError);
     expect(notFound.message).toMatch(/HTTP 404: not found/);
     const url = `${server!.url}/x.csv?${SIGNATURE}`;
     await server!.close();
     server = undefined;
-    const down = await failure(new HttpRangeSource(url, { attempts: 2, retryDelayMs: 1 }).stat());
+    const down = await failureOf(new HttpRangeSource(url, { attempts: 2, retryDelayMs: 1 }).stat());
     expect(down).toBeInstanceOf(SourceUnavailableError);
     expect((down as SourceUnavailableError).retryable).toBe(true);
     expect(down.message).toMatch(/ECONNREFUSED/);

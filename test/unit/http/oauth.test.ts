@@ -6,6 +6,7 @@ import { XtremepushClient } from '../../../activities/xtremepush/client';
 import { AuthenticationError, ConnectionError, ServerError } from '../../../activities/xtremepush/errors';
 import { OAuthCredentials } from '../../../activities/xtremepush/oauth';
 import { startSandbox, type Sandbox, type SandboxOptionsInput } from '../../../sandbox';
+import { failureOf } from '../../support/rejection';
 
 const CLIENT = { clientId: 'xp-import-client', clientSecret: 'client-secret-7d1f0b9e' };
 
@@ -51,15 +52,6 @@ async function restart(old: Sandbox, tokenLifetimeMs: number): Promise<Sandbox> 
 }
 
 const tokenRequests = (s: Sandbox) => s.stats().requests['oauth/token'] ?? 0;
-
-async function failure(work: Promise<unknown>): Promise<Error> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Error);
-  return error as Error;
-}
 
 describe('OAuthCredentials', () => {
   it('fetches one token with client credentials and reuses it while it is fresh', async () => {
@@ -116,7 +108,7 @@ describe('OAuthCredentials', () => {
   it('gives up with AuthenticationError when the new token is refused too', async () => {
     const { sandbox, credentials } = await start(1);
     client = new XtremepushClient({ baseUrl: sandbox.url, credentials });
-    const error = await failure(client.checkCredentials());
+    const error = await failureOf(client.checkCredentials());
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(sandbox.stats().responses['list/profile']).toEqual({ '401': 2 });
     expect(tokenRequests(sandbox)).toBe(2);
@@ -151,7 +143,7 @@ describe('OAuthCredentials', () => {
   it('maps a refused client to AuthenticationError, and keeps the secret and tokens out of messages and inspection', async () => {
     sandbox = await startSandbox({ oauth: { ...CLIENT, tokenLifetimeMs: 60_000 } });
     const wrong = new OAuthCredentials({ baseUrl: sandbox.url, clientId: CLIENT.clientId, clientSecret: 'wrong-secret-5a9c' });
-    const error = await failure(bearer(wrong));
+    const error = await failureOf(bearer(wrong));
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).retryable).toBe(false);
     expect(`${error.message} ${inspect(error)}`).not.toContain('wrong-secret-5a9c');
@@ -165,14 +157,14 @@ describe('OAuthCredentials', () => {
 
   it('maps a failing token endpoint to retryable errors whose outcome is known', async () => {
     const { sandbox, credentials } = await start(60_000, { faults: { serverError: 1, faultMethods: ['oauth/token'] } });
-    const serverError = await failure(bearer(credentials));
+    const serverError = await failureOf(bearer(credentials));
     expect(serverError).toBeInstanceOf(ServerError);
     expect((serverError as ServerError).retryable).toBe(true);
     expect((serverError as ServerError).details.outcomeUnknown).toBe(false);
 
     const url = sandbox.url;
     await sandbox.close();
-    const down = await failure(bearer(new OAuthCredentials({ baseUrl: url, ...CLIENT })));
+    const down = await failureOf(bearer(new OAuthCredentials({ baseUrl: url, ...CLIENT })));
     expect(down).toBeInstanceOf(ConnectionError);
     expect((down as ConnectionError).retryable).toBe(true);
     expect((down as ConnectionError).details.outcomeUnknown).toBe(false);

@@ -7,6 +7,7 @@ import { inspectSource } from '../../../activities/source/inspect';
 import { planBatches } from '../../../activities/source/plan';
 import { readBatch } from '../../../activities/source/readBatch';
 import { collect, planAll, writeTemp } from './support';
+import { rejectionOf } from '../../support/rejection';
 
 const original = 'email,name\nalice@example.com,Alice\nbob@example.com,Bob\ncarol@example.com,Carol\n';
 
@@ -68,10 +69,7 @@ describe('fingerprint', () => {
     if (!batch) throw new Error('no batch');
     // Same size, same mtime, but a record boundary moved into the batch's range.
     rewrite(file, original.replace('alice@example.com,Alice', 'alice@example.com\nAlice'), 3_000_000);
-    const error = await collect(readBatch(src, { format: 'csv', layout, batch })).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
+    const error = await rejectionOf(collect(readBatch(src, { format: 'csv', layout, batch })));
     expect(error).toBeInstanceOf(SourceChangedError);
     expect((error as Error).message).toMatch(/batch 0 \(bytes \d+-\d+\) holds more than the 2 records/);
     expect((error as Error).message).not.toMatch(/alice|Alice/);

@@ -4,16 +4,14 @@ import { LocalFileSource } from '../../../activities/source/byteSource';
 import { SourceFormatError, type SourceFormatErrorCode } from '../../../activities/source/errors';
 import { inspectSource, MAX_HEADER_BYTES } from '../../../activities/source/inspect';
 import { planAll, writeTemp } from './support';
+import { rejectionOf } from '../../support/rejection';
 
 let fileNumber = 0;
 
 /** Small chunks by default, so that every check also runs on bytes that straddle chunks. */
 async function inspectionError(content: string | Buffer, format: SourceFormat = 'csv', delimiter?: Delimiter, chunkBytes = 3): Promise<SourceFormatError> {
   const file = writeTemp(`format-${fileNumber++}.${format}`, content);
-  const error = await inspectSource(new LocalFileSource(file, { chunkBytes }), { format, delimiter }).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
+  const error = await rejectionOf(inspectSource(new LocalFileSource(file, { chunkBytes }), { format, delimiter }));
   if (!(error instanceof SourceFormatError)) throw new Error(`expected a SourceFormatError, got ${String(error)}`);
   expect(error.retryable).toBe(false);
   expect(error.name).toBe('SourceFormatError');

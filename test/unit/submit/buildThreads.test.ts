@@ -10,6 +10,7 @@ import { ReportPaths } from '../../../activities/reports/reportPaths';
 import { planBatches } from '../../../activities/source';
 import { openSource } from '../../../activities/sourceAccess';
 import { writeSampleFile } from '../../../bin/sampleData';
+import { failureOf } from '../../support/rejection';
 
 /** Threads run compiled code only: the thread pool is loaded from the build (`npm run build`), as a worker runs it. */
 type BuildThreadsModule = typeof import('../../../activities/submit/buildThreads');
@@ -58,12 +59,9 @@ describe('build threads', () => {
   it('a build that fails on a thread rejects with the reason, and the thread goes on building', async () => {
     const threads = new BuildThreads(1, folders);
     const missing = { ...job, source: { kind: 'file' as const, path: 'gone.csv' } };
-    const failed = await threads.build(missing, batches[0] as BatchPlan).then(
-      () => null,
-      (error: unknown) => error as Error,
-    );
-    expect(failed?.name).toBe('BuildThreadError');
-    expect(failed?.message).toContain('gone.csv');
+    const failed = await failureOf(threads.build(missing, batches[0] as BatchPlan));
+    expect(failed.name).toBe('BuildThreadError');
+    expect(failed.message).toContain('gone.csv');
     const built = await threads.build(job, batches[0] as BatchPlan);
     expect(built.total).toBe(1_000);
   });
