@@ -5,7 +5,7 @@ import { SourceFormatError } from '../activities/source';
 import { validateSource } from '../activities/validate';
 import { loadMappingFile, parseFlags, UsageError } from '../client/cli/usage';
 import { ExitCode } from '../common/report';
-import { DelimiterSchema, SourceFormatSchema } from '../common/source';
+import { DelimiterFlagSchema, SourceFormatSchema } from '../common/source';
 import type { ValidationFailure } from '../common/validation';
 import { formatValidation } from './validateView';
 
@@ -16,12 +16,7 @@ import { formatValidation } from './validateView';
 
 export const ValidateFlagsSchema = z.object({
   format: SourceFormatSchema.optional(),
-  // As `start --delimiter` takes it (client/cli/commands.ts, not imported: it loads the Temporal client).
-  delimiter: z
-    .string()
-    .transform((d) => (d === '\\t' || d.toLowerCase() === 'tab' ? '\t' : d))
-    .pipe(DelimiterSchema)
-    .optional(),
+  delimiter: DelimiterFlagSchema.optional(),
   mapping: z.string().optional(),
   rejects: z.string().optional(),
   maxErrors: z.coerce.number().int().min(0).max(10_000).default(20),

@@ -17,6 +17,12 @@ export type SourceFormat = z.infer<typeof SourceFormatSchema>;
 export const DelimiterSchema = z.enum([',', ';', '\t', '|']);
 export type Delimiter = z.infer<typeof DelimiterSchema>;
 
+/** `--delimiter` as `start` and `validate` take it: a delimiter, or `\t` / `tab` typed for a tab. */
+export const DelimiterFlagSchema = z
+  .string()
+  .transform((d) => (d === '\\t' || d.toLowerCase() === 'tab' ? '\t' : d))
+  .pipe(DelimiterSchema);
+
 /**
  * Identifies one version of a source. A batch re-checks it before reading its byte range,
  * so a file changed under a running import stops the import instead of mixing versions.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConcurrencySchema, ImportIdSchema, ImportOptionsSchema } from '../../common/importInput';
 import { formatProgressLine } from '../../common/progressLine';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
-import { DelimiterSchema, SourceFormatSchema } from '../../common/source';
+import { DelimiterFlagSchema, SourceFormatSchema } from '../../common/source';
 import { connectImportClient, type ImportClientContext } from '../connect';
 import { cancelImport, getProgress, getReport, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../imports';
 import { createProgressView } from './progressView';
@@ -33,11 +33,7 @@ function printReport(report: ImportReport, json: boolean): number {
 export const StartFlagsSchema = z.object({
   id: ImportIdSchema.optional(),
   format: SourceFormatSchema.optional(),
-  delimiter: z
-    .string()
-    .transform((d) => (d === '\\t' || d.toLowerCase() === 'tab' ? '\t' : d))
-    .pipe(DelimiterSchema)
-    .optional(),
+  delimiter: DelimiterFlagSchema.optional(),
   mapping: z.string().optional(),
   batchSize: ImportOptionsSchema.shape.batchSize,
   concurrency: ImportOptionsSchema.shape.concurrency,
