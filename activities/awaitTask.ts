@@ -5,45 +5,74 @@ import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './failures';
 
 /**
- * The poll schedule after the first look: every 250 ms for about two seconds, then gaps growing by
- * 35% up to 10 s. A task is noticed within ~250 ms of finishing when the first look came about
- * when it should finish, and a task that takes ten minutes costs about 80 polls.
+ * The poll schedule after the first look, as gaps between the *starts* of looks (`look` counts
+ * from 1): every 250 ms for about two seconds, then gaps growing by 35% up to 10 s. A task is
+ * noticed within ~250 ms of finishing when the first look came about when it should finish, and a
+ * task that takes ten minutes costs about 80 polls.
  */
-const DENSE_POLLS = 8;
-export function pollDelayMs(attempt: number): number {
-  return Math.min(Math.round(250 * 1.35 ** Math.max(attempt - DENSE_POLLS, 0)), 10_000);
+export const DENSE_POLLS = 8;
+export function pollDelayMs(look: number): number {
+  return Math.min(Math.round(250 * 1.35 ** Math.max(look - DENSE_POLLS, 0)), 10_000);
+}
+
+/**
+ * The delay before the next look, given how long this look took: the schedule counts from one
+ * look's start to the next, so a slow API (a 300 ms Task Info) is not also kept waiting 250 ms
+ * after each answer. A look sees the task as it is when the request arrives, so after an answer of
+ * "running" the next useful look is right away, not a whole gap later.
+ */
+const MIN_LOOK_GAP_MS = 20;
+export function nextLookDelayMs(look: number, roundTripMs: number): number {
+  return Math.max(MIN_LOOK_GAP_MS, pollDelayMs(look) - Math.max(0, Math.round(roundTripMs)));
 }
 
 /** The longest first wait: a hint far off (a slow task among fast ones) costs at most this. */
 export const MAX_FIRST_POLL_DELAY_MS = 5_000;
 
 /**
- * Reads an import task's state once. While the task runs this fails *benignly* with the next poll
- * delay: the activity's retry policy is the poll loop, and retries add no history events.
+ * Waits for an import task. The first attempt makes the dense looks around the expected end
+ * itself (DENSE_POLLS of them at most, about two seconds; one under an API rate limit, which
+ * counts activity starts): a retry through Temporal comes back about a second after it is due,
+ * four dense gaps, which made every miss of the first look cost a second. Later looks, far apart, are attempts of their own: while the task runs an attempt fails
+ * *benignly* with the next delay, so the activity's retry policy is the slow poll loop, and
+ * retries add no history events.
  */
 export function createAwaitImportTask(deps: ActivityDeps) {
   return async function awaitImportTask(input: AwaitTaskInput): Promise<AwaitTaskResult> {
     const context = Context.current();
     const { attempt } = context.info;
     // The first look waits until about when this import's tasks have been finishing: polling a
-    // task that cannot be done yet only costs API calls and Temporal retries.
-    if (attempt === 1 && input.firstPollAfterMs) await context.sleep(Math.min(input.firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS));
-    // The task was done by the time this look began: its wait ends here, not when the answer arrives.
-    const lookedAtMs = Date.now();
-    let task;
-    try {
-      task = await deps.xtremepush.taskInfo(input.taskId, Context.current().cancellationSignal);
-    } catch (error) {
-      throw toApplicationFailure(error, pollDelayMs(attempt));
+    // task that cannot be done yet only costs API calls. The hint counts from when the workflow
+    // scheduled the wait (as waitedMs does), so time spent reaching a worker is not waited again.
+    if (attempt === 1 && input.firstPollAfterMs) {
+      const hintMs = Math.min(input.firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS);
+      const sinceScheduledMs = Math.max(0, Date.now() - context.info.scheduledTimestampMs);
+      await context.sleep(Math.max(0, hintMs - sinceScheduledMs));
     }
-    if (task.status === 'running') {
-      throw ApplicationFailure.create({
-        type: 'TaskStillRunning',
-        message: `task ${input.taskId} is ${task.rawStatus || 'running'}`,
-        category: ApplicationFailureCategory.BENIGN,
-        nextRetryDelay: pollDelayMs(attempt),
-      });
+    const firstAttemptLooks = Math.min(Math.max(1, deps.looksPerFirstAttempt ?? DENSE_POLLS), DENSE_POLLS);
+    const lastLook = attempt === 1 ? firstAttemptLooks : firstAttemptLooks + attempt - 1;
+    for (let look = attempt === 1 ? 1 : lastLook; ; look++) {
+      // The task was done by the time this look began: its wait ends here, not when the answer arrives.
+      const lookedAtMs = Date.now();
+      let task;
+      try {
+        task = await deps.xtremepush.taskInfo(input.taskId, context.cancellationSignal);
+      } catch (error) {
+        throw toApplicationFailure(error, pollDelayMs(look));
+      }
+      if (task.status !== 'running') {
+        return { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(lookedAtMs - context.info.scheduledTimestampMs)) };
+      }
+      const delayMs = nextLookDelayMs(look, Date.now() - lookedAtMs);
+      if (look >= lastLook) {
+        throw ApplicationFailure.create({
+          type: 'TaskStillRunning',
+          message: `task ${input.taskId} is ${task.rawStatus || 'running'}`,
+          category: ApplicationFailureCategory.BENIGN,
+          nextRetryDelay: delayMs,
+        });
+      }
+      await context.sleep(delayMs);
     }
-    return { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(lookedAtMs - context.info.scheduledTimestampMs)) };
   };
 }

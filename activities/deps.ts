@@ -9,4 +9,9 @@ export interface ActivityDeps {
   xtremepush: XtremepushClient;
   /** Threads that build batches ahead of their submit (0: the main thread builds them). */
   buildThreads: number;
+  /**
+   * Task Info looks the first attempt of awaitImportTask may make itself (DENSE_POLLS by default).
+   * 1 under XP_IMPORT_API_RATE_LIMIT: that limit counts activity starts, so every look is one.
+   */
+  looksPerFirstAttempt?: number;
 }

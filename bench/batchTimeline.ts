@@ -13,7 +13,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
  * - `waitToParent`: the wait ends → the parent records the child's completion;
  * - `refill`: the parent records a completion → it starts the next batch (0 when a batch was
  *   already waiting for a free slot);
- * - `polls`: poll attempts per batch.
+ * - `polls`: attempts of awaitImportTask per batch (the first attempt makes the dense looks itself).
  * `occupancy` is the share of the window (concurrency × span) that batches held.
  */
 export interface BatchTimeline {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, request } from 'undici';
-import { pollDelayMs } from '../activities/awaitTask';
+import { nextLookDelayMs } from '../activities/awaitTask';
 import { inspectWithIdentityIndex, supersededRowsIn } from '../activities/dedupe';
 import { compileMapping, type Cell, type RowMapper } from '../activities/rows';
 import { LocalFileSource } from '../activities/source';
@@ -14,7 +14,7 @@ import { MAX_ROWS_PER_REQUEST } from '../common/limits';
 /**
  * The baseline "direct script": what a team would write instead of xp-import. It streams the CSV,
  * cuts batches of `batchSize` rows, POSTs each to import/profile with at most `concurrency`
- * batches in flight, and polls Task Info on the same schedule as xp-import (`pollDelayMs`). No
+ * batches in flight, and polls Task Info on the same schedule as xp-import (`nextLookDelayMs`). No
  * Temporal, no retries, no report, no durability: the difference in rows/s is their cost.
  *
  * `rows: 'project'` does the row work xp-import does, with the project's own code: a first pass
@@ -200,11 +200,12 @@ class ApiCalls {
   async awaitTask(taskId: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       this.polls++;
+      const lookedAtMs = Date.now();
       const body = await this.post('info/task', { id: /^\d+$/.test(taskId) ? Number(taskId) : taskId });
       const status = (body.model as { status?: string } | undefined)?.status ?? '';
       if (status === 'completed') return;
       if (status === 'failed') throw new DirectImportError(`task ${taskId} failed`);
-      await new Promise((resolve) => setTimeout(resolve, pollDelayMs(attempt)));
+      await new Promise((resolve) => setTimeout(resolve, nextLookDelayMs(attempt, Date.now() - lookedAtMs)));
     }
   }
 

@@ -44,7 +44,14 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.XP_IMPORT_TASK_QUEUE,
     ...workflowSource(config),
-    activities: createActivities({ dataDir: config.dataDir, reportDir: config.reportDir, xtremepush, buildThreads: env.XP_IMPORT_BUILD_THREADS }),
+    activities: createActivities({
+      dataDir: config.dataDir,
+      reportDir: config.reportDir,
+      xtremepush,
+      buildThreads: env.XP_IMPORT_BUILD_THREADS,
+      // The rate limit counts activity starts: under it, every Task Info look must be one.
+      ...(env.XP_IMPORT_API_RATE_LIMIT ? { looksPerFirstAttempt: 1 } : {}),
+    }),
     maxConcurrentActivityTaskExecutions: env.XP_IMPORT_MAX_CONCURRENT_ACTIVITIES,
     ...(env.XP_IMPORT_API_RATE_LIMIT ? { maxTaskQueueActivitiesPerSecond: env.XP_IMPORT_API_RATE_LIMIT } : {}),
     shutdownGraceTime: env.XP_IMPORT_SHUTDOWN_GRACE_MS,

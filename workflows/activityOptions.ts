@@ -35,14 +35,15 @@ export function submitActivities(maxAttempts: number) {
 }
 
 /**
- * Waiting for a task: each attempt reads Task Info once, and a task still running is a benign
- * failure whose `nextRetryDelay` paces the polling. Retries add no history events. The
+ * Waiting for a task: the first attempt looks at Task Info up to DENSE_POLLS times, later attempts
+ * once, and a task still running is a benign failure whose `nextRetryDelay` paces the polling. Retries add no history events. The
  * schedule-to-close timeout is the watchdog that reports a task stuck instead of polling forever.
  */
 export function awaitTaskActivities(stuckAfterMs: number) {
   return proxyActivities<Pick<ImportActivities, 'awaitImportTask'>>({
-    // One Task Info call (10 s request timeout): a poll held by a killed worker is retried within 12 s.
-    startToCloseTimeout: '12 seconds',
+    // The first attempt's wait for its hint (5 s at most), its dense looks (about 2 s) and a last
+    // Task Info call (10 s request timeout): a poll held by a killed worker is retried within 20 s.
+    startToCloseTimeout: '20 seconds',
     scheduleToCloseTimeout: stuckAfterMs,
     retry: { initialInterval: '250 milliseconds', backoffCoefficient: 1.5, maximumInterval: '15 seconds', nonRetryableErrorTypes },
   });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAwaitImportTask, pollDelayMs } from '../../../activities/awaitTask';
+import { createAwaitImportTask, DENSE_POLLS, nextLookDelayMs, pollDelayMs } from '../../../activities/awaitTask';
 import type { ActivityDeps } from '../../../activities/deps';
 import type { AwaitTaskResult } from '../../../common/batch';
 import { firstPollAfterMs, rememberTaskWait } from '../../../common/firstPoll';
@@ -40,13 +40,25 @@ afterEach(async () => {
   client = sandbox = undefined;
 });
 
-async function startTask(options: SandboxOptionsInput): Promise<{ taskId: string; awaitImportTask: ReturnType<typeof createAwaitImportTask> }> {
+/** When each Task Info request of the activity began (Date.now()). */
+let lookTimes: number[] = [];
+
+async function startTask(options: SandboxOptionsInput, looksPerFirstAttempt?: number): Promise<{ taskId: string; awaitImportTask: ReturnType<typeof createAwaitImportTask> }> {
   sandbox = await startSandbox({ apptoken: TOKEN, ...options });
   client = new XtremepushClient({ baseUrl: sandbox.url, credentials: new AppTokenCredentials(TOKEN) });
   const rows = Array.from({ length: 100 }, (_, i) => [`p${i}`, 'Sam']);
   const answer = await client.importProfiles(['user_id', 'first_name'], rows);
   if (answer.mode !== 'async') throw new Error('the sandbox answered 100 rows synchronously');
-  const deps: ActivityDeps = { dataDir: undefined, reportDir: '/nonexistent', xtremepush: client, buildThreads: 0 };
+  const real = client;
+  lookTimes = [];
+  // The real client over loopback; the test only notes when each look begins.
+  const xtremepush = Object.assign(Object.create(real) as XtremepushClient, {
+    taskInfo: (...args: Parameters<XtremepushClient['taskInfo']>) => {
+      lookTimes.push(Date.now());
+      return real.taskInfo(...args);
+    },
+  });
+  const deps: ActivityDeps = { dataDir: undefined, reportDir: '/nonexistent', xtremepush, buildThreads: 0, ...(looksPerFirstAttempt ? { looksPerFirstAttempt } : {}) };
   return { taskId: answer.taskId, awaitImportTask: createAwaitImportTask(deps) };
 }
 
@@ -61,6 +73,12 @@ async function attempt(awaitImportTask: ReturnType<typeof createAwaitImportTask>
     expect(failure.type).toBe('TaskStillRunning');
     return { done: false as const, delayMs: Number(failure.nextRetryDelay) };
   }
+}
+
+/** On loopback a look takes a few ms, so the delay asked for is the schedule's gap less those. */
+function expectScheduleGap(delayMs: number, attempt: number): void {
+  expect(delayMs).toBeLessThanOrEqual(pollDelayMs(attempt));
+  expect(delayMs).toBeGreaterThanOrEqual(pollDelayMs(attempt) - 50);
 }
 
 describe('the poll schedule (pollDelayMs)', () => {
@@ -97,48 +115,66 @@ describe('the poll schedule (pollDelayMs)', () => {
   });
 });
 
+describe('looks counted start to start (nextLookDelayMs)', () => {
+  it('asks for the schedule’s gap less the look’s own round trip, and never for less than 20 ms', () => {
+    expect(nextLookDelayMs(1, 0)).toBe(250);
+    expect(nextLookDelayMs(1, 100)).toBe(150);
+    expect(nextLookDelayMs(1, 300)).toBe(20);
+    expect(nextLookDelayMs(1, -5)).toBe(250);
+    expect(nextLookDelayMs(20, 300)).toBe(pollDelayMs(20) - 300);
+    expect(nextLookDelayMs(100, 1_000)).toBe(9_000);
+  });
+});
+
 describe('awaitImportTask against a real sandbox, with Temporal’s retry played by the test', () => {
-  it('a task that takes 1 s: the activity asks for the schedule’s delays and the poll that sees it done is planned at about 1 s', async () => {
+  it('a task that takes 1 s: the first attempt makes the dense looks itself and sees it done at about 1 s', async () => {
     const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } });
-    const delays: number[] = [];
-    let status: string | undefined;
-    for (let n = 1; n <= 20 && status === undefined; n++) {
-      const outcome = await attempt(awaitImportTask, taskId, n);
-      if (outcome.done) status = outcome.status;
-      else {
-        expect(outcome.delayMs).toBe(pollDelayMs(n));
-        delays.push(outcome.delayMs);
-        await sleep(outcome.delayMs);
-      }
-    }
-    expect(status).toBe('completed');
-    // Planned time of the poll that saw it done: the sum of the delays before it (request times add a few ms).
-    const plannedAt = delays.reduce((a, b) => a + b, 0);
-    expect(plannedAt).toBeLessThanOrEqual(1_100);
-    expect(delays.length + 1).toBeLessThanOrEqual(5);
-    expect(sandbox?.stats().requests['info/task']).toBe(delays.length + 1);
+    const started = Date.now();
+    const outcome = await attempt(awaitImportTask, taskId, 1);
+    expect(outcome).toMatchObject({ done: true, status: 'completed' });
+    // Looks 250 ms apart, start to start: the one that sees the task done begins at about 1 s.
+    expect(lookTimes.length).toBeGreaterThanOrEqual(4);
+    expect(lookTimes.length).toBeLessThanOrEqual(6);
+    for (let i = 1; i < lookTimes.length; i++) expect((lookTimes[i] as number) - (lookTimes[i - 1] as number)).toBeGreaterThanOrEqual(pollDelayMs(i) - 5);
+    expect((lookTimes.at(-1) as number) - started).toBeLessThanOrEqual(1_300);
+    expect(sandbox?.stats().requests['info/task']).toBe(lookTimes.length);
   });
 
-  it('a task that runs for 10 minutes: the delays the activity asks for add up to 10 minutes within the bound, one request each', async () => {
+  it('a task that runs for 10 minutes: the dense looks in the first attempt, then delays that add up to 10 minutes within the bound, one request each', async () => {
     const { taskId, awaitImportTask } = await startTask({ faults: { stuckTaskRate: 1 } });
-    let elapsed = 0;
-    let polls = 0;
+    const first = await attempt(awaitImportTask, taskId, 1);
+    if (first.done) throw new Error('a stuck task was reported done');
+    expect(lookTimes.length).toBe(DENSE_POLLS);
+    let elapsed = (lookTimes.at(-1) as number) - (lookTimes[0] as number) + pollDelayMs(DENSE_POLLS);
+    let attempts = 1;
     while (elapsed < TEN_MINUTES) {
-      const outcome = await attempt(awaitImportTask, taskId, ++polls);
+      const outcome = await attempt(awaitImportTask, taskId, ++attempts);
       if (outcome.done) throw new Error('a stuck task was reported done');
-      expect(outcome.delayMs).toBe(pollDelayMs(polls));
-      elapsed += outcome.delayMs; // simulated: nobody waits ten minutes in a unit test
+      const look = DENSE_POLLS + attempts - 1;
+      expectScheduleGap(outcome.delayMs, look);
+      elapsed += pollDelayMs(look); // simulated: nobody waits ten minutes in a unit test
     }
-    polls++; // the poll at or after ten minutes
-    expect(polls).toBe(pollTimesUntil(TEN_MINUTES).length);
+    const polls = lookTimes.length + 1; // and the look at or after ten minutes
+    expect(polls).toBeLessThanOrEqual(pollTimesUntil(TEN_MINUTES).length + 1);
     expect(polls).toBeLessThanOrEqual(85);
-    expect(sandbox?.stats().requests['info/task']).toBe(polls - 1);
+    expect(sandbox?.stats().requests['info/task']).toBe(lookTimes.length);
+  });
+
+  it('under an API rate limit (one look per attempt, so that every look is an activity start), the first attempt looks once', async () => {
+    const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } }, 1);
+    const first = await attempt(awaitImportTask, taskId, 1);
+    expect(first).toMatchObject({ done: false });
+    expect(lookTimes).toHaveLength(1);
+    const second = await attempt(awaitImportTask, taskId, 2);
+    expect(second).toMatchObject({ done: false });
+    expect(lookTimes).toHaveLength(2);
+    if (!second.done) expectScheduleGap(second.delayMs, 2);
   });
 
   it('with a first-poll hint from earlier tasks, a task that takes 1 s costs two polls', async () => {
     const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } });
     const started = Date.now();
-    const first: Promise<AwaitTaskResult> = new MockActivityEnvironment({ attempt: 1 }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 900 });
+    const first: Promise<AwaitTaskResult> = new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: started }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 900 });
     let outcome: { done: true; status: string } | { done: false; delayMs: number } = await first.then(
       (answer: AwaitTaskResult) => ({ done: true as const, status: answer.status }),
       (error: ApplicationFailure) => ({ done: false as const, delayMs: Number(error.nextRetryDelay) }),
@@ -151,6 +187,30 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     }
     expect(outcome).toMatchObject({ done: true, status: 'completed' });
     expect(sandbox?.stats().requests['info/task']).toBeLessThanOrEqual(2);
+  });
+
+  it('the first look counts its hint from when the wait was scheduled, not from when a worker took it', async () => {
+    const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } });
+    const started = Date.now();
+    // Scheduled 700 ms ago (a busy worker): of a 900 ms hint, only about 200 ms are left to wait.
+    const look = new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: started - 700 }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 900 });
+    await look.catch(() => undefined);
+    const firstLookAfterMs = (lookTimes[0] as number) - started;
+    expect(firstLookAfterMs).toBeGreaterThanOrEqual(150);
+    expect(firstLookAfterMs).toBeLessThan(600);
+  });
+
+  it('with a slow API (300 ms per look), the next look follows an answer of "running" at once', async () => {
+    const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 }, faults: { latencyMs: 300 } });
+    const outcome = await attempt(awaitImportTask, taskId, 1);
+    expect(outcome).toMatchObject({ done: true, status: 'completed' });
+    expect(lookTimes.length).toBeGreaterThanOrEqual(3);
+    // Waiting 250 ms after each 300 ms answer would see the task every 550 ms; start to start it is every ~300 ms.
+    for (let i = 1; i < lookTimes.length; i++) {
+      const gap = (lookTimes[i] as number) - (lookTimes[i - 1] as number);
+      expect(gap).toBeGreaterThanOrEqual(300);
+      expect(gap).toBeLessThan(450);
+    }
   });
 
   it('the first-poll hint follows the task time and does not creep up by the round trip of each look', async () => {
