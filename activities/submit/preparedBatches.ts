@@ -28,9 +28,13 @@ export class PreparedBatches {
   private readonly entries = new Map<string, Entry>();
   private readonly waiting: string[] = [];
   private building = 0;
+  /** Builds for submits run on the main thread one at a time, in the order the submits asked. */
+  private mainBusy = false;
+  private readonly mainWaiting: Array<() => void> = [];
   private readonly build: Build;
   private readonly buildAhead: Build;
   private readonly parallel: number;
+  private readonly aheadOnThreads: boolean;
   private readonly now: () => number;
 
   /**
@@ -41,6 +45,7 @@ export class PreparedBatches {
     this.build = options.build;
     this.buildAhead = options.buildAhead ?? options.build;
     this.parallel = Math.max(1, options.parallel ?? 1);
+    this.aheadOnThreads = options.buildAhead !== undefined;
     this.now = options.now ?? Date.now;
   }
 
@@ -59,13 +64,57 @@ export class PreparedBatches {
     const key = keyOf(job, batch);
     const entry = this.entries.get(key);
     this.entries.delete(key);
-    if (entry?.built === undefined) return this.build(job, batch);
+    if (entry?.built === undefined) return this.buildForSubmit(job, batch);
     try {
       return await entry.built;
     } catch {
       // A failed build ahead proves nothing about this attempt (the file may be readable now): build, and let its error speak.
-      return this.build(job, batch);
+      return this.buildOnMain(job, batch);
     }
+  }
+
+  /**
+   * A submit found nothing prepared (the first window of an import, a retry): the main thread
+   * builds it when free, else an idle build thread, else it waits its turn on the main thread.
+   * One at a time matters: eight submits that start together and build side by side on one thread
+   * would all post after eight builds; in turn, the first posts after one.
+   */
+  private buildForSubmit(job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
+    if (this.mainBusy && this.aheadOnThreads && this.building < this.parallel) {
+      this.building++;
+      const built = this.buildAhead(job, batch);
+      built
+        .catch(() => undefined)
+        .finally(() => {
+          this.building--;
+          this.buildNext();
+        })
+        .catch(() => undefined);
+      // A thread that failed (or died) proves nothing about the batch: the main thread builds it.
+      return built.catch(() => this.buildOnMain(job, batch));
+    }
+    return this.buildOnMain(job, batch);
+  }
+
+  private buildOnMain(job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
+    const run = (): Promise<BuiltBatch> => {
+      this.mainBusy = true;
+      const built = this.build(job, batch);
+      built
+        .catch(() => undefined)
+        .finally(() => {
+          this.mainBusy = false;
+          this.mainWaiting.shift()?.();
+        })
+        .catch(() => undefined);
+      return built;
+    };
+    if (!this.mainBusy) return run();
+    return new Promise<BuiltBatch>((resolve, reject) =>
+      this.mainWaiting.push(() => {
+        run().then(resolve, reject);
+      }),
+    );
   }
 
   /** How many batches are held or queued (for tests). */

@@ -69,12 +69,55 @@ describe('batches built ahead', () => {
     prepared.prepareAhead(job, batchAt(4));
     const other = prepared.take({ ...job, importId: 'another' }, batchAt(4));
     const moved = prepared.take(job, { ...batchAt(4), endByte: 450 });
-    expect(calls).toEqual([4, 4, 4]);
+    expect(calls).toEqual([4, 4]); // the second submit's build waits for the first's
     finish(1);
+    await settle();
+    expect(calls).toEqual([4, 4, 4]);
     finish(2);
     expect((await other).superseded).toBe(2);
     expect((await moved).superseded).toBe(3);
     expect(prepared.size).toBe(1);
+  });
+
+  it('submits that find nothing prepared are built one at a time, in the order they asked', async () => {
+    const { build, calls, finish } = controlledBuild();
+    const prepared = new PreparedBatches({ build });
+    const taken = [1, 2, 3].map((i) => prepared.take(job, batchAt(i)));
+    // Side by side, all three would be ready only when the last was; in turn, the first is ready after one build.
+    expect(calls).toEqual([1]);
+    finish(0);
+    expect((await taken[0])?.total).toBe(10);
+    expect(calls).toEqual([1, 2]);
+    finish(1, true);
+    await expect(taken[1]).rejects.toThrow('source unreadable');
+    await settle();
+    expect(calls).toEqual([1, 2, 3]); // a failed build does not hold up the next
+    finish(2);
+    expect((await taken[2])?.superseded).toBe(3);
+  });
+
+  it('while the main thread builds for one submit, an idle build thread takes the next; a third waits for the main thread', async () => {
+    const main = controlledBuild();
+    const thread = controlledBuild();
+    const prepared = new PreparedBatches({ build: main.build, buildAhead: thread.build, parallel: 1 });
+    const first = prepared.take(job, batchAt(1));
+    const second = prepared.take(job, batchAt(2));
+    const third = prepared.take(job, batchAt(3));
+    expect(main.calls).toEqual([1]);
+    expect(thread.calls).toEqual([2]);
+    thread.finish(0, true); // a thread that fails hands its batch to the main thread
+    await settle();
+    main.finish(0);
+    await first;
+    await settle();
+    expect(main.calls).toEqual([1, 3]);
+    main.finish(1);
+    expect((await third).total).toBe(10);
+    await settle();
+    expect(main.calls).toEqual([1, 3, 2]);
+    main.finish(2);
+    expect((await second).total).toBe(10);
+    expect(thread.calls).toEqual([2]);
   });
 
   it('batches nobody takes are let go: after a minute, and beyond 16', () => {
