@@ -4,19 +4,10 @@ import { compileMapping, type Cell, type RowIssue, type RowMapper } from '../row
 import type { RejectedRow } from '../reports/rejectParts';
 import type { ByteSource } from '../source/byteSource';
 import { readBatch, type SourceRecord } from '../source';
+import { PartBuilder, type Part } from './part';
 
 const YIELD_EVERY_RECORDS = 1_000;
 
-/** Rows that fill the same attributes: one or more requests. Blank cells are never sent. */
-export interface Part {
-  attributes: string[];
-  rows: PartRow[];
-}
-export interface PartRow {
-  row: number;
-  line: number;
-  cells: Cell[];
-}
 
 export interface BuiltBatch {
   parts: Part[];
@@ -107,17 +98,17 @@ export async function buildBatch(source: ByteSource, job: ImportJob, batch: Batc
 /** Groups rows by the attributes they fill, in order of first appearance, rows in file order. */
 function groupByAttributes(candidates: Array<Candidate | null>, attributeOrder: readonly string[]): Part[] {
   const rank = new Map(attributeOrder.map((name, i) => [name, i]));
-  const parts = new Map<string, Part>();
+  const parts = new Map<string, PartBuilder>();
   for (const candidate of candidates) {
     if (candidate === null) continue;
     const attributes = [...candidate.values.keys()].sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
     const signature = attributes.join('\u0000');
     let part = parts.get(signature);
     if (part === undefined) {
-      part = { attributes, rows: [] };
+      part = new PartBuilder(attributes);
       parts.set(signature, part);
     }
-    part.rows.push({ row: candidate.row, line: candidate.line, cells: attributes.map((a) => candidate.values.get(a) as Cell) });
+    part.add(candidate.row, candidate.line, attributes.map((a) => candidate.values.get(a) as Cell));
   }
-  return [...parts.values()];
+  return [...parts.values()].map((part) => part.finish());
 }

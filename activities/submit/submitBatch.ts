@@ -8,7 +8,7 @@ import { heartbeatWhile } from '../heartbeats';
 import { ReportPaths } from '../reports/reportPaths';
 import { appendRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
 import { RateLimitedError, RequestRejectedError, XtremepushError } from '../xtremepush/errors';
-import type { Part } from './buildBatch';
+import { partRow, rowsJson, type Part } from './part';
 import { buildFromSource } from './buildFromSource';
 import { BuildThreads } from './buildThreads';
 import { PreparedBatches } from './preparedBatches';
@@ -84,10 +84,9 @@ export function createSubmitBatch(deps: ActivityDeps) {
           requests.push({ key, rows });
           return;
         }
-        const slice = part.rows.slice(start, end);
         try {
           const answer = await heartbeatWhile(
-            deps.xtremepush.importProfiles(part.attributes, slice.map((r) => r.cells), context.cancellationSignal),
+            deps.xtremepush.importProfiles(part.attributes, { json: rowsJson(part, start, end) }, context.cancellationSignal),
             () => progress,
           );
           const taskId = answer.mode === 'async' ? answer.taskId : '';
@@ -102,7 +101,7 @@ export function createSubmitBatch(deps: ActivityDeps) {
           if (error instanceof RequestRejectedError) {
             progress.rejected.push(key);
             if (rows === 1) {
-              const only = slice[0] as Part['rows'][number];
+              const only = partRow(part, start);
               const rejected = { row: only.row, line: only.line, column: null, reason: apiReason(error), cells: only.cells.map(String) };
               apiRejected.push(rejected);
               await appendRejectPart(paths.apiRejects(batch.index), [rejected]);

@@ -26,6 +26,11 @@ export interface XtremepushClientOptions {
   dispatcher?: Dispatcher;
 }
 
+/** Rows already written as the JSON array the API receives (see activities/submit/part.ts). */
+export interface RowsJson {
+  json: string;
+}
+
 export type ImportAnswer = { mode: 'sync' } | { mode: 'async'; taskId: string };
 
 export interface TaskInfo {
@@ -67,8 +72,10 @@ export class XtremepushClient {
   }
 
   /** Posts one request of at most 10,000 rows. */
-  async importProfiles(columns: string[], rows: Cell[][], signal?: AbortSignal): Promise<ImportAnswer> {
-    const { status, body } = await this.#call('import/profile', { columns, rows }, signal);
+  async importProfiles(columns: string[], rows: Cell[][] | RowsJson, signal?: AbortSignal): Promise<ImportAnswer> {
+    const { status, body } = Array.isArray(rows)
+      ? await this.#call('import/profile', { columns, rows }, signal)
+      : await this.#call('import/profile', { columns }, signal, this.#timeoutMs, false, rows.json);
     if (status === 202 || body.code === 202) {
       const taskId = extractTaskId(body);
       if (taskId === undefined) throw new InvalidResponseError('import/profile', 'HTTP 202 without a task ID', status);
@@ -119,6 +126,7 @@ export class XtremepushClient {
     signal?: AbortSignal,
     timeoutMs = this.#timeoutMs,
     refreshed = false,
+    rowsJson?: string,
   ): Promise<{ status: number; body: Envelope }> {
     const body: Record<string, unknown> = { ...payload };
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
@@ -128,7 +136,7 @@ export class XtremepushClient {
       response = await request(`${this.#baseUrl}/api/external/${method}`, {
         method: 'POST',
         headers,
-        body: JSON.stringify(body),
+        body: rowsJson === undefined ? JSON.stringify(body) : withRows(JSON.stringify(body), rowsJson),
         dispatcher: this.#dispatcher,
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
         headersTimeout: timeoutMs,
@@ -147,7 +155,7 @@ export class XtremepushClient {
     const status = response.statusCode;
     if (status >= 200 && status < 300 && envelope && envelope.success !== false) return { status, body: envelope };
     if (status === 401 && !refreshed && (await this.#credentials.refreshAfterRejection(headers))) {
-      return this.#call(method, payload, signal, timeoutMs, true);
+      return this.#call(method, payload, signal, timeoutMs, true, rowsJson);
     }
     throw this.#statusError(method, status, envelope, response.headers['retry-after']);
   }
@@ -181,6 +189,11 @@ export class XtremepushClient {
     const notSent = NOT_SENT_CODES.has(code) || (cause !== undefined && NOT_SENT_CODES.has(cause));
     return new ConnectionError(method, cause ?? code, !notSent);
   }
+}
+
+/** The request body with `"rows":<rowsJson>` added as its last member. */
+function withRows(bodyJson: string, rowsJson: string): string {
+  return `${bodyJson.slice(0, -1)}${bodyJson === '{}' ? '' : ','}"rows":${rowsJson}}`;
 }
 
 function idValue(taskId: string): string | number {
