@@ -33,9 +33,9 @@ export const MAX_FIRST_POLL_DELAY_MS = 5_000;
  * Waits for an import task. The first attempt makes the dense looks around the expected end
  * itself (DENSE_POLLS of them at most, about two seconds; one under an API rate limit, which
  * counts activity starts): a retry through Temporal comes back about a second after it is due,
- * four dense gaps, which made every miss of the first look cost a second. Later looks, far apart, are attempts of their own: while the task runs an attempt fails
- * *benignly* with the next delay, so the activity's retry policy is the slow poll loop, and
- * retries add no history events.
+ * four dense gaps, which made every miss of the first look cost a second. Later looks, far
+ * apart, are attempts of their own: while the task runs an attempt fails *benignly* with the next
+ * delay, so the activity's retry policy is the slow poll loop, and retries add no history events.
  */
 export function createAwaitImportTask(deps: ActivityDeps) {
   return async function awaitImportTask(input: AwaitTaskInput): Promise<AwaitTaskResult> {

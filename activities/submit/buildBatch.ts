@@ -8,7 +8,6 @@ import { PartBuilder, type Part } from './part';
 
 const YIELD_EVERY_RECORDS = 1_000;
 
-
 export interface BuiltBatch {
   parts: Part[];
   rejects: RejectedRow[];

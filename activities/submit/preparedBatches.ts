@@ -81,17 +81,8 @@ export class PreparedBatches {
    */
   private buildForSubmit(job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
     if (this.mainBusy && this.aheadOnThreads && this.building < this.parallel) {
-      this.building++;
-      const built = this.buildAhead(job, batch);
-      built
-        .catch(() => undefined)
-        .finally(() => {
-          this.building--;
-          this.buildNext();
-        })
-        .catch(() => undefined);
       // A thread that failed (or died) proves nothing about the batch: the main thread builds it.
-      return built.catch(() => this.buildOnMain(job, batch));
+      return this.startAhead(job, batch).catch(() => this.buildOnMain(job, batch));
     }
     return this.buildOnMain(job, batch);
   }
@@ -127,16 +118,22 @@ export class PreparedBatches {
     while (this.building < this.parallel && (key = this.waiting.shift()) !== undefined) {
       const entry = this.entries.get(key);
       if (entry === undefined) continue; // taken before its turn came
-      this.building++;
-      entry.built = this.buildAhead(entry.job, entry.batch);
-      entry.built
-        .catch(() => undefined)
-        .finally(() => {
-          this.building--;
-          this.buildNext();
-        })
-        .catch(() => undefined);
+      entry.built = this.startAhead(entry.job, entry.batch);
     }
+  }
+
+  /** Starts a build on the ahead builders, counted until it ends, when the next queued one starts. */
+  private startAhead(job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
+    this.building++;
+    const built = this.buildAhead(job, batch);
+    built
+      .catch(() => undefined)
+      .finally(() => {
+        this.building--;
+        this.buildNext();
+      })
+      .catch(() => undefined);
+    return built;
   }
 
   /** Batches nobody took (another worker sent them, or the import ended) are let go. */
