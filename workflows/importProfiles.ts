@@ -7,6 +7,7 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -57,6 +58,11 @@ const DEFAULTS = {
   /** A plan page scans at most about this many bytes, so a page is quick even with huge batches. */
   bytesPerPlanPage: 64 * 1024 * 1024,
 };
+
+/** patched() id: the access check runs beside the inspection instead of after it. */
+const ACCESS_CHECK_BESIDE_INSPECTION = 'access-check-beside-inspection';
+/** The first plan page holds this many windows of batches (at most a whole page). */
+const FIRST_PAGE_WINDOWS = 2;
 
 /**
  * An import of one source: inspect it, plan batches page by page, keep a sliding window of batch
@@ -208,9 +214,15 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
         { key: ImportStatusKey, value: 'Running' },
         { key: ImportSourceKey, value: describeSource(input.source).slice(0, 200) },
       ]);
+      // One cheap call before any row is sent: a wrong token or region stops the import here. It runs
+      // beside the inspection (a round trip saved before the first batch); a bad file is still the
+      // error reported when both fail, because the inspection is awaited first.
+      const accessBeside = !input.dryRun && patched(ACCESS_CHECK_BESIDE_INSPECTION);
+      const access = accessBeside ? checkXtremepushAccess() : undefined;
+      access?.catch(() => undefined); // awaited below; this only keeps an early rejection from counting as unhandled
       const inspection = await inspectSource({ importId, source: input.source, format: input.format, delimiter: input.delimiter, mapping: input.mapping });
-      // One cheap call before any row is sent: a wrong token or region stops the import here.
-      if (!input.dryRun) await checkXtremepushAccess();
+      if (access) await access;
+      else if (!input.dryRun) await checkXtremepushAccess();
       layout = inspection.layout;
       totalRows = inspection.totalRows;
       if (input.retryOf) {
@@ -234,7 +246,10 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     let nextPage: Promise<PlanPage> | undefined;
     const requestPage = () => {
       if (nextPage === undefined && !planExhausted) {
-        nextPage = planBatches({ source: input.source, format: input.format, layout: job.layout, cursor: planCursor, batchSize: input.batchSize, maxBatches: batchesPerPage });
+        // The import's first page is short, so the first batches start after a scan of a few batches
+        // rather than of a whole page; the next page is planned while they run.
+        const maxBatches = planCursor === null ? Math.min(batchesPerPage, FIRST_PAGE_WINDOWS * concurrency) : batchesPerPage;
+        nextPage = planBatches({ source: input.source, format: input.format, layout: job.layout, cursor: planCursor, batchSize: input.batchSize, maxBatches });
       }
     };
     let startedThisRun = 0;
