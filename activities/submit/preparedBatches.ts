@@ -14,6 +14,8 @@ interface Entry {
 
 const MAX_ENTRIES = 16;
 const MAX_AGE_MS = 60_000;
+/** Batches whose submit has come are remembered this long (in batches), so none is built ahead after it. */
+const MAX_TAKEN = 256;
 
 /**
  * Batches built ahead of their submit, on this worker only. While a batch's task runs (seconds,
@@ -26,6 +28,12 @@ const MAX_AGE_MS = 60_000;
  */
 export class PreparedBatches {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Batches already taken by their submits. When a window turns over faster than batches are built
+   * (bench (a): a tenth of all builds), a submit could build its batch before the batch ahead of it
+   * asked for it to be prepared; building it ahead then would be work thrown away.
+   */
+  private readonly taken = new Set<string>();
   private readonly waiting: string[] = [];
   private building = 0;
   /** Builds for submits run on the main thread one at a time, in the order the submits asked. */
@@ -52,7 +60,7 @@ export class PreparedBatches {
   /** Builds `batch` in the background unless it is prepared or queued already. */
   prepareAhead(job: ImportJob, batch: BatchPlan): void {
     const key = keyOf(job, batch);
-    if (this.entries.has(key)) return;
+    if (this.entries.has(key) || this.taken.has(key)) return;
     this.dropStale();
     this.entries.set(key, { job, batch, queuedAt: this.now() });
     this.waiting.push(key);
@@ -64,6 +72,7 @@ export class PreparedBatches {
     const key = keyOf(job, batch);
     const entry = this.entries.get(key);
     this.entries.delete(key);
+    this.remember(key);
     if (entry?.built === undefined) return this.buildForSubmit(job, batch);
     try {
       return await entry.built;
@@ -134,6 +143,12 @@ export class PreparedBatches {
       })
       .catch(() => undefined);
     return built;
+  }
+
+  private remember(key: string): void {
+    this.taken.delete(key);
+    this.taken.add(key);
+    if (this.taken.size > MAX_TAKEN) this.taken.delete(this.taken.values().next().value as string);
   }
 
   /** Batches nobody took (another worker sent them, or the import ended) are let go. */

@@ -51,6 +51,18 @@ describe('batches built ahead', () => {
     expect(calls).toEqual([1, 2, 3]); // 2 was not built twice
   });
 
+  it('a batch its submit has taken already is not built ahead afterwards', async () => {
+    const { build, calls, finish } = controlledBuild();
+    const prepared = new PreparedBatches({ build });
+    const taken = prepared.take(job, batchAt(9)); // the submit came first: it builds the batch itself
+    prepared.prepareAhead(job, batchAt(9)); // the batch before it asks late for the same batch
+    prepared.prepareAhead(job, batchAt(10));
+    expect(calls).toEqual([9, 10]);
+    finish(0);
+    expect((await taken).superseded).toBe(1);
+    expect(prepared.size).toBe(1);
+  });
+
   it('a failed build ahead is retried by the submit, whose own error is the one that counts', async () => {
     const { build, calls, finish } = controlledBuild();
     const prepared = new PreparedBatches({ build });
