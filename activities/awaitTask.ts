@@ -29,6 +29,47 @@ export function nextLookDelayMs(look: number, roundTripMs: number): number {
 /** The longest first wait: a hint far off (a slow task among fast ones) costs at most this. */
 export const MAX_FIRST_POLL_DELAY_MS = 5_000;
 
+/** How a watch ended: the task's end, or still running after the last look allowed. */
+export type TaskWatch = { done: true; result: AwaitTaskResult } | { done: false; nextDelayMs: number; rawStatus: string };
+
+export interface WatchPlan {
+  /** When the wait began (epoch ms): the hint and `waitedMs` count from here. */
+  fromMs: number;
+  /** Look first this long after `fromMs` (about when this import's tasks have been finishing). */
+  hintMs?: number;
+  /** Looks are numbered on the poll schedule: the first of this watch, and the last it may make. */
+  firstLook: number;
+  lastLook: number;
+}
+
+/**
+ * Looks at a task on the poll schedule until it is done or the last look allowed has seen it
+ * running. Waiting for the hint first: polling a task that cannot be done yet only costs API calls.
+ * A failed Task Info call throws as an activity failure paced by the poll schedule.
+ */
+export async function watchTask(deps: ActivityDeps, context: Context, taskId: string, plan: WatchPlan): Promise<TaskWatch> {
+  if (plan.hintMs) {
+    const hintMs = Math.min(plan.hintMs, MAX_FIRST_POLL_DELAY_MS);
+    await context.sleep(Math.max(0, hintMs - Math.max(0, Date.now() - plan.fromMs)));
+  }
+  for (let look = plan.firstLook; ; look++) {
+    // The task was done by the time this look began: its wait ends here, not when the answer arrives.
+    const lookedAtMs = Date.now();
+    let task;
+    try {
+      task = await deps.xtremepush.taskInfo(taskId, context.cancellationSignal);
+    } catch (error) {
+      throw toApplicationFailure(error, pollDelayMs(look));
+    }
+    if (task.status !== 'running') {
+      return { done: true, result: { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(lookedAtMs - plan.fromMs)) } };
+    }
+    const nextDelayMs = nextLookDelayMs(look, Date.now() - lookedAtMs);
+    if (look >= plan.lastLook) return { done: false, nextDelayMs, rawStatus: task.rawStatus };
+    await context.sleep(nextDelayMs);
+  }
+}
+
 /**
  * Waits for an import task. The first attempt makes the dense looks around the expected end
  * itself (DENSE_POLLS of them at most, about two seconds; one under an API rate limit, which
@@ -41,38 +82,22 @@ export function createAwaitImportTask(deps: ActivityDeps) {
   return async function awaitImportTask(input: AwaitTaskInput): Promise<AwaitTaskResult> {
     const context = Context.current();
     const { attempt } = context.info;
-    // The first look waits until about when this import's tasks have been finishing: polling a
-    // task that cannot be done yet only costs API calls. The hint counts from when the workflow
-    // scheduled the wait (as waitedMs does), so time spent reaching a worker is not waited again.
-    if (attempt === 1 && input.firstPollAfterMs) {
-      const hintMs = Math.min(input.firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS);
-      const sinceScheduledMs = Math.max(0, Date.now() - context.info.scheduledTimestampMs);
-      await context.sleep(Math.max(0, hintMs - sinceScheduledMs));
-    }
     const firstAttemptLooks = Math.min(Math.max(1, deps.looksPerFirstAttempt ?? DENSE_POLLS), DENSE_POLLS);
     const lastLook = attempt === 1 ? firstAttemptLooks : firstAttemptLooks + attempt - 1;
-    for (let look = attempt === 1 ? 1 : lastLook; ; look++) {
-      // The task was done by the time this look began: its wait ends here, not when the answer arrives.
-      const lookedAtMs = Date.now();
-      let task;
-      try {
-        task = await deps.xtremepush.taskInfo(input.taskId, context.cancellationSignal);
-      } catch (error) {
-        throw toApplicationFailure(error, pollDelayMs(look));
-      }
-      if (task.status !== 'running') {
-        return { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(lookedAtMs - context.info.scheduledTimestampMs)) };
-      }
-      const delayMs = nextLookDelayMs(look, Date.now() - lookedAtMs);
-      if (look >= lastLook) {
-        throw ApplicationFailure.create({
-          type: 'TaskStillRunning',
-          message: `task ${input.taskId} is ${task.rawStatus || 'running'}`,
-          category: ApplicationFailureCategory.BENIGN,
-          nextRetryDelay: delayMs,
-        });
-      }
-      await context.sleep(delayMs);
-    }
+    // The hint counts from when the workflow scheduled the wait (as waitedMs does), so time spent
+    // reaching a worker is not waited again.
+    const watch = await watchTask(deps, context, input.taskId, {
+      fromMs: context.info.scheduledTimestampMs,
+      ...(attempt === 1 && input.firstPollAfterMs ? { hintMs: input.firstPollAfterMs } : {}),
+      firstLook: attempt === 1 ? 1 : lastLook,
+      lastLook,
+    });
+    if (watch.done) return watch.result;
+    throw ApplicationFailure.create({
+      type: 'TaskStillRunning',
+      message: `task ${input.taskId} is ${watch.rawStatus || 'running'}`,
+      category: ApplicationFailureCategory.BENIGN,
+      nextRetryDelay: watch.nextDelayMs,
+    });
   };
 }

@@ -1,4 +1,6 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import type { AwaitTaskResult, SubmitBatchResult } from '../common/batch';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -7,19 +9,26 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
  * histories. Means over batches, in milliseconds:
  * - `startToSubmit`: the parent starts the child → the submit activity's (last) attempt starts
  *   (child start, its first workflow task, activity dispatch);
- * - `submit`: read + validate + map + POST import/profile, inside the activity;
- * - `submitToWait`: the submit result reaches the batch workflow → the wait activity is scheduled;
- * - `wait`: the wait activity, from scheduled to completed: the task's own time plus polling lag;
- * - `waitToParent`: the wait ends → the parent records the child's completion;
+ * - `submit`: read + validate + map + POST import/profile, inside the activity, then its watch of
+ *   the task (until the answer of the look that saw it end, or until its last look);
+ * - `submitToWait`: the submit result reaches the batch workflow → the wait activity is scheduled
+ *   (0 when the submit saw the task end: there is no wait);
+ * - `wait`: the wait activity, from scheduled to completed (0 when there is none);
+ * - `waitToParent`: the submit or the wait ends → the parent records the child's completion;
  * - `refill`: the parent records a completion → it starts the next batch (0 when a batch was
  *   already waiting for a free slot);
- * - `polls`: attempts of awaitImportTask per batch (the first attempt makes the dense looks itself).
+ * - `polls`: attempts of awaitImportTask per batch (the first attempt makes the dense looks itself);
+ * - `seenBySubmit`: the share of batches whose tasks all ended within the submit's watch;
+ * - `taskSeenMs`: from the post to the start of the look that saw the task end (the task's time
+ *   as the importer knew it, give or take a look).
  * `occupancy` is the share of the window (concurrency × span) that batches held.
  */
 export interface BatchTimeline {
   batches: number;
   meanMs: { startToSubmit: number; submit: number; submitToWait: number; wait: number; waitToParent: number; refill: number };
   polls: number;
+  seenBySubmit: number;
+  taskSeenMs: number;
   occupancy: number;
   /** The import's start → its first batch starts (inspection, access check, first plan page). */
   firstBatchAfterMs: number;
@@ -34,6 +43,8 @@ interface BatchTimes {
   wait: number;
   polls: number;
   waitEnd: number;
+  seenBySubmit: boolean;
+  taskSeenMs: number | undefined;
 }
 
 export function eventTimeMs(event: HistoryEvent): number {
@@ -66,6 +77,7 @@ export class BatchTimelineBuilder {
   addBatch(workflowId: string, events: HistoryEvent[]): void {
     const scheduled = new Map<string, { type: string; at: number }>();
     const times: Partial<Record<string, number>> = {};
+    const results: Partial<Record<string, unknown>> = {};
     let polls = 0;
     for (const event of events) {
       const at = eventTimeMs(event);
@@ -82,6 +94,8 @@ export class BatchTimelineBuilder {
       if (completedOf) {
         times[`${completedOf.type}:scheduled`] ??= completedOf.at;
         times[`${completedOf.type}:completed`] ??= at;
+        const payload = completed.result?.payloads?.[0];
+        if (payload) results[completedOf.type] ??= defaultPayloadConverter.fromPayload(payload);
       }
     }
     const initiated = this.initiated.get(workflowId);
@@ -89,14 +103,21 @@ export class BatchTimelineBuilder {
     const submitCompleted = times['submitBatch:completed'];
     const waitScheduled = times['awaitImportTask:scheduled'];
     const waitCompleted = times['awaitImportTask:completed'];
-    if (initiated === undefined || submitStarted === undefined || submitCompleted === undefined || waitScheduled === undefined || waitCompleted === undefined) return;
+    if (initiated === undefined || submitStarted === undefined || submitCompleted === undefined) return;
+    const submitted = results.submitBatch as SubmitBatchResult | undefined;
+    const waited = results.awaitImportTask as AwaitTaskResult | undefined;
+    const seenBySubmit = waitCompleted === undefined;
+    if (!seenBySubmit && waitScheduled === undefined) return;
+    const seenInSubmit = Math.max(...(submitted?.taskOutcomes ?? []).map((o) => o.waitedMs));
     this.batches.set(workflowId, {
       startToSubmit: submitStarted - initiated,
       submit: submitCompleted - submitStarted,
-      submitToWait: waitScheduled - submitCompleted,
-      wait: waitCompleted - waitScheduled,
+      submitToWait: seenBySubmit ? 0 : (waitScheduled as number) - submitCompleted,
+      wait: seenBySubmit ? 0 : waitCompleted - (waitScheduled as number),
       polls,
-      waitEnd: waitCompleted,
+      waitEnd: waitCompleted ?? submitCompleted,
+      seenBySubmit,
+      taskSeenMs: seenBySubmit ? (Number.isFinite(seenInSubmit) ? seenInSubmit : undefined) : waited && (submitted?.watchedMs ?? 0) + waited.waitedMs,
     });
   }
 
@@ -132,6 +153,8 @@ export class BatchTimelineBuilder {
         refill: refills.length > 0 ? Math.round(refills.reduce((a, b) => a + b, 0) / refills.length) : 0,
       },
       polls: all.length > 0 ? all.reduce((n, [, t]) => n + t.polls, 0) / all.length : 0,
+      seenBySubmit: all.length > 0 ? all.filter(([, t]) => t.seenBySubmit).length / all.length : 0,
+      taskSeenMs: mean((t) => t.taskSeenMs),
       occupancy: span > 0 ? held / (concurrency * span) : 0,
       firstBatchAfterMs: starts.length > 0 ? Math.round((starts[0] as number) - this.importStart) : 0,
       tailMs: ends.length > 0 && this.importEnd > 0 ? Math.round(this.importEnd - Math.max(...ends)) : 0,

@@ -126,7 +126,7 @@ export function formatDiagnostics(results: BenchResults): string {
     if (!t) continue;
     const m = t.meanMs;
     lines.push(
-      `${label}: ${run.seconds.toFixed(1)} s; per batch (mean ms): start→submit ${m.startToSubmit}, submit ${m.submit}, →wait ${m.submitToWait}, wait ${m.wait} (${t.polls.toFixed(1)} poll attempts), →parent ${m.waitToParent}, refill ${m.refill}; window occupancy ${(t.occupancy * 100).toFixed(0)}%; first batch after ${t.firstBatchAfterMs} ms, tail ${t.tailMs} ms`,
+      `${label}: ${run.seconds.toFixed(1)} s; per batch (mean ms): start→submit ${m.startToSubmit}, submit ${m.submit}, →wait ${m.submitToWait}, wait ${m.wait} (${t.polls.toFixed(1)} poll attempts), →parent ${m.waitToParent}; task seen ${t.taskSeenMs ?? 0} ms after its post, by the submit in ${((t.seenBySubmit ?? 0) * 100).toFixed(0)}% of batches, refill ${m.refill}; window occupancy ${(t.occupancy * 100).toFixed(0)}%; first batch after ${t.firstBatchAfterMs} ms, tail ${t.tailMs} ms`,
     );
     lines.push(`   CPU s: ${Object.entries(run.cpuSeconds).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }

@@ -15,7 +15,8 @@ import { awaitTaskActivities, submitActivities } from './activityOptions';
 /**
  * One batch of an import, as its own workflow (`${importId}/batch-${n}`) so an operator can find it
  * in the UI. Submitting and waiting are separate durable steps: once a task ID is in history it is
- * waited on, never re-posted, unless the task itself fails.
+ * waited on, never re-posted, unless the task itself fails. The submit watches its tasks for a
+ * few looks before it answers, so a task that ends soon needs no wait step at all.
  */
 export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
   const { job, batch, settings } = input;
@@ -53,9 +54,11 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     await getExternalWorkflowHandle(input.parentWorkflowId).signal(batchStuckSignal, { index: batch.index, stuck });
   };
 
+  // The submit watches its tasks for a few looks; only those it did not see end are waited for.
+  const watchTasks = settings.firstPollAfterMs ? { firstPollAfterMs: settings.firstPollAfterMs } : {};
   setCurrentDetails(`${label}: submitting`);
   let submission: SubmitBatchResult = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [
-    { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts, ...(input.next ? { prepareNext: input.next } : {}) },
+    { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts, watchTasks, ...(input.next ? { prepareNext: input.next } : {}) },
   ]);
   result.rows.rejected = submission.rows.rejected;
   result.rows.skipped = submission.rows.skipped;
@@ -71,11 +74,17 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     const outcomes = await Promise.all(
       pending.map(async (request): Promise<'completed' | 'failed' | 'stuck'> => {
         if (request.taskId === undefined) return 'completed';
+        // Histories from before the submit watched have no outcomes: their waits replay as they ran.
+        const seen = submission.taskOutcomes?.find((outcome) => outcome.taskId === request.taskId);
+        if (seen !== undefined) {
+          result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, seen.waitedMs);
+          return seen.status;
+        }
         try {
           const answer = await awaitImportTask.executeWithOptions({ summary: `${label}, task ${request.taskId}` }, [
-            { taskId: request.taskId, batchIndex: batch.index, firstPollAfterMs: settings.firstPollAfterMs },
+            { taskId: request.taskId, batchIndex: batch.index, firstPollAfterMs: submission.watchedMs === undefined ? settings.firstPollAfterMs : 0 },
           ]);
-          result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, answer.waitedMs);
+          result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, (submission.watchedMs ?? 0) + answer.waitedMs);
           return answer.status;
         } catch (error) {
           // The watchdog (schedule-to-close) ended the polling: during an attempt that is a timeout,
@@ -131,7 +140,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     bump(result.retries, 'task_failed', retried.length);
     setCurrentDetails(`${label}: resubmitting ${retried.length} request(s) whose task failed`);
     submission = await submitBatch.executeWithOptions({ summary: `${label}: resubmit ${again.length} request(s)` }, [
-      { job, batch, onlyKeys: again, maxSubmitAttempts: settings.maxSubmitAttempts },
+      { job, batch, onlyKeys: again, maxSubmitAttempts: settings.maxSubmitAttempts, watchTasks },
     ]);
     pending = submission.requests;
     // Rows counted at the first submission are not counted again.

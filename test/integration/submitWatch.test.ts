@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { startImport, waitForReport } from '../../client/imports';
+import type { AwaitTaskInput, SubmitBatchInput, SubmitBatchResult } from '../../common/batch';
+import { SUBMIT_WATCH_LOOKS } from '../../activities/submit/submitBatch';
+import { completedActivities, importHistories } from '../support/history';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/** Issue 6: a task that ends soon is seen by the submit that posted it, with no wait step of its own. */
+describe('the submit watches the tasks it posted', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  const importOf = async (rows: number, importId: string) => {
+    const current = stack as TestStack;
+    await writeSampleFile(path.join(current.dataDir, `${importId}.csv`), { rows });
+    await startImport(current.client, { source: `${importId}.csv`, importId, batchSize: 500, concurrency: 2 });
+    const report = await waitForReport(current.client, importId);
+    const histories = await importHistories(current.client.client, importId);
+    const submits = histories.flatMap((h) => completedActivities(h.events, 'submitBatch'));
+    const waits = histories.flatMap((h) => completedActivities(h.events, 'awaitImportTask'));
+    return {
+      report,
+      inputs: submits.map((s) => s.input as SubmitBatchInput),
+      results: submits.map((s) => s.result as SubmitBatchResult),
+      waits: waits.map((w) => w.input as AwaitTaskInput),
+    };
+  };
+
+  it('tasks that end within its looks: every outcome comes with the submit, and no batch schedules a wait', async () => {
+    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 20, processingMs: 60 } } });
+    const { report, inputs, results, waits } = await importOf(2_000, 'watch-quick');
+    expect(report.status).toBe('completed');
+    expect(report.rows.imported).toBe(2_000);
+    expect(inputs.every((input) => input.watchTasks !== undefined)).toBe(true);
+    expect(results.flatMap((r) => r.taskOutcomes ?? []).map((o) => o.taskId).sort()).toEqual([...report.taskIds].sort());
+    expect(waits).toEqual([]);
+  });
+
+  it('a task that outlasts its looks is waited for at once, not after the hint again; with a hint, the submit sees it end', async () => {
+    // No look of a submit without a hint can see a 3 s task end: SUBMIT_WATCH_LOOKS looks span about a second.
+    expect(SUBMIT_WATCH_LOOKS * 300).toBeLessThan(2_000);
+    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 1_000, processingMs: 2_000 } } });
+    const { report, inputs, results, waits } = await importOf(1_500, 'watch-slow');
+    expect(report.status).toBe('completed');
+    expect(report.rows.imported).toBe(1_500);
+    // The first window (two batches) has no hint yet: its tasks are left to waits that look at once.
+    const firstWindow = results.filter((_r, i) => !inputs[i]?.watchTasks?.firstPollAfterMs);
+    expect(firstWindow).toHaveLength(2);
+    expect(firstWindow.every((r) => r.watchedMs !== undefined && r.watchedMs > 0 && r.taskOutcomes === undefined)).toBe(true);
+    expect(waits.map((w) => w.taskId).sort()).toEqual(firstWindow.flatMap((r) => r.requests.map((q) => q.taskId)).sort());
+    expect(waits.every((w) => !w.firstPollAfterMs)).toBe(true);
+    // The third batch starts with a hint from the first tasks' whole time (counted from their posts,
+    // watch included): its submit looks late enough to see its task end.
+    const hinted = results.filter((_r, i) => (inputs[i]?.watchTasks?.firstPollAfterMs ?? 0) > 2_400);
+    expect(hinted).toHaveLength(1);
+    expect(hinted[0]?.taskOutcomes?.map((o) => o.status)).toEqual(['completed']);
+  }, 60_000);
+
+  it('under an API rate limit it looks at nothing: every look stays an activity start of its own', async () => {
+    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 20, processingMs: 60 } }, workerEnv: { XP_IMPORT_API_RATE_LIMIT: '50' } });
+    const { report, results, waits } = await importOf(1_000, 'watch-rate-limited');
+    expect(report.status).toBe('completed');
+    expect(results.every((r) => r.watchedMs === undefined && r.taskOutcomes === undefined)).toBe(true);
+    expect(waits.map((w) => w.taskId).sort()).toEqual([...report.taskIds].sort());
+  });
+});
