@@ -8,6 +8,7 @@ import { temporalConnectionOptions } from '../common/config';
 import { WORKFLOWS_ENTRY, defaultBundlePath } from './bundleWorkflows';
 import type { WorkerConfig } from './config';
 import { startHealthFile, type HealthFile } from './healthFile';
+import { applyHeapGrowingPercent } from './heapGrowth';
 
 export interface ImportWorker {
   worker: Worker;
@@ -37,6 +38,7 @@ function workflowSource(config: WorkerConfig) {
 
 export async function createImportWorker(config: WorkerConfig): Promise<ImportWorker> {
   const { env } = config;
+  applyHeapGrowingPercent(env.XP_IMPORT_HEAP_GROWING_PERCENT);
   const connection = await NativeConnection.connect(temporalConnectionOptions(env, (file) => readFileSync(file)));
   const xtremepush = new XtremepushClient({ baseUrl: config.apiUrl, credentials: credentialsFor(config), requestTimeoutMs: env.XTREMEPUSH_REQUEST_TIMEOUT_MS });
   const worker = await Worker.create({
