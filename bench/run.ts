@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     // (d) measures the histories of the imports of the other parts; alone, it needs (a)'s.
     if (wants('a') || (wants('d') && !wants('b') && !wants('c') && !wants('f'))) results.a = await measureThroughput(ctx);
     if (wants('b')) results.b = await measureLatency(ctx);
-    if (wants('c')) results.c = await measureMemory(ctx, results.a?.xpImport);
+    if (wants('c')) results.c = await measureMemory(ctx, results.a?.xpImport, results.a?.rounds?.map((r) => r.peakRssBytes));
     if (wants('g')) results.g = await measureTwoWorkers(ctx);
     if (wants('f')) results.f = await measureManyBatches(ctx);
     if (wants('d')) results.d = summariseHistories(importsOf(results));
