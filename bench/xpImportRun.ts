@@ -8,6 +8,7 @@ import { cpuProfileFlags, summariseCpuProfiles, type CpuProfileSummary } from '.
 import { memoryProbeSetup, readHeapPeaks, type HeapPeaks } from './memoryProbe';
 import { measureImportHistories, type HistoryStats } from './historyStats';
 import { CpuMeter, type ProcessMemory } from './procStats';
+import type { BenchContext } from './benchContext';
 import { benchDataDir, type SampleFile } from './sampleFiles';
 import { BENCH_APPTOKEN } from './sandboxChild';
 import { startWorkerChild, type WorkerChild } from './workerChild';
@@ -47,6 +48,24 @@ export interface XpImportRunResult {
   cpuSeconds: Record<string, number>;
   history?: HistoryStats;
   profiles?: CpuProfileSummary[];
+}
+
+/**
+ * What the imports of every part share: this bench's server, log and concurrency, the part's label
+ * (in the log and as the CPU profile folder), its histories measured. A part adds its batch size.
+ */
+export function partImport(ctx: BenchContext, label: string, file: SampleFile, sandboxUrl: string, meter: Record<string, number>): Omit<XpImportRunOptions, 'batchSize'> {
+  return {
+    label,
+    temporalAddress: ctx.temporalAddress,
+    sandboxUrl,
+    file,
+    concurrency: ctx.options.concurrency,
+    histories: true,
+    meter,
+    profileDir: ctx.profileDir(label),
+    log: ctx.log,
+  };
 }
 
 let runCounter = 0;

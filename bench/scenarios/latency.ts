@@ -2,7 +2,7 @@ import type { RequestLogEntry } from '../../sandbox';
 import { withSandbox, type BenchContext } from '../benchContext';
 import { runDirect, type DirectRunResult } from '../directRun';
 import { BENCH_APPTOKEN } from '../sandboxChild';
-import { runXpImport, type XpImportRunResult } from '../xpImportRun';
+import { partImport, runXpImport, type XpImportRunResult } from '../xpImportRun';
 
 export const LATENCY_TARGET = 0.9;
 
@@ -44,18 +44,7 @@ export async function measureLatency(ctx: BenchContext): Promise<LatencyResult> 
   const theoretical = (requestMs: number) => (concurrency * BATCH_SIZE) / ((requestMs + TASK_MS) / 1000);
   let measuredRequestMs = 0;
   const xpImport = await withSandbox(ctx, SANDBOX, async (sandbox, meter) => {
-    const run = await runXpImport({
-      label: 'b',
-      temporalAddress: ctx.temporalAddress,
-      sandboxUrl: sandbox.url,
-      file,
-      batchSize: BATCH_SIZE,
-      concurrency,
-      histories: true,
-      meter,
-      profileDir: ctx.profileDir('b'),
-      log: ctx.log,
-    });
+    const run = await runXpImport({ ...partImport(ctx, 'b', file, sandbox.url, meter), batchSize: BATCH_SIZE });
     measuredRequestMs = meanImportRequestMs(await sandbox.requestLog());
     return run;
   });

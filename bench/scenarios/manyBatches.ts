@@ -1,5 +1,5 @@
 import { withSandbox, type BenchContext } from '../benchContext';
-import { runXpImport, type XpImportRunResult } from '../xpImportRun';
+import { partImport, runXpImport, type XpImportRunResult } from '../xpImportRun';
 
 /** (f) The large file in small batches (10 M rows × 1,000 = 10,000 batches): it completes, over several runs. */
 export interface ManyBatchesResult {
@@ -16,18 +16,7 @@ export async function measureManyBatches(ctx: BenchContext): Promise<ManyBatches
   const file = await ctx.file(ctx.options.largeRows);
   const batchSize = ctx.options.manyBatchesSize;
   const run = await withSandbox(ctx, SANDBOX, (sandbox, meter) =>
-    runXpImport({
-      label: 'f',
-      temporalAddress: ctx.temporalAddress,
-      sandboxUrl: sandbox.url,
-      file,
-      batchSize,
-      concurrency: ctx.options.concurrency,
-      histories: true,
-      meter,
-      profileDir: ctx.profileDir('f'),
-      log: ctx.log,
-    }),
+    runXpImport({ ...partImport(ctx, 'f', file, sandbox.url, meter), batchSize: batchSize }),
   );
   return { rows: file.rows, batchSize, concurrency: ctx.options.concurrency, run, completed: run.status === 'completed' && run.rows === file.rows };
 }

@@ -1,5 +1,5 @@
 import { withSandbox, type BenchContext } from '../benchContext';
-import { runXpImport, type XpImportRunResult } from '../xpImportRun';
+import { partImport, runXpImport, type XpImportRunResult } from '../xpImportRun';
 
 export const MEMORY_RATIO_TARGET = 1.2;
 export const MEMORY_LIMIT_BYTES = 400 * 1024 * 1024;
@@ -27,18 +27,7 @@ export async function measureMemory(ctx: BenchContext, smallRun: XpImportRunResu
   const runs: Record<string, XpImportRunResult> = {};
   const importFile = (label: string, rows: number) =>
     withSandbox(ctx, SANDBOX, async (sandbox, meter) =>
-      runXpImport({
-        label,
-        temporalAddress: ctx.temporalAddress,
-        sandboxUrl: sandbox.url,
-        file: await ctx.file(rows),
-        batchSize: BATCH_SIZE,
-        concurrency: ctx.options.concurrency,
-        histories: true,
-        meter,
-        profileDir: ctx.profileDir(label),
-        log: ctx.log,
-      }),
+      runXpImport({ ...partImport(ctx, label, await ctx.file(rows), sandbox.url, meter), batchSize: BATCH_SIZE }),
     );
   const small = smallRun ?? (runs['c-small'] = await importFile('c-small', ctx.options.rows));
   const large = (runs['c-large'] = await importFile('c-large', ctx.options.largeRows));

@@ -1,7 +1,7 @@
 import { withSandbox, type BenchContext } from '../benchContext';
 import { runDirect, type DirectRunResult } from '../directRun';
 import { BENCH_APPTOKEN } from '../sandboxChild';
-import { runXpImport, type XpImportRunResult } from '../xpImportRun';
+import { partImport, runXpImport, type XpImportRunResult } from '../xpImportRun';
 
 export const THROUGHPUT_TARGET = 0.8;
 
@@ -42,18 +42,7 @@ export async function measureThroughput(ctx: BenchContext): Promise<ThroughputRe
     );
   const xpImportRun = () =>
     withSandbox(ctx, SANDBOX, async (sandbox, meter) => {
-      const run = await runXpImport({
-        label: 'a',
-        temporalAddress: ctx.temporalAddress,
-        sandboxUrl: sandbox.url,
-        file,
-        batchSize: BATCH_SIZE,
-        concurrency,
-        histories: true,
-        meter,
-        profileDir: ctx.profileDir('a'),
-        log: ctx.log,
-      });
+      const run = await runXpImport({ ...partImport(ctx, 'a', file, sandbox.url, meter), batchSize: BATCH_SIZE });
       return { ...run, sandboxPeakInFlight: (await sandbox.stats()).peakInFlight };
     });
   const directs: DirectRunResult[] = [];
