@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAwaitImportTask, DENSE_POLLS, nextLookDelayMs, pollDelayMs } from '../../../activities/awaitTask';
 import type { ActivityDeps } from '../../../activities/deps';
 import type { AwaitTaskResult } from '../../../common/batch';
 import { firstPollAfterMs, rememberTaskWait } from '../../../common/firstPoll';
-import { XtremepushClient } from '../../../activities/xtremepush/client';
-import { AppTokenCredentials } from '../../../activities/xtremepush/credentials';
-import { startSandbox, type Sandbox, type SandboxOptionsInput } from '../../../sandbox';
+import type { XtremepushClient } from '../../../activities/xtremepush/client';
+import type { SandboxOptionsInput } from '../../../sandbox';
+import { sandboxApi } from '../../support/sandboxApi';
 
 /**
  * Issue 6, "polling that does not waste time". Waiting for a task is the awaitImportTask activity
@@ -32,20 +32,13 @@ function noticedAt(doneMs: number): number {
   return pollTimesUntil(doneMs).at(-1) as number;
 }
 
-let sandbox: Sandbox | undefined;
-let client: XtremepushClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await sandbox?.close();
-  client = sandbox = undefined;
-});
+const api = sandboxApi(TOKEN);
 
 /** When each Task Info request of the activity began (Date.now()). */
 let lookTimes: number[] = [];
 
 async function startTask(options: SandboxOptionsInput, looksPerFirstAttempt?: number): Promise<{ taskId: string; awaitImportTask: ReturnType<typeof createAwaitImportTask> }> {
-  sandbox = await startSandbox({ apptoken: TOKEN, ...options });
-  client = new XtremepushClient({ baseUrl: sandbox.url, credentials: new AppTokenCredentials(TOKEN) });
+  const { client } = await api.start(options);
   const rows = Array.from({ length: 100 }, (_, i) => [`p${i}`, 'Sam']);
   const answer = await client.importProfiles(['user_id', 'first_name'], rows);
   if (answer.mode !== 'async') throw new Error('the sandbox answered 100 rows synchronously');
@@ -137,7 +130,7 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     expect(lookTimes.length).toBeLessThanOrEqual(6);
     for (let i = 1; i < lookTimes.length; i++) expect((lookTimes[i] as number) - (lookTimes[i - 1] as number)).toBeGreaterThanOrEqual(pollDelayMs(i) - 5);
     expect((lookTimes.at(-1) as number) - started).toBeLessThanOrEqual(1_300);
-    expect(sandbox?.stats().requests['info/task']).toBe(lookTimes.length);
+    expect(api.sandbox.stats().requests['info/task']).toBe(lookTimes.length);
   });
 
   it('a task that runs for 10 minutes: the dense looks in the first attempt, then delays that add up to 10 minutes within the bound, one request each', async () => {
@@ -157,7 +150,7 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     const polls = lookTimes.length + 1; // and the look at or after ten minutes
     expect(polls).toBeLessThanOrEqual(pollTimesUntil(TEN_MINUTES).length + 1);
     expect(polls).toBeLessThanOrEqual(85);
-    expect(sandbox?.stats().requests['info/task']).toBe(lookTimes.length);
+    expect(api.sandbox.stats().requests['info/task']).toBe(lookTimes.length);
   });
 
   it('under an API rate limit (one look per attempt, so that every look is an activity start), the first attempt looks once', async () => {
@@ -186,7 +179,7 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
       outcome = await attempt(awaitImportTask, taskId, 2);
     }
     expect(outcome).toMatchObject({ done: true, status: 'completed' });
-    expect(sandbox?.stats().requests['info/task']).toBeLessThanOrEqual(2);
+    expect(api.sandbox.stats().requests['info/task']).toBeLessThanOrEqual(2);
   });
 
   it('the first look counts its hint from when the wait was scheduled, not from when a worker took it', async () => {
@@ -221,7 +214,7 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     const waits: number[] = [];
     const hints: number[] = [];
     for (let batch = 0; batch < 6; batch++) {
-      const answer = await (client as XtremepushClient).importProfiles(['user_id', 'first_name'], Array.from({ length: 100 }, (_, i) => [`b${batch}-${i}`, 'Sam']));
+      const answer = await api.client.importProfiles(['user_id', 'first_name'], Array.from({ length: 100 }, (_, i) => [`b${batch}-${i}`, 'Sam']));
       if (answer.mode !== 'async') throw new Error('the sandbox answered 100 rows synchronously');
       const scheduledTimestampMs = Date.now();
       hints.push(firstPollAfterMs(waits));

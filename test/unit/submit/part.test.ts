@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { partRow, PartBuilder, rowsJson } from '../../../activities/submit/part';
-import { XtremepushClient, type Cell } from '../../../activities/xtremepush/client';
-import { AppTokenCredentials } from '../../../activities/xtremepush/credentials';
-import { startSandbox, type Sandbox } from '../../../sandbox';
+import type { Cell } from '../../../activities/xtremepush/client';
+import { sandboxApi } from '../../support/sandboxApi';
 
 /** Cells that JSON must escape or that look like its own syntax. */
 const awkward: Cell[][] = [
@@ -39,18 +38,11 @@ describe('a part keeps its rows as the JSON the API receives', () => {
 });
 
 describe('importProfiles with rows given as JSON text', () => {
-  let sandbox: Sandbox | undefined;
-  let client: XtremepushClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await sandbox?.close();
-    client = sandbox = undefined;
-  });
+  const api = sandboxApi('part-test');
 
   it('stores the same profiles as the same rows given as arrays', async () => {
     // Fewer than 100 rows: the sandbox applies them at once, so the store can be read right away.
-    sandbox = await startSandbox({ apptoken: 'part-test' });
-    client = new XtremepushClient({ baseUrl: sandbox.url, credentials: new AppTokenCredentials('part-test') });
+    const { sandbox, client } = await api.start();
     const columns = ['user_id', 'first_name'];
     const names = awkward.map(([, name]) => (name === '' ? 'blank' : String(name)));
     const builder = new PartBuilder(columns);
