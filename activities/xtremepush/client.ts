@@ -73,9 +73,8 @@ export class XtremepushClient {
 
   /** Posts one request of at most 10,000 rows. */
   async importProfiles(columns: string[], rows: Cell[][] | RowsJson, signal?: AbortSignal): Promise<ImportAnswer> {
-    const { status, body } = Array.isArray(rows)
-      ? await this.#call('import/profile', { columns, rows }, signal)
-      : await this.#call('import/profile', { columns }, signal, this.#timeoutMs, false, rows.json);
+    const rowsJson = Array.isArray(rows) ? JSON.stringify(rows) : rows.json;
+    const { status, body } = await this.#call('import/profile', { columns }, signal, this.#timeoutMs, false, rowsJson);
     if (status === 202 || body.code === 202) {
       const taskId = extractTaskId(body);
       if (taskId === undefined) throw new InvalidResponseError('import/profile', 'HTTP 202 without a task ID', status);
