@@ -4,7 +4,8 @@ import { compileMapping, type Cell, type RowIssue, type RowMapper } from '../row
 import type { RejectedRow } from '../reports/rejectParts';
 import type { ByteSource } from '../source/byteSource';
 import { readBatch, type SourceRecord } from '../source';
-import { PartBuilder, type Part } from './part';
+import { BatchParts } from './batchParts';
+import type { Part } from './part';
 
 const YIELD_EVERY_RECORDS = 1_000;
 
@@ -15,13 +16,6 @@ export interface BuiltBatch {
   superseded: number;
   warnings: number;
   total: number;
-}
-
-interface Candidate {
-  row: number;
-  line: number;
-  identity: string;
-  values: Map<string, Cell>;
 }
 
 /** What the validation makes of one record: what to send, or why it is rejected. */
@@ -58,8 +52,7 @@ export function judgeRecord(mapper: RowMapper, record: SourceRecord): RecordVerd
 export async function buildBatch(source: ByteSource, job: ImportJob, batch: BatchPlan, supersededRows: ArrayLike<number> = []): Promise<BuiltBatch> {
   const mapper = compileMapping({ format: job.format, header: job.layout.header, mapping: job.mapping });
   const rejects: RejectedRow[] = [];
-  const candidates: Array<Candidate | null> = [];
-  const latest = new Map<string, number>();
+  const parts = new BatchParts(mapper.attributes);
   let superseded = 0;
   let warnings = 0;
   let total = 0;
@@ -82,32 +75,8 @@ export async function buildBatch(source: ByteSource, job: ImportJob, batch: Batc
     }
     warnings += outcome.warnings.length;
     // The index covers duplicates inside the batch too; this keeps the last row should it ever miss one.
-    const previous = latest.get(outcome.identity);
-    if (previous !== undefined) {
-      candidates[previous] = null;
-      superseded++;
-    }
-    latest.set(outcome.identity, candidates.length);
-    candidates.push({ row: record.row, line: record.line, identity: outcome.identity, values: outcome.values });
+    if (parts.add(record.row, record.line, outcome.identity, outcome.values)) superseded++;
   }
 
-  return { parts: groupByAttributes(candidates, mapper.attributes), rejects, superseded, warnings, total };
-}
-
-/** Groups rows by the attributes they fill, in order of first appearance, rows in file order. */
-function groupByAttributes(candidates: Array<Candidate | null>, attributeOrder: readonly string[]): Part[] {
-  const rank = new Map(attributeOrder.map((name, i) => [name, i]));
-  const parts = new Map<string, PartBuilder>();
-  for (const candidate of candidates) {
-    if (candidate === null) continue;
-    const attributes = [...candidate.values.keys()].sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
-    const signature = attributes.join('\u0000');
-    let part = parts.get(signature);
-    if (part === undefined) {
-      part = new PartBuilder(attributes);
-      parts.set(signature, part);
-    }
-    part.add(candidate.row, candidate.line, attributes.map((a) => candidate.values.get(a) as Cell));
-  }
-  return [...parts.values()].map((part) => part.finish());
+  return { parts: parts.finish(), rejects, superseded, warnings, total };
 }

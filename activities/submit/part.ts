@@ -23,25 +23,51 @@ export interface Part {
 
 /** Collects a part's rows in order. */
 export class PartBuilder {
-  private readonly rows: number[] = [];
-  private readonly lines: number[] = [];
-  private readonly fragments: string[] = [];
-  private readonly offsets: number[] = [];
-  private length = 0;
+  private rows: number[] = [];
+  private lines: number[] = [];
+  /** One per row; undefined once the row has been removed. */
+  private fragments: Array<string | undefined> = [];
+  private removed = 0;
 
-  constructor(readonly attributes: string[]) {}
+  /** `number` tells builders of one batch apart (see BatchParts). */
+  constructor(
+    readonly attributes: string[],
+    readonly number = 0,
+  ) {}
 
-  add(row: number, line: number, cells: Cell[]): void {
-    const fragment = JSON.stringify(cells);
+  /** Adds a row; returns its index, for remove. */
+  add(row: number, line: number, cells: Cell[]): number {
     this.rows.push(row);
     this.lines.push(line);
-    this.offsets.push(this.length);
-    this.fragments.push(fragment);
-    this.length += fragment.length + 1;
+    return this.fragments.push(JSON.stringify(cells)) - 1;
+  }
+
+  /** Leaves out a row added earlier (a later row of the batch replaced it). */
+  remove(index: number): void {
+    if (this.fragments[index] === undefined) return;
+    this.fragments[index] = undefined;
+    this.removed++;
   }
 
   finish(): Part {
-    return { attributes: this.attributes, rows: this.rows, lines: this.lines, cellsJson: this.fragments.join(','), offsets: [...this.offsets, this.length] };
+    if (this.removed > 0) this.dropRemoved();
+    const fragments = this.fragments as string[];
+    const offsets = new Array<number>(fragments.length + 1);
+    let length = 0;
+    for (let i = 0; i < fragments.length; i++) {
+      offsets[i] = length;
+      length += (fragments[i] as string).length + 1;
+    }
+    offsets[fragments.length] = length;
+    return { attributes: this.attributes, rows: this.rows, lines: this.lines, cellsJson: fragments.join(','), offsets };
+  }
+
+  private dropRemoved(): void {
+    const kept = this.fragments.flatMap((fragment, i) => (fragment === undefined ? [] : [i]));
+    this.rows = kept.map((i) => this.rows[i] as number);
+    this.lines = kept.map((i) => this.lines[i] as number);
+    this.fragments = kept.map((i) => this.fragments[i]);
+    this.removed = 0;
   }
 }
 
