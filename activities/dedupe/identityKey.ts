@@ -1,52 +1,75 @@
 import { MappingSchema, type Mapping, type MappingInput } from '../../common/mapping';
-import type { SourceFormat } from '../../common/source';
+import type { Delimiter, SourceFormat } from '../../common/source';
 import type { IdentityAttribute } from '../rows/attributeNames';
 import { isBlankText } from '../rows/blank';
 import { targetAttribute } from '../rows/columns';
 import { compileMapping } from '../rows';
-import type { SourceRecord } from '../source';
+import { CsvFieldSplitter } from '../source/csvFields';
+import { ndjsonRecordParser, type RecordParser } from '../source/recordParsers';
 
-/** The identity key of a record (`user_id:abc`), or undefined when it has no usable one. */
-export type IdentityKeyReader = (record: SourceRecord) => string | undefined;
+/** A record's row and its identity key (`user_id:abc`), undefined when it has no usable one. */
+export interface RowIdentity {
+  row: number;
+  key: string | undefined;
+}
 
 export interface IdentityKeyInput {
   format: SourceFormat;
-  /** CSV: the header cells. */
+  /** CSV: the header cells and the delimiter. */
   header?: string[];
+  delimiter?: Delimiter;
   mapping?: Mapping | MappingInput;
 }
 
 /**
- * Reads a record's identity key exactly as the row mapper writes it in `RowOutcome.identity`
- * (`<attribute>:<value>`), without mapping the rest of the row: for CSV one cell, for NDJSON the
- * keys the mapping sends to user_id or device_id. Records that could not be parsed, and blank or
- * invalid identities, give undefined: such rows are rejected, so they supersede nothing.
+ * Parses records only as far as their identity key, written exactly as the row mapper writes it
+ * in `RowOutcome.identity` (`<attribute>:<value>`), without mapping the rest of the row. Records
+ * that could not be parsed, and blank or invalid identities, give undefined: such rows are
+ * rejected, so they supersede nothing.
+ *
+ * For CSV only the identity cell is built; the other cells are stepped over, but still counted
+ * and checked, so a ragged or badly quoted record has no key, as readBatch would reject it. For
+ * NDJSON, the keys the mapping sends to user_id or device_id.
  *
  * The mapping is compiled against the header first, so a mapping that does not fit the source
  * throws its MappingError here, before any row is read.
  */
-export function identityKeyReader(input: IdentityKeyInput): IdentityKeyReader {
+export function identityKeyParser(input: IdentityKeyInput): RecordParser<RowIdentity> {
   const mapper = compileMapping(input);
   const mapping = MappingSchema.parse(input.mapping ?? {});
+  const invalidUtf8 = (_byteOffset: number, row: number): RowIdentity => ({ row, key: undefined });
   if (input.format === 'csv') {
     const attribute = mapper.identityAttribute as IdentityAttribute;
     const header = input.header ?? [];
     const index = header.findIndex((name) => targetAttribute(name, entryOf(mapping, name)) === attribute);
-    return (record) => {
-      if (!('cells' in record)) return undefined;
-      const value = (record.cells[index] ?? '').trim();
-      return value === '' ? undefined : `${attribute}:${value}`;
+    const splitter = new CsvFieldSplitter(input.delimiter ?? ',');
+    return {
+      use: (text) => splitter.use(text),
+      parse(from, to, _byteOffset, row) {
+        const value = splitter.cellAt(from, to, index, header.length)?.trim();
+        return { row, key: value === undefined || value === '' ? undefined : `${attribute}:${value}` };
+      },
+      invalidUtf8,
     };
   }
   const userIdKeys = keysSentTo('user_id', mapping);
   const deviceIdKeys = keysSentTo('device_id', mapping);
-  return (record) => {
-    if (!('value' in record)) return undefined;
-    const userId = firstIdentity(record.value, userIdKeys);
-    if (userId !== null) return userId === undefined ? undefined : `user_id:${userId}`;
-    const deviceId = firstIdentity(record.value, deviceIdKeys);
-    return deviceId === null || deviceId === undefined ? undefined : `device_id:${deviceId}`;
+  const records = ndjsonRecordParser();
+  return {
+    use: (text) => records.use(text),
+    parse(from, to, byteOffset, row, line) {
+      const record = records.parse(from, to, byteOffset, row, line);
+      return { row, key: 'value' in record ? ndjsonKey(record.value, userIdKeys, deviceIdKeys) : undefined };
+    },
+    invalidUtf8,
   };
+}
+
+function ndjsonKey(value: Record<string, unknown>, userIdKeys: readonly string[], deviceIdKeys: readonly string[]): string | undefined {
+  const userId = firstIdentity(value, userIdKeys);
+  if (userId !== null) return userId === undefined ? undefined : `user_id:${userId}`;
+  const deviceId = firstIdentity(value, deviceIdKeys);
+  return deviceId === null || deviceId === undefined ? undefined : `device_id:${deviceId}`;
 }
 
 function entryOf(mapping: Mapping, name: string) {

@@ -2,7 +2,7 @@ import type { Mapping, MappingInput } from '../../common/mapping';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { inspectSource, type ByteSource, type SourceInspection } from '../source';
 import { IdentityIndexBuilder, type IdentityIndexOptions, type IdentityIndexResult } from './identityIndex';
-import { identityKeyReader } from './identityKey';
+import { identityKeyParser, type RowIdentity } from './identityKey';
 
 export interface IndexedInspectOptions {
   format: SourceFormat;
@@ -25,16 +25,15 @@ export interface IndexedInspection extends SourceInspection {
 export async function inspectWithIdentityIndex(src: ByteSource, options: IndexedInspectOptions): Promise<IndexedInspection> {
   const index = new IdentityIndexBuilder(options.index);
   try {
-    const inspection = await inspectSource(src, {
+    const inspection = await inspectSource<RowIdentity>(src, {
       format: options.format,
       delimiter: options.delimiter,
-      records: (header) => {
-        const keyOf = identityKeyReader({ format: options.format, header, mapping: options.mapping });
-        return (record) => {
-          const key = keyOf(record);
-          if (key !== undefined) index.add(key, record.row);
-        };
-      },
+      records: (header, delimiter) => ({
+        parser: identityKeyParser({ format: options.format, header, delimiter, mapping: options.mapping }),
+        visit: ({ row, key }) => {
+          if (key !== undefined) index.add(key, row);
+        },
+      }),
     });
     return { ...inspection, index: await index.finish(options.supersededFile) };
   } finally {

@@ -45,6 +45,54 @@ export class CsvFieldSplitter {
     return this.splitQuoted(from, to);
   }
 
+  /**
+   * The cell at `index` of the record text[from, to), when the record splits into exactly `count`
+   * cells without a syntax error (when split would return `count` cells); undefined otherwise. The
+   * other cells are stepped over, not built: the identity pass needs one cell of every record.
+   */
+  cellAt(from: number, to: number, index: number, count: number): string | undefined {
+    const text = this.text;
+    if (this.nextQuote < from) {
+      const found = text.indexOf('"', from);
+      this.nextQuote = found === -1 ? text.length : found;
+    }
+    let cell: string | undefined;
+    let field = 0;
+    let i = from;
+    const unquoted = this.nextQuote >= to;
+    for (;;) {
+      if (field === count) return undefined;
+      let end: number;
+      if (!unquoted && i < to && text.charCodeAt(i) === QUOTE) {
+        end = this.quotedEnd(i, to);
+        if (end === -1 || (end < to && text.charCodeAt(end) !== this.delimiterCode)) return undefined;
+        if (field === index) cell = unescapeQuoted(text.slice(i + 1, end - 1));
+      } else {
+        end = text.indexOf(this.delimiter, i);
+        if (end === -1 || end > to) end = to;
+        if (field === index) cell = text.slice(i, end);
+      }
+      field++;
+      if (end === to) return field === count ? cell : undefined;
+      i = end + 1;
+    }
+  }
+
+  /** Where the quoted field opened at text[opened] ends (just past its closing quote); -1 when it does not close before `to`. */
+  private quotedEnd(opened: number, to: number): number {
+    const text = this.text;
+    let start = opened + 1;
+    for (;;) {
+      const q = text.indexOf('"', start);
+      if (q === -1 || q >= to) return -1;
+      if (q + 1 < to && text.charCodeAt(q + 1) === QUOTE) {
+        start = q + 2;
+        continue;
+      }
+      return q + 1;
+    }
+  }
+
   /** The common case: no quote in the record. */
   private splitUnquoted(from: number, to: number): string[] {
     const text = this.text;
@@ -94,4 +142,8 @@ export class CsvFieldSplitter {
       }
     }
   }
+}
+
+function unescapeQuoted(inner: string): string {
+  return inner.includes('"') ? inner.replaceAll('""', '"') : inner;
 }

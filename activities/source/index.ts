@@ -8,7 +8,7 @@ export {
   type RecordErrorCode,
   type SourceFormatErrorCode,
 } from './errors';
-export { inspectSource, MAX_HEADER_BYTES, type InspectOptions, type RecordVisitor, type SourceInspection } from './inspect';
+export { inspectSource, MAX_HEADER_BYTES, type InspectOptions, type RecordReader, type SourceInspection } from './inspect';
 export { planBatches, type PlanOptions } from './plan';
 export { readBatch, type ReadBatchOptions } from './readBatch';
-export type { SourceRecord, CsvRecord, JsonRecord, FailedRecord } from './recordParsers';
+export { sourceRecordParser, type RecordParser, type SourceRecord, type CsvRecord, type JsonRecord, type FailedRecord } from './recordParsers';

@@ -6,7 +6,7 @@ import { detectDelimiter } from './delimiter';
 import { assertSameVersion, SourceChangedError, SourceFormatError, unclosedQuoteError } from './errors';
 import { checkMagicBytes, checkNdjsonStart, readCsvHeader, type FirstRecord } from './headerChecks';
 import { RecordAssembler, RecordBounds } from './recordAssembler';
-import { csvRecordParser, ndjsonRecordParser, type SourceRecord } from './recordParsers';
+import type { RecordParser, SourceRecord } from './recordParsers';
 import { LF, RecordScanner, type RecordSink } from './recordScanner';
 
 export interface SourceInspection {
@@ -16,19 +16,23 @@ export interface SourceInspection {
   blankLines: number;
 }
 
-/** Receives every data record of the pass, parsed as readBatch parses it, in file order. */
-export type RecordVisitor = (record: SourceRecord) => void;
+/** What a pass does with its data records: how it parses them, and who receives them in file order. */
+export interface RecordReader<R = SourceRecord> {
+  parser: RecordParser<R>;
+  visit(record: R): void;
+}
 
-export interface InspectOptions {
+export interface InspectOptions<R = SourceRecord> {
   format: SourceFormat;
   /** CSV: the delimiter to use; detected from the header line when omitted. */
   delimiter?: Delimiter;
   /**
-   * Also parse every data record during the same pass and hand it to a visitor. Called once,
-   * when the header is known (CSV; undefined for NDJSON) and before any record is handed over.
-   * Without it records are only counted, which is much cheaper.
+   * Also parse every data record during the same pass and hand it over. Called once, when the
+   * header and the delimiter are known (CSV; undefined for NDJSON) and before any record is
+   * handed over. `sourceRecordParser` parses records as readBatch does. Without it records are
+   * only counted, which is much cheaper.
    */
-  records?: (header: string[] | undefined) => RecordVisitor;
+  records?: (header: string[] | undefined, delimiter: Delimiter | undefined) => RecordReader<R>;
 }
 
 /**
@@ -44,7 +48,7 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  * starts and how many records it holds. Only the bytes up to the end of the first record are
  * kept; every other chunk is hashed, scanned and dropped.
  */
-export async function inspectSource(src: ByteSource, options: InspectOptions): Promise<SourceInspection> {
+export async function inspectSource<R = SourceRecord>(src: ByteSource, options: InspectOptions<R>): Promise<SourceInspection> {
   const source = src.describe();
   const before = await src.stat();
   if (before.size === 0) {
@@ -71,7 +75,7 @@ function expectation(format: SourceFormat): string {
   return format === 'csv' ? 'a CSV file needs at least a header line' : 'an NDJSON file needs one JSON object per line';
 }
 
-class InspectionPass implements RecordSink {
+class InspectionPass<R> implements RecordSink {
   /** Bytes from offset 0, kept only until the first record has been checked. */
   private prefix: Buffer[] | undefined = [];
   private prefixLength = 0;
@@ -85,12 +89,12 @@ class InspectionPass implements RecordSink {
   private dataStart: { byte: number; line: number } | undefined;
   /** Only with `options.records`: the data records found in the chunk being fed, and their parsing. */
   private readonly found: RecordBounds | undefined;
-  private assembler: RecordAssembler | undefined;
-  private visit: RecordVisitor | undefined;
+  private assembler: RecordAssembler<R> | undefined;
+  private visit: ((record: R) => void) | undefined;
 
   constructor(
     private readonly source: string,
-    private readonly options: InspectOptions,
+    private readonly options: InspectOptions<R>,
   ) {
     this.delimiter = options.delimiter;
     this.found = options.records ? new RecordBounds() : undefined;
@@ -179,7 +183,7 @@ class InspectionPass implements RecordSink {
       this.delimiter = guess.delimiter;
     }
     this.scanner = new RecordScanner({ format: this.options.format, delimiter: this.delimiter, startByte: dataStart, startLine: 1 });
-    if (this.found) this.assembler = new RecordAssembler(undefined, dataStart, 1);
+    if (this.found) this.assembler = new RecordAssembler<R>(undefined, dataStart, 1);
     const fed = bytes.subarray(dataStart);
     this.scanner.feed(fed, this);
     this.checkFirstRecord();
@@ -196,11 +200,11 @@ class InspectionPass implements RecordSink {
   }
 
   /** The first record has been checked (the CSV header is known): records can be parsed now. */
-  private startVisiting(): RecordVisitor {
-    const assembler = this.assembler as RecordAssembler;
+  private startVisiting(): (record: R) => void {
     const csv = this.options.format === 'csv';
-    assembler.parser = csv ? csvRecordParser(this.header ?? [], this.delimiter ?? ',') : ndjsonRecordParser();
-    return (this.options.records as NonNullable<InspectOptions['records']>)(csv ? this.header : undefined);
+    const reader = (this.options.records as NonNullable<InspectOptions<R>['records']>)(csv ? this.header : undefined, csv ? this.delimiter : undefined);
+    (this.assembler as RecordAssembler<R>).parser = reader.parser;
+    return (record) => reader.visit(record);
   }
 
   /** Runs once the first record is complete, then lets the kept bytes go. */

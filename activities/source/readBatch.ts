@@ -3,7 +3,7 @@ import type { SourceFormat } from '../../common/source';
 import type { ByteSource } from './byteSource';
 import { assertSameVersion, SourceChangedError } from './errors';
 import { RecordAssembler, RecordBounds } from './recordAssembler';
-import { csvRecordParser, ndjsonRecordParser, type RecordParser, type SourceRecord } from './recordParsers';
+import { sourceRecordParser, type SourceRecord } from './recordParsers';
 import { RecordScanner } from './recordScanner';
 
 export interface ReadBatchOptions {
@@ -23,7 +23,7 @@ export async function* readBatch(src: ByteSource, options: ReadBatchOptions): As
   assertSameVersion(source, layout.fingerprint, await src.stat());
   const scanner = new RecordScanner({ format: options.format, delimiter: layout.delimiter, startByte: batch.startByte, startLine: batch.firstLine });
   const found = new RecordBounds();
-  const records = new RecordAssembler(recordParser(options), batch.startByte, batch.firstRow);
+  const records = new RecordAssembler(sourceRecordParser(options.format, layout.header, layout.delimiter), batch.startByte, batch.firstRow);
   const mismatch = (detail: string) => new SourceChangedError(source, `batch ${batch.index} (bytes ${batch.startByte}-${batch.endByte}) ${detail}`);
   const lastRow = batch.firstRow + batch.rowCount - 1;
   const tooMany = () => records.nextRow + found.count - 1 > lastRow;
@@ -45,10 +45,4 @@ export async function* readBatch(src: ByteSource, options: ReadBatchOptions): As
     yield* records.takeLast(found);
   }
   if (records.nextRow - 1 !== lastRow) throw mismatch(`holds ${records.nextRow - batch.firstRow} records, planned with ${batch.rowCount}`);
-}
-
-function recordParser({ format, layout }: ReadBatchOptions): RecordParser {
-  if (format === 'ndjson') return ndjsonRecordParser();
-  if (!layout.header || !layout.delimiter) throw new TypeError('readBatch: a CSV layout needs its header and delimiter (from inspectSource)');
-  return csvRecordParser(layout.header, layout.delimiter);
 }

@@ -1,5 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import { invalidUtf8Record, type RecordParser, type SourceRecord } from './recordParsers';
+import type { RecordParser, SourceRecord } from './recordParsers';
 import type { RecordSink } from './recordScanner';
 import { findInvalidUtf8 } from './utf8';
 
@@ -22,20 +22,20 @@ export class RecordBounds implements RecordSink {
 }
 
 /**
- * Turns the records a RecordScanner found into SourceRecords. It is handed every chunk right
- * after the scanner has been fed it, and keeps only the bytes of the record not yet complete, so
+ * Turns the records a RecordScanner found into SourceRecords (or what its parser makes of them).
+ * It is handed every chunk right after the scanner has been fed it, and keeps only the bytes of the record not yet complete, so
  * memory is one chunk plus the record that straddles it. Batch reading and inspection share it.
  */
-export class RecordAssembler {
+export class RecordAssembler<R = SourceRecord> {
   /** Parses the records; may be set late (inspection knows the CSV header only once it has read it). */
-  parser: RecordParser | undefined;
+  parser: RecordParser<R> | undefined;
   /** Bytes from `pendingStart` on that belong to records not yet complete. */
   private pending: Buffer[] = [];
   private pendingStart: number;
   private row: number;
 
   /** `startByte` is the file offset of the first chunk handed over; `firstRow` the number of the first record. */
-  constructor(parser: RecordParser | undefined, startByte: number, firstRow: number) {
+  constructor(parser: RecordParser<R> | undefined, startByte: number, firstRow: number) {
     this.parser = parser;
     this.pendingStart = startByte;
     this.row = firstRow;
@@ -51,7 +51,7 @@ export class RecordAssembler {
    * the scanner's: bytes before it (records, blank lines, a header) are let go. Consume the
    * generator to the end before the next chunk is fed.
    */
-  *take(chunk: Buffer, found: RecordBounds, nextRecordStart: number): Generator<SourceRecord> {
+  *take(chunk: Buffer, found: RecordBounds, nextRecordStart: number): Generator<R> {
     if (found.count === 0 && nextRecordStart === this.pendingStart) {
       // Inside a long record: keep the chunk, concatenate once the record is complete.
       this.pending.push(chunk);
@@ -65,13 +65,13 @@ export class RecordAssembler {
   }
 
   /** After the scanner's finish(found): the last record, which has no line ending (if any). */
-  *takeLast(found: RecordBounds): Generator<SourceRecord> {
+  *takeLast(found: RecordBounds): Generator<R> {
     if (found.count === 0) return;
     yield* this.parseFound(Buffer.concat(this.pending), found);
     this.pending = [];
   }
 
-  private *parseFound(window: Buffer, found: RecordBounds): Generator<SourceRecord> {
+  private *parseFound(window: Buffer, found: RecordBounds): Generator<R> {
     const parser = this.parser;
     if (parser === undefined) throw new Error('RecordAssembler: records found before a parser was set');
     const count = found.count;
@@ -87,7 +87,7 @@ export class RecordAssembler {
  * checked alone when the region holds invalid UTF-8, so one bad record does not spoil its
  * neighbours.
  */
-function* parseRecords(window: Buffer, windowStart: number, found: RecordBounds, parse: RecordParser, firstRow: number): Generator<SourceRecord> {
+function* parseRecords<R>(window: Buffer, windowStart: number, found: RecordBounds, parse: RecordParser<R>, firstRow: number): Generator<R> {
   const count = found.count;
   const regionStart = (found.starts[0] ?? 0) - windowStart;
   const region = window.subarray(regionStart, (found.ends[count - 1] ?? 0) - windowStart);
@@ -114,7 +114,7 @@ function* parseRecords(window: Buffer, windowStart: number, found: RecordBounds,
       parse.use(text);
       yield parse.parse(0, text.length, start, firstRow + k, line);
     } else {
-      yield invalidUtf8Record(start, firstRow + k, line, windowStart + findInvalidUtf8(window, from, to), text);
+      yield parse.invalidUtf8(start, firstRow + k, line, windowStart + findInvalidUtf8(window, from, to), text);
     }
   }
 }

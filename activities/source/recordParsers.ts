@@ -1,4 +1,4 @@
-import type { Delimiter } from '../../common/source';
+import type { Delimiter, SourceFormat } from '../../common/source';
 import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
 import type { RecordError } from './errors';
 
@@ -27,13 +27,23 @@ export interface FailedRecord extends RecordPosition {
 export type SourceRecord = CsvRecord | JsonRecord | FailedRecord;
 
 /**
- * Turns records into SourceRecords. Records are cut out of a decoded text given by `use`: a
- * whole ASCII region (so it is decoded once) or one record's own text.
+ * Turns records into SourceRecords (or, for a pass that needs less of each record, into what it
+ * needs: R). Records are cut out of a decoded text given by `use`: a whole ASCII region (so it is
+ * decoded once) or one record's own text.
  */
-export interface RecordParser {
+export interface RecordParser<R = SourceRecord> {
   use(text: string): void;
   /** The record text[from, to), line ending excluded; byteOffset is its file offset. */
-  parse(from: number, to: number, byteOffset: number, row: number, line: number): SourceRecord;
+  parse(from: number, to: number, byteOffset: number, row: number, line: number): R;
+  /** A record that is not valid UTF-8 at file offset `invalidAt`; `raw` is its text with U+FFFD. */
+  invalidUtf8(byteOffset: number, row: number, line: number, invalidAt: number, raw: string): R;
+}
+
+/** The parser of whole records for a source's format (CSV needs the header and the delimiter). */
+export function sourceRecordParser(format: SourceFormat, header: readonly string[] | undefined, delimiter: Delimiter | undefined): RecordParser {
+  if (format === 'ndjson') return ndjsonRecordParser();
+  if (!header || !delimiter) throw new TypeError('a CSV record parser needs the header and the delimiter (from inspectSource)');
+  return csvRecordParser(header, delimiter);
 }
 
 export function csvRecordParser(header: readonly string[], delimiter: Delimiter): RecordParser {
@@ -64,6 +74,7 @@ export function csvRecordParser(header: readonly string[], delimiter: Delimiter)
       }
       return { row, line, byteOffset, cells };
     },
+    invalidUtf8: invalidUtf8Record,
   };
 }
 
@@ -88,6 +99,7 @@ export function ndjsonRecordParser(): RecordParser {
     parse(from, to, byteOffset, row, line) {
       return parseNdjsonRecord(from === 0 && to === text.length ? text : text.slice(from, to), byteOffset, row, line);
     },
+    invalidUtf8: invalidUtf8Record,
   };
 }
 

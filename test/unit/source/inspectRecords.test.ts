@@ -4,7 +4,7 @@ import type { SourceFormat } from '../../../common/source';
 import { LocalFileSource } from '../../../activities/source/byteSource';
 import { inspectSource } from '../../../activities/source/inspect';
 import { readBatch } from '../../../activities/source/readBatch';
-import type { SourceRecord } from '../../../activities/source/recordParsers';
+import { sourceRecordParser, type SourceRecord } from '../../../activities/source/recordParsers';
 import { collect, seededRandom, writeTemp } from './support';
 
 /** Inspection with a record visitor: every record once, exactly as readBatch yields it. */
@@ -14,10 +14,10 @@ async function visited(file: string, format: SourceFormat, chunkBytes: number): 
   let calls = 0;
   await inspectSource(new LocalFileSource(file, { chunkBytes }), {
     format,
-    records: (h) => {
+    records: (h, delimiter) => {
       calls++;
       header = h;
-      return (record) => records.push(record);
+      return { parser: sourceRecordParser(format, h, delimiter), visit: (record) => records.push(record) };
     },
   });
   return { records, header, calls };
