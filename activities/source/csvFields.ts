@@ -22,6 +22,8 @@ export interface FieldSyntaxError {
 export class CsvFieldSplitter {
   private text = '';
   private nextQuote = 0;
+  /** The content of the quoted field readQuoted last kept. */
+  private quotedValue = '';
   private readonly delimiterCode: number;
 
   constructor(private readonly delimiter: string) {
@@ -64,9 +66,9 @@ export class CsvFieldSplitter {
       if (field === count) return undefined;
       let end: number;
       if (!unquoted && i < to && text.charCodeAt(i) === QUOTE) {
-        end = this.quotedEnd(i, to);
+        end = this.readQuoted(i, to, field === index);
         if (end === -1 || (end < to && text.charCodeAt(end) !== this.delimiterCode)) return undefined;
-        if (field === index) cell = unescapeQuoted(text.slice(i + 1, end - 1));
+        if (field === index) cell = this.quotedValue;
       } else {
         end = text.indexOf(this.delimiter, i);
         if (end === -1 || end > to) end = to;
@@ -78,17 +80,24 @@ export class CsvFieldSplitter {
     }
   }
 
-  /** Where the quoted field opened at text[opened] ends (just past its closing quote); -1 when it does not close before `to`. */
-  private quotedEnd(opened: number, to: number): number {
+  /**
+   * Reads the quoted field opened at text[opened]: returns where it ends (just past its closing
+   * quote), or -1 when it does not close before `to`. With `keep`, its content (`""` read as `"`)
+   * is left in quotedValue; without, nothing is built. One pass either way.
+   */
+  private readQuoted(opened: number, to: number, keep: boolean): number {
     const text = this.text;
+    let value = '';
     let start = opened + 1;
     for (;;) {
       const q = text.indexOf('"', start);
       if (q === -1 || q >= to) return -1;
       if (q + 1 < to && text.charCodeAt(q + 1) === QUOTE) {
+        if (keep) value += text.slice(start, q + 1);
         start = q + 2;
         continue;
       }
+      if (keep) this.quotedValue = value + text.slice(start, q);
       return q + 1;
     }
   }
@@ -113,22 +122,10 @@ export class CsvFieldSplitter {
     let i = from;
     for (;;) {
       if (i < to && text.charCodeAt(i) === QUOTE) {
-        const opened = i;
-        let value = '';
-        let start = i + 1;
-        for (;;) {
-          const q = text.indexOf('"', start);
-          if (q === -1 || q >= to) return { code: 'unclosed_quote', field: cells.length, at: opened };
-          if (q + 1 < to && text.charCodeAt(q + 1) === QUOTE) {
-            value += text.slice(start, q + 1);
-            start = q + 2;
-            continue;
-          }
-          value += text.slice(start, q);
-          i = q + 1;
-          break;
-        }
-        cells.push(value);
+        const end = this.readQuoted(i, to, true);
+        if (end === -1) return { code: 'unclosed_quote', field: cells.length, at: i };
+        cells.push(this.quotedValue);
+        i = end;
         if (i === to) return cells;
         if (text.charCodeAt(i) !== this.delimiterCode) return { code: 'text_after_quote', field: cells.length - 1, at: i };
         i++;
@@ -142,8 +139,4 @@ export class CsvFieldSplitter {
       }
     }
   }
-}
-
-function unescapeQuoted(inner: string): string {
-  return inner.includes('"') ? inner.replaceAll('""', '"') : inner;
 }

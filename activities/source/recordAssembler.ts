@@ -23,8 +23,9 @@ export class RecordBounds implements RecordSink {
 
 /**
  * Turns the records a RecordScanner found into SourceRecords (or what its parser makes of them).
- * It is handed every chunk right after the scanner has been fed it, and keeps only the bytes of the record not yet complete, so
- * memory is one chunk plus the record that straddles it. Batch reading and inspection share it.
+ * It is handed every chunk right after the scanner has been fed it, and keeps only the bytes of
+ * the record not yet complete, so memory is one chunk plus the record that straddles it. Batch
+ * reading and inspection share it.
  */
 export class RecordAssembler<R = SourceRecord> {
   /** Parses the records; may be set late (inspection knows the CSV header only once it has read it). */
