@@ -44,6 +44,8 @@ export const ImportWorkflowInputSchema = z.object({
       stuckAfterMs: z.number().int().positive().optional(),
       maxTaskResubmits: z.number().int().nonnegative().optional(),
       maxSubmitAttempts: z.number().int().positive().optional(),
+      /** A plan page scans at most about this many bytes. */
+      bytesPerPlanPage: z.number().int().positive().optional(),
     })
     .optional(),
 });

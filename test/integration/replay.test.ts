@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
@@ -23,9 +23,10 @@ const RECORD = process.env.XP_IMPORT_RECORD_HISTORIES === '1';
 async function recordScenarios(): Promise<void> {
   rmSync(HISTORIES, { recursive: true, force: true });
   mkdirSync(HISTORIES, { recursive: true });
-  const save = async (stack: Awaited<ReturnType<typeof startTestStack>>, scenario: string, importId: string) => {
+  const save = async (stack: Awaited<ReturnType<typeof startTestStack>>, scenario: string, importId: string, options: { parentOnly?: boolean } = {}) => {
+    const histories = (await importHistories(stack.client.client, importId)).filter((h) => !options.parentOnly || h.workflowId === importId);
     // The temporal CLI writes histories in the standard proto JSON form that replay reads.
-    for (const [i, h] of (await importHistories(stack.client.client, importId)).entries()) {
+    for (const [i, h] of histories.entries()) {
       const shown = spawnSync(findTemporalBinary() as string, ['workflow', 'show', '--workflow-id', h.workflowId, '--run-id', h.runId, '-o', 'json', '--address', inject('temporalAddress')], {
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
@@ -82,6 +83,16 @@ async function recordScenarios(): Promise<void> {
   await save(stack, 'cancelled', id);
   await stack.stop();
 
+  // Plan pages of four batches, so batches near a page's end start while the next page is planned.
+  stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
+  await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 2_000 });
+  id = 'replay-pages';
+  const bytesPerPlanPage = Math.floor((statSync(path.join(stack.dataDir, 'p.csv')).size / 20) * 4.5);
+  await startImport(stack.client, { source: 'p.csv', importId: id, batchSize: 100, concurrency: 2, tuning: { bytesPerPlanPage } });
+  await waitForReport(stack.client, id);
+  await save(stack, 'pages', id, { parentOnly: true });
+  await stack.stop();
+
   stack = await startTestStack({ workerEnv: { XTREMEPUSH_APPTOKEN: 'wrong' } });
   await writeSampleFile(path.join(stack.dataDir, 'e.csv'), { rows: 300 });
   id = 'replay-failed';
@@ -96,7 +107,7 @@ describe('recorded histories', () => {
     if (RECORD) await recordScenarios();
     const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThanOrEqual(20);
-    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
+    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
 
     const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')) as unknown }));
     const failures: string[] = [];

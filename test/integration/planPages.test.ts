@@ -1,0 +1,59 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { startImport, waitForReport } from '../../client/imports';
+import type { BatchWorkflowInput } from '../../common/batch';
+import { completedActivities, importHistories } from '../support/history';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/**
+ * Issue 6: a batch names the batch `concurrency` places on, so its worker builds that one while the
+ * task runs. The plan comes in pages; a batch started near a page's end must still name one.
+ */
+describe('plan pages', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('every batch but the last window names the batch to build ahead, across page ends', async () => {
+    // 300 ms a request: a batch takes over a second, a page of four batches a few milliseconds.
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
+    const file = path.join(stack.dataDir, 'pages.csv');
+    await writeSampleFile(file, { rows: 2_000 });
+    const batchSize = 100;
+    const batches = 20;
+    const concurrency = 2;
+    const bytesPerBatch = statSync(file).size / batches;
+    const { importId } = await startImport(stack.client, {
+      source: 'pages.csv',
+      importId: 'plan-pages',
+      batchSize,
+      concurrency,
+      tuning: { bytesPerPlanPage: Math.floor(bytesPerBatch * 4.5) },
+    });
+    const report = await waitForReport(stack.client, importId);
+    expect(report.status).toBe('completed');
+    expect(report.rows.imported).toBe(2_000);
+
+    const parent = (await importHistories(stack.client.client, importId)).find((h) => h.workflowId === importId);
+    const events = parent?.events ?? [];
+    const pages = completedActivities(events, 'planBatches').map((p) => (p.result as { batches: unknown[] }).batches.length);
+    expect(pages).toEqual([4, 4, 4, 4, 4]);
+
+    const named = new Map<number, number | undefined>();
+    for (const event of events) {
+      const payload = event.startChildWorkflowExecutionInitiatedEventAttributes?.input?.payloads?.[0];
+      if (!payload) continue;
+      const input = defaultPayloadConverter.fromPayload<BatchWorkflowInput>(payload);
+      named.set(input.batch.index, input.next?.index);
+    }
+    expect(named.size).toBe(batches);
+    for (const [index, next] of named) {
+      expect({ index, next }).toEqual({ index, next: index + concurrency < batches ? index + concurrency : undefined });
+    }
+  });
+});
