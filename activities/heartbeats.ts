@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { SourceReadProgress } from '../common/progress';
 import type { ByteSource } from './source/byteSource';
 
 /** Heartbeats while a slow step (an HTTP request) runs, so a live worker is never taken for dead. */
@@ -12,17 +13,30 @@ export async function heartbeatWhile<T>(work: Promise<T>, details?: () => unknow
   }
 }
 
-/** A byte source that heartbeats as it is read: long scans of big files stay visibly alive. */
-export function heartbeatingSource(source: ByteSource): ByteSource {
+/** A byte source that heartbeats how far it has been read: long scans of big files stay visibly alive. */
+export interface HeartbeatingSource extends ByteSource {
+  /** Heartbeats again with the last position read (for work after the reading, such as a merge). */
+  heartbeat(): void;
+}
+
+export function heartbeatingSource(source: ByteSource): HeartbeatingSource {
+  const progress: SourceReadProgress = { bytesRead: 0, bytesTotal: null };
+  const heartbeat = () => Context.current().heartbeat({ ...progress });
   return {
     describe: () => source.describe(),
-    stat: () => source.stat(),
+    async stat() {
+      const stat = await source.stat();
+      progress.bytesTotal = stat.size;
+      return stat;
+    },
     async *stream(start: number, endExclusive?: number) {
-      const context = Context.current();
+      progress.bytesRead = start;
       for await (const chunk of source.stream(start, endExclusive)) {
-        context.heartbeat();
+        progress.bytesRead += chunk.length;
+        heartbeat();
         yield chunk;
       }
     },
+    heartbeat,
   };
 }

@@ -1,7 +1,6 @@
 import type { ImportWorkflowInput } from '../common/importInput';
 import type { PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import type { SourceFormat, SourceRef } from '../common/source';
-import { Context } from '@temporalio/activity';
 import { inspectWithIdentityIndex } from './dedupe';
 import type { ActivityDeps } from './deps';
 import { heartbeatingSource } from './heartbeats';
@@ -46,7 +45,8 @@ export function createSourceActivities(deps: ActivityDeps) {
         delimiter: input.delimiter,
         mapping: input.mapping,
         supersededFile: new ReportPaths(deps.reportDir, input.importId).superseded,
-        index: { onProgress: () => Context.current().heartbeat() },
+        // Sorting and merging the index comes after the last byte: the heartbeat still says so.
+        index: { onProgress: () => source.heartbeat() },
       });
       return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded };
     },

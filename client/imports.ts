@@ -11,7 +11,8 @@ import {
   type CancelMode,
   type StuckResolution,
 } from '../common/messages';
-import type { Progress } from '../common/progress';
+import { SourceReadProgressSchema, type Progress, type SourceReadProgress } from '../common/progress';
+import type { ImportActivities } from '../activities';
 import { ImportReportSchema, type ImportReport } from '../common/report';
 import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
 import { sourceRefFromArgument, type SourceRef } from '../common/source';
@@ -129,7 +130,27 @@ async function describeStatus(ctx: ImportClientContext, importId: string): Promi
 }
 
 export async function getProgress(ctx: ImportClientContext, importId: string): Promise<Progress> {
-  return handleOf(ctx, importId).query(progressQuery);
+  return progressOf(handleOf(ctx, importId));
+}
+
+/** The progress query's answer; while the import inspects, with how far the inspection has read. */
+async function progressOf(handle: WorkflowHandle): Promise<Progress> {
+  const progress = await handle.query(progressQuery);
+  if (progress.phase !== 'inspecting') return progress;
+  const inspection = await inspectionRead(handle);
+  return inspection === undefined ? progress : { ...progress, inspection };
+}
+
+const INSPECT_ACTIVITY: keyof ImportActivities = 'inspectSource';
+
+/** The inspection's last heartbeat: the workflow learns nothing until the pass ends, the server does. */
+async function inspectionRead(handle: WorkflowHandle): Promise<SourceReadProgress | undefined> {
+  const { raw } = await handle.describe();
+  const pending = raw.pendingActivities?.find((activity) => activity.activityType?.name === INSPECT_ACTIVITY);
+  const payload = pending?.heartbeatDetails?.payloads?.[0];
+  if (!payload) return undefined;
+  const read = SourceReadProgressSchema.safeParse(defaultPayloadConverter.fromPayload(payload));
+  return read.success ? read.data : undefined;
 }
 
 export async function pauseImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
@@ -223,7 +244,7 @@ export async function waitForReport(
     while (!done) {
       if (onProgress) {
         try {
-          const progress = await handle.query(progressQuery);
+          const progress = await progressOf(handle);
           if (!done) onProgress(progress);
         } catch {
           // A query can fail while no worker is up or the run is switching; the next one will do.

@@ -3,6 +3,17 @@ import { z } from 'zod';
 export const ImportPhaseSchema = z.enum(['inspecting', 'importing', 'pausing', 'paused', 'cancelling', 'finishing', 'done']);
 export type ImportPhase = z.infer<typeof ImportPhaseSchema>;
 
+/**
+ * How far a pass over the source has read: the inspection's heartbeat details, which `status` and
+ * `watch` show while an import is inspecting (the workflow only learns the row count at the end).
+ */
+export const SourceReadProgressSchema = z.object({
+  bytesRead: z.number().int().nonnegative(),
+  /** The source's size; null until it is known. */
+  bytesTotal: z.number().int().nonnegative().nullable(),
+});
+export type SourceReadProgress = z.infer<typeof SourceReadProgressSchema>;
+
 /** The answer of the `progress` query: counts and rates only. */
 export const ProgressSchema = z.object({
   importId: z.string(),
@@ -32,6 +43,8 @@ export const ProgressSchema = z.object({
   etaSeconds: z.number().nonnegative().nullable(),
   startedAt: z.string(),
   updatedAt: z.string(),
+  /** While inspecting: how far the inspection has read, from its last heartbeat (added by the client). */
+  inspection: SourceReadProgressSchema.optional(),
 });
 export type Progress = z.infer<typeof ProgressSchema>;
 

@@ -1,7 +1,8 @@
-import type { Progress } from './progress';
+import type { Progress, SourceReadProgress } from './progress';
 
 /** One line for logs, `watch` on a pipe and the workflow's current details. */
 export function formatProgressLine(p: Progress): string {
+  if (p.phase === 'inspecting' && p.inspection !== undefined) return `inspecting: ${formatSourceRead(p.inspection)}`;
   const total = p.rows.total === null ? '?' : p.rows.total.toLocaleString('en-US');
   const eta = p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)}s`;
   return (
@@ -10,4 +11,16 @@ export function formatProgressLine(p: Progress): string {
     `batches ${p.batches.done}/${p.batches.total ?? '?'} (${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}), ` +
     `${Math.round(p.rowsPerSecond)} rows/s${eta}`
   );
+}
+
+/** How far a pass over the source has read: `412 of 1,170 MB read (35%)`. */
+export function formatSourceRead(read: SourceReadProgress): string {
+  if (read.bytesTotal === null || read.bytesTotal === 0) return `${megabytes(read.bytesRead)} MB read`;
+  const percent = Math.min(100, Math.floor((read.bytesRead * 100) / read.bytesTotal));
+  return `${megabytes(read.bytesRead)} of ${megabytes(read.bytesTotal)} MB read (${percent}%)`;
+}
+
+function megabytes(bytes: number): string {
+  const mb = bytes / 1e6;
+  return mb < 10 ? mb.toFixed(1) : Math.round(mb).toLocaleString('en-US');
 }

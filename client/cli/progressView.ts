@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Progress } from '../../common/progress';
-import { formatProgressLine } from '../../common/progressLine';
+import { formatProgressLine, formatSourceRead } from '../../common/progressLine';
 
 export interface ProgressView {
   update(progress: Progress): void;
@@ -23,7 +23,10 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
           rate: Math.round(p.rowsPerSecond),
           // The import's own estimate (from the workflow), not the bar's guess from redraw timing.
           etaText: p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)}s`,
-          detail: `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}`,
+          detail:
+            p.phase === 'inspecting' && p.inspection !== undefined
+              ? `inspecting, ${formatSourceRead(p.inspection)}`
+              : `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}`,
         };
         if (!started) {
           bar.start(Math.max(total, 1), p.rows.done, payload);

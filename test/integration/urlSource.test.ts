@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { getProgress, startImport, waitForReport } from '../../client/imports';
+import { formatProgressLine } from '../../common/progressLine';
 import { exitCodeForReport, ExitCode } from '../../common/report';
 import { runCli } from '../support/cli';
 import type { SubmitBatchInput } from '../../common/batch';
@@ -31,6 +32,33 @@ describe('an import from an http URL', () => {
     await server?.close();
     stack = undefined;
     server = undefined;
+  });
+
+  it('shows how far the inspection has read while it reads', async () => {
+    const file = path.join(served, 'slow.csv');
+    await writeSampleFile(file, { rows: 30_000, seed: 43 });
+    const size = statSync(file).size;
+    server = await startRangeServer(served);
+    // The worker reads 1 MB chunks: it gets one, heartbeats, and waits for the rest.
+    server.hold(1_500_000);
+    stack = await startTestStack();
+    const { importId } = await startImport(stack.client, { source: `${server.url}/slow.csv?${SIGNATURE}`, importId: 'slow-inspection' });
+    const inspecting = await until(
+      () => getProgress(stack!.client, importId),
+      (p) => p.inspection !== undefined,
+    );
+    expect(inspecting.phase).toBe('inspecting');
+    const { bytesRead, bytesTotal } = inspecting.inspection ?? { bytesRead: 0, bytesTotal: null };
+    expect(bytesTotal).toBe(size);
+    expect(bytesRead).toBeGreaterThan(0);
+    expect(bytesRead).toBeLessThanOrEqual(1_500_000);
+    const percent = Math.floor((bytesRead * 100) / size);
+    expect(formatProgressLine(inspecting)).toBe(`inspecting: ${(bytesRead / 1e6).toFixed(1)} of ${(size / 1e6).toFixed(1)} MB read (${percent}%)`);
+    server.release();
+
+    const report = await waitForReport(stack.client, importId);
+    expect(report.rows.imported).toBe(30_000);
+    expect((await getProgress(stack.client, importId)).inspection).toBeUndefined();
   });
 
   it('completes, run by two worker processes that each send batches, reading each batch by Range', async () => {

@@ -41,6 +41,9 @@ export interface RangeServer {
   requests(): RangeRequest[];
   /** Drops the connection of the next `count` GETs after the headers and `afterBytes` of the body. */
   cutNext(count: number, afterBytes: number): void;
+  /** Holds the body of every GET after `afterBytes` until release(): a slow source, without timing. */
+  hold(afterBytes: number): void;
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export function etagOf(file: string): string {
 export async function startRangeServer(root: string, options: RangeServerOptions = {}): Promise<RangeServer> {
   const log: RangeRequest[] = [];
   let cuts = { count: 0, afterBytes: 0 };
+  let held: { afterBytes: number; released: Promise<void>; release: () => void } | undefined;
 
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -125,6 +129,14 @@ export async function startRangeServer(root: string, options: RangeServerOptions
       res.end();
       return;
     }
+    if (held !== undefined && end - start + 1 > held.afterBytes) {
+      const { released } = held;
+      const last = start + held.afterBytes - 1;
+      const first = createReadStream(file, { start, end: last });
+      first.pipe(res, { end: false });
+      first.on('end', () => void released.then(() => createReadStream(file, { start: last + 1, end }).pipe(res)));
+      return;
+    }
     const body = createReadStream(file, { start, end });
     if (cuts.count > 0) {
       cuts = { count: cuts.count - 1, afterBytes: cuts.afterBytes };
@@ -156,8 +168,18 @@ export async function startRangeServer(root: string, options: RangeServerOptions
     cutNext(count, afterBytes) {
       cuts = { count, afterBytes };
     },
+    hold(afterBytes) {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      held = { afterBytes, released, release };
+    },
+    release() {
+      held?.release();
+      held = undefined;
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        held?.release();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

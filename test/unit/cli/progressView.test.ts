@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgressView } from '../../../client/cli/progressView';
 import type { Progress } from '../../../common/progress';
+import { formatProgressLine, formatSourceRead } from '../../../common/progressLine';
 
 function progress(done: number, phase: Progress['phase'] = 'importing'): Progress {
   return {
@@ -45,5 +46,25 @@ describe('the progress view of watch and start --wait', () => {
     view.stop();
     expect(out.text()).toMatch(/={20}-{20} 50% \| 500\/1000 rows \| 250 rows\/s \| ETA 2s \| importing, 0 rejected, 1 in flight/);
     expect(out.text()).not.toContain('NaN');
+  });
+
+  it('shows how far the inspection has read, as a line and on the bar', () => {
+    const inspecting = { ...progress(0, 'inspecting'), rows: { ...progress(0).rows, total: null }, inspection: { bytesRead: 412_000_000, bytesTotal: 1_170_000_000 } };
+    expect(formatProgressLine(inspecting)).toBe('inspecting: 412 of 1,170 MB read (35%)');
+    // Without a heartbeat yet, the usual line.
+    expect(formatProgressLine({ ...inspecting, inspection: undefined })).toMatch(/^inspecting: 0\/\? rows/);
+
+    const out = stream(true);
+    const view = createProgressView(out.stream);
+    view.update(inspecting);
+    view.stop();
+    expect(out.text()).toContain('| inspecting, 412 of 1,170 MB read (35%)');
+  });
+
+  it('writes small sizes with a decimal, an unknown size without a share, and never more than 100%', () => {
+    expect(formatSourceRead({ bytesRead: 1_048_576, bytesTotal: 3_456_789 })).toBe('1.0 of 3.5 MB read (30%)');
+    expect(formatSourceRead({ bytesRead: 25_600_000, bytesTotal: null })).toBe('26 MB read');
+    expect(formatSourceRead({ bytesRead: 0, bytesTotal: 0 })).toBe('0.0 MB read');
+    expect(formatSourceRead({ bytesRead: 5_000_001, bytesTotal: 5_000_000 })).toBe('5.0 of 5.0 MB read (100%)');
   });
 });
