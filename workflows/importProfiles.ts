@@ -29,7 +29,7 @@ import { describeFailure, isFatal } from './failures';
 import { importBatchWorkflow } from './importBatch';
 import { addBatchResult, computeProgress, emptyTotals, finalStatus, rowsDone, type ImportTotals } from '../common/totals';
 
-/** What one run hands to the next at continue-as-new: a cursor and counters, never rows or lists. */
+/** What one run hands to the next at continue-as-new: a cursor and counters, never rows or row lists. */
 export interface CarriedState {
   layout: SourceLayout;
   totalRows: number;
@@ -42,6 +42,12 @@ export interface CarriedState {
   cancelMode: CancelMode;
   /** A re-run: the batches to send (as ranges) and what it kept from the run before. */
   retry: { redo: Array<[number, number]>; takenOver: TakenOver } | null;
+  /**
+   * How long the last tasks took (RECENT_TASK_WAITS numbers at most), so the next run's first
+   * window looks at its tasks when they are due instead of at once. Absent in runs carried over
+   * by older code.
+   */
+  recentTaskWaits?: number[];
 }
 
 type TakenOver = NonNullable<ImportReport['takenOver']>;
@@ -99,8 +105,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const inFlight = new Map<number, BatchPlan>();
   const stuck = new Set<number>();
   let unflushed: BatchResult[] = [];
-  // How long this import's recent tasks took: a new batch first looks at its task about then (common/firstPoll.ts).
-  const recentTaskWaits: number[] = [];
+  // How long this import's recent tasks took, over its runs: a new batch first looks at its task about then (common/firstPoll.ts).
+  const recentTaskWaits: number[] = [...(carried?.recentTaskWaits ?? [])];
   let flushSeq = 0;
   let batchesSinceUpsert = 0;
 
@@ -323,7 +329,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   await flushResults();
   if (continueRun) {
     await condition(allHandlersFinished);
-    const next: CarriedState = { layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode, retry };
+    const next: CarriedState = { layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode, retry, recentTaskWaits };
     return await continueAsNew<typeof importProfilesWorkflow>(input, next);
   }
   const report = await finish(finalStatus(totals), undefined);

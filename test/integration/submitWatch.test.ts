@@ -61,6 +61,28 @@ describe('the submit watches the tasks it posted', () => {
     expect(hinted[0]?.taskOutcomes?.map((o) => o.status)).toEqual(['completed']);
   }, 60_000);
 
+  it('a run that continues as new hands on how long tasks took: its first window looks when they are due', async () => {
+    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 300, processingMs: 900 } } });
+    await writeSampleFile(path.join(stack.dataDir, 'runs.csv'), { rows: 1_000 });
+    // Two batches a run: the second run starts with batches 3 and 4, a whole window.
+    await startImport(stack.client, { source: 'runs.csv', importId: 'watch-runs', batchSize: 250, concurrency: 2, tuning: { maxBatchesPerRun: 2 } });
+    const report = await waitForReport(stack.client, 'watch-runs');
+    expect(report.rows.imported).toBe(1_000);
+    const histories = await importHistories(stack.client.client, 'watch-runs');
+    expect(histories.filter((h) => h.workflowId === 'watch-runs')).toHaveLength(2);
+    const hints = new Map(
+      histories
+        .flatMap((h) => completedActivities(h.events, 'submitBatch'))
+        .map((s) => s.input as SubmitBatchInput)
+        .map((input) => [input.batch.index, input.watchTasks?.firstPollAfterMs ?? 0]),
+    );
+    expect(hints.size).toBe(4);
+    // The first run's first window has nothing to go on; the second run's has its tasks' 1.2 s.
+    expect([hints.get(0), hints.get(1)]).toEqual([0, 0]);
+    expect(hints.get(2)).toBeGreaterThan(600);
+    expect(hints.get(3)).toBeGreaterThan(600);
+  }, 60_000);
+
   it('under an API rate limit it looks at nothing: every look stays an activity start of its own', async () => {
     stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 20, processingMs: 60 } }, workerEnv: { XP_IMPORT_API_RATE_LIMIT: '50' } });
     const { report, results, waits } = await importOf(1_000, 'watch-rate-limited');
