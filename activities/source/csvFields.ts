@@ -38,13 +38,16 @@ export class CsvFieldSplitter {
 
   /** Cells of the record text[from, to) (line ending excluded). */
   split(from: number, to: number): string[] | FieldSyntaxError {
-    const text = this.text;
+    return this.hasQuote(from, to) ? this.splitQuoted(from, to) : this.splitUnquoted(from, to);
+  }
+
+  /** Whether text[from, to) holds a quote; the next quote's offset is remembered for the records after. */
+  private hasQuote(from: number, to: number): boolean {
     if (this.nextQuote < from) {
-      const found = text.indexOf('"', from);
-      this.nextQuote = found === -1 ? text.length : found;
+      const found = this.text.indexOf('"', from);
+      this.nextQuote = found === -1 ? this.text.length : found;
     }
-    if (this.nextQuote >= to) return this.splitUnquoted(from, to);
-    return this.splitQuoted(from, to);
+    return this.nextQuote < to;
   }
 
   /**
@@ -54,14 +57,10 @@ export class CsvFieldSplitter {
    */
   cellAt(from: number, to: number, index: number, count: number): string | undefined {
     const text = this.text;
-    if (this.nextQuote < from) {
-      const found = text.indexOf('"', from);
-      this.nextQuote = found === -1 ? text.length : found;
-    }
+    const unquoted = !this.hasQuote(from, to);
     let cell: string | undefined;
     let field = 0;
     let i = from;
-    const unquoted = this.nextQuote >= to;
     for (;;) {
       if (field === count) return undefined;
       let end: number;
