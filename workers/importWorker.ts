@@ -55,7 +55,9 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
       ...(env.XP_IMPORT_API_RATE_LIMIT ? { looksPerFirstAttempt: 1 } : {}),
     }),
     maxConcurrentActivityTaskExecutions: env.XP_IMPORT_MAX_CONCURRENT_ACTIVITIES,
-    ...(env.XP_IMPORT_API_RATE_LIMIT ? { maxTaskQueueActivitiesPerSecond: env.XP_IMPORT_API_RATE_LIMIT } : {}),
+    // An activity handed out eagerly skips the server's task-queue rate limit (temporalio/temporal#6800),
+    // so a rate-limited worker takes none that way.
+    ...(env.XP_IMPORT_API_RATE_LIMIT ? { maxTaskQueueActivitiesPerSecond: env.XP_IMPORT_API_RATE_LIMIT, maxEagerActivityReservationsPerWorkflowTask: 0 } : {}),
     shutdownGraceTime: env.XP_IMPORT_SHUTDOWN_GRACE_MS,
     // After a worker dies, its workflows move to another worker this soon (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',

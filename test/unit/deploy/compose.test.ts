@@ -6,6 +6,8 @@ import { WorkerEnvSchema } from '../../../common/config';
 import { SEARCH_ATTRIBUTES } from '../../../common/searchAttributes';
 import { sandboxOptionsFromArgs } from '../../../sandbox';
 import { loadWorkerConfig } from '../../../workers/config';
+import { SERVER_DYNAMIC_CONFIG } from '../../../workers/devServer';
+import { parse } from 'yaml';
 import { commandText, interpolate, readCompose, readEnvExample, resolvedEnvironment, service } from './support';
 
 const { raw, doc } = readCompose();
@@ -127,6 +129,13 @@ describe('docker-compose.yml: the stack', () => {
     const mounts = (temporal.configs as Array<{ source: string; target: string }> | undefined) ?? [];
     expect(mounts.map((m) => m.target)).toContain(target);
     for (const m of mounts) expect(doc.configs?.[m.source]?.content).toBeTypeOf('string');
+  });
+
+  it("sets the server's dynamic config as the dev server does", () => {
+    const mount = (service(doc, 'temporal').configs as Array<{ source: string }>)[0] as { source: string };
+    const settings = parse(doc.configs?.[mount.source]?.content as string) as Record<string, Array<{ value: unknown }>>;
+    const values = Object.fromEntries(Object.entries(settings).map(([key, constrained]) => [key, constrained.map((c) => c.value)]));
+    expect(values).toEqual(Object.fromEntries(Object.entries(SERVER_DYNAMIC_CONFIG).map(([key, value]) => [key, [value]])));
   });
 
   it('registers exactly the search attributes of common/searchAttributes.ts, after the namespace exists', () => {
