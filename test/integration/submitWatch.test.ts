@@ -85,6 +85,8 @@ describe('the submit watches the tasks it posted', () => {
 
   it('under an API rate limit it looks at nothing: every look stays an activity start of its own', async () => {
     stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 20, processingMs: 60 } }, workerEnv: { XP_IMPORT_API_RATE_LIMIT: '50' } });
+    // Nor does it take activities eagerly: the server's task-queue limit would not count them.
+    expect(stack.worker?.worker.options.maxEagerActivityReservationsPerWorkflowTask).toBe(0);
     const { report, results, waits } = await importOf(1_000, 'watch-rate-limited');
     expect(report.status).toBe('completed');
     expect(results.every((r) => r.watchedMs === undefined && r.taskOutcomes === undefined)).toBe(true);
