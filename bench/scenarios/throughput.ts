@@ -57,10 +57,10 @@ export async function measureThroughput(ctx: BenchContext): Promise<ThroughputRe
     directs.push(await direct('project'));
     imports.push(await xpImportRun());
   }
-  const mapped = medianRun(directs);
-  const xpImport = medianRun(imports);
+  const mapped = medianBy(directs, (run) => run.rowsPerSecond);
+  const xpImport = medianBy(imports, (run) => run.rowsPerSecond);
   const raw = await direct('raw');
-  const ratio = median(imports.map((run, i) => run.rowsPerSecond / (directs[i] as DirectRunResult).rowsPerSecond));
+  const ratio = medianBy(imports.map((run, i) => run.rowsPerSecond / (directs[i] as DirectRunResult).rowsPerSecond), (r) => r);
   return {
     rows: file.rows,
     batchSize: BATCH_SIZE,
@@ -81,13 +81,7 @@ export async function measureThroughput(ctx: BenchContext): Promise<ThroughputRe
   };
 }
 
-/** The median (the upper one of an even count). */
-function median(values: number[]): number {
-  return [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] as number;
-}
-
-/** The run whose rows/s is the median (the upper one of an even count). */
-function medianRun<T extends { rowsPerSecond: number }>(runs: T[]): T {
-  const sorted = [...runs].sort((x, y) => x.rowsPerSecond - y.rowsPerSecond);
-  return sorted[Math.floor(sorted.length / 2)] as T;
+/** The item whose value is the median (the upper one of an even count). */
+function medianBy<T>(items: T[], value: (item: T) => number): T {
+  return [...items].sort((x, y) => value(x) - value(y))[Math.floor(items.length / 2)] as T;
 }
