@@ -3,7 +3,7 @@ import type { ImportJob, RequestSlice, SubmitBatchInput, SubmitBatchResult, Task
 import type { BatchPlan } from '../../common/plan';
 import type { FailureSummary } from '../../common/report';
 import type { ActivityDeps } from '../deps';
-import { watchTask } from '../awaitTask';
+import { DENSE_POLLS, watchTask } from '../awaitTask';
 import { toApplicationFailure } from '../failures';
 import { heartbeatWhile } from '../heartbeats';
 import { ReportPaths } from '../reports/reportPaths';
@@ -39,6 +39,7 @@ function apiReason(error: RequestRejectedError): string {
 export function createSubmitBatch(deps: ActivityDeps) {
   const folders = { dataDir: deps.dataDir, reportDir: deps.reportDir };
   const threads = deps.buildThreads > 0 && BuildThreads.available() ? new BuildThreads(deps.buildThreads, folders) : undefined;
+  threads?.startAll();
   // Batches built ahead go to the threads; a submit whose batch is not ready builds it at once on the
   // main thread, which would otherwise wait: both kinds of core time go to rows.
   const prepared = new PreparedBatches({
@@ -163,8 +164,20 @@ export function createSubmitBatch(deps: ActivityDeps) {
   };
 }
 
-/** Looks a watch in the submit may make per task before the batch workflow's own wait takes over. */
+/**
+ * Looks a watch in the submit may make per task before the batch workflow's own wait takes over,
+ * when it starts at the hint (about when this import's tasks have been ending).
+ */
 export const SUBMIT_WATCH_LOOKS = 4;
+
+/**
+ * Without a hint (an import's first window) the looks start at the post, so four of them would
+ * span only a second: a task of a few seconds would always go to a wait activity, two workflow
+ * steps and a look phase later. The first attempt of that wait would make these dense looks anyway.
+ */
+export function submitWatchLooks(hintMs: number | undefined): number {
+  return hintMs ? SUBMIT_WATCH_LOOKS : DENSE_POLLS;
+}
 
 /**
  * Watches the tasks this attempt posted, side by side, for a few looks: those seen done need no
@@ -183,7 +196,7 @@ async function watchPosted(
   let watchedMs = 0;
   const watches = [...postedAt].map(async ([taskId, fromMs]): Promise<TaskOutcome | undefined> => {
     try {
-      const watch = await watchTask(deps, context, taskId, { fromMs, ...(hintMs ? { hintMs } : {}), firstLook: 1, lastLook: SUBMIT_WATCH_LOOKS });
+      const watch = await watchTask(deps, context, taskId, { fromMs, ...(hintMs ? { hintMs } : {}), firstLook: 1, lastLook: submitWatchLooks(hintMs) });
       if (watch.done) return { taskId, ...watch.result };
     } catch {
       // Left to the wait, like a task still running.

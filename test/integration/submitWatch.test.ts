@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { startImport, waitForReport } from '../../client/imports';
 import type { AwaitTaskInput, SubmitBatchInput, SubmitBatchResult } from '../../common/batch';
+import { DENSE_POLLS, pollDelayMs } from '../../activities/awaitTask';
 import { SUBMIT_WATCH_LOOKS } from '../../activities/submit/submitBatch';
 import { completedActivities, importHistories } from '../support/history';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -41,9 +42,22 @@ describe('the submit watches the tasks it posted', () => {
     expect(waits).toEqual([]);
   });
 
+  it('without a hint, the first window looks as long as a wait would: a 1.2 s task is seen by its submit', async () => {
+    // Four looks from the post span 0.75 s and would miss these tasks; DENSE_POLLS looks span 1.75 s.
+    const spanMs = (looks: number) => Array.from({ length: looks - 1 }, (_v, i) => pollDelayMs(i + 1)).reduce((a, b) => a + b, 0);
+    expect(spanMs(SUBMIT_WATCH_LOOKS)).toBeLessThan(1_200);
+    expect(spanMs(DENSE_POLLS)).toBeGreaterThan(1_500);
+    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 400, processingMs: 800 } } });
+    const { report, inputs, results, waits } = await importOf(1_000, 'watch-first-window');
+    expect(report.rows.imported).toBe(1_000);
+    expect(inputs.every((input) => !input.watchTasks?.firstPollAfterMs)).toBe(true);
+    expect(results.flatMap((r) => r.taskOutcomes ?? []).map((o) => o.status)).toEqual(['completed', 'completed']);
+    expect(waits).toEqual([]);
+  });
+
   it('a task that outlasts its looks is waited for at once, not after the hint again; with a hint, the submit sees it end', async () => {
-    // No look of a submit without a hint can see a 3 s task end: SUBMIT_WATCH_LOOKS looks span about a second.
-    expect(SUBMIT_WATCH_LOOKS * 300).toBeLessThan(2_000);
+    // No look of a submit without a hint can see a 3 s task end: DENSE_POLLS looks span about two seconds.
+    expect(DENSE_POLLS * 300).toBeLessThan(3_000);
     stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 1_000, processingMs: 2_000 } } });
     const { report, inputs, results, waits } = await importOf(1_500, 'watch-slow');
     expect(report.status).toBe('completed');
