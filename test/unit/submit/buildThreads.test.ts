@@ -56,6 +56,16 @@ describe('build threads', () => {
     expect(onThreads.reduce((n, b) => n + b.parts.reduce((m, p) => m + p.rows.length, 0), 0)).toBe(2_500);
   });
 
+  it('startAll starts every thread before any build, so the first builds do not wait for a start-up', async () => {
+    const threads = new BuildThreads(2, folders);
+    expect(threads.running).toBe(0);
+    threads.startAll();
+    expect(threads.running).toBe(2);
+    const built = await Promise.all(batches.slice(0, 2).map((batch) => threads.build(job, batch)));
+    expect(built.map((b) => b.total)).toEqual([1_000, 1_000]);
+    expect(threads.running).toBe(2);
+  });
+
   it('a build that fails on a thread rejects with the reason, and the thread goes on building', async () => {
     const threads = new BuildThreads(1, folders);
     const missing = { ...job, source: { kind: 'file' as const, path: 'gone.csv' } };
