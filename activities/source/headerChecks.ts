@@ -69,6 +69,7 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
       { line: 1, byteOffset: at },
     );
   }
+  checkNotData(source, names);
   const seen = new Map<string, number>();
   names.forEach((name, index) => {
     if (name.trim() === '') {
@@ -91,6 +92,36 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
     seen.set(name, index);
   });
   return names;
+}
+
+const EMAIL_LIKE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** Seven digits or more, with at most a leading + and the usual separators: a phone number, never a column name. */
+const PHONE_LIKE = /^\+?[\d\s().-]+$/;
+
+/** What a header cell holds when it is personal data, not a column name. */
+function personalDataIn(cell: string): string | undefined {
+  const text = cell.trim();
+  if (EMAIL_LIKE.test(text)) return 'an email address';
+  if (PHONE_LIKE.test(text) && (text.match(/\d/g)?.length ?? 0) >= 7) return 'a phone number';
+  return undefined;
+}
+
+/**
+ * A file without a header line: its first row is read as the column names, and every later error
+ * would quote them, copying a customer's email or phone number into the report, the logs and
+ * Temporal's history. Caught here, with the column's position only.
+ */
+function checkNotData(source: string, names: readonly string[]): void {
+  for (const [index, name] of names.entries()) {
+    const what = personalDataIn(name);
+    if (what === undefined) continue;
+    throw new SourceFormatError(
+      'header_missing',
+      `${source}: line 1 looks like a row of data, not a header: column ${index + 1} holds ${what}. ` +
+        `A CSV file must start with its header line (the column names, such as user_id,email); add one.`,
+      { line: 1 },
+    );
+  }
 }
 
 function malformedHeader(source: string, text: string, first: FirstRecord, error: FieldSyntaxError): SourceFormatError {

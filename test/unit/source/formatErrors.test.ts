@@ -43,6 +43,22 @@ describe('SourceFormatError', () => {
     expectError(await inspectionError('\nemail,name\nalice@example.com,Alice\n'), 'header_missing', { line: 1 });
   });
 
+  it.each([
+    ['cust-991,alice.murphy@example.com,1,+353851234567\n', 2, 'an email address'],
+    ['u1;Ann;+353 85 123 4567\nu2;Bob;+353 85 765 4321\n', 3, 'a phone number'],
+    ['u1,353851234567,1\n', 2, 'a phone number'],
+  ])('a file without a header is refused without quoting its first row: %j', async (content, column, what) => {
+    const error = await inspectionError(content, 'csv', content.includes(';') ? ';' : ',');
+    expectError(error, 'header_missing', { line: 1 }, ['alice', 'cust-991', '353', 'Ann', '123']);
+    expect(error.message).toContain(`column ${column} holds ${what}`);
+  });
+
+  it('column names that merely mention email or phone are a header', async () => {
+    const file = writeTemp(`format-${fileNumber++}.csv`, 'user_id,Email Address,Phone (mobile),2024\nu1,a@example.com,+353851234567,x\n');
+    const inspection = await inspectSource(new LocalFileSource(file), { format: 'csv' });
+    expect(inspection.layout.header).toEqual(['user_id', 'Email Address', 'Phone (mobile)', '2024']);
+  });
+
   it('a file of blank lines only', async () => {
     expect((await inspectionError('\r\n\n')).code).toBe('header_missing');
   });
