@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
-import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
+import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, REJECT_COLUMNS, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
 import type { Fingerprint, SourceFormat, SourceRef } from '../../common/source';
 import { describeSource } from '../../common/sourceName';
 import type { ImportTotals } from '../../common/totals';
@@ -30,9 +30,6 @@ export interface WriteReportInput {
   finishedAt: string;
   failure?: FailureSummary;
 }
-
-/** Columns the rejects file adds in front of the original ones; an import of it ignores them. */
-export const REJECT_COLUMNS = ['xp_import_row', 'xp_import_line', 'xp_import_column', 'xp_import_reason'] as const;
 
 /** Merges the batches' reject parts into one file in row order; returns its path, or null if none. */
 async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: string[] | undefined): Promise<string | null> {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { SourceFormat } from '../../common/source';
 import { csvLine } from '../reports/csvWrite';
 import type { RejectedRow } from '../reports/rejectParts';
-import { REJECT_COLUMNS } from '../reports/writeReport';
+import { REJECT_COLUMNS } from '../../common/report';
 
 /**
  * Writes rejected rows as an import's rejects file has them (the four xp_import_* columns, then
