@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { MappingError } from '../activities/rows';
 import { SourceFormatError } from '../activities/source';
-import { validateSource } from '../activities/validate';
+import { RejectsFileError, validateSource } from '../activities/validate';
 import { loadMappingFile, parseFlags, UsageError } from '../client/cli/usage';
 import { ExitCode } from '../common/report';
 import { DelimiterFlagSchema, SourceFormatSchema } from '../common/source';
@@ -64,6 +64,7 @@ function describeFailure(source: string, error: unknown): ValidationFailure | un
   if (error instanceof SourceFormatError) return { source, error: { code: error.code, message: error.message } };
   if (error instanceof MappingError) return { source, error: { code: 'mapping', message: error.message } };
   if (error instanceof UsageError) return { source, error: { code: 'usage', message: error.message } };
+  if (error instanceof RejectsFileError) return { source, error: { code: 'rejects_file', message: error.message } };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
     const what = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;

@@ -1,9 +1,38 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import path from 'node:path';
 import type { SourceFormat } from '../../common/source';
 import { csvLine } from '../reports/csvWrite';
 import type { RejectedRow } from '../reports/rejectParts';
 import { REJECT_COLUMNS } from '../../common/report';
+
+/** `validate --rejects FILE` cannot write FILE: the message names it and why (not the source). */
+export class RejectsFileError extends Error {
+  override readonly name = 'RejectsFileError';
+
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`cannot write the rejects file ${file}: ${detail}`);
+  }
+}
+
+/**
+ * Checks, before the file is read, what would stop the rejects file being written after it: a
+ * folder that does not exist, a path that is a folder, and the source itself (opening it for
+ * writing would empty the file being validated).
+ */
+export function checkRejectsFile(rejectsFile: string, source: string): void {
+  const folder = statSync(path.dirname(path.resolve(rejectsFile)), { throwIfNoEntry: false });
+  if (folder === undefined || !folder.isDirectory()) throw new RejectsFileError(rejectsFile, 'its folder does not exist');
+  const rejects = statSync(rejectsFile, { throwIfNoEntry: false });
+  if (rejects?.isDirectory()) throw new RejectsFileError(rejectsFile, 'it is a folder');
+  const original = statSync(source, { throwIfNoEntry: false });
+  if (rejects !== undefined && original !== undefined && rejects.dev === original.dev && rejects.ino === original.ino) {
+    throw new RejectsFileError(rejectsFile, 'it is the file being validated; name another file for the rejected rows');
+  }
+}
 
 /**
  * Writes rejected rows as an import's rejects file has them (the four xp_import_* columns, then
@@ -22,7 +51,13 @@ export class RejectsWriter {
 
   static async open(file: string, format: SourceFormat, header: readonly string[] | undefined): Promise<RejectsWriter> {
     const writer = new RejectsWriter(file, format);
-    await once(writer.out, 'open');
+    try {
+      await once(writer.out, 'open');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const detail = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : `it cannot be opened (${code ?? String(error)})`;
+      throw new RejectsFileError(file, detail);
+    }
     if (format === 'csv') await writer.write(csvLine([...REJECT_COLUMNS, ...(header ?? [])]));
     return writer;
   }

@@ -10,7 +10,7 @@ import { inspectWithIdentityIndex, supersededRowsIn, type IdentityIndexOptions }
 import { compileMapping } from '../rows';
 import { LocalFileSource, readBatch, type ByteSource } from '../source';
 import { judgeRecord } from '../submit/buildBatch';
-import { RejectsWriter } from './rejectsWriter';
+import { checkRejectsFile, RejectsWriter } from './rejectsWriter';
 
 export interface ValidateOptions {
   /** From the file name when absent (.ndjson/.jsonl are NDJSON, anything else CSV). */
@@ -38,12 +38,14 @@ const SUPERSEDED_WINDOW = 65_536;
  * Two passes over the file; memory stays flat (one read chunk, the index's fixed buffer, counters).
  *
  * Throws what stops an import before any row: SourceFormatError (not a readable CSV/NDJSON file),
- * MappingError (the mapping does not fit the header), and I/O errors (no such file).
+ * MappingError (the mapping does not fit the header), RejectsFileError (the rejects file cannot be
+ * written, or is the source) and I/O errors (no such file).
  */
 export async function validateSource(file: string, options: ValidateOptions = {}): Promise<ValidationSummary> {
   const started = performance.now();
   const format = options.format ?? inferFormat(file);
   const src = new LocalFileSource(file);
+  if (options.rejectsFile !== undefined) checkRejectsFile(options.rejectsFile, file);
   const workDir = await mkdtemp(path.join(options.index?.tmpDir ?? tmpdir(), 'xp-import-validate-'));
   try {
     const supersededFile = path.join(workDir, 'superseded.bin');

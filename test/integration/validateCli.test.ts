@@ -86,4 +86,21 @@ describe('xp-import validate (built), with no server running', () => {
     expect(badMapping.code).toBe(2);
     expect(badMapping.stderr).toMatch(/mapping file .*mapping\.json is invalid/);
   });
+
+  it('a rejects file it cannot write is named as such, and the source is never written over', async () => {
+    const before = readFileSync(bad, 'utf8');
+    const noFolder = await runValidate([bad, '--rejects', path.join(folder, 'no-such-folder', 'rejects.csv')]);
+    expect(noFolder.code).toBe(2);
+    expect(noFolder.stderr).toMatch(/cannot write the rejects file .*rejects\.csv: its folder does not exist/);
+    expect(noFolder.stderr).not.toContain('bad.csv');
+
+    const aFolder = await runValidate([bad, '--rejects', folder, '--json']);
+    expect(aFolder.code).toBe(2);
+    expect(ValidationFailureSchema.parse(JSON.parse(aFolder.stdout)).error).toEqual({ code: 'rejects_file', message: expect.stringContaining('it is a folder') as string });
+
+    const itself = await runValidate([bad, '--rejects', bad]);
+    expect(itself.code).toBe(2);
+    expect(itself.stderr).toContain('it is the file being validated');
+    expect(readFileSync(bad, 'utf8')).toBe(before);
+  });
 });
