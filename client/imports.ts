@@ -153,16 +153,31 @@ async function inspectionRead(handle: WorkflowHandle): Promise<SourceReadProgres
   return read.success ? read.data : undefined;
 }
 
+/**
+ * Steers a running import. The server answers "not found" both for an ID it never saw and for an
+ * import that has ended; the operator needs to know which (a typo, or nothing left to steer).
+ */
+async function steer<T>(ctx: ImportClientContext, importId: string, what: string, action: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
+  try {
+    return await action(handleOf(ctx, importId));
+  } catch (error) {
+    if ((error as Error).name !== 'WorkflowNotFoundError') throw error;
+    const status = await describeStatus(ctx, importId);
+    if (status === null) throw new ImportNotFoundError(importId);
+    throw new ImportSteeringError(`import ${importId} has ended (${status.toLowerCase()}), so there is nothing to ${what}; its report: \`xp-import report ${importId}\``);
+  }
+}
+
 export async function pauseImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
-  return handleOf(ctx, importId).executeUpdate(pauseUpdate);
+  return steer(ctx, importId, 'pause', (handle) => handle.executeUpdate(pauseUpdate));
 }
 
 export async function resumeImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
-  return handleOf(ctx, importId).executeUpdate(resumeUpdate);
+  return steer(ctx, importId, 'resume', (handle) => handle.executeUpdate(resumeUpdate));
 }
 
 export async function setImportConcurrency(ctx: ImportClientContext, importId: string, concurrency: number): Promise<Progress> {
-  return handleOf(ctx, importId).executeUpdate(setConcurrencyUpdate, { args: [concurrency] });
+  return steer(ctx, importId, 'change', (handle) => handle.executeUpdate(setConcurrencyUpdate, { args: [concurrency] }));
 }
 
 /** An operator's decision about a batch whose task is stuck: send it again, or give up on it. */
@@ -213,9 +228,10 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
 
 /** Cancels an import: batches already sent finish (default) or are abandoned; a report is written either way. */
 export async function cancelImport(ctx: ImportClientContext, importId: string, mode: CancelMode = 'finish-in-flight'): Promise<void> {
-  const handle = handleOf(ctx, importId);
-  await handle.signal(cancelModeSignal, mode);
-  await handle.cancel();
+  await steer(ctx, importId, 'cancel', async (handle) => {
+    await handle.signal(cancelModeSignal, mode);
+    await handle.cancel();
+  });
 }
 
 /** The final report of a finished import; null while it runs. */
@@ -239,6 +255,7 @@ export async function waitForReport(
   intervalMs = 1_000,
 ): Promise<ImportReport> {
   const handle = handleOf(ctx, importId);
+  if ((await describeStatus(ctx, importId)) === null) throw new ImportNotFoundError(importId);
   let done = false;
   const polling = (async () => {
     while (!done) {

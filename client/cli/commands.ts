@@ -96,8 +96,8 @@ export async function reportCommand(id: string, flags: { json?: boolean }): Prom
   return withClient(async (ctx) => {
     const report = await getReport(ctx, importId(id));
     if (report === null) {
-      err(`import ${id} is still running; \`xp-import watch ${id}\` follows it to its report`);
-      return ExitCode.failed;
+      err(`import ${id} is still running, so it has no report yet; \`xp-import watch ${id}\` follows it to its report`);
+      return ExitCode.usage;
     }
     return printReport(report, flags.json ?? false);
   });

@@ -11,7 +11,10 @@ export class UsageError extends Error {
 export function parseFlags<T extends z.ZodType>(schema: T, value: unknown, what = 'option'): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((issue) => `  ${what} ${issue.path.map((p) => `--${String(p).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join('.')}: ${issue.message}`);
+  const { issues } = parsed.error;
+  // A lone value (an import ID, a concurrency): one line that names it.
+  if (issues.every((issue) => issue.path.length === 0)) throw new UsageError(`invalid ${what}: ${issues.map((issue) => issue.message).join('; ')}`);
+  const lines = issues.map((issue) => `  ${what} ${issue.path.map((p) => `--${String(p).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join('.')}: ${issue.message}`);
   throw new UsageError(`invalid ${what}s:\n${lines.join('\n')}`);
 }
 

@@ -7,6 +7,8 @@ import {
   getProgress,
   getReport,
   ImportAlreadyExistsError,
+  ImportNotFoundError,
+  ImportSteeringError,
   pauseImport,
   resumeImport,
   retryFailed,
@@ -76,6 +78,16 @@ describe('steering an import', () => {
     expect(importRequests()).toHaveLength(4);
     await expect(startImport(stack.client, { source: 'twice.csv', batchSize: 500 })).rejects.toThrow(ImportAlreadyExistsError);
     await expect(startImport(stack.client, { source: 'twice.csv', batchSize: 500 })).rejects.toThrow(/--id/);
+
+    // Steering it now says it has ended (a usage error, exit 2), not the server's "not found" (exit 3).
+    for (const steer of [() => pauseImport(stack!.client, first.importId), () => setImportConcurrency(stack!.client, first.importId, 2), () => cancelImport(stack!.client, first.importId)]) {
+      await expect(steer()).rejects.toThrow(ImportSteeringError);
+    }
+    await expect(resumeImport(stack.client, first.importId)).rejects.toThrow(`import ${first.importId} has ended (completed), so there is nothing to resume`);
+    // An ID that never existed is named as such, by every verb.
+    for (const verb of [() => pauseImport(stack!.client, 'no-such-import'), () => cancelImport(stack!.client, 'no-such-import'), () => waitForReport(stack!.client, 'no-such-import')]) {
+      await expect(verb()).rejects.toThrow(ImportNotFoundError);
+    }
   });
 
   it('pause stops new requests, resume completes the import, setConcurrency 1 keeps one request in flight', async () => {
