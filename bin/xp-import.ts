@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
+import { z } from 'zod';
 import { ClientConfigError } from '../client/connect';
 import { ImportAlreadyExistsError, ImportNotFoundError, ImportSteeringError } from '../client/imports';
 import * as cli from '../client/cli/commands';
-import { UsageError } from '../client/cli/usage';
+import { parseFlags, UsageError } from '../client/cli/usage';
+import { PortSchema } from '../common/config';
 import { ExitCode } from '../common/report';
 import { runSandboxCommand, SandboxUsageError } from '../sandbox';
 import { ConfigError } from '../workers/config';
-import { startDevServer } from '../workers/devServer';
+import { PortInUseError, startDevServer } from '../workers/devServer';
 import { ensureTemporalBinary, temporalBinaryVersion } from '../workers/temporalBinary';
 import { runWorkerCommand } from '../workers/workerCommand';
 import { runDemo } from './demo';
@@ -93,10 +95,10 @@ program
   .option('--headless', 'no Web UI')
   .action(
     run(async (flags: { port: string; uiPort?: string; dbFile?: string; headless?: boolean }) => {
-      const port = Number(flags.port);
+      const port = parseFlags(PortSchema, flags.port, 'port');
       const server = await startDevServer({
         port,
-        uiPort: flags.uiPort ? Number(flags.uiPort) : port + 1000,
+        uiPort: flags.uiPort ? parseFlags(PortSchema, flags.uiPort, 'UI port') : port + 1000,
         dbFile: flags.dbFile,
         headless: flags.headless,
       });
@@ -139,7 +141,7 @@ program
   .option('--db-file <file>', 'keep Temporal state in this file')
   .action(
     run(async (flags: { port: string; dbFile?: string }) => {
-      const port = Number(flags.port);
+      const port = parseFlags(PortSchema, flags.port, 'port');
       const stack = await startDevStack({ port, uiPort: port + 1000, dbFile: flags.dbFile });
       process.stdout.write(
         [
@@ -162,7 +164,7 @@ program
   .option('--keep', 'keep the stack running (to browse the Temporal UI) until Ctrl-C')
   .action(
     run(async (flags: { rows: string; keep?: boolean }) => {
-      return runDemo(Number(flags.rows), flags.keep ?? false);
+      return runDemo(parseFlags(z.coerce.number().int().positive(), flags.rows, 'row count'), flags.keep ?? false);
     }),
   );
 
@@ -181,6 +183,7 @@ const EXPECTED_ERRORS: Array<[new (...args: never[]) => Error, number]> = [
   [ImportAlreadyExistsError, ExitCode.usage],
   [ImportNotFoundError, ExitCode.usage],
   [ImportSteeringError, ExitCode.usage],
+  [PortInUseError, ExitCode.usage],
 ];
 
 async function main(argv: string[]): Promise<number> {

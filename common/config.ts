@@ -8,6 +8,9 @@ import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS, DEFAUL
 const optionalPath = z.string().min(1).optional();
 const positiveInt = z.coerce.number().int().positive();
 
+/** A TCP port, from an environment variable or a flag. */
+export const PortSchema = z.coerce.number().int().min(1).max(65535);
+
 export const TemporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
   TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
@@ -50,7 +53,7 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
   XP_IMPORT_API_RATE_LIMIT: z.coerce.number().positive().optional(),
   /** On SIGTERM, how long in-flight activities may take to finish before the worker exits. */
   XP_IMPORT_SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
-  XP_IMPORT_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  XP_IMPORT_METRICS_PORT: PortSchema.optional(),
   XP_IMPORT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   XP_IMPORT_WORKFLOW_BUNDLE: optionalPath,
   /** A file the worker rewrites every 10 s while it runs: container healthchecks read its age. */

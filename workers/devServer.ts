@@ -65,6 +65,8 @@ async function waitUntilServing(address: string, child: ChildProcess, deadlineMs
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
         await connection.workflowService.describeNamespace({ namespace: 'default' });
+        // Another server on this port answers as well as ours would: only ours still running counts.
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`temporal server exited while starting, and another server answers at ${address}`);
         return;
       } finally {
         await connection.close();
@@ -77,17 +79,59 @@ async function waitUntilServing(address: string, child: ChildProcess, deadlineMs
   throw new Error(`temporal server at ${address} did not answer within ${deadlineMs} ms: ${String(lastError)}`);
 }
 
+/** Starts with ports picked at random can lose a port to another process between the pick and the bind. */
+const RANDOM_PORT_ATTEMPTS = 3;
+
+/** A port asked for (`--port`, `--ui-port`) is taken: say so instead of starting beside it. */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {
+    super(`port ${port} on ${host} is in use (another Temporal server, or \`xp-import dev\` already running?); stop it or choose another port with --port`);
+  }
+}
+
+async function assertPortFree(host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error));
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
+}
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const ip = options.ip ?? '127.0.0.1';
-  const port = options.port ?? (await freePort(ip));
+  if (options.port !== undefined) await assertPortFree(ip, options.port);
+  if (options.uiPort !== undefined && !options.headless) await assertPortFree(ip, options.uiPort);
   let binary: string;
   try {
     binary = await ensureTemporalBinary(log);
   } catch (error) {
-    if (error instanceof TemporalBinaryNotFoundError) return startWithSdkDownload(options, port, log, error);
+    if (error instanceof TemporalBinaryNotFoundError) return startWithSdkDownload(options, options.port ?? (await freePort(ip)), log, error);
     throw error;
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBinary(binary, options, ip);
+    } catch (error) {
+      const randomPorts = options.port === undefined && options.uiPort === undefined;
+      if (!(error instanceof PortTakenWhileStarting) || !randomPorts || attempt >= RANDOM_PORT_ATTEMPTS) throw error;
+      log(`temporal dev server: ${error.message}; trying other ports`);
+    }
+  }
+}
+
+/** The server lost a port it was given (or picked itself) to another process before binding it. */
+class PortTakenWhileStarting extends Error {
+  override readonly name = 'PortTakenWhileStarting';
+}
+
+async function startBinary(binary: string, options: DevServerOptions, ip: string): Promise<DevServer> {
+  const port = options.port ?? (await freePort(ip));
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'error', ...searchAttributeArgs()];
   let uiUrl: string | null = null;
   if (options.headless) {
@@ -113,7 +157,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     await waitUntilServing(address, child, 60_000);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${stderrTail}`);
+    const message = `${(error as Error).message}\n${stderrTail}`;
+    throw /address already in use/.test(stderrTail) ? new PortTakenWhileStarting(message) : new Error(message);
   }
   return {
     address,
