@@ -355,6 +355,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       header: layout?.header,
       fingerprint: layout?.fingerprint ?? null,
       takenOver: retry?.takenOver ?? null,
+      ...(input.retryOf && retry === null ? { keepReportFile: true } : {}),
       startedAt,
       finishedAt: new Date().toISOString(),
       failure,

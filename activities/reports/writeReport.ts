@@ -26,6 +26,12 @@ export interface WriteReportInput {
   header?: string[];
   fingerprint: Fingerprint | null;
   takenOver: ImportReport['takenOver'];
+  /**
+   * A re-run that stopped before it had a plan (its source changed, or cannot be read): report.json
+   * stays the report of the run it was to continue, so the next re-run still compares the source
+   * with the version the import ran on, and the earlier run's report is not lost.
+   */
+  keepReportFile?: boolean;
   startedAt: string;
   finishedAt: string;
   failure?: FailureSummary;
@@ -119,7 +125,7 @@ export function createReportActivities(reportDir: string) {
         rowsPerSecond: durationMs > 0 ? (input.totals.rows.imported / durationMs) * 1000 : 0,
         ...(input.failure ? { failure: input.failure } : {}),
       });
-      await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
+      if (!input.keepReportFile) await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
       return { ...report, taskIds: taskIds.slice(0, MAX_TASK_IDS_IN_RESULT), failedBatches: failedBatches.slice(0, MAX_FAILED_BATCHES_IN_RESULT) };
     },
   };

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
@@ -157,5 +158,27 @@ describe('steering an import', () => {
     expect(second.takenOver).toMatchObject({ batches: 8, rows: { imported: 4_000, rejected: 0, skipped: 0 } });
     expect(await runsOf(stack.client.client, importId)).toHaveLength(2);
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
+  });
+
+  it('retry of a file that changed is refused every time, and the report of the run it would continue is kept', async () => {
+    stack = await startTestStack();
+    const file = path.join(stack.dataDir, 'changes.csv');
+    await writeFile(file, 'user_id,first_name\nk1,Old\n');
+    const { importId } = await startImport(stack.client, { source: 'changes.csv' });
+    const first = await waitForReport(stack.client, importId);
+    expect(first.status).toBe('completed');
+    const reportFile = first.reportFile as string;
+    const kept = await readFile(reportFile, 'utf8');
+
+    await writeFile(file, 'user_id,first_name\nk1,New\nk2,Newer\n');
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      await retryFailed(stack.client, importId);
+      const refused = await waitForReport(stack.client, importId);
+      expect(refused.status).toBe('failed');
+      expect(refused.failure?.code).toBe('SourceChangedError');
+      expect(await readFile(reportFile, 'utf8')).toBe(kept);
+    }
+    expect(importRequests()).toHaveLength(1);
+    expect([...stack.sandbox.profiles()]).toEqual([['user_id:k1', expect.objectContaining({ first_name: 'Old' })]]);
   });
 });
