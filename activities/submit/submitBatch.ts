@@ -11,6 +11,7 @@ import { appendRejectPart, writeRejectPart, type RejectedRow } from '../reports/
 import { RateLimitedError, RequestRejectedError, XtremepushError } from '../xtremepush/errors';
 import { partRow, rowsJson, type Part } from './part';
 import { buildFromSource } from './buildFromSource';
+import { originalRows, type OriginalRow } from './originalRows';
 import { BuildThreads } from './buildThreads';
 import { PreparedBatches } from './preparedBatches';
 import { countRetry, parseRequestKey, requestKey, restoreProgress, type SubmitProgress } from './submitProgress';
@@ -64,6 +65,8 @@ export function createSubmitBatch(deps: ActivityDeps) {
       const apiRejected: RejectedRow[] = [];
       let unsent = 0;
       let failure: FailureSummary | undefined;
+      /** The batch's records as read from the source, once the API has refused a row of it. */
+      let originals: Promise<Map<number, OriginalRow>> | undefined;
 
       const send = async (partIndex: number, part: Part, start: number, end: number): Promise<void> => {
         const key = requestKey(partIndex, start, end);
@@ -107,7 +110,9 @@ export function createSubmitBatch(deps: ActivityDeps) {
             progress.rejected.push(key);
             if (rows === 1) {
               const only = partRow(part, start);
-              const rejected = { row: only.row, line: only.line, column: null, reason: apiReason(error), cells: only.cells.map(String) };
+              originals ??= originalRows(folders, job, batch);
+              const original = (await originals).get(only.row) ?? { cells: only.cells.map(String) };
+              const rejected = { row: only.row, line: only.line, column: null, reason: apiReason(error), ...original };
               apiRejected.push(rejected);
               await appendRejectPart(paths.apiRejects(batch.index), [rejected]);
             }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { startImport, waitForReport } from '../../client/imports';
@@ -94,5 +94,23 @@ describe('an import against a faulty API', () => {
     }
     const expected = expectedFromSampleCsv(file).filter((row) => !bad.includes(row.user_id as string));
     expectStoreEquals(stack.sandbox, expected);
+  });
+
+  it('a row the API refuses is written to the rejects file as the source has it, CSV and NDJSON', async () => {
+    stack = await startTestStack({ sandbox: { faults: { rejectIdentities: ['u2'] } } });
+    // u2 leaves two cells blank: its request holds user_id and first_name only.
+    writeFileSync(path.join(stack.dataDir, 'gaps.csv'), 'user_id,email,email_subscription,first_name\nu1,a@example.com,1,Ann\nu2,,,Bob\n');
+    writeFileSync(path.join(stack.dataDir, 'gaps.ndjson'), '{"user_id":"u1","first_name":"Ann"}\n{"user_id":"u2","first_name":"Bob","visits":3}\n');
+    const csv = await waitForReport(stack.client, (await startImport(stack.client, { source: 'gaps.csv', importId: 'api-reject-csv' })).importId);
+    const ndjson = await waitForReport(stack.client, (await startImport(stack.client, { source: 'gaps.ndjson', importId: 'api-reject-ndjson' })).importId);
+
+    expect(csv.rows).toEqual({ total: 2, imported: 1, rejected: 1, skipped: 0 });
+    const csvLines = readFileSync(csv.rejectsFile as string, 'utf8').trim().split(/\r?\n/);
+    expect(csvLines[0]).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,user_id,email,email_subscription,first_name');
+    expect(csvLines[1]).toMatch(/^2,3,,.*rejected by Xtremepush.*,u2,,,Bob$/);
+
+    expect(ndjson.rows).toEqual({ total: 2, imported: 1, rejected: 1, skipped: 0 });
+    const [rejected] = readFileSync(ndjson.rejectsFile as string, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(rejected).toMatchObject({ xp_import_row: 2, user_id: 'u2', first_name: 'Bob', visits: 3 });
   });
 });
