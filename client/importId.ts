@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import type { SourceRef } from '../common/source';
@@ -77,14 +77,16 @@ export async function probeRemoteVersion(url: string, timeoutMs = 10_000): Promi
  * The default import ID: the same source version gives the same ID, so starting it twice finds
  * the first import. A local file is identified by its path, size and modification time; a URL by
  * its origin and path (never its query, which changes each time a URL is signed again) and, when
- * the server tells them, its size and ETag or Last-Modified.
+ * the server tells them, its size and ETag or Last-Modified. A dry run has an ID of its own, so the
+ * real import of the same file is not taken for it.
  */
-export function defaultImportId(ref: SourceRef, localPath: string | null, remote: RemoteVersion | null = null): string {
+export function defaultImportId(ref: SourceRef, localPath: string | null, remote: RemoteVersion | null = null, dryRun = false): string {
   const hash = createHash('sha256');
   let name: string;
   if (ref.kind === 'file') {
     name = path.basename(ref.path);
-    hash.update(`file\0${localPath ?? ref.path}`);
+    // The real path: the same file reached through another folder or a symlink is the same import.
+    hash.update(`file\0${localPath ? realpathSync(localPath) : ref.path}`);
     if (localPath) {
       const stat = statSync(localPath);
       hash.update(`\0${stat.size}\0${stat.mtimeMs}`);
@@ -95,10 +97,10 @@ export function defaultImportId(ref: SourceRef, localPath: string | null, remote
     hash.update(`url\0${url.origin}${url.pathname}`);
     if (remote) hash.update(`\0${remote.size}\0${remote.version}`);
   }
-  return `${slug(name)}-${hash.digest('hex').slice(0, 12)}`;
+  return `${slug(name)}${dryRun ? '-dry-run' : ''}-${hash.digest('hex').slice(0, 12)}`;
 }
 
 /** defaultImportId, asking the server for a URL's version first. */
-export async function defaultImportIdFor(ref: SourceRef, localPath: string | null): Promise<string> {
-  return defaultImportId(ref, localPath, ref.kind === 'url' ? await probeRemoteVersion(ref.url) : null);
+export async function defaultImportIdFor(ref: SourceRef, localPath: string | null, dryRun = false): Promise<string> {
+  return defaultImportId(ref, localPath, ref.kind === 'url' ? await probeRemoteVersion(ref.url) : null, dryRun);
 }

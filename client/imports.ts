@@ -69,7 +69,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
   const options = ImportOptionsSchema.parse(request);
   const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : request.source;
   const { ref, localPath } = resolveSourceForWorker(given);
-  const importId = request.importId ?? (await defaultImportIdFor(ref, localPath));
+  const importId = request.importId ?? (await defaultImportIdFor(ref, localPath, options.dryRun));
   const input = ImportWorkflowInputSchema.parse({
     importId,
     source: ref,

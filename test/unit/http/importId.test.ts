@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -51,5 +51,20 @@ describe('the default import ID of a URL', () => {
     expect(await probeRemoteVersion(ref.url, 2_000)).toBeNull();
     expect(await defaultImportIdFor(ref, null)).toBe(defaultImportId(ref, null));
     server = undefined;
+  });
+});
+
+describe('the default import ID of a local file', () => {
+  const ref = { kind: 'file' as const, path: 'exports/customers.csv' };
+
+  it('is the same through a symlinked folder, and a dry run has an ID of its own', async () => {
+    const link = path.join(folder, 'linked');
+    symlinkSync(path.join(folder, 'exports'), link);
+    const direct = defaultImportId(ref, file);
+    expect(defaultImportId(ref, path.join(link, 'customers.csv'))).toBe(direct);
+    const dry = await defaultImportIdFor(ref, file, true);
+    expect(dry).toMatch(/^customers-dry-run-[0-9a-f]{12}$/);
+    expect(dry.slice(-12)).toBe(direct.slice(-12));
+    expect(await defaultImportIdFor(ref, file)).toBe(direct);
   });
 });
