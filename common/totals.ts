@@ -78,7 +78,8 @@ export function computeProgress(p: ProgressInput): Progress {
     },
     concurrency: p.concurrency,
     rowsPerSecond,
-    etaSeconds: remaining === null || rowsPerSecond === 0 ? null : remaining / rowsPerSecond,
+    // A paused import starts nothing new: an ETA at its average rate would be a guess about when it resumes.
+    etaSeconds: p.phase === 'paused' || remaining === null || rowsPerSecond === 0 ? null : remaining / rowsPerSecond,
     startedAt: p.startedAt,
     updatedAt: new Date(p.now).toISOString(),
   };
