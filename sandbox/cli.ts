@@ -18,7 +18,21 @@ export interface SandboxCommandIo {
  * [--store full|count]`: runs a sandbox until SIGINT or SIGTERM. `--task-ms` is the time from 202 to
  * completion (30% queued, 70% processing).
  */
+export const SANDBOX_USAGE = `usage: xp-import sandbox [--port P] [--host H] [--apptoken T] [--latency MS|MIN-MAX] [--seed N] [--task-ms MS] [--store full|count]
+  --port P           port to listen on (default: a free one)
+  --host H           address to listen on (default 127.0.0.1)
+  --apptoken T       the token requests must carry
+  --latency MS       added to every API request; MIN-MAX draws from a range
+  --seed N           seed of the random draws (faults, latency ranges)
+  --task-ms MS       time from an import's 202 to its task's end (30% queued, 70% processing)
+  --store full|count keep every profile, or only count identities (for 10 M-row runs)
+See sandbox/README.md for the admin API (faults, the store, the request log).`;
+
 export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {}): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    (io.out ?? process.stdout).write(`${SANDBOX_USAGE}\n`);
+    return;
+  }
   const options = sandboxOptionsFromArgs(argv);
   const sandbox = await startSandbox(options);
   (io.out ?? process.stdout).write(`sandbox listening on ${sandbox.url}\n`);
@@ -52,7 +66,7 @@ export function sandboxOptionsFromArgs(argv: string[]): SandboxOptions {
       },
     }));
   } catch (error) {
-    throw new SandboxUsageError(`xp-import sandbox: ${(error as Error).message}`);
+    throw new SandboxUsageError(`xp-import sandbox: ${(error as Error).message}\n${SANDBOX_USAGE}`);
   }
   const taskMs = numberFlag(values['task-ms']);
   const input = {

@@ -26,6 +26,16 @@ describe('xp-import sandbox', () => {
     expect(() => sandboxOptionsFromArgs(argv)).toThrow(message);
   });
 
+  it('--help prints the flags and starts nothing', async () => {
+    const out = new PassThrough();
+    let printed = '';
+    out.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    await runSandboxCommand(['--help'], { out });
+    expect(printed).toMatch(/^usage: xp-import sandbox /);
+    for (const flag of ['--port', '--apptoken', '--latency', '--seed', '--task-ms', '--store']) expect(printed).toContain(flag);
+    expect(printed).not.toContain('listening');
+  });
+
   it('prints the URL, serves until SIGTERM, then closes', async () => {
     const out = new PassThrough();
     let printed = '';
