@@ -2,7 +2,9 @@ import {
   ActivityFailure,
   condition,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   TimeoutFailure,
@@ -11,6 +13,9 @@ import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../com
 import { batchStuckSignal, resolveStuckBatchUpdate, type StuckResolution } from '../common/messages';
 import type { BatchResult, RetryCounts } from '../common/report';
 import { awaitTaskActivities, submitActivities } from './activityOptions';
+
+/** `cancel --abandon` while tasks are awaited: the batch reports what it sent instead of failing as cancelled. */
+const ABANDON_REPORTS_WHAT_WAS_SENT = 'abandon-reports-what-was-sent';
 
 /**
  * One batch of an import, as its own workflow (`${importId}/batch-${n}`) so an operator can find it
@@ -71,29 +76,36 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       break;
     }
     setCurrentDetails(`${label}: ${describeRequests(pending)}`);
-    const outcomes = await Promise.all(
-      pending.map(async (request): Promise<'completed' | 'failed' | 'stuck'> => {
-        if (request.taskId === undefined) return 'completed';
-        // Histories from before the submit watched have no outcomes: their waits replay as they ran.
-        const seen = submission.taskOutcomes?.find((outcome) => outcome.taskId === request.taskId);
-        if (seen !== undefined) {
-          result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, seen.waitedMs);
-          return seen.status;
-        }
-        try {
-          const answer = await awaitImportTask.executeWithOptions({ summary: `${label}, task ${request.taskId}` }, [
-            { taskId: request.taskId, batchIndex: batch.index, firstPollAfterMs: submission.watchedMs === undefined ? settings.firstPollAfterMs : 0 },
-          ]);
-          result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, (submission.watchedMs ?? 0) + answer.waitedMs);
-          return answer.status;
-        } catch (error) {
-          // The watchdog (schedule-to-close) ended the polling: during an attempt that is a timeout,
-          // during the backoff between attempts the server reports the last attempt's failure.
-          if (error instanceof ActivityFailure && (error.retryState === 'TIMEOUT' || error.cause instanceof TimeoutFailure)) return 'stuck';
-          throw error;
-        }
-      }),
-    );
+    const settled = new Map<string, TaskEnd>();
+    const outcomeOf = async (request: RequestSlice): Promise<TaskEnd> => {
+      if (request.taskId === undefined) return 'completed';
+      // Histories from before the submit watched have no outcomes: their waits replay as they ran.
+      const seen = submission.taskOutcomes?.find((outcome) => outcome.taskId === request.taskId);
+      if (seen !== undefined) {
+        result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, seen.waitedMs);
+        return seen.status;
+      }
+      try {
+        const answer = await awaitImportTask.executeWithOptions({ summary: `${label}, task ${request.taskId}` }, [
+          { taskId: request.taskId, batchIndex: batch.index, firstPollAfterMs: submission.watchedMs === undefined ? settings.firstPollAfterMs : 0 },
+        ]);
+        result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, (submission.watchedMs ?? 0) + answer.waitedMs);
+        return answer.status;
+      } catch (error) {
+        // The watchdog (schedule-to-close) ended the polling: during an attempt that is a timeout,
+        // during the backoff between attempts the server reports the last attempt's failure.
+        if (error instanceof ActivityFailure && (error.retryState === 'TIMEOUT' || error.cause instanceof TimeoutFailure)) return 'stuck';
+        throw error;
+      }
+    };
+    let outcomes: TaskEnd[];
+    try {
+      outcomes = await Promise.all(pending.map((request) => outcomeOf(request).then((end) => (settled.set(request.key, end), end))));
+    } catch (error) {
+      // The import was cancelled with --abandon: its requests went out, so the report must list them.
+      if (!isCancellation(error) || !patched(ABANDON_REPORTS_WHAT_WAS_SENT)) throw error;
+      return abandonedWhileWaiting(job.importId, result, pending, settled, label);
+    }
 
     const again: string[] = [];
     const stuck: RequestSlice[] = [];
@@ -157,6 +169,25 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     taskIds: result.taskIds.slice(0, 20),
     ...(result.failure ? { failure: result.failure.code } : {}),
   });
+  return result;
+}
+
+type TaskEnd = 'completed' | 'failed' | 'stuck';
+
+/**
+ * The result of a batch whose waits were cancelled: requests whose tasks were seen to complete are
+ * imported; the others' rows are skipped, though their tasks may still be applied, which the
+ * failure says, with their task IDs (also in the report's `taskIds`).
+ */
+function abandonedWhileWaiting(importId: string, result: BatchResult, pending: RequestSlice[], settled: ReadonlyMap<string, TaskEnd>, label: string): BatchResult {
+  const open = pending.filter((request) => settled.get(request.key) !== 'completed');
+  result.rows.imported += sum(pending.filter((request) => settled.get(request.key) === 'completed').map((r) => r.rows));
+  result.rows.skipped += sum(open.map((r) => r.rows));
+  result.status = 'abandoned';
+  const tasks = open.flatMap((r) => (r.taskId === undefined ? [] : [r.taskId]));
+  result.failure = { code: 'Abandoned', message: `${label}: cancelled with --abandon while waiting for task ${tasks.join(', ')}; its rows may still be applied` };
+  setCurrentDetails(`${label}: abandoned while waiting for task ${tasks.join(', ')}`);
+  log.info('batch abandoned', { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20) });
   return result;
 }
 

@@ -134,6 +134,25 @@ describe('steering an import', () => {
     expect(report!.reportFile).toMatch(/report\.json$/);
   });
 
+  it('cancel --abandon: the batches it stops waiting for list their requests and task IDs, their rows skipped', async () => {
+    // Tasks of 8 s: the submits' watches (about 2 s) end first, and the batches wait on their tasks.
+    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 4_000, processingMs: 4_000 } } });
+    await writeSampleFile(path.join(stack.dataDir, 'abandon.csv'), { rows: 2_000 });
+    const { importId } = await startImport(stack.client, { source: 'abandon.csv', batchSize: 500, concurrency: 2 });
+    await until(() => Promise.resolve(importRequests().length), (n) => n === 2);
+    await new Promise((r) => setTimeout(r, 3_000));
+    await cancelImport(stack.client, importId, 'abandon');
+    const report = await until(() => getReport(stack!.client, importId), (r) => r !== null);
+
+    expect(report?.status).toBe('cancelled');
+    const sent = importRequests();
+    expect(sent).toHaveLength(2);
+    expect(report!.requests).toBe(2);
+    expect([...report!.taskIds].sort()).toEqual(sent.map((r) => String(r.taskId)).sort());
+    expect(report!.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000 });
+    expect(report!.failedBatches.filter((b) => b.status === 'abandoned').map((b) => b.failure?.code)).toEqual(['Abandoned', 'Abandoned']);
+  }, 60_000);
+
   it('retry re-runs only the two batches whose tasks failed, and the store then equals the file', async () => {
     // Every task holding row 1,201 (batch 3) or row 3,601 (batch 8) fails, however often it is sent.
     stack = await startTestStack({ sandbox: { faults: { failTasksContaining: ['u00001201', 'u00003601'] } } });
