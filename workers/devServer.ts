@@ -79,7 +79,7 @@ async function waitUntilServing(address: string, child: ChildProcess, deadlineMs
   throw new Error(`temporal server at ${address} did not answer within ${deadlineMs} ms: ${String(lastError)}`);
 }
 
-/** Starts with ports picked at random can lose a port to another process between the pick and the bind. */
+/** A start on ports picked at random can lose one to another process between the pick and the bind. */
 const RANDOM_PORT_ATTEMPTS = 3;
 
 /** A port asked for (`--port`, `--ui-port`) is taken: say so instead of starting beside it. */
@@ -120,7 +120,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     } catch (error) {
       const randomPorts = options.port === undefined && options.uiPort === undefined;
       if (!(error instanceof PortTakenWhileStarting) || !randomPorts || attempt >= RANDOM_PORT_ATTEMPTS) throw error;
-      log(`temporal dev server: ${error.message}; trying other ports`);
+      log(`temporal dev server: a port was taken by another process while it started (attempt ${attempt}); trying other ports`);
     }
   }
 }
