@@ -11,6 +11,8 @@ export function formatReport(report: ImportReport): string {
     `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed`,
     `  requests  ${n(report.requests)} (${n(report.taskIdsTotal)} async tasks)${report.possibleDuplicates ? `, ${report.possibleDuplicates} possibly sent twice` : ''}`,
   ];
+  // A header-only file is a valid, empty import; said once, so an export that came out empty is noticed.
+  if (report.rows.total === 0 && report.failure === undefined) lines.push('  note      the source has no data rows (a header only, or blank lines): nothing was sent');
   if (report.takenOver) {
     lines.push(`  re-run    of run ${report.takenOver.fromRunId}: kept ${n(report.takenOver.batches)} batches (${n(report.takenOver.rows.imported)} rows imported) and sent the rest again`);
   }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { formatReport } from '../../../client/cli/reportView';
+import type { ImportReport } from '../../../common/report';
+
+function report(rows: ImportReport['rows']): ImportReport {
+  return {
+    importId: 'r',
+    status: 'completed',
+    source: 'customers.csv',
+    format: 'csv',
+    dryRun: false,
+    rows,
+    batches: { total: Math.ceil(rows.total / 10_000), succeeded: Math.ceil(rows.total / 10_000), failed: 0 },
+    requests: Math.ceil(rows.total / 10_000),
+    taskIds: [],
+    taskIdsTotal: 0,
+    retries: {},
+    possibleDuplicates: 0,
+    failedBatches: [],
+    rejectsFile: null,
+    reportFile: '/reports/r/report.json',
+    fingerprint: null,
+    takenOver: null,
+    startedAt: '2026-11-29T00:00:00.000Z',
+    finishedAt: '2026-11-29T00:00:01.000Z',
+    durationMs: 1_000,
+    rowsPerSecond: rows.imported,
+  };
+}
+
+describe('the report for people', () => {
+  it('says when the source had no data rows at all (a header-only file)', () => {
+    expect(formatReport(report({ total: 0, imported: 0, rejected: 0, skipped: 0 }))).toContain('the source has no data rows (a header only, or blank lines): nothing was sent');
+  });
+
+  it('says nothing of the kind when there were rows', () => {
+    expect(formatReport(report({ total: 5, imported: 5, rejected: 0, skipped: 0 }))).not.toContain('no data rows');
+  });
+});
