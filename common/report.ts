@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { FingerprintSchema } from './source';
 
-/** Why an attempt was retried; the report counts retries by cause. */
 /** Columns the rejects file adds in front of the original ones; an import of it ignores them. */
 export const REJECT_COLUMNS = ['xp_import_row', 'xp_import_line', 'xp_import_column', 'xp_import_reason'] as const;
 
+/** Why an attempt was retried; the report counts retries by cause. */
 export const RetryCauseSchema = z.enum(['rate_limited', 'server_error', 'network', 'timeout', 'task_failed']);
 export type RetryCause = z.infer<typeof RetryCauseSchema>;
 export const RetryCountsSchema = z.partialRecord(RetryCauseSchema, z.number().int().nonnegative());

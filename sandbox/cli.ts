@@ -13,11 +13,7 @@ export interface SandboxCommandIo {
   out?: NodeJS.WritableStream;
 }
 
-/**
- * `xp-import sandbox [--port P] [--host H] [--apptoken T] [--latency MS|MIN-MAX] [--seed N] [--task-ms MS]
- * [--store full|count]`: runs a sandbox until SIGINT or SIGTERM. `--task-ms` is the time from 202 to
- * completion (30% queued, 70% processing).
- */
+/** What `xp-import sandbox --help` prints, and bad flags show. */
 export const SANDBOX_USAGE = `usage: xp-import sandbox [--port P] [--host H] [--apptoken T] [--latency MS|MIN-MAX] [--seed N] [--task-ms MS] [--store full|count]
   --port P           port to listen on (default: a free one)
   --host H           address to listen on (default 127.0.0.1)
@@ -28,6 +24,7 @@ export const SANDBOX_USAGE = `usage: xp-import sandbox [--port P] [--host H] [--
   --store full|count keep every profile, or only count identities (for 10 M-row runs)
 See sandbox/README.md for the admin API (faults, the store, the request log).`;
 
+/** `xp-import sandbox` with the flags of SANDBOX_USAGE: runs a sandbox until SIGINT or SIGTERM. */
 export async function runSandboxCommand(argv: string[], io: SandboxCommandIo = {}): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     (io.out ?? process.stdout).write(`${SANDBOX_USAGE}\n`);

@@ -39,16 +39,21 @@ export const SERVER_DYNAMIC_CONFIG = {
   'system.enableActivityEagerExecution': true,
 } as const;
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
+/** Binds `port` (0: any free one) and lets it go again; resolves the port that was bound. */
+function bindAndRelease(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, host, () => {
+    server.listen(port, host, () => {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return bindAndRelease(host, 0);
 }
 
 function searchAttributeArgs(): string[] {
@@ -94,12 +99,11 @@ export class PortInUseError extends Error {
 }
 
 async function assertPortFree(host: string, port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error));
-    server.listen(port, host, () => server.close(() => resolve()));
-  });
+  try {
+    await bindAndRelease(host, port);
+  } catch (error) {
+    throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(host, port) : error;
+  }
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {

@@ -95,7 +95,7 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
 }
 
 const EMAIL_LIKE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/** Seven digits or more, with at most a leading + and the usual separators: a phone number, never a column name. */
+/** Digits with at most a leading + and the usual separators; with seven digits or more (personalDataIn), a phone number, never a column name. */
 const PHONE_LIKE = /^\+?[\d\s().-]+$/;
 
 /** What a header cell holds when it is personal data, not a column name. */

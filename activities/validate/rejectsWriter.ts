@@ -54,9 +54,9 @@ export class RejectsWriter {
     try {
       await once(writer.out, 'open');
     } catch (error) {
+      // A missing folder or a folder in its place was refused before the source was read (checkRejectsFile).
       const code = (error as NodeJS.ErrnoException).code;
-      const detail = code === 'ENOENT' ? 'its folder does not exist' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : `it cannot be opened (${code ?? String(error)})`;
-      throw new RejectsFileError(file, detail);
+      throw new RejectsFileError(file, code === 'EACCES' ? 'permission denied' : `it cannot be opened (${code ?? String(error)})`);
     }
     if (format === 'csv') await writer.write(csvLine([...REJECT_COLUMNS, ...(header ?? [])]));
     return writer;
