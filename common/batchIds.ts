@@ -13,3 +13,9 @@ export const FATAL_FAILURE_TYPES = [
   'SourceAccessError',
   'MappingError',
 ] as const;
+
+/**
+ * The failure code of a batch abandoned by a cancel (`cancel --abandon`, or a fatal error in
+ * another batch): also what a submit returns when the cancel stopped it posting.
+ */
+export const ABANDONED_FAILURE_CODE = 'Abandoned';

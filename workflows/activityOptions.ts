@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { ImportActivities } from '../activities';
 import { FATAL_FAILURE_TYPES } from '../common/batchIds';
 
@@ -24,9 +24,14 @@ export const reportActivities = proxyActivities<Pick<ImportActivities, 'recordBa
 /**
  * Posting a batch. The activity chooses each retry's delay itself (Retry-After on 429, exponential
  * backoff with jitter otherwise) through `nextRetryDelay`; the policy here only caps attempts.
+ *
+ * `waitForCancel`: a cancelled batch waits for its submit to answer. The submit then stops posting
+ * and returns what it did post, so an abandoned batch's report lists requests the API may still
+ * apply; without waiting, the batch would end as soon as the cancel was asked for, knowing nothing.
  */
-export function submitActivities(maxAttempts: number) {
+export function submitActivities(maxAttempts: number, waitForCancel: boolean) {
   return proxyActivities<Pick<ImportActivities, 'submitBatch'>>({
+    ...(waitForCancel ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
     startToCloseTimeout: '10 minutes',
     // It heartbeats every few seconds while a request runs: a killed worker's batch moves on within ~15 s.
     heartbeatTimeout: '15 seconds',

@@ -10,12 +10,15 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../common/batch';
+import { ABANDONED_FAILURE_CODE } from '../common/batchIds';
 import { batchStuckSignal, resolveStuckBatchUpdate, type StuckResolution } from '../common/messages';
 import type { BatchResult, RetryCounts } from '../common/report';
 import { awaitTaskActivities, submitActivities } from './activityOptions';
 
 /** `cancel --abandon` while tasks are awaited: the batch reports what it sent instead of failing as cancelled. */
 const ABANDON_REPORTS_WHAT_WAS_SENT = 'abandon-reports-what-was-sent';
+/** `cancel --abandon` during a submit: the batch waits for the submit to say what it posted. */
+const ABANDON_WAITS_FOR_SUBMIT = 'abandon-waits-for-submit';
 
 /**
  * One batch of an import, as its own workflow (`${importId}/batch-${n}`) so an operator can find it
@@ -25,7 +28,7 @@ const ABANDON_REPORTS_WHAT_WAS_SENT = 'abandon-reports-what-was-sent';
  */
 export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
   const { job, batch, settings } = input;
-  const { submitBatch } = submitActivities(settings.maxSubmitAttempts);
+  const { submitBatch } = submitActivities(settings.maxSubmitAttempts, patched(ABANDON_WAITS_FOR_SUBMIT));
   const { awaitImportTask } = awaitTaskActivities(settings.stuckAfterMs);
   const label = `batch ${batch.index + 1}: rows ${formatRange(batch.firstRow, batch.rowCount)}`;
 
@@ -104,7 +107,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     } catch (error) {
       // The import was cancelled with --abandon: its requests went out, so the report must list them.
       if (!isCancellation(error) || !patched(ABANDON_REPORTS_WHAT_WAS_SENT)) throw error;
-      return abandonedWhileWaiting(job.importId, result, pending, settled, label);
+      return abandonedWhileWaiting(job.importId, result, pending, settled, submission.rows.unsent, label);
     }
 
     const again: string[] = [];
@@ -137,7 +140,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     }
 
     if (submission.failure) {
-      result.status = 'failed';
+      result.status = submission.failure.code === ABANDONED_FAILURE_CODE ? 'abandoned' : 'failed';
       result.failure = submission.failure;
       result.rows.skipped += submission.rows.unsent;
     }
@@ -177,15 +180,24 @@ type TaskEnd = 'completed' | 'failed' | 'stuck';
 /**
  * The result of a batch whose waits were cancelled: requests whose tasks were seen to complete are
  * imported; the others' rows are skipped, though their tasks may still be applied, which the
- * failure says, with their task IDs (also in the report's `taskIds`).
+ * failure says, with their task IDs (also in the report's `taskIds`). `unsent`: rows the submit
+ * did not post because the cancel reached it first.
  */
-function abandonedWhileWaiting(importId: string, result: BatchResult, pending: RequestSlice[], settled: ReadonlyMap<string, TaskEnd>, label: string): BatchResult {
+function abandonedWhileWaiting(
+  importId: string,
+  result: BatchResult,
+  pending: RequestSlice[],
+  settled: ReadonlyMap<string, TaskEnd>,
+  unsent: number,
+  label: string,
+): BatchResult {
   const open = pending.filter((request) => settled.get(request.key) !== 'completed');
   result.rows.imported += sum(pending.filter((request) => settled.get(request.key) === 'completed').map((r) => r.rows));
-  result.rows.skipped += sum(open.map((r) => r.rows));
+  result.rows.skipped += sum(open.map((r) => r.rows)) + unsent;
   result.status = 'abandoned';
   const tasks = open.flatMap((r) => (r.taskId === undefined ? [] : [r.taskId]));
-  result.failure = { code: 'Abandoned', message: `${label}: cancelled with --abandon while waiting for task ${tasks.join(', ')}; its rows may still be applied` };
+  const notSent = unsent > 0 ? `; ${unsent} row(s) not sent` : '';
+  result.failure = { code: ABANDONED_FAILURE_CODE, message: `${label}: stopped (cancel --abandon, or the import failed) while waiting for task ${tasks.join(', ')}; its rows may still be applied${notSent}` };
   setCurrentDetails(`${label}: abandoned while waiting for task ${tasks.join(', ')}`);
   log.info('batch abandoned', { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20) });
   return result;

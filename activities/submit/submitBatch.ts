@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ImportJob, RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../../common/batch';
 import type { BatchPlan } from '../../common/plan';
+import { ABANDONED_FAILURE_CODE } from '../../common/batchIds';
 import type { FailureSummary } from '../../common/report';
 import type { ActivityDeps } from '../deps';
 import { DENSE_POLLS, watchTask } from '../awaitTask';
@@ -53,6 +54,7 @@ export function createSubmitBatch(deps: ActivityDeps) {
     const progress = restoreProgress(context.info.heartbeatDetails);
     const lastAttempt = context.info.attempt >= input.maxSubmitAttempts;
     const paths = new ReportPaths(deps.reportDir, job.importId);
+    const postSignal = abortedUnlessCancelRequested(context);
     try {
       const built = await prepared.take(job, batch);
       // While this batch's requests and task run, the worker has time to build the one likely to follow it.
@@ -65,6 +67,8 @@ export function createSubmitBatch(deps: ActivityDeps) {
       const apiRejected: RejectedRow[] = [];
       let unsent = 0;
       let failure: FailureSummary | undefined;
+      /** Requests left unposted because the batch was cancelled (cancel --abandon) while this submit ran. */
+      let stoppedRequests = 0;
       /** The batch's records as read from the source, once the API has refused a row of it. */
       let originals: Promise<Map<number, OriginalRow>> | undefined;
 
@@ -87,13 +91,18 @@ export function createSubmitBatch(deps: ActivityDeps) {
           unsent += rows;
           return;
         }
+        if (cancelRequested(context)) {
+          stoppedRequests++;
+          unsent += rows;
+          return;
+        }
         if (job.dryRun) {
           requests.push({ key, rows });
           return;
         }
         try {
           const answer = await heartbeatWhile(
-            deps.xtremepush.importProfiles(part.attributes, { json: rowsJson(part, start, end) }, context.cancellationSignal),
+            deps.xtremepush.importProfiles(part.attributes, { json: rowsJson(part, start, end) }, postSignal),
             () => progress,
           );
           const taskId = answer.mode === 'async' ? answer.taskId : '';
@@ -140,6 +149,7 @@ export function createSubmitBatch(deps: ActivityDeps) {
         await send(target.part, part, target.start, target.end);
       }
 
+      if (stoppedRequests > 0) failure = { code: ABANDONED_FAILURE_CODE, message: `stopped (cancel --abandon, or the import failed) while posting: ${stoppedRequests} request(s), ${unsent} row(s), not sent` };
       const watch = input.watchTasks && failure === undefined ? await watchPosted(deps, context, postedAt, input.watchTasks.firstPollAfterMs, () => progress) : undefined;
       const taskOutcomes = watch?.outcomes ?? [];
 
@@ -167,6 +177,27 @@ export function createSubmitBatch(deps: ActivityDeps) {
       throw toApplicationFailure(error);
     }
   };
+}
+
+/** The workflow asked for this activity's cancellation (cancel --abandon, or a fatal error elsewhere). */
+function cancelRequested(context: Context): boolean {
+  return context.cancellationDetails?.cancelRequested === true;
+}
+
+/**
+ * The signal for a POST: aborted when the worker shuts down or the activity times out, not when
+ * its batch is cancelled. A request cut off by a cancel might still be applied without its task ID
+ * ever being known; one let finish (a few hundred ms) is reported with its task.
+ */
+function abortedUnlessCancelRequested(context: Context): AbortSignal {
+  const controller = new AbortController();
+  const signal = context.cancellationSignal;
+  const follow = () => {
+    if (!cancelRequested(context)) controller.abort(signal.reason);
+  };
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  return controller.signal;
 }
 
 /**

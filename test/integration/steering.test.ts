@@ -153,6 +153,50 @@ describe('steering an import', () => {
     expect(report!.failedBatches.filter((b) => b.status === 'abandoned').map((b) => b.failure?.code)).toEqual(['Abandoned', 'Abandoned']);
   }, 60_000);
 
+  it('cancel --abandon while the submits still watch their tasks: the report lists what they posted', async () => {
+    // The first window's submits watch their tasks for about 2 s; tasks of 8 s are still running
+    // when the cancel lands, so both batches are inside submitBatch, not in a wait.
+    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 4_000, processingMs: 4_000 } } });
+    await writeSampleFile(path.join(stack.dataDir, 'abandon-submit.csv'), { rows: 2_000 });
+    const { importId } = await startImport(stack.client, { source: 'abandon-submit.csv', batchSize: 500, concurrency: 2 });
+    await until(() => Promise.resolve(importRequests().length), (n) => n === 2, 60_000, 20);
+    await cancelImport(stack.client, importId, 'abandon');
+    const report = await until(() => getReport(stack!.client, importId), (r) => r !== null);
+
+    expect(report?.status).toBe('cancelled');
+    const sent = importRequests();
+    expect(sent).toHaveLength(2);
+    expect(report!.requests).toBe(2);
+    expect([...report!.taskIds].sort()).toEqual(sent.map((r) => String(r.taskId)).sort());
+    expect(report!.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000 });
+    expect(report!.failedBatches.filter((b) => b.status === 'abandoned')).toHaveLength(2);
+  }, 60_000);
+
+  it('cancel --abandon while a submit is still posting: it stops, and the report has what went out', async () => {
+    // Rows that fill different attributes go in different requests: each batch of 2,000 here is 20
+    // requests of 100 (rows fill one of 20 columns), posted one after another, each held 1 s by the API.
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 1_000 } } });
+    const columns = Array.from({ length: 20 }, (_, c) => `attr_${c}`);
+    const rows = Array.from({ length: 4_000 }, (_, i) => `p${i},${columns.map((_, c) => (Math.floor(i / 100) % 20 === c ? `v${i}` : '')).join(',')}`);
+    await writeFile(path.join(stack.dataDir, 'abandon-posting.csv'), `user_id,${columns.join(',')}\n${rows.join('\n')}\n`);
+    const { importId } = await startImport(stack.client, { source: 'abandon-posting.csv', batchSize: 2_000, concurrency: 2 });
+    await until(() => Promise.resolve(importRequests().length), (n) => n >= 2, 60_000, 20);
+    await cancelImport(stack.client, importId, 'abandon');
+    const report = await until(() => getReport(stack!.client, importId), (r) => r !== null);
+
+    expect(report?.status).toBe('cancelled');
+    // Each submit stopped at the cancel, before the 40 requests the file makes; one in flight then
+    // was let finish, so every request the API took is in the report with its task.
+    const sent = importRequests();
+    expect(sent.length).toBeLessThan(40);
+    expect(report!.requests).toBe(sent.length);
+    expect([...report!.taskIds].sort()).toEqual(sent.map((r) => String(r.taskId)).sort());
+    expect(report!.rows.imported + report!.rows.skipped).toBe(4_000);
+    const abandoned = report!.failedBatches.filter((b) => b.status === 'abandoned');
+    expect(abandoned).toHaveLength(2);
+    expect(abandoned.map((b) => b.failure?.message).join('\n')).toMatch(/not sent/);
+  }, 90_000);
+
   it('retry re-runs only the two batches whose tasks failed, and the store then equals the file', async () => {
     // Every task holding row 1,201 (batch 3) or row 3,601 (batch 8) fails, however often it is sent.
     stack = await startTestStack({ sandbox: { faults: { failTasksContaining: ['u00001201', 'u00003601'] } } });
