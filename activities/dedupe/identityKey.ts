@@ -4,10 +4,15 @@ import type { IdentityAttribute } from '../rows/attributeNames';
 import { isBlankText } from '../rows/blank';
 import { targetAttribute } from '../rows/columns';
 import { compileMapping } from '../rows';
-import { CsvFieldSplitter } from '../source/csvFields';
+import { csvCellAt } from '../source/csvFields';
 import { ndjsonRecordParser, type RecordParser } from '../source/recordParsers';
 
-/** A record's row and its identity key (`user_id:abc`), undefined when it has no usable one. */
+/**
+ * A record's row and its identity key, undefined when it has no usable one. Keys are compared
+ * only with keys of the same pass: a CSV file's identity is one column, so its key is the value
+ * alone (`abc`); an NDJSON record's may be user_id or device_id, so its key names which
+ * (`user_id:abc`, as RowOutcome.identity writes it).
+ */
 export interface RowIdentity {
   row: number;
   key: string | undefined;
@@ -22,14 +27,15 @@ export interface IdentityKeyInput {
 }
 
 /**
- * Parses records only as far as their identity key, written exactly as the row mapper writes it
- * in `RowOutcome.identity` (`<attribute>:<value>`), without mapping the rest of the row. Records
- * that could not be parsed, and blank or invalid identities, give undefined: such rows are
- * rejected, so they supersede nothing.
+ * Parses records only as far as their identity key (the value the row mapper puts in
+ * `RowOutcome.identity`), without mapping the rest of the row. Records that could not be parsed,
+ * and blank or invalid identities, give undefined: such rows are rejected, so they supersede
+ * nothing.
  *
- * For CSV only the identity cell is built; the other cells are stepped over, but still counted
- * and checked, so a ragged or badly quoted record has no key, as readBatch would reject it. For
- * NDJSON, the keys the mapping sends to user_id or device_id.
+ * For CSV the record is read from its bytes and only the identity cell is decoded; the other
+ * cells are stepped over, but still counted and checked, so a ragged or badly quoted record has
+ * no key, as readBatch would reject it. For NDJSON, the keys the mapping sends to user_id or
+ * device_id.
  *
  * The mapping is compiled against the header first, so a mapping that does not fit the source
  * throws its MappingError here, before any row is read.
@@ -42,12 +48,12 @@ export function identityKeyParser(input: IdentityKeyInput): RecordParser<RowIden
     const attribute = mapper.identityAttribute as IdentityAttribute;
     const header = input.header ?? [];
     const index = header.findIndex((name) => targetAttribute(name, entryOf(mapping, name)) === attribute);
-    const splitter = new CsvFieldSplitter(input.delimiter ?? ',');
+    const delimiter = (input.delimiter ?? ',').charCodeAt(0);
     return {
-      use: (text) => splitter.use(text),
-      parse(from, to, _byteOffset, row) {
-        const value = splitter.cellAt(from, to, index, header.length)?.trim();
-        return { row, key: value === undefined || value === '' ? undefined : `${attribute}:${value}` };
+      parseBytes(bytes, from, to, _byteOffset, row) {
+        const value = csvCellAt(bytes, from, to, index, header.length, delimiter)?.trim();
+        // Every key of a CSV pass is of the same attribute: the value alone tells identities apart.
+        return { row, key: value === undefined || value === '' ? undefined : value };
       },
       invalidUtf8,
     };

@@ -22,7 +22,7 @@ export interface FieldSyntaxError {
 export class CsvFieldSplitter {
   private text = '';
   private nextQuote = 0;
-  /** The content of the quoted field readQuoted last kept. */
+  /** The content of the quoted field readQuoted last read. */
   private quotedValue = '';
   private readonly delimiterCode: number;
 
@@ -51,40 +51,11 @@ export class CsvFieldSplitter {
   }
 
   /**
-   * The cell at `index` of the record text[from, to), when the record splits into exactly `count`
-   * cells without a syntax error (when split would return `count` cells); undefined otherwise. The
-   * other cells are stepped over, not built: the identity pass needs one cell of every record.
-   */
-  cellAt(from: number, to: number, index: number, count: number): string | undefined {
-    const text = this.text;
-    const unquoted = !this.hasQuote(from, to);
-    let cell: string | undefined;
-    let field = 0;
-    let i = from;
-    for (;;) {
-      if (field === count) return undefined;
-      let end: number;
-      if (!unquoted && i < to && text.charCodeAt(i) === QUOTE) {
-        end = this.readQuoted(i, to, field === index);
-        if (end === -1 || (end < to && text.charCodeAt(end) !== this.delimiterCode)) return undefined;
-        if (field === index) cell = this.quotedValue;
-      } else {
-        end = text.indexOf(this.delimiter, i);
-        if (end === -1 || end > to) end = to;
-        if (field === index) cell = text.slice(i, end);
-      }
-      field++;
-      if (end === to) return field === count ? cell : undefined;
-      i = end + 1;
-    }
-  }
-
-  /**
    * Reads the quoted field opened at text[opened]: returns where it ends (just past its closing
-   * quote), or -1 when it does not close before `to`. With `keep`, its content (`""` read as `"`)
-   * is left in quotedValue; without, nothing is built. One pass either way.
+   * quote) and leaves its content (`""` read as `"`) in quotedValue, or returns -1 when it does
+   * not close before `to`.
    */
-  private readQuoted(opened: number, to: number, keep: boolean): number {
+  private readQuoted(opened: number, to: number): number {
     const text = this.text;
     let value = '';
     let start = opened + 1;
@@ -92,11 +63,11 @@ export class CsvFieldSplitter {
       const q = text.indexOf('"', start);
       if (q === -1 || q >= to) return -1;
       if (q + 1 < to && text.charCodeAt(q + 1) === QUOTE) {
-        if (keep) value += text.slice(start, q + 1);
+        value += text.slice(start, q + 1);
         start = q + 2;
         continue;
       }
-      if (keep) this.quotedValue = value + text.slice(start, q);
+      this.quotedValue = value + text.slice(start, q);
       return q + 1;
     }
   }
@@ -121,7 +92,7 @@ export class CsvFieldSplitter {
     let i = from;
     for (;;) {
       if (i < to && text.charCodeAt(i) === QUOTE) {
-        const end = this.readQuoted(i, to, true);
+        const end = this.readQuoted(i, to);
         if (end === -1) return { code: 'unclosed_quote', field: cells.length, at: i };
         cells.push(this.quotedValue);
         i = end;
@@ -137,5 +108,49 @@ export class CsvFieldSplitter {
         i = end + 1;
       }
     }
+  }
+}
+
+/**
+ * The cell at `index` of the CSV record bytes[from, to) (line ending excluded), decoded, when the
+ * record splits into exactly `count` cells without a syntax error, as CsvFieldSplitter.split
+ * would split it; undefined otherwise. The identity pass needs one cell of every record: here
+ * the others are stepped over in the bytes, and only that one is decoded. A delimiter or a quote
+ * is a single ASCII byte, which never occurs inside a multi-byte UTF-8 character, so the bytes
+ * split exactly as the decoded text does.
+ */
+export function csvCellAt(bytes: Buffer, from: number, to: number, index: number, count: number, delimiter: number): string | undefined {
+  let cell: string | undefined;
+  let field = 0;
+  let i = from;
+  for (;;) {
+    if (field === count) return undefined;
+    let end = i;
+    if (i < to && bytes[i] === QUOTE) {
+      let close = i + 1;
+      let escaped = false;
+      for (;;) {
+        while (close < to && bytes[close] !== QUOTE) close++;
+        if (close >= to) return undefined;
+        if (close + 1 < to && bytes[close + 1] === QUOTE) {
+          escaped = true;
+          close += 2;
+          continue;
+        }
+        break;
+      }
+      end = close + 1;
+      if (end < to && bytes[end] !== delimiter) return undefined;
+      if (field === index) {
+        cell = bytes.toString('utf8', i + 1, close);
+        if (escaped) cell = cell.replaceAll('""', '"');
+      }
+    } else {
+      while (end < to && bytes[end] !== delimiter) end++;
+      if (field === index) cell = bytes.toString('utf8', i, end);
+    }
+    field++;
+    if (end === to) return field === count ? cell : undefined;
+    i = end + 1;
   }
 }

@@ -1,5 +1,5 @@
 import { isAscii, isUtf8 } from 'node:buffer';
-import type { RecordParser, SourceRecord } from './recordParsers';
+import type { ByteRecordParser, RecordParser, SourceRecord } from './recordParsers';
 import type { RecordSink } from './recordScanner';
 import { findInvalidUtf8 } from './utf8';
 
@@ -92,6 +92,10 @@ function* parseRecords<R>(window: Buffer, windowStart: number, found: RecordBoun
   const count = found.count;
   const regionStart = (found.starts[0] ?? 0) - windowStart;
   const region = window.subarray(regionStart, (found.ends[count - 1] ?? 0) - windowStart);
+  if ('parseBytes' in parse) {
+    yield* parseRecordBytes(window, windowStart, found, parse, firstRow, isUtf8(region));
+    return;
+  }
   if (isAscii(region)) {
     // One decode for the whole region; records are cut out of it by offset.
     parse.use(region.toString('latin1'));
@@ -117,5 +121,17 @@ function* parseRecords<R>(window: Buffer, windowStart: number, found: RecordBoun
     } else {
       yield parse.invalidUtf8(start, firstRow + k, line, windowStart + findInvalidUtf8(window, from, to), text);
     }
+  }
+}
+
+/** parseRecords for a parser that reads bytes: only a record in a region that is not all valid UTF-8 is checked alone. */
+function* parseRecordBytes<R>(window: Buffer, windowStart: number, found: RecordBounds, parse: ByteRecordParser<R>, firstRow: number, allValid: boolean): Generator<R> {
+  for (let k = 0; k < found.count; k++) {
+    const start = found.starts[k] ?? 0;
+    const line = found.lines[k] ?? 0;
+    const from = start - windowStart;
+    const to = (found.contentEnds[k] ?? 0) - windowStart;
+    if (allValid || isUtf8(window.subarray(from, to))) yield parse.parseBytes(window, from, to, start, firstRow + k, line);
+    else yield parse.invalidUtf8(start, firstRow + k, line, windowStart + findInvalidUtf8(window, from, to), window.toString('utf8', from, to));
   }
 }

@@ -31,7 +31,7 @@ export type SourceRecord = CsvRecord | JsonRecord | FailedRecord;
  * needs: R). Records are cut out of a decoded text given by `use`: a whole ASCII region (so it is
  * decoded once) or one record's own text.
  */
-export interface RecordParser<R = SourceRecord> {
+export interface TextRecordParser<R = SourceRecord> {
   use(text: string): void;
   /** The record text[from, to), line ending excluded; byteOffset is its file offset. */
   parse(from: number, to: number, byteOffset: number, row: number, line: number): R;
@@ -39,14 +39,26 @@ export interface RecordParser<R = SourceRecord> {
   invalidUtf8(byteOffset: number, row: number, line: number, invalidAt: number, raw: string): R;
 }
 
+/**
+ * A parser that reads records from their bytes, for a pass that needs so little of each record
+ * that decoding the whole of it would cost more than the work (the identity pass).
+ */
+export interface ByteRecordParser<R> {
+  /** The record bytes[from, to), line ending excluded, known to be valid UTF-8; byteOffset is its file offset. */
+  parseBytes(bytes: Buffer, from: number, to: number, byteOffset: number, row: number, line: number): R;
+  invalidUtf8(byteOffset: number, row: number, line: number, invalidAt: number, raw: string): R;
+}
+
+export type RecordParser<R = SourceRecord> = TextRecordParser<R> | ByteRecordParser<R>;
+
 /** The parser of whole records for a source's format (CSV needs the header and the delimiter). */
-export function sourceRecordParser(format: SourceFormat, header: readonly string[] | undefined, delimiter: Delimiter | undefined): RecordParser {
+export function sourceRecordParser(format: SourceFormat, header: readonly string[] | undefined, delimiter: Delimiter | undefined): TextRecordParser {
   if (format === 'ndjson') return ndjsonRecordParser();
   if (!header || !delimiter) throw new TypeError('a CSV record parser needs the header and the delimiter (from inspectSource)');
   return csvRecordParser(header, delimiter);
 }
 
-export function csvRecordParser(header: readonly string[], delimiter: Delimiter): RecordParser {
+export function csvRecordParser(header: readonly string[], delimiter: Delimiter): TextRecordParser {
   const splitter = new CsvFieldSplitter(delimiter);
   let text = '';
   return {
@@ -90,7 +102,7 @@ function fieldSyntaxError(error: FieldSyntaxError, text: string, from: number, r
   return column === undefined ? { code: error.code, reason: `${what}; ${fix}`, byteOffset: at } : { code: error.code, reason: `${what}; ${fix}`, column, byteOffset: at };
 }
 
-export function ndjsonRecordParser(): RecordParser {
+export function ndjsonRecordParser(): TextRecordParser {
   let text = '';
   return {
     use(next) {

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { CsvFieldSplitter } from '../../../activities/source/csvFields';
+import { csvCellAt, CsvFieldSplitter } from '../../../activities/source/csvFields';
 import { seededRandom } from './support';
 
 /** Fields of every shape the splitter knows: plain, quoted, escaped quotes, literal quotes, and broken quoting. */
 const FIELDS = ['', 'abc', ' x ', 'a b', '"q"', '"a""b"', '""""', '""', '"a,b"', '"a;b"', '"tab\there"', 'x"y', '5\'10"', '"unclosed', '"a"b', '"a" ', 'é"'];
 const DELIMITERS = [',', ';', '\t'];
 
-/** What cellAt must return: the cell of split, when split gives exactly `count` cells. */
+/** What csvCellAt must return: the cell of split, when split gives exactly `count` cells. */
 function expected(splitter: CsvFieldSplitter, from: number, to: number, index: number, count: number): string | undefined {
   const cells = splitter.split(from, to);
   return Array.isArray(cells) && cells.length === count ? cells[index] : undefined;
 }
 
-describe('CsvFieldSplitter.cellAt reads one cell as split reads them all', () => {
+describe('csvCellAt reads one cell from the bytes as split reads them all from the text', () => {
   it('agrees with split on random records, for every index and for counts around the true one', () => {
     const random = seededRandom(11);
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
@@ -22,24 +22,26 @@ describe('CsvFieldSplitter.cellAt reads one cell as split reads them all', () =>
       // Many records in one text, read in order, as parseRecords does with an ASCII region.
       const records = Array.from({ length: 400 }, () => Array.from({ length: 1 + Math.floor(random() * 5) }, () => pick(FIELDS)).join(delimiter));
       const text = records.join('\n');
-      const splitter = new CsvFieldSplitter(delimiter);
+      const bytes = Buffer.from(text);
       const reference = new CsvFieldSplitter(delimiter);
-      splitter.use(text);
       reference.use(text);
       let from = 0;
+      let byteFrom = 0;
       for (const record of records) {
         const to = from + record.length;
+        const byteTo = byteFrom + Buffer.byteLength(record);
         const cells = reference.split(from, to);
         const width = Array.isArray(cells) ? cells.length : 3;
         for (const count of [width - 1, width, width + 1]) {
           for (let index = 0; index < width; index++) {
             const want = expected(reference, from, to, index, count);
-            expect(splitter.cellAt(from, to, index, count), `${JSON.stringify(record)} cell ${index} of ${count}`).toBe(want);
+            expect(csvCellAt(bytes, byteFrom, byteTo, index, count, delimiter.charCodeAt(0)), `${JSON.stringify(record)} cell ${index} of ${count}`).toBe(want);
             compared++;
             if (want !== undefined) defined++;
           }
         }
         from = to + 1;
+        byteFrom = byteTo + 1;
       }
     }
     // Both outcomes were exercised many times.
@@ -47,12 +49,11 @@ describe('CsvFieldSplitter.cellAt reads one cell as split reads them all', () =>
     expect(compared - defined).toBeGreaterThan(1_000);
   });
 
-  it('unescapes a quoted cell and steps over the others', () => {
-    const splitter = new CsvFieldSplitter(',');
-    const text = 'a,"b ""c"", d",e';
-    splitter.use(text);
-    expect([0, 1, 2].map((i) => splitter.cellAt(0, text.length, i, 3))).toEqual(['a', 'b "c", d', 'e']);
-    expect(splitter.cellAt(0, text.length, 0, 2)).toBeUndefined();
-    expect(splitter.cellAt(0, text.length, 0, 4)).toBeUndefined();
+  it('unescapes a quoted cell, decodes UTF-8, and steps over the others', () => {
+    const bytes = Buffer.from('a,"b ""c"", d",é€');
+    const comma = ','.charCodeAt(0);
+    expect([0, 1, 2].map((i) => csvCellAt(bytes, 0, bytes.length, i, 3, comma))).toEqual(['a', 'b "c", d', 'é€']);
+    expect(csvCellAt(bytes, 0, bytes.length, 0, 2, comma)).toBeUndefined();
+    expect(csvCellAt(bytes, 0, bytes.length, 0, 4, comma)).toBeUndefined();
   });
 });
