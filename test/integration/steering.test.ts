@@ -134,13 +134,18 @@ describe('steering an import', () => {
     expect(report!.reportFile).toMatch(/report\.json$/);
   });
 
-  it('cancel --abandon: the batches it stops waiting for list their requests and task IDs, their rows skipped', async () => {
-    // Tasks of 8 s: the submits' watches (about 2 s) end first, and the batches wait on their tasks.
+  // Tasks of 8 s. The first window's submits watch their tasks for about 2 s: a cancel at once
+  // lands inside submitBatch, one 3 s later while the batches wait on their tasks.
+  it.each([
+    ['waiting for their tasks', 3_000],
+    ['still in their submits (watching the tasks they posted)', 0],
+  ])('cancel --abandon while the batches are %s: the report lists their requests and task IDs, their rows skipped', async (_when, delayMs) => {
     stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 4_000, processingMs: 4_000 } } });
-    await writeSampleFile(path.join(stack.dataDir, 'abandon.csv'), { rows: 2_000 });
-    const { importId } = await startImport(stack.client, { source: 'abandon.csv', batchSize: 500, concurrency: 2 });
-    await until(() => Promise.resolve(importRequests().length), (n) => n === 2);
-    await new Promise((r) => setTimeout(r, 3_000));
+    const source = `abandon-after-${delayMs}ms.csv`;
+    await writeSampleFile(path.join(stack.dataDir, source), { rows: 2_000 });
+    const { importId } = await startImport(stack.client, { source, batchSize: 500, concurrency: 2 });
+    await until(() => Promise.resolve(importRequests().length), (n) => n === 2, 60_000, 20);
+    await new Promise((r) => setTimeout(r, delayMs));
     await cancelImport(stack.client, importId, 'abandon');
     const report = await until(() => getReport(stack!.client, importId), (r) => r !== null);
 
@@ -151,25 +156,6 @@ describe('steering an import', () => {
     expect([...report!.taskIds].sort()).toEqual(sent.map((r) => String(r.taskId)).sort());
     expect(report!.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000 });
     expect(report!.failedBatches.filter((b) => b.status === 'abandoned').map((b) => b.failure?.code)).toEqual(['Abandoned', 'Abandoned']);
-  }, 60_000);
-
-  it('cancel --abandon while the submits still watch their tasks: the report lists what they posted', async () => {
-    // The first window's submits watch their tasks for about 2 s; tasks of 8 s are still running
-    // when the cancel lands, so both batches are inside submitBatch, not in a wait.
-    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 4_000, processingMs: 4_000 } } });
-    await writeSampleFile(path.join(stack.dataDir, 'abandon-submit.csv'), { rows: 2_000 });
-    const { importId } = await startImport(stack.client, { source: 'abandon-submit.csv', batchSize: 500, concurrency: 2 });
-    await until(() => Promise.resolve(importRequests().length), (n) => n === 2, 60_000, 20);
-    await cancelImport(stack.client, importId, 'abandon');
-    const report = await until(() => getReport(stack!.client, importId), (r) => r !== null);
-
-    expect(report?.status).toBe('cancelled');
-    const sent = importRequests();
-    expect(sent).toHaveLength(2);
-    expect(report!.requests).toBe(2);
-    expect([...report!.taskIds].sort()).toEqual(sent.map((r) => String(r.taskId)).sort());
-    expect(report!.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000 });
-    expect(report!.failedBatches.filter((b) => b.status === 'abandoned')).toHaveLength(2);
   }, 60_000);
 
   it('cancel --abandon while a submit is still posting: it stops, and the report has what went out', async () => {
