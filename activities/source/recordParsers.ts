@@ -23,6 +23,11 @@ export interface FailedRecord extends RecordPosition {
    * file the operator owns. Personal data: never put it into a message, a log or Temporal.
    */
   raw: string;
+  /**
+   * A ragged CSV row's cells as they split (fewer or more than the header's): the rejects file
+   * shows them in columns, where a missing or extra cell is easy to see and fix.
+   */
+  splitCells?: string[];
 }
 export type SourceRecord = CsvRecord | JsonRecord | FailedRecord;
 
@@ -82,6 +87,7 @@ export function csvRecordParser(header: readonly string[], delimiter: Delimiter)
             byteOffset,
           },
           raw: text.slice(from, to),
+          splitCells: cells,
         };
       }
       return { row, line, byteOffset, cells };

@@ -29,7 +29,8 @@ export type RecordVerdict =
  */
 export function judgeRecord(mapper: RowMapper, record: SourceRecord): RecordVerdict {
   if ('error' in record) {
-    return { ok: false, code: record.error.code, rejected: { row: record.row, line: record.line, column: record.error.column ?? null, reason: record.error.reason, raw: record.raw } };
+    const original = record.splitCells ? { cells: record.splitCells } : { raw: record.raw };
+    return { ok: false, code: record.error.code, rejected: { row: record.row, line: record.line, column: record.error.column ?? null, reason: record.error.reason, ...original } };
   }
   const outcome = mapper.map(record);
   if (outcome.ok) return outcome;

@@ -157,7 +157,7 @@ describe('validateSource: the rejects file', () => {
       'xp_import_row,xp_import_line,xp_import_column,xp_import_reason,user_id,email,email_subscription',
       '2,3,email,"Column ""email"" is not a valid email address (expected the form name@example.com, ASCII only)",u2,"not, an email",1',
       // A record that could not be split into cells keeps its text whole, as in an import's rejects file.
-      '3,4,,"the row has 2 fields, the header has 3","u3,c@example.com"',
+      '3,4,,"the row has 2 fields, the header has 3",u3,c@example.com',
       '',
     ]);
   });
