@@ -1,5 +1,8 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { REJECT_COLUMNS } from '../../common/report';
+import type { SourceFormat } from '../../common/source';
+import { csvLine } from './csvWrite';
 
 /**
  * One rejected row as kept in a batch's part file: where it is, why, and its original values.
@@ -16,6 +19,22 @@ export interface RejectedRow {
   value?: Record<string, unknown>;
   /** A record that could not be parsed: its text, decoded leniently. */
   raw?: string;
+}
+
+/**
+ * The rejects file's first line: for CSV the four xp_import_* columns, then the source's header,
+ * so the file can be fixed and imported again; NDJSON has none.
+ */
+export function rejectsFileHeader(format: SourceFormat, header: readonly string[] | undefined): string {
+  return format === 'csv' ? csvLine([...REJECT_COLUMNS, ...(header ?? [])]) : '';
+}
+
+/** One rejected row as the rejects file has it: where and why, then the row's own values. */
+export function rejectsFileLine(format: SourceFormat, row: RejectedRow): string {
+  if (format === 'csv') return csvLine([row.row, row.line, row.column ?? '', row.reason, ...(row.cells ?? (row.raw === undefined ? [] : [row.raw]))]);
+  const [rowKey, lineKey, columnKey, reasonKey] = REJECT_COLUMNS;
+  const original = row.value ?? (row.raw === undefined ? {} : { raw: row.raw });
+  return `${JSON.stringify({ [rowKey]: row.row, [lineKey]: row.line, [columnKey]: row.column, [reasonKey]: row.reason, ...original })}\n`;
 }
 
 function toLines(rows: RejectedRow[]): string {

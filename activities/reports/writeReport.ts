@@ -2,12 +2,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
-import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, REJECT_COLUMNS, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
+import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
 import type { Fingerprint, SourceFormat, SourceRef } from '../../common/source';
 import { describeSource } from '../../common/sourceName';
 import type { ImportTotals } from '../../common/totals';
-import { csvLine } from './csvWrite';
-import { readRejectPart, type RejectedRow } from './rejectParts';
+import { readRejectPart, rejectsFileHeader, rejectsFileLine, type RejectedRow } from './rejectParts';
 import { ReportPaths } from './reportPaths';
 import { readLatestResults, writeResults } from './resultsStore';
 import { loadRetryPlan, type RetryPlan, type RetryPlanInput } from './retryPlan';
@@ -53,7 +52,7 @@ async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: st
     if (!out.write(text)) await once(out, 'drain');
   };
   let count = 0;
-  if (format === 'csv') await write(csvLine([...REJECT_COLUMNS, ...(header ?? [])]));
+  await write(rejectsFileHeader(format, header));
   for (const batch of batches) {
     const rows = [
       ...(await readRejectPart(path.join(paths.rejectParts, `${batch}.part`))),
@@ -63,11 +62,7 @@ async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: st
     for (const row of rows) if (!byRow.has(row.row)) byRow.set(row.row, row);
     for (const row of [...byRow.values()].sort((a, b) => a.row - b.row)) {
       count++;
-      if (format === 'csv') {
-        await write(csvLine([row.row, row.line, row.column ?? '', row.reason, ...(row.cells ?? (row.raw === undefined ? [] : [row.raw]))]));
-      } else {
-        await write(`${JSON.stringify({ [REJECT_COLUMNS[0]]: row.row, [REJECT_COLUMNS[1]]: row.line, [REJECT_COLUMNS[2]]: row.column, [REJECT_COLUMNS[3]]: row.reason, ...(row.value ?? (row.raw === undefined ? {} : { raw: row.raw })) })}\n`);
-      }
+      await write(rejectsFileLine(format, row));
     }
   }
   out.end();

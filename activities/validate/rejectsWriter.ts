@@ -2,9 +2,7 @@ import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { SourceFormat } from '../../common/source';
-import { csvLine } from '../reports/csvWrite';
-import type { RejectedRow } from '../reports/rejectParts';
-import { REJECT_COLUMNS } from '../../common/report';
+import { rejectsFileHeader, rejectsFileLine, type RejectedRow } from '../reports/rejectParts';
 
 /** `validate --rejects FILE` cannot write FILE: the message names it and why (not the source). */
 export class RejectsFileError extends Error {
@@ -58,18 +56,12 @@ export class RejectsWriter {
       const code = (error as NodeJS.ErrnoException).code;
       throw new RejectsFileError(file, code === 'EACCES' ? 'permission denied' : `it cannot be opened (${code ?? String(error)})`);
     }
-    if (format === 'csv') await writer.write(csvLine([...REJECT_COLUMNS, ...(header ?? [])]));
+    await writer.write(rejectsFileHeader(format, header));
     return writer;
   }
 
   async add(row: RejectedRow): Promise<void> {
-    if (this.format === 'csv') {
-      await this.write(csvLine([row.row, row.line, row.column ?? '', row.reason, ...(row.cells ?? (row.raw === undefined ? [] : [row.raw]))]));
-      return;
-    }
-    const [rowKey, lineKey, columnKey, reasonKey] = REJECT_COLUMNS;
-    const original = row.value ?? (row.raw === undefined ? {} : { raw: row.raw });
-    await this.write(`${JSON.stringify({ [rowKey]: row.row, [lineKey]: row.line, [columnKey]: row.column, [reasonKey]: row.reason, ...original })}\n`);
+    await this.write(rejectsFileLine(this.format, row));
   }
 
   async close(): Promise<void> {
