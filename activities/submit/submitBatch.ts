@@ -132,6 +132,12 @@ export function createSubmitBatch(deps: ActivityDeps) {
           if (!(error instanceof XtremepushError) || !error.retryable) throw error;
           countRetry(progress, error.retryCause);
           if (error.details.outcomeUnknown && !progress.unknown.includes(key)) progress.unknown.push(key);
+          if (cancelRequested(context)) {
+            // A retry would be cancelled before it could say what this batch sent: answer now.
+            stoppedRequests++;
+            unsent += rows;
+            return;
+          }
           if (lastAttempt) {
             failure = { code: error.name, message: `gave up after ${context.info.attempt} attempts: ${error.message}` };
             unsent += rows;
