@@ -81,6 +81,7 @@ export const RecordErrorCodeSchema = z.enum([
   'unclosed_quote',
   'invalid_json',
   'not_an_object',
+  'inexact_number',
 ]);
 export type RecordErrorCode = z.infer<typeof RecordErrorCodeSchema>;
 

@@ -1,6 +1,7 @@
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
 import type { RecordError } from './errors';
+import { firstInexactJsonNumber } from './exactNumbers';
 
 interface RecordPosition {
   /** 1-based data row (the CSV header is not a row). */
@@ -137,7 +138,18 @@ function parseNdjsonRecord(text: string, byteOffset: number, row: number, line: 
       raw: text,
     };
   }
+  const inexact = firstInexactJsonNumber(text);
+  if (inexact !== -1) return { row, line, byteOffset, error: inexactNumber(text, inexact, byteOffset), raw: text };
   return { row, line, byteOffset, value: value as Record<string, unknown> };
+}
+
+function inexactNumber(text: string, at: number, recordOffset: number): RecordError {
+  const byteOffset = recordOffset + Buffer.byteLength(text.slice(0, at));
+  return {
+    code: 'inexact_number',
+    reason: `the number at byte ${byteOffset} cannot be read exactly (more significant digits than 15, or too large or too small); write it as a string ("...") to keep every digit`,
+    byteOffset,
+  };
 }
 
 function jsonKind(value: unknown): string {

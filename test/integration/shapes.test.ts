@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
@@ -65,6 +65,31 @@ describe('what a file becomes at the API', () => {
       expect(stored.first_name).toBe(p.first_name);
       expect(stored.score).toBe(p.score);
     }
+  });
+
+  it('refuses NDJSON numbers that JSON.parse would change, instead of merging two users into a third', async () => {
+    stack = await startTestStack();
+    const lines = [
+      '{"user_id":12345678901234567890,"name":"first"}',
+      '{"user_id":12345678901234567891,"name":"second"}',
+      '{"user_id":"u10","account":9007199254740993}',
+      '{"user_id":"u11","n":1e999}',
+      '{"user_id":"u12","card":"12345678901234567890","ok":1.50}',
+    ];
+    await writeFile(path.join(stack.dataDir, 'numbers.ndjson'), `${lines.join('\n')}\n`);
+    const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'numbers.ndjson', importId: 'numbers' })).importId);
+
+    expect(report.rows).toEqual({ total: 5, imported: 1, rejected: 4, skipped: 0 });
+    expect([...stack.sandbox.profiles().entries()]).toEqual([['user_id:u12', { user_id: 'u12', card: '12345678901234567890', ok: 1.5 }]]);
+    const rejects = (await readFile(report.rejectsFile as string, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Each reason names the byte the number starts at in the file, never the number.
+    const startOf = (line: number, token: string) => lines.slice(0, line).reduce((n, l) => n + l.length + 1, 0) + lines[line]!.indexOf(token);
+    expect(rejects.map((r) => [r.xp_import_row, String(r.xp_import_reason).split(' cannot')[0]])).toEqual([
+      [1, `the number at byte ${startOf(0, '1234')}`],
+      [2, `the number at byte ${startOf(1, '1234')}`],
+      [3, `the number at byte ${startOf(2, '9007')}`],
+      [4, `the number at byte ${startOf(3, '1e999')}`],
+    ]);
   });
 
   it('keeps at most `concurrency` requests in flight: 25,000 rows, batches of 1,000, concurrency 4', async () => {

@@ -5,6 +5,7 @@ const LANGUAGE_INVALID = 'Column "language" is not an ISO 639-1 language code (e
 const DATE_FORM = 'Column "Signed Up" (signed_up) is not an ISO-8601 date (expected e.g. 2024-05-31, 2024-05-31T09:30:00Z or 2024-05-31 09:30:00 +01:00)';
 const DATE_CALENDAR =
   'Column "Signed Up" (signed_up) is not a real calendar date and time (check the month, the day of the month, hours 00-23, minutes and seconds 00-59, and an offset of at most 14:00)';
+const NUMBER_INEXACT = 'Column "points" cannot be sent exactly as a number (more significant digits than 15, or too large or too small); map it as text ("type": "string") to keep every digit';
 const NUMBER_INVALID = 'Column "points" is not a number (expected digits with an optional "." for decimals, e.g. 1234.5; no thousands separators)';
 const BOOLEAN_INVALID = 'Column "vip" is not a boolean (expected true/false, 1/0, yes/no or y/n)';
 const JSON_INVALID = 'Column "prefs" is not valid JSON (expected a JSON object or array such as {"key":"value"} or [1,2])';
@@ -111,6 +112,10 @@ export const ATTRIBUTE_TABLES: RuleTable[] = [
       ['1e3', 1000],
       ['.5', 0.5],
       ['0', 0],
+      ['1.50', 1.5],
+      ['0.1', 0.1],
+      ['9007199254740991', 9007199254740991],
+      ['1234567890.12345000', 1234567890.12345],
     ],
     invalid: [
       ['1,234', 'number_invalid', NUMBER_INVALID],
@@ -120,7 +125,12 @@ export const ATTRIBUTE_TABLES: RuleTable[] = [
       ['NaN', 'number_invalid', NUMBER_INVALID],
       ['Infinity', 'number_invalid', NUMBER_INVALID],
       ['0x1F', 'number_invalid', NUMBER_INVALID],
-      ['1e999', 'number_invalid', NUMBER_INVALID],
+      // Numbers a double would change: refused rather than sent as another value.
+      ['1e999', 'number_invalid', NUMBER_INEXACT],
+      ['1e-400', 'number_invalid', NUMBER_INEXACT],
+      ['12345678901234567890', 'number_invalid', NUMBER_INEXACT],
+      ['9007199254740993', 'number_invalid', NUMBER_INEXACT],
+      ['123456789012345.6789', 'number_invalid', NUMBER_INEXACT],
     ],
   },
   {
