@@ -1,4 +1,4 @@
-import { isExactNumber } from '../source/exactNumbers';
+import { isExactNumber } from '../source/jsonLimits';
 import { Invalid } from './invalid';
 import type { ValueRule } from './valueRule';
 

@@ -82,6 +82,7 @@ export const RecordErrorCodeSchema = z.enum([
   'invalid_json',
   'not_an_object',
   'inexact_number',
+  'nested_too_deep',
 ]);
 export type RecordErrorCode = z.infer<typeof RecordErrorCodeSchema>;
 

@@ -1,7 +1,7 @@
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
 import type { RecordError } from './errors';
-import { firstInexactJsonNumber } from './exactNumbers';
+import { firstInexactJsonNumber, MAX_JSON_DEPTH, nestedTooDeep } from './jsonLimits';
 
 interface RecordPosition {
   /** 1-based data row (the CSV header is not a row). */
@@ -137,6 +137,9 @@ function parseNdjsonRecord(text: string, byteOffset: number, row: number, line: 
       error: { code: 'not_an_object', reason: `the line holds ${jsonKind(value)}, not a JSON object`, byteOffset },
       raw: text,
     };
+  }
+  if (nestedTooDeep(value, text)) {
+    return { row, line, byteOffset, error: { code: 'nested_too_deep', reason: `the line nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep; flatten it`, byteOffset }, raw: text };
   }
   const inexact = firstInexactJsonNumber(text);
   if (inexact !== -1) return { row, line, byteOffset, error: inexactNumber(text, inexact, byteOffset), raw: text };

@@ -1,4 +1,7 @@
 /**
+ * What JavaScript cannot do with JSON that is valid: keep every number exactly, or serialise
+ * any depth of nesting.
+ *
  * JSON and CSV numbers are read as JavaScript numbers (IEEE doubles): a literal with more
  * significant digits than a double keeps, or beyond its range, silently becomes another value
  * (12345678901234567890 is read as 12345678901234567000, 1e999 as Infinity, 1e-400 as 0). Two
@@ -70,4 +73,26 @@ function canonical(text: string): string {
   power += trailing;
   if (digits === '') return '0';
   return `${sign === '-' ? '-' : ''}${digits}e${power}`;
+}
+
+/**
+ * How deep an NDJSON line may nest objects and arrays. JSON.parse reads any depth, but
+ * JSON.stringify (which sends nested values, and writes rejects) recurses and overflows the stack
+ * past a few thousand levels, fewer on a build thread: the batch then failed at every attempt.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Whether objects and arrays nest more than MAX_JSON_DEPTH levels in `root` (itself level 1), without recursion. */
+export function nestedTooDeep(root: object, text: string): boolean {
+  // Each level takes at least two characters: a short line cannot be too deep.
+  if (text.length <= 2 * MAX_JSON_DEPTH) return false;
+  const pending: Array<[object, number]> = [[root, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, depth] = next;
+    if (depth > MAX_JSON_DEPTH) return true;
+    for (const child of Object.values(value)) {
+      if (typeof child === 'object' && child !== null) pending.push([child as object, depth + 1]);
+    }
+  }
+  return false;
 }

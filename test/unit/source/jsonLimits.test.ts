@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstInexactJsonNumber, isExactNumber } from '../../../activities/source/exactNumbers';
+import { firstInexactJsonNumber, isExactNumber, MAX_JSON_DEPTH } from '../../../activities/source/jsonLimits';
 import { ndjsonRecordParser } from '../../../activities/source/recordParsers';
 
 describe('isExactNumber: a literal a double reads back as the same decimal value', () => {
@@ -39,5 +39,21 @@ describe('an NDJSON line holding an inexact number is refused, with where it is 
       reason: `the number at byte ${100 + byte} cannot be read exactly (more significant digits than 15, or too large or too small); write it as a string ("...") to keep every digit`,
       byteOffset: 100 + byte,
     });
+  });
+});
+
+describe('an NDJSON line nested deeper than MAX_JSON_DEPTH is refused before anything serialises it', () => {
+  const nested = (depth: number) => `{"user_id":"d","p":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+  const parse = (line: string) => {
+    const parser = ndjsonRecordParser();
+    parser.use(line);
+    return parser.parse(0, line.length, 0, 1, 1);
+  };
+  it('accepts exactly MAX_JSON_DEPTH levels, refuses one more, and one of 100,000', () => {
+    expect('value' in parse(nested(MAX_JSON_DEPTH))).toBe(true);
+    for (const depth of [MAX_JSON_DEPTH + 1, 100_000]) {
+      const record = parse(nested(depth));
+      expect('error' in record && record.error.code).toBe('nested_too_deep');
+    }
   });
 });
