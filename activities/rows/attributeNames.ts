@@ -19,8 +19,13 @@ export function isSubscriptionAttribute(name: string): boolean {
   return name === 'email_subscription' || name === 'sms_subscription';
 }
 
+/**
+ * `__proto__` fits the pattern, but as a key it sets an object's prototype instead of holding a
+ * value, here and in whatever parses the request: the sandbox refuses it (400), as an API
+ * written in JavaScript may. Refused before anything is sent.
+ */
 export function isValidAttributeName(name: string): boolean {
-  return ATTRIBUTE_NAME_PATTERN.test(name);
+  return ATTRIBUTE_NAME_PATTERN.test(name) && name !== '__proto__';
 }
 
 /** Column names seen in CRM exports, squashed (lowercase, letters and digits only), → attribute. */

@@ -115,6 +115,12 @@ describe('NDJSON: identity, keys and per-row header checks', () => {
     });
   });
 
+  it('rejects a __proto__ key (it would set a prototype, not a value), as it rejects it from a real JSON line', () => {
+    const outcome = mapValue(ndjson(), JSON.parse('{"user_id":"k4","__proto__":{"x":1}}') as Record<string, unknown>);
+    expect(outcome.ok === false && outcome.issue.code).toBe('attribute_name_invalid');
+    expect(outcome.ok === false && outcome.issue.column).toBe('__proto__');
+  });
+
   it('renames and skips keys as the mapping says', () => {
     const mapper = ndjson({ columns: { 'Customer ID': 'user_id', 'Internal Notes': { skip: true } } });
     const outcome = mapValue(mapper, { 'Customer ID': 'c-1', 'Internal Notes': 'x', city: 'Cork' });
