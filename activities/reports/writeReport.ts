@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
@@ -84,6 +84,10 @@ export function createReportActivities(reportDir: string) {
     async writeReport(input: WriteReportInput): Promise<ImportReport> {
       const paths = new ReportPaths(reportDir, input.importId);
       await mkdir(paths.root, { recursive: true });
+      const kept = input.keepReportFile ? await readReportFile(paths.report) : undefined;
+      // A re-run refused before its plan changed nothing: what the import has done is the kept
+      // report's (so `report` still shows it); only the status and why this run stopped are new.
+      if (kept) return forResult({ ...kept, status: input.status, finishedAt: input.finishedAt, ...(input.failure ? { failure: input.failure } : {}) });
       const results = await readLatestResults(paths.results);
       const taskIds = results.flatMap((r) => r.taskIds);
       const failedBatches = results
@@ -121,7 +125,21 @@ export function createReportActivities(reportDir: string) {
         ...(input.failure ? { failure: input.failure } : {}),
       });
       if (!input.keepReportFile) await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
-      return { ...report, taskIds: taskIds.slice(0, MAX_TASK_IDS_IN_RESULT), failedBatches: failedBatches.slice(0, MAX_FAILED_BATCHES_IN_RESULT) };
+      return forResult(report);
     },
   };
+}
+
+/** The report as the workflow returns it: report.json has every task ID and failed batch, history only the first ones. */
+function forResult(report: ImportReport): ImportReport {
+  return { ...report, taskIds: report.taskIds.slice(0, MAX_TASK_IDS_IN_RESULT), failedBatches: report.failedBatches.slice(0, MAX_FAILED_BATCHES_IN_RESULT) };
+}
+
+/** The report.json an earlier run wrote, or undefined when there is none (or it does not parse). */
+async function readReportFile(file: string): Promise<ImportReport | undefined> {
+  try {
+    return ImportReportSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
 }

@@ -225,6 +225,9 @@ describe('steering an import', () => {
       const refused = await waitForReport(stack.client, importId);
       expect(refused.status).toBe('failed');
       expect(refused.failure?.code).toBe('SourceChangedError');
+      // `report` still says what the import did: the refused run changed nothing.
+      expect(refused.rows).toEqual(first.rows);
+      expect(refused.batches).toEqual(first.batches);
       expect(await readFile(reportFile, 'utf8')).toBe(kept);
     }
     expect(importRequests()).toHaveLength(1);
