@@ -37,6 +37,8 @@ export const BatchResultSchema = z.object({
   retries: RetryCountsSchema,
   /** Requests whose outcome was unknown (connection lost after sending) and that were sent again. */
   possibleDuplicates: z.number().int().nonnegative(),
+  /** Values sent with a warning (a string longer than Xtremepush keeps); absent in results from before it was counted. */
+  warnings: z.number().int().nonnegative().optional(),
   failure: FailureSummarySchema.optional(),
   /** How long its tasks took to finish after they were sent (the slowest), when it had any. */
   taskWaitMs: z.number().int().nonnegative().optional(),
@@ -68,6 +70,8 @@ export const ImportReportSchema = z.object({
   taskIdsTotal: z.number().int().nonnegative(),
   retries: RetryCountsSchema,
   possibleDuplicates: z.number().int().nonnegative(),
+  /** Values sent as they are but with a warning (strings longer than 101 characters); `xp-import validate` lists them. */
+  warnings: z.number().int().nonnegative().default(0),
   /** Batches that did not succeed (failed, abandoned when stuck, cancelled): where they are and why. */
   failedBatches: z.array(
     z.object({

@@ -8,6 +8,8 @@ export interface ImportTotals {
   requests: number;
   retries: RetryCounts;
   possibleDuplicates: number;
+  /** Optional: totals carried by a run from before warnings were counted have none. */
+  warnings?: number;
 }
 
 export function emptyTotals(): ImportTotals {
@@ -17,6 +19,7 @@ export function emptyTotals(): ImportTotals {
     requests: 0,
     retries: {},
     possibleDuplicates: 0,
+    warnings: 0,
   };
 }
 
@@ -32,6 +35,7 @@ export function addBatchResult(totals: ImportTotals, result: BatchResult): void 
     totals.retries[cause] = (totals.retries[cause] ?? 0) + n;
   }
   totals.possibleDuplicates += result.possibleDuplicates;
+  totals.warnings = (totals.warnings ?? 0) + (result.warnings ?? 0);
 }
 
 export function rowsDone(totals: ImportTotals): number {
@@ -40,7 +44,10 @@ export function rowsDone(totals: ImportTotals): number {
 
 /** How an import that ran to its end is reported. */
 export function finalStatus(totals: ImportTotals): ImportStatus {
-  if (totals.batches.failed > 0 && totals.batches.succeeded === 0) return 'failed';
+  // Failed when failed batches left nothing imported. Not "no batch succeeded": a lone batch that
+  // imported half its rows before a task failed made a one-batch import 'failed' (exit 3) where
+  // the same rows in two batches ended completed_with_rejections (exit 1).
+  if (totals.batches.failed > 0 && totals.rows.imported === 0) return 'failed';
   if (totals.rows.rejected > 0 || totals.batches.failed > 0) return 'completed_with_rejections';
   return 'completed';
 }

@@ -70,6 +70,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   ]);
   result.rows.rejected = submission.rows.rejected;
   result.rows.skipped = submission.rows.skipped;
+  result.warnings = submission.warnings;
 
   let pending = submission.requests;
   for (let resubmits = 0; ; resubmits++) {

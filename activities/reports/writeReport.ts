@@ -113,6 +113,7 @@ export function createReportActivities(reportDir: string) {
         taskIdsTotal: taskIds.length,
         retries: input.totals.retries,
         possibleDuplicates: input.totals.possibleDuplicates,
+        warnings: input.totals.warnings ?? 0,
         failedBatches,
         rejectsFile,
         reportFile: paths.report,

@@ -11,6 +11,7 @@ export function formatReport(report: ImportReport): string {
     `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed`,
     `  requests  ${n(report.requests)} (${n(report.taskIdsTotal)} async tasks)${report.possibleDuplicates ? `, ${report.possibleDuplicates} possibly sent twice` : ''}`,
   ];
+  if (report.warnings > 0) lines.push(`  warnings  ${n(report.warnings)} values sent as they are but longer than Xtremepush keeps; \`xp-import validate\` lists them`);
   // A header-only file is a valid, empty import; said once, so an export that came out empty is noticed.
   if (report.rows.total === 0 && report.failure === undefined) lines.push('  note      the source has no data rows (a header only, or blank lines): nothing was sent');
   if (report.takenOver) {

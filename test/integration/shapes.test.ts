@@ -95,6 +95,17 @@ describe('what a file becomes at the API', () => {
     ]);
   });
 
+  it('counts the values it sent with a warning in the report, as validate does', async () => {
+    stack = await startTestStack();
+    await writeFile(path.join(stack.dataDir, 'long.csv'), `user_id,notes\nw1,${'x'.repeat(2_000)}\nw2,short\nw3,${'y'.repeat(102)}\n`);
+    const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'long.csv', importId: 'long-values' })).importId);
+
+    expect(report.status).toBe('completed');
+    expect(report.rows.imported).toBe(3);
+    expect(report.warnings).toBe(2);
+    expect((stack.sandbox.profiles().get('user_id:w1') as Record<string, unknown>).notes).toBe('x'.repeat(2_000));
+  });
+
   it('keeps at most `concurrency` requests in flight: 25,000 rows, batches of 1,000, concurrency 4', async () => {
     stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
     const file = path.join(stack.dataDir, 'profiles.csv');

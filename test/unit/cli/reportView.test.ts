@@ -16,6 +16,7 @@ function report(rows: ImportReport['rows']): ImportReport {
     taskIdsTotal: 0,
     retries: {},
     possibleDuplicates: 0,
+    warnings: 0,
     failedBatches: [],
     rejectsFile: null,
     reportFile: '/reports/r/report.json',
@@ -35,5 +36,11 @@ describe('the report for people', () => {
 
   it('says nothing of the kind when there were rows', () => {
     expect(formatReport(report({ total: 5, imported: 5, rejected: 0, skipped: 0 }))).not.toContain('no data rows');
+  });
+
+  it('counts the values sent with a warning, and names nothing when there were none', () => {
+    const base = report({ total: 5, imported: 5, rejected: 0, skipped: 0 });
+    expect(formatReport({ ...base, warnings: 2 })).toContain('warnings  2 values sent as they are but longer than Xtremepush keeps; `xp-import validate` lists them');
+    expect(formatReport(base)).not.toContain('warnings');
   });
 });
