@@ -4,6 +4,13 @@ import { FingerprintSchema } from './source';
 /** Columns the rejects file adds in front of the original ones; an import of it ignores them. */
 export const REJECT_COLUMNS = ['xp_import_row', 'xp_import_line', 'xp_import_column', 'xp_import_reason'] as const;
 
+const REJECT_COLUMN_NAMES: ReadonlySet<string> = new Set(REJECT_COLUMNS);
+
+/** One of the four xp_import_* columns (CSV) or keys (NDJSON), exactly as the rejects file names it. */
+export function isRejectColumn(name: string): boolean {
+  return REJECT_COLUMN_NAMES.has(name);
+}
+
 /** Why an attempt was retried; the report counts retries by cause. */
 export const RetryCauseSchema = z.enum(['rate_limited', 'server_error', 'network', 'timeout', 'task_failed']);
 export type RetryCause = z.infer<typeof RetryCauseSchema>;

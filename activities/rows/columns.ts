@@ -1,5 +1,5 @@
 import type { ColumnMapping, ColumnRule, Mapping } from '../../common/mapping';
-import { REJECT_COLUMNS } from '../../common/report';
+import { isRejectColumn } from '../../common/report';
 import { isIdentityAttribute, isSubscriptionAttribute, isValidAttributeName, suggestAttributeName } from './attributeNames';
 import type { MappingProblem } from './mappingError';
 import type { RuleBook } from './ruleBook';
@@ -30,17 +30,6 @@ export function mappingEntry(source: string, attribute: string): string {
   return `${JSON.stringify(source)}: ${JSON.stringify(attribute)}`;
 }
 
-const REJECT_COLUMN_NAMES: ReadonlySet<string> = new Set(REJECT_COLUMNS);
-
-/**
- * The row number, line, column and reason a rejects file puts in front of each row: a fixed
- * rejects file is imported again as it is, and these say nothing about the profile. A mapping
- * entry for one of them still counts.
- */
-function isRejectColumn(source: string): boolean {
-  return REJECT_COLUMN_NAMES.has(source);
-}
-
 function ruleOf(entry: ColumnMapping | undefined): ColumnRule {
   return typeof entry === 'string' ? { to: entry } : (entry ?? {});
 }
@@ -54,6 +43,9 @@ export function targetAttribute(source: string, entry: ColumnMapping | undefined
 /** Where a source column goes under the mapping, or every reason it cannot go anywhere. */
 export function resolveColumn(source: string, entry: ColumnMapping | undefined, mapping: Mapping, rules: RuleBook): ColumnResolution {
   const rule = ruleOf(entry);
+  // The row number, line, column and reason a rejects file puts in front of each row: a fixed
+  // rejects file is imported again as it is, and these say nothing about the profile. A mapping
+  // entry for one of them still counts.
   if (rule.skip === true || (entry === undefined && isRejectColumn(source))) return { kind: 'skip' };
   const attribute = rule.to ?? source;
   const problems: MappingProblem[] = [];
