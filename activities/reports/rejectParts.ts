@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { REJECT_COLUMNS } from '../../common/report';
+import { isRejectColumn, REJECT_COLUMNS } from '../../common/report';
 import type { SourceFormat } from '../../common/source';
 import { csvLine } from './csvWrite';
 
@@ -21,20 +21,42 @@ export interface RejectedRow {
   raw?: string;
 }
 
-/**
- * The rejects file's first line: for CSV the four xp_import_* columns, then the source's header,
- * so the file can be fixed and imported again; NDJSON has none.
- */
-export function rejectsFileHeader(format: SourceFormat, header: readonly string[] | undefined): string {
-  return format === 'csv' ? csvLine([...REJECT_COLUMNS, ...(header ?? [])]) : '';
+/** How a rejects file is written: its first line, then one line per rejected row. */
+export interface RejectsFileLines {
+  /** For CSV the four xp_import_* columns, then the source's header; NDJSON has none. */
+  readonly header: string;
+  /** One rejected row as the rejects file has it: where and why, then the row's own values. */
+  line(row: RejectedRow): string;
 }
 
-/** One rejected row as the rejects file has it: where and why, then the row's own values. */
-export function rejectsFileLine(format: SourceFormat, row: RejectedRow): string {
-  if (format === 'csv') return csvLine([row.row, row.line, row.column ?? '', row.reason, ...(row.cells ?? (row.raw === undefined ? [] : [row.raw]))]);
+/**
+ * The lines of a rejects file, so the file can be fixed and imported again. A source that is
+ * itself a rejects file already has xp_import_* columns: the new ones replace them, in
+ * the header and in every row, so the file keeps one of each and its rejects file can be imported
+ * in turn, however many times the loop goes round. A record that could not be split or parsed
+ * (`raw`) is kept whole, as it was.
+ */
+export function rejectsFileLines(format: SourceFormat, header: readonly string[] | undefined): RejectsFileLines {
+  if (format === 'csv') {
+    const source = header ?? [];
+    const stale = new Set<number>();
+    source.forEach((name, index) => {
+      if (isRejectColumn(name)) stale.add(index);
+    });
+    const own = (cells: readonly string[]) => (stale.size === 0 ? cells : cells.filter((_, index) => !stale.has(index)));
+    return {
+      header: csvLine([...REJECT_COLUMNS, ...own(source)]),
+      line: (row) => csvLine([row.row, row.line, row.column ?? '', row.reason, ...(row.cells ? own(row.cells) : row.raw === undefined ? [] : [row.raw])]),
+    };
+  }
   const [rowKey, lineKey, columnKey, reasonKey] = REJECT_COLUMNS;
-  const original = row.value ?? (row.raw === undefined ? {} : { raw: row.raw });
-  return `${JSON.stringify({ [rowKey]: row.row, [lineKey]: row.line, [columnKey]: row.column, [reasonKey]: row.reason, ...original })}\n`;
+  return {
+    header: '',
+    line: (row) => {
+      const original = row.value ?? (row.raw === undefined ? {} : { raw: row.raw });
+      return `${JSON.stringify({ [rowKey]: row.row, [lineKey]: row.line, [columnKey]: row.column, [reasonKey]: row.reason, ...original })}\n`;
+    },
+  };
 }
 
 function toLines(rows: RejectedRow[]): string {

@@ -6,7 +6,7 @@ import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESUL
 import type { Fingerprint, SourceFormat, SourceRef } from '../../common/source';
 import { describeSource } from '../../common/sourceName';
 import type { ImportTotals } from '../../common/totals';
-import { readRejectPart, rejectsFileHeader, rejectsFileLine, type RejectedRow } from './rejectParts';
+import { readRejectPart, rejectsFileLines, type RejectedRow } from './rejectParts';
 import { ReportPaths } from './reportPaths';
 import { readLatestResults, writeResults } from './resultsStore';
 import { loadRetryPlan, type RetryPlan, type RetryPlanInput } from './retryPlan';
@@ -52,7 +52,8 @@ async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: st
     if (!out.write(text)) await once(out, 'drain');
   };
   let count = 0;
-  await write(rejectsFileHeader(format, header));
+  const lines = rejectsFileLines(format, header);
+  await write(lines.header);
   for (const batch of batches) {
     const rows = [
       ...(await readRejectPart(path.join(paths.rejectParts, `${batch}.part`))),
@@ -62,7 +63,7 @@ async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: st
     for (const row of rows) if (!byRow.has(row.row)) byRow.set(row.row, row);
     for (const row of [...byRow.values()].sort((a, b) => a.row - b.row)) {
       count++;
-      await write(rejectsFileLine(format, row));
+      await write(lines.line(row));
     }
   }
   out.end();

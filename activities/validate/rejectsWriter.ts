@@ -2,7 +2,7 @@ import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { SourceFormat } from '../../common/source';
-import { rejectsFileHeader, rejectsFileLine, type RejectedRow } from '../reports/rejectParts';
+import { rejectsFileLines, type RejectedRow, type RejectsFileLines } from '../reports/rejectParts';
 
 /** `validate --rejects FILE` cannot write FILE: the message names it and why (not the source). */
 export class RejectsFileError extends Error {
@@ -42,13 +42,13 @@ export class RejectsWriter {
 
   private constructor(
     readonly file: string,
-    private readonly format: SourceFormat,
+    private readonly lines: RejectsFileLines,
   ) {
     this.out = createWriteStream(file, { highWaterMark: 1 << 20 });
   }
 
   static async open(file: string, format: SourceFormat, header: readonly string[] | undefined): Promise<RejectsWriter> {
-    const writer = new RejectsWriter(file, format);
+    const writer = new RejectsWriter(file, rejectsFileLines(format, header));
     try {
       await once(writer.out, 'open');
     } catch (error) {
@@ -56,12 +56,12 @@ export class RejectsWriter {
       const code = (error as NodeJS.ErrnoException).code;
       throw new RejectsFileError(file, code === 'EACCES' ? 'permission denied' : `it cannot be opened (${code ?? String(error)})`);
     }
-    await writer.write(rejectsFileHeader(format, header));
+    await writer.write(writer.lines.header);
     return writer;
   }
 
   async add(row: RejectedRow): Promise<void> {
-    await this.write(rejectsFileLine(this.format, row));
+    await this.write(this.lines.line(row));
   }
 
   async close(): Promise<void> {

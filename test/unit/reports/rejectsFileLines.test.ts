@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { rejectsFileLines, type RejectedRow } from '../../../activities/reports/rejectParts';
+
+/**
+ * README: a rejects file is fixed and imported again. When that file is rejected in part, its own
+ * rejects file must be importable in turn: one of each xp_import_* column (or key), holding where
+ * and why the row was rejected this time, never the values of the round before.
+ */
+const rejected = (fields: Partial<RejectedRow>): RejectedRow => ({ row: 2, line: 3, column: 'email', reason: 'not a valid email address', ...fields });
+
+describe('rejects file lines, CSV', () => {
+  it('a source without xp_import_* columns: the four columns, then its own', () => {
+    const lines = rejectsFileLines('csv', ['user_id', 'email']);
+    expect(lines.header).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,user_id,email\r\n');
+    expect(lines.line(rejected({ cells: ['u2', 'nope'] }))).toBe('2,3,email,not a valid email address,u2,nope\r\n');
+  });
+
+  it('a rejects file as the source: the new columns replace the old ones, in the header and in the row', () => {
+    const lines = rejectsFileLines('csv', ['xp_import_row', 'xp_import_line', 'xp_import_column', 'xp_import_reason', 'Customer ID', 'email']);
+    expect(lines.header).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,Customer ID,email\r\n');
+    const line = lines.line(rejected({ row: 1, line: 2, cells: ['7', '8', 'email', 'Column "email" is not a valid email address', 'c7', 'still wrong'] }));
+    expect(line).toBe('1,2,email,not a valid email address,c7,still wrong\r\n');
+  });
+
+  it('xp_import_* columns anywhere in the header, some of them only', () => {
+    const lines = rejectsFileLines('csv', ['user_id', 'xp_import_reason', 'email', 'xp_import_row']);
+    expect(lines.header).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,user_id,email\r\n');
+    expect(lines.line(rejected({ row: 5, line: 6, cells: ['u5', 'old reason', 'bad', '99'] }))).toBe('5,6,email,not a valid email address,u5,bad\r\n');
+  });
+
+  it('a name that only looks like one of them is the source\'s own column', () => {
+    const lines = rejectsFileLines('csv', ['user_id', 'XP_IMPORT_ROW', 'xp_import_rows']);
+    expect(lines.header).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,user_id,XP_IMPORT_ROW,xp_import_rows\r\n');
+    expect(lines.line(rejected({ cells: ['u2', 'a', 'b'] }))).toBe('2,3,email,not a valid email address,u2,a,b\r\n');
+  });
+
+  it('a ragged row keeps its cells as they split, without the old columns\' cells', () => {
+    const lines = rejectsFileLines('csv', ['xp_import_row', 'xp_import_line', 'xp_import_column', 'xp_import_reason', 'user_id', 'email']);
+    const ragged = { column: null, reason: 'the row has 3 fields, the header has 6' };
+    expect(lines.line(rejected({ ...ragged, cells: ['4', '5', ''] }))).toBe('2,3,,"the row has 3 fields, the header has 6"\r\n');
+    expect(lines.line(rejected({ ...ragged, cells: ['4', '5', '', 'old', 'u4', 'd@example.com', 'extra'] }))).toBe('2,3,,"the row has 3 fields, the header has 6",u4,d@example.com,extra\r\n');
+  });
+
+  it('a record whose quotes do not pair up is kept whole, in one cell', () => {
+    const lines = rejectsFileLines('csv', ['xp_import_row', 'xp_import_line', 'xp_import_column', 'xp_import_reason', 'user_id']);
+    expect(lines.line(rejected({ column: null, reason: 'unclosed', raw: '1,2,,old,"u1' }))).toBe('2,3,,unclosed,"1,2,,old,""u1"\r\n');
+  });
+});
+
+describe('rejects file lines, NDJSON', () => {
+  it('no header; the four keys first, then the object\'s own', () => {
+    const lines = rejectsFileLines('ndjson', undefined);
+    expect(lines.header).toBe('');
+    expect(lines.line(rejected({ value: { user_id: 'u2', email: 'nope' } }))).toBe(
+      '{"xp_import_row":2,"xp_import_line":3,"xp_import_column":"email","xp_import_reason":"not a valid email address","user_id":"u2","email":"nope"}\n',
+    );
+  });
+
+  it('a line that was not a JSON object: its text under "raw", whatever it holds', () => {
+    const lines = rejectsFileLines('ndjson', undefined);
+    const written = lines.line(rejected({ row: 4, line: 4, column: null, reason: 'not JSON', raw: '{"xp_import_row":1,"user_id":"u4"' }));
+    expect(JSON.parse(written)).toEqual({ xp_import_row: 4, xp_import_line: 4, xp_import_column: null, xp_import_reason: 'not JSON', raw: '{"xp_import_row":1,"user_id":"u4"' });
+  });
+});
