@@ -31,7 +31,7 @@ export interface RejectsFileLines {
 
 /**
  * The lines of a rejects file, so the file can be fixed and imported again. A source that is
- * itself a rejects file already has xp_import_* columns: the new ones replace them, in
+ * itself a rejects file already has xp_import_* columns (or keys): the new ones replace them, in
  * the header and in every row, so the file keeps one of each and its rejects file can be imported
  * in turn, however many times the loop goes round. A record that could not be split or parsed
  * (`raw`) is kept whole, as it was.
@@ -53,10 +53,16 @@ export function rejectsFileLines(format: SourceFormat, header: readonly string[]
   return {
     header: '',
     line: (row) => {
-      const original = row.value ?? (row.raw === undefined ? {} : { raw: row.raw });
+      const original = row.value ? withoutRejectKeys(row.value) : row.raw === undefined ? {} : { raw: row.raw };
       return `${JSON.stringify({ [rowKey]: row.row, [lineKey]: row.line, [columnKey]: row.column, [reasonKey]: row.reason, ...original })}\n`;
     },
   };
+}
+
+/** The object without the xp_import_* keys an earlier rejects file gave it, its other keys in order. */
+function withoutRejectKeys(value: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(value).some(isRejectColumn)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !isRejectColumn(key)));
 }
 
 function toLines(rows: RejectedRow[]): string {

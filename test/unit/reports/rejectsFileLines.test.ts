@@ -56,6 +56,21 @@ describe('rejects file lines, NDJSON', () => {
     );
   });
 
+  it('an object from a rejects file: the new values, the xp_import_* keys first, its other keys in their order', () => {
+    const lines = rejectsFileLines('ndjson', undefined);
+    const value = { xp_import_row: 9, xp_import_line: 9, user_id: 'u2', xp_import_column: 'mobile_number', email: 'nope', xp_import_reason: 'old reason' };
+    const written = lines.line(rejected({ value }));
+    expect(Object.entries(JSON.parse(written) as Record<string, unknown>)).toEqual([
+      ['xp_import_row', 2],
+      ['xp_import_line', 3],
+      ['xp_import_column', 'email'],
+      ['xp_import_reason', 'not a valid email address'],
+      ['user_id', 'u2'],
+      ['email', 'nope'],
+    ]);
+    expect(value).toHaveProperty('xp_import_row', 9); // the record itself is left alone
+  });
+
   it('a line that was not a JSON object: its text under "raw", whatever it holds', () => {
     const lines = rejectsFileLines('ndjson', undefined);
     const written = lines.line(rejected({ row: 4, line: 4, column: null, reason: 'not JSON', raw: '{"xp_import_row":1,"user_id":"u4"' }));
