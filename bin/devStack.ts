@@ -30,6 +30,25 @@ export interface DevStackOptions {
   quiet?: boolean;
 }
 
+/**
+ * What `xp-import dev` prints once it runs: where everything is, and the lines to paste into
+ * another terminal so that the CLI there talks to this stack (on any port) and sees its files.
+ */
+export function devBanner(stack: Pick<DevStack, 'env' | 'dataDir' | 'reportDir'> & { uiUrl: string | null | undefined; sandboxUrl: string }): string {
+  return [
+    `Temporal ${stack.env.TEMPORAL_ADDRESS} (UI ${stack.uiUrl ?? 'off'}), sandbox ${stack.sandboxUrl}, worker on task queue xp-import`,
+    `data folder: ${stack.dataDir}    reports: ${stack.reportDir}`,
+    'in another terminal:',
+    `  export TEMPORAL_ADDRESS=${stack.env.TEMPORAL_ADDRESS} XP_IMPORT_DATA_DIR=${shellQuote(stack.dataDir)}`,
+    '  xp-import start <file in the data folder> --wait',
+    '',
+  ].join('\n');
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./:-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
 /** A Temporal dev server, the sandbox and a worker in this process: the embedded local setup. */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const dataDir = path.resolve(options.dataDir ?? process.env.XP_IMPORT_DATA_DIR ?? '.data/dev/data');

@@ -13,7 +13,7 @@ import { PortInUseError, startDevServer } from '../workers/devServer';
 import { ensureTemporalBinary, temporalBinaryVersion } from '../workers/temporalBinary';
 import { runWorkerCommand } from '../workers/workerCommand';
 import { runDemo } from './demo';
-import { startDevStack } from './devStack';
+import { devBanner, startDevStack } from './devStack';
 import { defineValidateCommand, validateCommand } from './validate';
 
 /**
@@ -138,19 +138,16 @@ program
   .command('dev')
   .description('server + sandbox + worker in one process: the embedded local setup')
   .option('--port <port>', 'Temporal frontend port', '7233')
+  .option('--ui-port <port>', 'Temporal UI port (default: the frontend port + 1000)')
+  .option('--sandbox-port <port>', 'sandbox port (default: any free one)')
   .option('--db-file <file>', 'keep Temporal state in this file')
   .action(
-    run(async (flags: { port: string; dbFile?: string }) => {
+    run(async (flags: { port: string; uiPort?: string; sandboxPort?: string; dbFile?: string }) => {
       const port = parseFlags(PortSchema, flags.port, 'port');
-      const stack = await startDevStack({ port, uiPort: port + 1000, dbFile: flags.dbFile });
-      process.stdout.write(
-        [
-          `Temporal ${stack.server.address} (UI ${stack.server.uiUrl ?? 'off'}), sandbox ${stack.sandbox.url}, worker on task queue xp-import`,
-          `data folder: ${stack.dataDir}    reports: ${stack.reportDir}`,
-          `in another terminal: xp-import start <file in the data folder> --wait`,
-          '',
-        ].join('\n'),
-      );
+      const uiPort = flags.uiPort === undefined ? port + 1000 : parseFlags(PortSchema, flags.uiPort, 'UI port');
+      const sandboxPort = flags.sandboxPort === undefined ? undefined : parseFlags(PortSchema, flags.sandboxPort, 'sandbox port');
+      const stack = await startDevStack({ port, uiPort, sandboxPort, dbFile: flags.dbFile });
+      process.stdout.write(devBanner({ ...stack, uiUrl: stack.server.uiUrl, sandboxUrl: stack.sandbox.url }));
       await waitForSignal();
       await stack.stop();
       return ExitCode.ok;

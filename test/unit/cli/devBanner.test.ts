@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { devBanner } from '../../../bin/devStack';
+
+describe('xp-import dev says what to set in another terminal', () => {
+  const stack = {
+    env: { TEMPORAL_ADDRESS: '127.0.0.1:17433', XTREMEPUSH_API_URL: 'http://127.0.0.1:40000', XP_IMPORT_DATA_DIR: '/srv/data', XP_IMPORT_REPORT_DIR: '/srv/reports' },
+    dataDir: '/srv/data',
+    reportDir: '/srv/reports',
+    uiUrl: 'http://127.0.0.1:18433',
+    sandboxUrl: 'http://127.0.0.1:40000',
+  };
+
+  it('an export line with the address it really listens on and its data folder', () => {
+    expect(devBanner(stack).split('\n')).toContain('  export TEMPORAL_ADDRESS=127.0.0.1:17433 XP_IMPORT_DATA_DIR=/srv/data');
+  });
+
+  it('quotes a folder the shell would split', () => {
+    expect(devBanner({ ...stack, dataDir: "/srv/my data/it's" })).toContain(`XP_IMPORT_DATA_DIR='/srv/my data/it'\\''s'`);
+  });
+});
