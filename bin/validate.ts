@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MappingError } from '../activities/rows';
 import { SourceFormatError } from '../activities/source';
 import { RejectsFileError, validateSource } from '../activities/validate';
+import { localMessageOf } from '../activities/wording';
 import { loadMappingFile, parseFlags, UsageError } from '../client/cli/usage';
 import { ExitCode } from '../common/report';
 import { DelimiterFlagSchema, SourceFormatSchema } from '../common/source';
@@ -61,8 +62,9 @@ export async function validateCommand(source: string, rawFlags: Record<string, u
 
 /** What cannot be validated at all, as the CLI says it; undefined for a bug (which keeps its stack). */
 function describeFailure(source: string, error: unknown): ValidationFailure | undefined {
-  if (error instanceof SourceFormatError) return { source, error: { code: error.code, message: error.message } };
-  if (error instanceof MappingError) return { source, error: { code: 'mapping', message: error.message } };
+  // Local output: the messages name every header cell (an import's failure gives some by position).
+  if (error instanceof SourceFormatError) return { source, error: { code: error.code, message: localMessageOf(error) } };
+  if (error instanceof MappingError) return { source, error: { code: 'mapping', message: localMessageOf(error) } };
   if (error instanceof UsageError) return { source, error: { code: 'usage', message: error.message } };
   if (error instanceof RejectsFileError) return { source, error: { code: 'rejects_file', message: error.message } };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

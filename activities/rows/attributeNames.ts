@@ -20,6 +20,30 @@ export function isSubscriptionAttribute(name: string): boolean {
 }
 
 /**
+ * The attributes the Xtremepush documentation names (identities, channels and their consent,
+ * profile fields). A header cell holding one of these is a column name, not personal data, so
+ * messages that reach Temporal may quote it.
+ */
+const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'user_id',
+  'device_id',
+  'email',
+  'email_subscription',
+  'mobile_number',
+  'sms_subscription',
+  'first_name',
+  'last_name',
+  'language',
+  'timezone',
+  'country',
+  'region',
+]);
+
+export function isKnownAttribute(name: string): boolean {
+  return KNOWN_ATTRIBUTES.has(name);
+}
+
+/**
  * `__proto__` fits the pattern, but as a key it sets an object's prototype instead of holding a
  * value, here and in whatever parses the request: the sandbox refuses it (400), as an API
  * written in JavaScript may. Refused before anything is sent.

@@ -1,6 +1,7 @@
 import type { Mapping } from '../../common/mapping';
 import { IDENTITY_ATTRIBUTES, SUBSCRIPTION_OF, wellKnownAttributeFor, type IdentityAttribute } from './attributeNames';
-import { columnLabel, mappingEntry, resolveColumn, targetAttribute, type CompiledColumn } from './columns';
+import { joinWords, keyRef, nameRef, words, type HeaderCell, type Text } from '../wording';
+import { columnLabel, headerCell, mappingEntry, resolveColumn, targetAttribute, type CompiledColumn } from './columns';
 import type { CompiledConstant } from './constants';
 import type { MappingProblem } from './mappingError';
 import type { RuleBook } from './ruleBook';
@@ -52,28 +53,29 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-function listColumns(header: readonly string[]): string {
-  const listed = header.slice(0, MAX_LISTED_COLUMNS).map((name) => JSON.stringify(name));
-  return listed.join(', ') + (header.length > MAX_LISTED_COLUMNS ? ', …' : '');
+/** `"user_id", "Email Address", …`; shared, a name that could be personal data is its position. */
+function listColumns(cells: readonly HeaderCell[]): Text {
+  const listed = joinWords(cells.slice(0, MAX_LISTED_COLUMNS).map(nameRef), ', ');
+  return words`${listed}${cells.length > MAX_LISTED_COLUMNS ? ', …' : ''}`;
 }
 
 /** A header column (not already mapped) whose name usually means `attribute`, as a suggestion. */
-function candidateFor(attribute: string, header: readonly string[], mapping: Mapping): string | undefined {
-  return header.find((name) => mapping.columns[name] === undefined && wellKnownAttributeFor(name) === attribute);
+function candidateFor(attribute: string, cells: readonly HeaderCell[], mapping: Mapping): HeaderCell | undefined {
+  return cells.find((cell) => mapping.columns[cell.name] === undefined && wellKnownAttributeFor(cell.name) === attribute);
 }
 
-function checkMappedColumnsExist(header: readonly string[], mapping: Mapping, problems: MappingProblem[]): void {
-  const present = new Set(header);
+function checkMappedColumnsExist(cells: readonly HeaderCell[], mapping: Mapping, problems: MappingProblem[]): void {
+  const present = new Set(cells.map((cell) => cell.name));
   for (const key of Object.keys(mapping.columns)) {
     if (present.has(key)) continue;
-    const near = header.find((name) => editDistance(squash(name), squash(key)) <= MAX_TYPO_EDITS);
+    const near = cells.find((cell) => editDistance(squash(cell.name), squash(key)) <= MAX_TYPO_EDITS);
     problems.push({
       column: key,
       problem: 'is named in the mapping\'s "columns" but the header has no such column',
       fix:
         near === undefined
-          ? `correct the name (names match exactly, spaces and case included) or remove the entry; the header has ${listColumns(header)}`
-          : `did you mean ${JSON.stringify(near)}? Names match exactly, spaces and case included`,
+          ? words`correct the name (names match exactly, spaces and case included) or remove the entry; the header has ${listColumns(cells)}`
+          : words`did you mean ${nameRef(near)}? Names match exactly, spaces and case included`,
     });
   }
 }
@@ -84,63 +86,68 @@ function checkMappedColumnsExist(header: readonly string[], mapping: Mapping, pr
  */
 export function planCsv(header: readonly string[], mapping: Mapping, rules: RuleBook, constants: readonly CompiledConstant[], problems: MappingProblem[]): CsvPlan | undefined {
   const firstProblem = problems.length;
-  checkMappedColumnsExist(header, mapping, problems);
+  const cells = header.map((name, index) => headerCell(name, index, mapping));
+  checkMappedColumnsExist(cells, mapping, problems);
 
   const sent: IndexedColumn[] = [];
-  const sourcesOf = new Map<string, string[]>();
+  const sourcesOf = new Map<string, HeaderCell[]>();
   /** Attribute → first source column meant to fill it, counting columns refused for another reason. */
-  const targets = new Map<string, string | undefined>(constants.map((c) => [c.attribute, undefined]));
-  const seen = new Set<string>();
-  header.forEach((source, index) => {
-    if (seen.has(source)) {
-      problems.push({ column: source, problem: 'appears more than once in the header, so the mapping cannot tell the columns apart', fix: 'rename the duplicate columns in the file' });
+  const targets = new Map<string, HeaderCell | undefined>(constants.map((c) => [c.attribute, undefined]));
+  const seen = new Map<string, HeaderCell>();
+  cells.forEach((cell, index) => {
+    const source = cell.name;
+    const earlier = seen.get(source);
+    if (earlier !== undefined) {
+      problems.push({
+        column: cell,
+        problem: `appears more than once in the header (columns ${earlier.position} and ${cell.position}), so the mapping cannot tell the columns apart`,
+        fix: 'rename the duplicate columns in the file',
+      });
       return;
     }
-    seen.add(source);
+    seen.set(source, cell);
     const entry = mapping.columns[source];
     const target = targetAttribute(source, entry);
-    if (target !== undefined && !targets.has(target)) targets.set(target, source);
-    const resolution = resolveColumn(source, entry, mapping, rules);
+    if (target !== undefined && !targets.has(target)) targets.set(target, cell);
+    const resolution = resolveColumn(cell, entry, mapping, rules);
     if (resolution.kind === 'refuse') problems.push(...resolution.problems);
     if (resolution.kind !== 'send') return;
     sent.push({ ...resolution.column, index });
     const sources = sourcesOf.get(resolution.column.attribute) ?? [];
-    sources.push(source);
+    sources.push(cell);
     sourcesOf.set(resolution.column.attribute, sources);
   });
 
   for (const [attribute, sources] of sourcesOf) {
-    if (sources.length > 1) {
-      problems.push({
-        problem: `columns ${sources.map((s) => JSON.stringify(s)).join(' and ')} ${sources.length === 2 ? 'both' : 'all'} go to ${attribute}`,
-        fix: `keep one and leave the others out, e.g. ${JSON.stringify(sources[1])}: {"skip": true}`,
-      });
-    }
+    const second = sources[1];
+    if (second === undefined) continue;
+    problems.push({
+      problem: words`columns ${joinWords(sources.map(nameRef), ' and ')} ${sources.length === 2 ? 'both' : 'all'} go to ${attribute}`,
+      fix: words`keep one and leave the others out, e.g. ${mappingEntrySkip(second)}`,
+    });
   }
   for (const constant of constants) {
     const source = sourcesOf.get(constant.attribute)?.[0];
     if (source !== undefined) {
-      problems.push({ column: source, problem: `goes to ${constant.attribute}, which the mapping also sets in "constants"`, fix: `remove the constant, or leave the column out with ${JSON.stringify(source)}: {"skip": true}` });
+      problems.push({ column: source, problem: `goes to ${constant.attribute}, which the mapping also sets in "constants"`, fix: words`remove the constant, or leave the column out with ${mappingEntrySkip(source)}` });
     }
   }
 
   const identityAttribute = IDENTITY_ATTRIBUTES.find((attribute) => targets.has(attribute));
   if (identityAttribute === undefined) {
-    const candidate = candidateFor('user_id', header, mapping) ?? candidateFor('device_id', header, mapping);
+    const candidate = candidateFor('user_id', cells, mapping) ?? candidateFor('device_id', cells, mapping);
     problems.push({
       problem: 'no column goes to user_id or device_id, and Xtremepush needs one of them in every row to identify the profile',
-      fix: `map the column that identifies each person, e.g. ${mappingEntry(candidate ?? 'Customer ID', candidate === undefined ? 'user_id' : (wellKnownAttributeFor(candidate) ?? 'user_id'))}`,
+      fix: words`map the column that identifies each person, e.g. ${mappingEntry(candidate ?? 'Customer ID', candidate === undefined ? 'user_id' : (wellKnownAttributeFor(candidate.name) ?? 'user_id'))}`,
     });
   }
   for (const [attribute, subscription] of SUBSCRIPTION_OF) {
     if (!targets.has(attribute) || targets.has(subscription)) continue;
-    const candidate = candidateFor(subscription, header, mapping);
+    const candidate = candidateFor(subscription, cells, mapping);
     problems.push({
       column: targets.get(attribute),
       problem: `goes to ${attribute}, but nothing sets ${subscription}, which Xtremepush requires whenever ${attribute} is sent`,
-      fix:
-        `map the consent column${candidate === undefined ? '' : `, e.g. ${mappingEntry(candidate, subscription)}`}, ` +
-        `or, if everyone in the file has agreed, add "constants": {${JSON.stringify(subscription)}: 1}`,
+      fix: words`map the consent column${candidate === undefined ? '' : words`, e.g. ${mappingEntry(candidate, subscription)}`}, or, if everyone in the file has agreed, add "constants": {${JSON.stringify(subscription)}: 1}`,
     });
   }
 
@@ -156,6 +163,11 @@ export function planCsv(header: readonly string[], mapping: Mapping, rules: Rule
     checks: subscriptionChecks(sent, constants),
     attributes: [identityAttribute, ...columns.map((c) => c.attribute), ...constants.map((c) => c.attribute)],
   };
+}
+
+/** `"Email Address": {"skip": true}`, as it would be written in the mapping's "columns". */
+function mappingEntrySkip(cell: HeaderCell): Text {
+  return words`${keyRef(cell)}: {"skip": true}`;
 }
 
 function subscriptionChecks(sent: readonly IndexedColumn[], constants: readonly CompiledConstant[]): SubscriptionCheck[] {

@@ -1,6 +1,18 @@
-/** One thing wrong with a mapping (or with a header under it), and what to do about it. */
+import { hiddenNamesHint, hidesNames, render, type HeaderCell, type Text, type View, type WithLocalMessage } from '../wording';
+
+/**
+ * One thing wrong with a mapping (or with a header under it), and what to do about it. Texts that
+ * name header cells are Wordings, so that the error's message can name those cells by position.
+ */
 export interface MappingProblem {
-  /** Source column, mapping key or attribute the problem is about. */
+  /** Mapping key or attribute (a string), or the header cell, the problem is about. */
+  column?: string | HeaderCell;
+  problem: Text;
+  fix: Text;
+}
+
+/** A problem as local code sees it: every name in full. */
+export interface LocalMappingProblem {
   column?: string;
   problem: string;
   fix: string;
@@ -10,23 +22,47 @@ export interface MappingProblem {
  * The mapping does not fit the source: no identity column, email without email_subscription,
  * attribute names Xtremepush refuses, and so on. Retrying cannot fix it; the user must change the
  * mapping or the file. Lists every problem at once so one round of fixes is enough.
+ *
+ * `message` reaches Temporal, so it gives a header cell by position unless its name is safe to show
+ * (HeaderCell.safe); `localMessage` and `problems` name every cell, for local output only
+ * (`xp-import validate`). Neither is an own property, so nothing that serialises the error copies them.
  */
-export class MappingError extends Error {
+export class MappingError extends Error implements WithLocalMessage {
   override readonly name = 'MappingError';
   readonly retryable = false;
-  readonly problems: readonly MappingProblem[];
+  readonly #problems: readonly MappingProblem[];
 
   constructor(problems: readonly MappingProblem[]) {
-    super(formatProblems(problems));
-    this.problems = problems;
+    super(formatProblems(problems, 'shared'));
+    this.#problems = problems;
+  }
+
+  get localMessage(): string {
+    return formatProblems(this.#problems, 'local');
+  }
+
+  get problems(): readonly LocalMappingProblem[] {
+    return this.#problems.map((p) => ({
+      ...(p.column === undefined ? {} : { column: typeof p.column === 'string' ? p.column : p.column.name }),
+      problem: render(p.problem, 'local'),
+      fix: render(p.fix, 'local'),
+    }));
   }
 }
 
-function formatProblems(problems: readonly MappingProblem[]): string {
+function where(column: string | HeaderCell | undefined, view: View): string {
+  if (column === undefined) return '';
+  if (typeof column === 'string' || column.safe || view === 'local') return `column ${JSON.stringify(typeof column === 'string' ? column : column.name)}: `;
+  return `column ${column.position}: `;
+}
+
+function hidesColumn(column: string | HeaderCell | undefined): boolean {
+  return column !== undefined && typeof column !== 'string' && !column.safe;
+}
+
+function formatProblems(problems: readonly MappingProblem[], view: View): string {
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  const lines = problems.map((p) => {
-    const where = p.column === undefined ? '' : `column ${JSON.stringify(p.column)}: `;
-    return `- ${where}${p.problem}; ${p.fix}`;
-  });
-  return [`The mapping does not fit the source (${count}):`, ...lines].join('\n');
+  const lines = problems.map((p) => `- ${where(p.column, view)}${render(p.problem, view)}; ${render(p.fix, view)}`);
+  const hid = view === 'shared' && problems.some((p) => hidesColumn(p.column) || hidesNames(p.problem) || hidesNames(p.fix));
+  return [`The mapping does not fit the source (${count}):`, ...lines, ...(hid ? [hiddenNamesHint(true)] : [])].join('\n');
 }

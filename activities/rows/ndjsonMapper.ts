@@ -1,4 +1,5 @@
 import type { Mapping } from '../../common/mapping';
+import { render } from '../wording';
 import { SUBSCRIPTION_OF, type IdentityAttribute } from './attributeNames';
 import { isBlankText } from './blank';
 import { resolveColumn, type ColumnResolution, type CompiledColumn } from './columns';
@@ -110,7 +111,8 @@ export class NdjsonRowMapper implements RowMapper {
     if (resolution.kind !== 'refuse') return resolution;
     // Entries of the mapping were checked by compileMapping: only a key's own name can be refused here.
     const problem = resolution.problems[0];
-    const reason = `Column ${JSON.stringify(key)} ${problem?.problem ?? 'cannot be mapped'}; ${problem?.fix ?? 'map it in "columns"'}`;
+    // A row's reason goes to the rejects file only (local): its names in full.
+    const reason = `Column ${JSON.stringify(key)} ${problem === undefined ? 'cannot be mapped' : render(problem.problem, 'local')}; ${problem === undefined ? 'map it in "columns"' : render(problem.fix, 'local')}`;
     return { kind: 'refuse', issue: Object.freeze({ code: 'attribute_name_invalid', column: key, reason }) };
   }
 

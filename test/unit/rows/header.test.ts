@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileMapping, MappingError, type MappingProblem } from '../../../activities/rows';
+import { compileMapping, MappingError, type LocalMappingProblem } from '../../../activities/rows';
 import type { MappingInput } from '../../../common/mapping';
 
-function problemsOf(compile: () => unknown): readonly MappingProblem[] {
+function problemsOf(compile: () => unknown): readonly LocalMappingProblem[] {
   try {
     compile();
   } catch (error) {
@@ -12,7 +12,7 @@ function problemsOf(compile: () => unknown): readonly MappingProblem[] {
   throw new Error('expected a MappingError');
 }
 
-function csvProblems(header: string[], mapping?: MappingInput): readonly MappingProblem[] {
+function csvProblems(header: string[], mapping?: MappingInput): readonly LocalMappingProblem[] {
   return problemsOf(() => compileMapping({ format: 'csv', header, mapping }));
 }
 
@@ -131,13 +131,13 @@ describe('header-level problems of a CSV source', () => {
 
   it('refuses a header that repeats a column name', () => {
     expect(csvProblems(['user_id', 'city', 'city'])).toEqual([
-      { column: 'city', problem: 'appears more than once in the header, so the mapping cannot tell the columns apart', fix: 'rename the duplicate columns in the file' },
+      { column: 'city', problem: 'appears more than once in the header (columns 2 and 3), so the mapping cannot tell the columns apart', fix: 'rename the duplicate columns in the file' },
     ]);
   });
 });
 
 describe('MappingError', () => {
-  it('is a named, non-retryable error whose message lists every problem on its own line', () => {
+  it('is a named, non-retryable error whose messages list every problem on its own line', () => {
     let caught: unknown;
     try {
       compileMapping({ format: 'csv', header: ['Customer ID', 'email'] });
@@ -149,7 +149,16 @@ describe('MappingError', () => {
     const error = caught as MappingError;
     expect(error.name).toBe('MappingError');
     expect(error.retryable).toBe(false);
+    // The message reaches Temporal: "Customer ID" is neither a known attribute nor in a mapping, so it is given by position.
     expect(error.message.split('\n')).toEqual([
+      'The mapping does not fit the source (3 problems):',
+      '- column 1: is not a valid Xtremepush attribute name (lowercase letters, digits and _ only); map it in "columns", e.g. "<name of column 1>": "user_id", or leave it out with "<name of column 1>": {"skip": true}',
+      '- no column goes to user_id or device_id, and Xtremepush needs one of them in every row to identify the profile; map the column that identifies each person, e.g. "<name of column 1>": "user_id"',
+      '- column "email": goes to email, but nothing sets email_subscription, which Xtremepush requires whenever email is sent; map the consent column, or, if everyone in the file has agreed, add "constants": {"email_subscription": 1}',
+      'Columns whose names are neither Xtremepush attributes nor written in the mapping file are given by position: their names could be personal data (if line 1 is a row of data rather than the column names, the file lacks its header line: add one). `xp-import validate <file>` runs locally and shows the names.',
+    ]);
+    // The local message (xp-import validate) names every column.
+    expect(error.localMessage.split('\n')).toEqual([
       'The mapping does not fit the source (3 problems):',
       '- column "Customer ID": is not a valid Xtremepush attribute name (lowercase letters, digits and _ only); map it in "columns", e.g. "Customer ID": "user_id", or leave it out with "Customer ID": {"skip": true}',
       '- no column goes to user_id or device_id, and Xtremepush needs one of them in every row to identify the profile; map the column that identifies each person, e.g. "Customer ID": "user_id"',
