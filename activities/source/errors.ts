@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import type { Fingerprint } from '../../common/source';
+import { hiddenNamesHint, hidesNames, render, type Text, type WithLocalMessage } from '../wording';
 import type { SourceStat } from './byteSource';
 
 /*
- * Every message here names positions, counts and column names only. Cell content is personal
- * data (emails, phones, names) and must not reach Temporal or a log.
+ * Every message here names positions and counts; a header cell's name only through a Wording
+ * (activities/wording.ts), which keeps names that could be personal data out of the message. Cell
+ * content is personal data (emails, phones, names) and must not reach Temporal or a log; in a file
+ * without its header line, the "column names" are cell content.
  */
 
 export type SourceFormatErrorCode =
@@ -20,17 +23,29 @@ export type SourceFormatErrorCode =
   | 'header_too_long'
   | 'unclosed_quote';
 
-/** The whole source cannot be read as the format it claims to be. Retrying cannot help. */
-export class SourceFormatError extends Error {
+/**
+ * The whole source cannot be read as the format it claims to be. Retrying cannot help.
+ *
+ * A message that names header cells is a Wording: `message`, which reaches Temporal, gives a cell
+ * whose name could be personal data by its position; `localMessage` (not an own property) names
+ * it, for local output only (`xp-import validate`).
+ */
+export class SourceFormatError extends Error implements WithLocalMessage {
   override readonly name = 'SourceFormatError';
   readonly retryable = false;
+  readonly #local: string;
 
   constructor(
     readonly code: SourceFormatErrorCode,
-    message: string,
+    message: Text,
     readonly position: { line?: number; byteOffset?: number } = {},
   ) {
-    super(message);
+    super(hidesNames(message) ? `${render(message, 'shared')} ${hiddenNamesHint(false)}` : render(message, 'shared'));
+    this.#local = render(message, 'local');
+  }
+
+  get localMessage(): string {
+    return this.#local;
   }
 }
 

@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Delimiter } from '../../common/source';
+import { isKnownAttribute } from '../rows/attributeNames';
+import { nameOr, words } from '../wording';
 import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
 import { SourceFormatError } from './errors';
 import { findInvalidUtf8 } from './utf8';
@@ -82,10 +84,11 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
     }
     const earlier = seen.get(name);
     if (earlier !== undefined) {
+      // No mapping here: only a known attribute's name is safe to show (see activities/wording.ts).
+      const cell = { name, position: index + 1, safe: isKnownAttribute(name) };
       throw new SourceFormatError(
         'header_duplicate_name',
-        `${source}: the header (line 1) names column "${name}" twice (columns ${earlier + 1} and ${index + 1}). ` +
-          `Column names must be unique.`,
+        words`${source}: the header (line 1) ${nameOr(cell, `names column ${JSON.stringify(name)} twice`, 'gives two columns the same name')} (columns ${earlier + 1} and ${index + 1}). Column names must be unique.`,
         { line: 1 },
       );
     }

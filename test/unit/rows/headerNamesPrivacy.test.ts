@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { inspectWithIdentityIndex } from '../../../activities/dedupe';
 import { toApplicationFailure } from '../../../activities/failures';
 import { compileMapping, MappingError } from '../../../activities/rows';
-import { LocalFileSource } from '../../../activities/source';
+import { LocalFileSource, SourceFormatError } from '../../../activities/source';
 import { localMessageOf } from '../../../activities/wording';
 import type { MappingInput } from '../../../common/mapping';
 import { rejectionOf } from '../../support/rejection';
@@ -76,6 +76,18 @@ describe('a CSV file without its header line', () => {
     expect(JSON.stringify(error)).not.toMatch(FIRST_ROW);
     expect(inspect(error)).not.toMatch(FIRST_ROW);
     expect(Object.keys(error)).not.toContain('localMessage');
+  });
+
+  it('two equal cells on line 1: the duplicate-name check gives positions, validate shows the name', async () => {
+    const file = writeFile('dup.csv', 'leakid11,Dublin,Dublin\nleakid12,Cork,Cork\n');
+    const error = await rejectionOf(inspectWithIdentityIndex(new LocalFileSource(file), { format: 'csv', supersededFile: path.join(path.dirname(file), 'superseded.bin') }));
+    expect(error).toBeInstanceOf(SourceFormatError);
+    const { code, message, localMessage } = error as SourceFormatError;
+    expect(code).toBe('header_duplicate_name');
+    expect(message).not.toMatch(FIRST_ROW);
+    expect(message).toContain('the header (line 1) gives two columns the same name (columns 2 and 3). Column names must be unique.');
+    expect(message).toContain('`xp-import validate <file>` runs locally and shows the names');
+    expect(localMessage).toContain('the header (line 1) names column "Dublin" twice (columns 2 and 3)');
   });
 });
 
