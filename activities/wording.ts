@@ -79,11 +79,6 @@ export function nameOr(cell: HeaderCell, local: string, shared: string): Wording
   return new Wording([cell.safe ? local : { local, shared }]);
 }
 
-/** `column "First Name"`; shared: `column 2`. */
-export function columnRef(cell: HeaderCell): Wording {
-  return nameOr(cell, `column ${JSON.stringify(cell.name)}`, `column ${cell.position}`);
-}
-
 /** `"First Name"` in a list of names; shared: `column 2`. */
 export function nameRef(cell: HeaderCell): Wording {
   return nameOr(cell, JSON.stringify(cell.name), `column ${cell.position}`);
