@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { MappingError } from '../activities/rows';
+import { SourceAccessError } from '../activities/failures';
 import { SourceFormatError } from '../activities/source';
 import { RejectsFileError, validateSource } from '../activities/validate';
 import { localMessageOf } from '../activities/wording';
@@ -67,6 +68,7 @@ function describeFailure(source: string, error: unknown): ValidationFailure | un
   if (error instanceof MappingError) return { source, error: { code: 'mapping', message: localMessageOf(error) } };
   if (error instanceof UsageError) return { source, error: { code: 'usage', message: error.message } };
   if (error instanceof RejectsFileError) return { source, error: { code: 'rejects_file', message: error.message } };
+  if (error instanceof SourceAccessError) return { source, error: { code: 'unreadable', message: error.message } };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
     const what = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;

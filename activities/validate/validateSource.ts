@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inferFormat } from '../../common/importInput';
@@ -7,6 +7,7 @@ import type { BatchPlan } from '../../common/plan';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { ValidationSummarySchema, type ValidationError, type ValidationSummary } from '../../common/validation';
 import { inspectWithIdentityIndex, supersededRowsIn, type IdentityIndexOptions } from '../dedupe';
+import { SourceAccessError } from '../failures';
 import { compileMapping } from '../rows';
 import { LocalFileSource, readBatch, type ByteSource } from '../source';
 import { judgeRecord } from '../submit/buildBatch';
@@ -45,6 +46,9 @@ export async function validateSource(file: string, options: ValidateOptions = {}
   const started = performance.now();
   const format = options.format ?? inferFormat(file);
   const src = new LocalFileSource(file);
+  // A pipe would read as an empty file (or block): say what it is, as the worker does.
+  const info = await stat(file);
+  if (!info.isFile() && !info.isDirectory()) throw new SourceAccessError(`${file} is not a regular file (a pipe, socket or device): only regular files can be validated`);
   if (options.rejectsFile !== undefined) checkRejectsFile(options.rejectsFile, file);
   const workDir = await mkdtemp(path.join(options.index?.tmpDir ?? tmpdir(), 'xp-import-validate-'));
   try {

@@ -7,9 +7,11 @@ export function formatReport(report: ImportReport): string {
   const lines = [
     `import ${report.importId}: ${report.status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
     `  source    ${report.source} (${report.format})`,
-    `  rows      ${n(report.rows.total)} total: ${n(report.rows.imported)} imported, ${n(report.rows.rejected)} rejected, ${n(report.rows.skipped)} skipped`,
+    `  rows      ${n(report.rows.total)} total: ${n(report.rows.imported)} ${report.dryRun ? 'would be imported' : 'imported'}, ${n(report.rows.rejected)} rejected, ${n(report.rows.skipped)} skipped`,
     `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed`,
-    `  requests  ${n(report.requests)} (${n(report.taskIdsTotal)} async tasks)${report.possibleDuplicates ? `, ${report.possibleDuplicates} possibly sent twice` : ''}`,
+    report.dryRun
+      ? `  requests  ${n(report.requests)} would be sent`
+      : `  requests  ${n(report.requests)} (${n(report.taskIdsTotal)} async tasks)${report.possibleDuplicates ? `, ${report.possibleDuplicates} possibly sent twice` : ''}`,
   ];
   if (report.warnings > 0) lines.push(`  warnings  ${n(report.warnings)} values sent as they are but longer than Xtremepush keeps; \`xp-import validate\` lists them`);
   // A header-only file is a valid, empty import; said once, so an export that came out empty is noticed.

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,6 +84,13 @@ describe('xp-import validate (built), with no server running', () => {
     const missing = await runValidate([path.join(folder, 'missing.csv'), '--json']);
     expect(missing.code).toBe(2);
     expect(ValidationFailureSchema.parse(JSON.parse(missing.stdout)).error).toEqual({ code: 'unreadable', message: expect.stringContaining('does not exist') as string });
+
+    // A named pipe read as a file is empty (or blocks): it is named for what it is, as the worker names it.
+    const fifo = path.join(folder, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    const pipe = await runValidate([fifo, '--json']);
+    expect(pipe.code).toBe(2);
+    expect(ValidationFailureSchema.parse(JSON.parse(pipe.stdout)).error).toEqual({ code: 'unreadable', message: `${fifo} is not a regular file (a pipe, socket or device): only regular files can be validated` });
 
     const mapping = write('mapping.json', '{"columns": {"email": {"tpye": "string"}}}');
     const badMapping = await runValidate([bad, '--mapping', mapping]);

@@ -43,4 +43,11 @@ describe('the report for people', () => {
     expect(formatReport({ ...base, warnings: 2 })).toContain('warnings  2 values sent as they are but longer than Xtremepush keeps; `xp-import validate` lists them');
     expect(formatReport(base)).not.toContain('warnings');
   });
+
+  it('a dry run says what would have been imported and sent, never that it was', () => {
+    const text = formatReport({ ...report({ total: 5, imported: 4, rejected: 1, skipped: 0 }), dryRun: true });
+    expect(text).toContain('rows      5 total: 4 would be imported, 1 rejected, 0 skipped');
+    expect(text).toContain('requests  1 would be sent');
+    expect(text).not.toMatch(/\d imported|async tasks/);
+  });
 });
