@@ -29,14 +29,20 @@ export const ColumnRuleSchema = z
     /** Leave the column out entirely. */
     skip: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  // A skipped column is never sent: a `to`, `type` or `blank` beside it would be silently ignored.
+  .refine((rule) => rule.skip !== true || (rule.to === undefined && rule.type === undefined && rule.blank === undefined), {
+    message: '"skip": true leaves the column out, so "to", "type" and "blank" beside it would do nothing: keep either the skip or the rest',
+  });
 export type ColumnRule = z.infer<typeof ColumnRuleSchema>;
 
 /** A bare string is shorthand for `{ "to": "<string>" }`. */
 export const ColumnMappingSchema = z.union([z.string().min(1), ColumnRuleSchema]);
 export type ColumnMapping = z.infer<typeof ColumnMappingSchema>;
 
-export const ConstantValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+export const ConstantValueSchema = z.union([z.string(), z.number(), z.boolean()], {
+  error: 'a constant is a string, a number or true/false (to leave an attribute alone, leave it out)',
+});
 export type ConstantValue = z.infer<typeof ConstantValueSchema>;
 
 export const MappingSchema = z

@@ -14,7 +14,7 @@ export const SourceFormatSchema = z.enum(['csv', 'ndjson']);
 export type SourceFormat = z.infer<typeof SourceFormatSchema>;
 
 /** CSV field delimiters we accept; `auto` detects one of them from the header line. */
-export const DelimiterSchema = z.enum([',', ';', '\t', '|']);
+export const DelimiterSchema = z.enum([',', ';', '\t', '|'], { error: 'use one of , ; | or tab (\\t)' });
 export type Delimiter = z.infer<typeof DelimiterSchema>;
 
 /** `--delimiter` as `start` and `validate` take it: a delimiter, or `\t` / `tab` typed for a tab. */

@@ -57,6 +57,14 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
     );
   }
   const text = headerBytes.toString('utf8');
+  if (/^\s*[[{]/.test(text)) {
+    throw new SourceFormatError(
+      'header_malformed',
+      `${source}: line 1 starts with "${text.trimStart()[0]}", as JSON does: is this an NDJSON file (one JSON object per line)? ` +
+        `Name it .ndjson or pass --format ndjson; a CSV file starts with its column names.`,
+      { line: 1, byteOffset: first.start },
+    );
+  }
   const splitter = new CsvFieldSplitter(delimiter);
   splitter.use(text);
   const names = splitter.split(0, text.length);

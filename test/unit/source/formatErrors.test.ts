@@ -93,6 +93,15 @@ describe('SourceFormatError', () => {
     expectError(await inspectionError('"email"x,name\n'), 'header_malformed', { line: 1, byteOffset: 7 });
   });
 
+  it.each([
+    ['an NDJSON file', '{"user_id":"u1","email":"alice@example.com"}\n{"user_id":"u2"}\n'],
+    ['a JSON array', '[{"user_id":"u1","name":"Alice"}]\n'],
+  ])('%s read as CSV: it says so, and how to read it as NDJSON, never what the line holds', async (_what, text) => {
+    const error = await inspectionError(text);
+    expectError(error, 'header_malformed', { line: 1, byteOffset: 0 }, ['u1', 'alice', 'Alice']);
+    expect(error.message).toMatch(/is this an NDJSON file .*--format ndjson/);
+  });
+
   it('classic Mac (CR only) line endings', async () => {
     const error = await inspectionError('email,name\ralice@example.com,Alice\r');
     expectError(error, 'header_malformed', { line: 1, byteOffset: 10 }, ['alice', 'Alice']);
