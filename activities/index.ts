@@ -3,7 +3,7 @@ import type { ActivityDeps } from './deps';
 import { reportingFailures } from './failures';
 import { createReportActivities } from './reports/writeReport';
 import { createSourceActivities } from './sourceActivities';
-import { createSubmitBatch } from './submit/submitBatch';
+import { createPostedRequests, createSubmitBatch } from './submit/submitBatch';
 
 /**
  * Every activity of xp-import, bound to the worker's folders and API client. Workflows import only
@@ -14,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSourceActivities(deps),
     ...createReportActivities(deps.reportDir),
     submitBatch: createSubmitBatch(deps),
+    postedRequests: createPostedRequests(deps),
     awaitImportTask: createAwaitImportTask(deps),
     /** One cheap API call before anything is sent: a wrong token stops the import at once. */
     checkXtremepushAccess: (): Promise<void> => deps.xtremepush.checkCredentials(),

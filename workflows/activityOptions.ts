@@ -16,7 +16,7 @@ export const sourceActivities = proxyActivities<Pick<ImportActivities, 'inspectS
 });
 
 /** Writing report files: quick local I/O. */
-export const reportActivities = proxyActivities<Pick<ImportActivities, 'recordBatchResults' | 'writeReport' | 'loadRetryPlan'>>({
+export const reportActivities = proxyActivities<Pick<ImportActivities, 'recordBatchResults' | 'writeReport' | 'loadRetryPlan' | 'postedRequests'>>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes },
 });

@@ -1,5 +1,6 @@
 import {
   ActivityFailure,
+  CancellationScope,
   condition,
   getExternalWorkflowHandle,
   isCancellation,
@@ -13,12 +14,14 @@ import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../com
 import { ABANDONED_FAILURE_CODE } from '../common/batchIds';
 import { batchStuckSignal, resolveStuckBatchUpdate, type StuckResolution } from '../common/messages';
 import type { BatchResult, RetryCounts } from '../common/report';
-import { awaitTaskActivities, submitActivities } from './activityOptions';
+import { awaitTaskActivities, reportActivities, submitActivities } from './activityOptions';
 
 /** `cancel --abandon` while tasks are awaited: the batch reports what it sent instead of failing as cancelled. */
 const ABANDON_REPORTS_WHAT_WAS_SENT = 'abandon-reports-what-was-sent';
 /** `cancel --abandon` during a submit: the batch waits for the submit to say what it posted. */
 const ABANDON_WAITS_FOR_SUBMIT = 'abandon-waits-for-submit';
+/** `cancel --abandon` while a submit waits for its next attempt: what it posted is read from the report folder. */
+const ABANDON_BETWEEN_ATTEMPTS = 'abandon-between-submit-attempts';
 
 /**
  * One batch of an import, as its own workflow (`${importId}/batch-${n}`) so an operator can find it
@@ -30,6 +33,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   const { job, batch, settings } = input;
   const { submitBatch } = submitActivities(settings.maxSubmitAttempts, patched(ABANDON_WAITS_FOR_SUBMIT));
   const { awaitImportTask } = awaitTaskActivities(settings.stuckAfterMs);
+  const { postedRequests } = reportActivities;
   const label = `batch ${batch.index + 1}: rows ${formatRange(batch.firstRow, batch.rowCount)}`;
 
   const result: BatchResult = {
@@ -65,9 +69,21 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   // The submit watches its tasks for a few looks; only those it did not see end are waited for.
   const watchTasks = settings.firstPollAfterMs ? { firstPollAfterMs: settings.firstPollAfterMs } : {};
   setCurrentDetails(`${label}: submitting`);
-  let submission: SubmitBatchResult = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [
-    { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts, watchTasks, ...(input.next ? { prepareNext: input.next } : {}) },
-  ]);
+  let submission: SubmitBatchResult;
+  try {
+    submission = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [
+      { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts, watchTasks, ...(input.next ? { prepareNext: input.next } : {}) },
+    ]);
+  } catch (error) {
+    // Cancelled while the submit waited for its next attempt: the server answered for it at once,
+    // without what earlier attempts had posted, so the batch reads that from the report folder.
+    if (!isCancellation(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
+    const sent = await CancellationScope.nonCancellable(() => postedRequests({ importId: job.importId, batchIndex: batch.index }));
+    if (sent.length === 0) throw error;
+    result.requests += sent.length;
+    for (const request of sent) if (request.taskId !== undefined) result.taskIds.push(request.taskId);
+    return abandonedWhileWaiting(job.importId, result, sent, new Map(), batch.rowCount - sum(sent.map((r) => r.rows)), label);
+  }
   result.rows.rejected = submission.rows.rejected;
   result.rows.skipped = submission.rows.skipped;
   result.warnings = submission.warnings;

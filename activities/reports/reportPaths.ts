@@ -27,6 +27,10 @@ export class ReportPaths {
   apiRejects(batchIndex: number): string {
     return path.join(this.rejectParts, `batch-${pad(batchIndex + 1)}-api.part`);
   }
+  /** The requests a batch's failed submit attempt had posted (request keys and task IDs). */
+  postedRequests(batchIndex: number): string {
+    return path.join(this.root, 'posted', `batch-${pad(batchIndex + 1)}.json`);
+  }
   get results(): string {
     return path.join(this.root, 'results');
   }

@@ -15,6 +15,7 @@ import { buildFromSource } from './buildFromSource';
 import { originalRows, type OriginalRow } from './originalRows';
 import { BuildThreads } from './buildThreads';
 import { PreparedBatches } from './preparedBatches';
+import { readPostedRequests, savePostedRequests } from './postedRequests';
 import { countRetry, parseRequestKey, requestKey, restoreProgress, type SubmitProgress } from './submitProgress';
 
 const MAX_BACKOFF_MS = 60_000;
@@ -144,6 +145,8 @@ export function createSubmitBatch(deps: ActivityDeps) {
             return;
           }
           context.heartbeat(progress);
+          // Best effort: failing to save must not change how the attempt fails.
+          await savePostedRequests(paths.postedRequests(batch.index), progress.posted).catch(() => undefined);
           throw toApplicationFailure(error, retryDelayMs(error, context.info.attempt));
         }
       };
@@ -248,6 +251,13 @@ async function watchPosted(
   });
   const outcomes = await heartbeatWhile(Promise.all(watches), progress);
   return { outcomes: outcomes.filter((outcome) => outcome !== undefined), watchedMs };
+}
+
+/** What a batch's submit had posted before it failed and went to wait for another attempt (see savePostedRequests). */
+export function createPostedRequests(deps: ActivityDeps) {
+  return async function postedRequests(input: { importId: string; batchIndex: number }): Promise<RequestSlice[]> {
+    return readPostedRequests(new ReportPaths(deps.reportDir, input.importId).postedRequests(input.batchIndex));
+  };
 }
 
 export type { SubmitProgress };

@@ -183,6 +183,29 @@ describe('steering an import', () => {
     expect(abandoned.map((b) => b.failure?.message).join('\n')).toMatch(/not sent/);
   }, 90_000);
 
+  it('cancel --abandon while a submit waits to try again: the request its failed attempt posted is in the report', async () => {
+    // One batch of two requests (rows fill two different attributes). The first is accepted; the
+    // second is answered 429 with Retry-After 30 s, so the submit fails and waits for its next attempt.
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 1_000 } } });
+    const rows = Array.from({ length: 400 }, (_, i) => `b${i},${i < 200 ? `Name ${i},` : `,City ${i}`}`);
+    await writeFile(path.join(stack.dataDir, 'abandon-backoff.csv'), `user_id,first_name,city\n${rows.join('\n')}\n`);
+    const { importId } = await startImport(stack.client, { source: 'abandon-backoff.csv', batchSize: 400, concurrency: 1 });
+    await until(() => Promise.resolve(importRequests().length), (n) => n >= 1, 60_000, 20);
+    stack.sandbox.configure({ latencyMs: 1_000, rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 30 });
+    await until(() => Promise.resolve(importRequests().filter((r) => r.status === 429).length), (n) => n >= 1, 60_000, 20);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await cancelImport(stack.client, importId, 'abandon');
+    const report = await until(() => getReport(stack!.client, importId), (r) => r !== null);
+
+    expect(report?.status).toBe('cancelled');
+    const accepted = importRequests().filter((r) => r.status === 202);
+    expect(accepted).toHaveLength(1);
+    expect(report!.requests).toBe(1);
+    expect(report!.taskIds).toEqual([String(accepted[0]!.taskId)]);
+    expect(report!.rows).toEqual({ total: 400, imported: 0, rejected: 0, skipped: 400 });
+    expect(report!.failedBatches.map((b) => [b.status, b.failure?.code])).toEqual([['abandoned', 'Abandoned']]);
+  }, 60_000);
+
   it('retry re-runs only the two batches whose tasks failed, and the store then equals the file', async () => {
     // Every task holding row 1,201 (batch 3) or row 3,601 (batch 8) fails, however often it is sent.
     stack = await startTestStack({ sandbox: { faults: { failTasksContaining: ['u00001201', 'u00003601'] } } });
