@@ -23,6 +23,9 @@ export function formatValidation(summary: ValidationSummary): string {
   ];
   if (summary.blankLines > 0) lines.push(`  blank lines ${n(summary.blankLines)} (ignored)`);
   if (summary.identity !== null) lines.push(`  identity    ${summary.identity}`);
+  if (summary.unusedMappingKeys.length > 0) {
+    lines.push(`  mapping     names keys no line has: ${summary.unusedMappingKeys.map((k) => JSON.stringify(k)).join(', ')} (spelled as in the file?)`);
+  }
   if (summary.attributes.length > 0) lines.push(`  would send  ${summary.attributes.map((a) => `${a.name} (${n(a.rows)})`).join(', ')}`);
   if (rows.rejected > 0) lines.push(`  rejected    ${counts(summary.rejectedByCode)}`);
   if (Object.keys(summary.warningsByCode).length > 0) lines.push(`  warnings    ${counts(summary.warningsByCode)} (sent as they are)`);

@@ -42,6 +42,11 @@ export const ValidationSummarySchema = z.object({
   warningsByCode: z.record(z.string(), count),
   /** Attributes that would be sent, in request column order, and how many valid rows fill each. */
   attributes: z.array(z.object({ name: z.string(), rows: count })),
+  /**
+   * NDJSON: keys the mapping's "columns" names that no line holds (a misspelling makes every line
+   * miss what it maps, e.g. its identity). CSV checks its mapping against the header instead.
+   */
+  unusedMappingKeys: z.array(z.string()).default([]),
   /** The first rejected rows, in file order. */
   firstErrors: z.array(ValidationErrorSchema),
   /** The rejects file written (`--rejects`), or null. */

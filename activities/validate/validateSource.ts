@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inferFormat } from '../../common/importInput';
-import type { Mapping, MappingInput } from '../../common/mapping';
+import { MappingSchema, type Mapping, type MappingInput } from '../../common/mapping';
 import type { BatchPlan } from '../../common/plan';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { ValidationSummarySchema, type ValidationError, type ValidationSummary } from '../../common/validation';
@@ -67,6 +67,7 @@ export async function validateSource(file: string, options: ValidateOptions = {}
       rejectedByCode: sortedCounts(tally.rejectedByCode),
       warningsByCode: sortedCounts(tally.warningsByCode),
       attributes: tally.attributes,
+      unusedMappingKeys: tally.unusedMappingKeys,
       firstErrors: tally.firstErrors,
       rejectsFile: options.rejectsFile ?? null,
       durationMs,
@@ -85,6 +86,7 @@ interface Tally {
   rejectedByCode: Map<string, number>;
   warningsByCode: Map<string, number>;
   attributes: Array<{ name: string; rows: number }>;
+  unusedMappingKeys: string[];
   firstErrors: ValidationError[];
 }
 
@@ -99,8 +101,10 @@ async function judgeRows(
   const { layout, totalRows } = inspection;
   const mapper = compileMapping({ format, header: layout.header, mapping: options.mapping });
   const maxErrors = options.maxErrors ?? DEFAULT_MAX_ERRORS;
-  const tally: Tally = { identity: null, valid: 0, rejected: 0, duplicates: 0, rejectedByCode: new Map(), warningsByCode: new Map(), attributes: [], firstErrors: [] };
+  const tally: Tally = { identity: null, valid: 0, rejected: 0, duplicates: 0, rejectedByCode: new Map(), warningsByCode: new Map(), attributes: [], unusedMappingKeys: [], firstErrors: [] };
   const filled = new Map<string, number>();
+  // NDJSON: the mapped keys not yet seen in any line; each is struck off once one line holds it.
+  const unseen = new Set(format === 'ndjson' ? Object.keys(MappingSchema.parse(options.mapping ?? {}).columns) : []);
   const rejects = options.rejectsFile === undefined ? undefined : await RejectsWriter.open(options.rejectsFile, format, layout.header);
   try {
     if (totalRows > 0) {
@@ -109,6 +113,7 @@ async function judgeRows(
       const superseded = new SupersededCursor(supersededFile);
       for await (const record of readBatch(src, { format, layout, batch: whole })) {
         if (superseded.mustLoad(record.row)) await superseded.load(record.row);
+        if (unseen.size > 0 && 'value' in record) for (const key of unseen) if (Object.hasOwn(record.value, key)) unseen.delete(key);
         if (superseded.has(record.row)) {
           tally.duplicates++;
           continue;
@@ -131,6 +136,7 @@ async function judgeRows(
     await rejects?.close();
   }
   tally.identity = mapper.identityAttribute;
+  tally.unusedMappingKeys = [...unseen];
   tally.attributes = mapper.attributes.map((name) => ({ name, rows: filled.get(name) ?? 0 }));
   return tally;
 }

@@ -7,6 +7,7 @@ import { SourceFormatError } from '../../../activities/source';
 import { validateSource } from '../../../activities/validate';
 import type { MappingInput } from '../../../common/mapping';
 import { ValidationSummarySchema } from '../../../common/validation';
+import { formatValidation } from '../../../bin/validateView';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-validate-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -144,6 +145,17 @@ describe('validateSource: NDJSON', () => {
     expect(summary.rows).toEqual({ total: 5, valid: 2, rejected: 3, duplicates: 0 });
     expect(summary.rejectedByCode).toEqual({ identity_missing: 1, invalid_json: 1, not_an_object: 1 });
     expect(summary.attributes.map((a) => a.name).sort()).toEqual(['score', 'tags', 'user_id']);
+  });
+
+  it('names the mapped keys no line holds, so a misspelling is not only a pile of identity_missing', async () => {
+    const file = write('{"customer_id": "c1", "tier": "gold"}\n{"customer_id": "c2"}\n', 'ndjson');
+    const misspelt = await validateSource(file, { mapping: { columns: { custmer_id: 'user_id', tier: 'level' } } });
+    expect(misspelt.rejectedByCode).toEqual({ identity_missing: 2 });
+    expect(misspelt.unusedMappingKeys).toEqual(['custmer_id']);
+    expect(formatValidation(misspelt)).toContain('mapping     names keys no line has: "custmer_id" (spelled as in the file?)');
+    const right = await validateSource(file, { mapping: { columns: { customer_id: 'user_id', tier: 'level' } } });
+    expect(right.unusedMappingKeys).toEqual([]);
+    expect(formatValidation(right)).not.toContain('no line has');
   });
 });
 
