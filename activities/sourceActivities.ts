@@ -40,13 +40,16 @@ export function createSourceActivities(deps: ActivityDeps) {
      */
     async inspectSource(input: InspectSourceInput): Promise<InspectSourceResult> {
       const source = heartbeatingSource(await openSource(deps.dataDir, input.source));
+      const paths = new ReportPaths(deps.reportDir, input.importId);
       const inspection = await inspectWithIdentityIndex(source, {
         format: input.format,
         delimiter: input.delimiter,
         mapping: input.mapping,
-        supersededFile: new ReportPaths(deps.reportDir, input.importId).superseded,
+        supersededFile: paths.superseded,
         // Sorting and merging the index comes after the last byte: the heartbeat still says so.
-        index: { onProgress: () => source.heartbeat() },
+        // Its sorted runs (16 bytes a row past 2 M rows) spill beside the report, on the report
+        // volume: the system temp folder may be memory (the compose worker's /tmp is a tmpfs).
+        index: { onProgress: () => source.heartbeat(), tmpDir: paths.root },
       });
       return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded };
     },

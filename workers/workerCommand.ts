@@ -1,6 +1,7 @@
 import { Runtime } from '@temporalio/worker';
 import { ExitCode } from '../common/report';
 import { ConfigError, loadWorkerConfig } from './config';
+import { checkWorkerFolders } from './folders';
 import { runImportWorker } from './importWorker';
 import { JsonLinesLogger } from './logger';
 
@@ -9,6 +10,7 @@ export async function runWorkerCommand(): Promise<number> {
   let config;
   try {
     config = loadWorkerConfig();
+    checkWorkerFolders(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`xp-import worker: ${error.message}\n`);

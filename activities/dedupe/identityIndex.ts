@@ -170,7 +170,11 @@ export class IdentityIndexBuilder {
   }
 
   private newRunFile(): string {
-    this.spillDir ??= mkdtempSync(path.join(this.options.tmpDir ?? tmpdir(), 'xp-import-dedupe-'));
+    if (this.spillDir === undefined) {
+      const parent = this.options.tmpDir ?? tmpdir();
+      mkdirSync(parent, { recursive: true });
+      this.spillDir = mkdtempSync(path.join(parent, 'xp-import-dedupe-'));
+    }
     return path.join(this.spillDir, `run-${this.runSeq++}.bin`);
   }
 }

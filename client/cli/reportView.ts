@@ -29,6 +29,8 @@ export function formatReport(report: ImportReport): string {
     lines.push(`  batch ${batch.batch} (rows ${batch.rows}) ${batch.status}${batch.failure ? `: ${batch.failure.message}` : ''}`);
   }
   if (report.failedBatches.length > 10) lines.push(`  ... ${report.failedBatches.length - 10} more failed batches in ${report.reportFile ?? 'report.json'}`);
-  if (report.batches.failed > 0) lines.push(`  next      xp-import retry ${report.importId}   (sends the failed batches again)`);
+  // A re-run refuses a source that changed: for that one, the way on is a new import.
+  if (report.failure?.code === 'SourceChangedError') lines.push(`  next      xp-import start ${report.source} --id <new id>   (the file changed: import the new version)`);
+  else if (report.batches.failed > 0) lines.push(`  next      xp-import retry ${report.importId}   (sends the failed batches again)`);
   return lines.join('\n');
 }

@@ -50,4 +50,12 @@ describe('the report for people', () => {
     expect(text).toContain('requests  1 would be sent');
     expect(text).not.toMatch(/\d imported|async tasks/);
   });
+
+  it('points a failed import to retry, but one whose file changed to a new import (retry would refuse it)', () => {
+    const failed = { ...report({ total: 20_000, imported: 10_000, rejected: 0, skipped: 10_000 }), status: 'failed' as const, batches: { total: 2, succeeded: 1, failed: 1 } };
+    expect(formatReport(failed)).toContain('next      xp-import retry r');
+    const changed = formatReport({ ...failed, failure: { code: 'SourceChangedError', message: 'customers.csv changed since it was inspected' } });
+    expect(changed).toContain('next      xp-import start customers.csv --id <new id>   (the file changed: import the new version)');
+    expect(changed).not.toContain('xp-import retry');
+  });
 });

@@ -47,6 +47,19 @@ describe('IdentityIndexBuilder against a Map', () => {
     expect(readdirSync(tmpDir)).toEqual([]);
   });
 
+  it('spills into a folder it makes when there is none yet (the report folder of an import, before its report)', async () => {
+    const tmpDir = path.join(tempFolder(), 'not-yet', 'report-root');
+    const keys = generated(3_000, 400, 6);
+    const builder = new IdentityIndexBuilder({ tmpDir, bufferEntries: 500 });
+    keys.forEach((key, i) => key !== undefined && builder.add(key, i + 1));
+    const out = tempPath('superseded-made-folder.bin');
+    const result = await builder.finish(out);
+    expect(result.spilledRuns).toBeGreaterThan(1);
+    expect(readRows(out)).toEqual(referenceSuperseded(keys));
+    // The folder was made for the runs, and only the spill folder inside it is removed.
+    expect(readdirSync(tmpDir)).toEqual([]);
+  });
+
   it('never holds more than bufferEntries entries: it spills a run each time the buffer fills', async () => {
     const keys = generated(10_000, 10_000, 6, 0);
     for (const bufferEntries of [250, 1_000, 4_000]) {

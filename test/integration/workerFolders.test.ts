@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli';
+
+const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-worker-folders-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+const aFile = path.join(folder, 'a-file.csv');
+writeFileSync(aFile, 'user_id\nu1\n');
+
+/**
+ * `xp-import worker` (built) checks its folders before it polls: QA saw a worker with a missing data
+ * folder start, take batches of another worker's import and fail it, and one whose report folder
+ * could not be made leave imports hanging. No Temporal server is needed: it stops before connecting.
+ */
+describe('xp-import worker refuses folders it cannot use, naming the variable', () => {
+  const env = { XTREMEPUSH_APPTOKEN: 'token', TEMPORAL_ADDRESS: '127.0.0.1:1', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: path.join(folder, 'reports') };
+
+  it.each([
+    ['a data folder that does not exist', { XP_IMPORT_DATA_DIR: path.join(folder, 'missing') }, /XP_IMPORT_DATA_DIR \(.*missing\) does not exist: create it, or mount the data volume there/],
+    ['a data folder that is a file', { XP_IMPORT_DATA_DIR: aFile }, /XP_IMPORT_DATA_DIR \(.*a-file\.csv\) is not a folder/],
+    ['a report folder under a file', { XP_IMPORT_REPORT_DIR: path.join(aFile, 'reports') }, /XP_IMPORT_REPORT_DIR \(.*\) cannot be created \(ENOTDIR\)/],
+    ['a health file in a folder that does not exist', { XP_IMPORT_HEALTH_FILE: path.join(folder, 'no', 'health') }, /XP_IMPORT_HEALTH_FILE .*: its folder .* does not exist/],
+  ])('%s: exit 2, one line', async (_what, bad, message) => {
+    const result = await runCli(['worker'], { ...env, ...bad }, 30_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,46 @@
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, type WorkerConfig } from './config';
+
+/**
+ * The folders a worker needs, checked before it polls: a worker that started with a data folder
+ * it cannot read took batches of other workers' imports and failed them, and one whose report
+ * folder could not be made retried every inspection until the import hung.
+ */
+export function checkWorkerFolders(config: WorkerConfig): void {
+  if (config.dataDir !== undefined) {
+    const info = statOf(config.dataDir);
+    if (info === undefined) throw new ConfigError(`XP_IMPORT_DATA_DIR (${config.dataDir}) does not exist: create it, or mount the data volume there`);
+    if (!info.isDirectory()) throw new ConfigError(`XP_IMPORT_DATA_DIR (${config.dataDir}) is not a folder`);
+    mustAllow('XP_IMPORT_DATA_DIR', config.dataDir, constants.R_OK | constants.X_OK, 'read');
+  }
+  try {
+    mkdirSync(config.reportDir, { recursive: true });
+  } catch (error) {
+    throw new ConfigError(`XP_IMPORT_REPORT_DIR (${config.reportDir}) cannot be created (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!statOf(config.reportDir)?.isDirectory()) throw new ConfigError(`XP_IMPORT_REPORT_DIR (${config.reportDir}) is not a folder`);
+  mustAllow('XP_IMPORT_REPORT_DIR', config.reportDir, constants.W_OK | constants.X_OK, 'write to');
+  const healthFile = config.env.XP_IMPORT_HEALTH_FILE;
+  if (healthFile !== undefined) {
+    const folder = path.dirname(path.resolve(healthFile));
+    if (!statOf(folder)?.isDirectory()) throw new ConfigError(`XP_IMPORT_HEALTH_FILE (${healthFile}): its folder ${folder} does not exist`);
+    mustAllow('XP_IMPORT_HEALTH_FILE', folder, constants.W_OK, 'write to');
+  }
+}
+
+function statOf(file: string) {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function mustAllow(variable: string, folder: string, mode: number, what: string): void {
+  try {
+    accessSync(folder, mode);
+  } catch {
+    throw new ConfigError(`${variable} (${folder}): this worker cannot ${what} it (permission denied)`);
+  }
+}
