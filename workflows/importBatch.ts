@@ -80,8 +80,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     if (!isCancellation(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
     const sent = await CancellationScope.nonCancellable(() => postedRequests({ importId: job.importId, batchIndex: batch.index }));
     if (sent.length === 0) throw error;
-    result.requests += sent.length;
-    for (const request of sent) if (request.taskId !== undefined) result.taskIds.push(request.taskId);
+    addSubmission(result, { requests: sent, retries: {}, possibleDuplicates: 0 });
     return abandonedWhileWaiting(job.importId, result, sent, new Map(), batch.rowCount - sum(sent.map((r) => r.rows)), label);
   }
   result.rows.rejected = submission.rows.rejected;
@@ -220,7 +219,7 @@ function abandonedWhileWaiting(
   return result;
 }
 
-function addSubmission(result: BatchResult, submission: SubmitBatchResult): void {
+function addSubmission(result: BatchResult, submission: Pick<SubmitBatchResult, 'requests' | 'retries' | 'possibleDuplicates'>): void {
   result.requests += submission.requests.length;
   for (const request of submission.requests) if (request.taskId !== undefined) result.taskIds.push(request.taskId);
   for (const [cause, n] of Object.entries(submission.retries) as Array<[keyof RetryCounts, number]>) bump(result.retries, cause, n);

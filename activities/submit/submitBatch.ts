@@ -70,6 +70,10 @@ export function createSubmitBatch(deps: ActivityDeps) {
       let failure: FailureSummary | undefined;
       /** Requests left unposted because the batch was cancelled (cancel --abandon) while this submit ran. */
       let stoppedRequests = 0;
+      const stopForCancel = (rows: number) => {
+        stoppedRequests++;
+        unsent += rows;
+      };
       /** The batch's records as read from the source, once the API has refused a row of it. */
       let originals: Promise<Map<number, OriginalRow>> | undefined;
 
@@ -93,8 +97,7 @@ export function createSubmitBatch(deps: ActivityDeps) {
           return;
         }
         if (cancelRequested(context)) {
-          stoppedRequests++;
-          unsent += rows;
+          stopForCancel(rows);
           return;
         }
         if (job.dryRun) {
@@ -135,8 +138,7 @@ export function createSubmitBatch(deps: ActivityDeps) {
           if (error.details.outcomeUnknown && !progress.unknown.includes(key)) progress.unknown.push(key);
           if (cancelRequested(context)) {
             // A retry would be cancelled before it could say what this batch sent: answer now.
-            stoppedRequests++;
-            unsent += rows;
+            stopForCancel(rows);
             return;
           }
           if (lastAttempt) {
