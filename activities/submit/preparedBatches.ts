@@ -4,6 +4,15 @@ import type { BuiltBatch } from './buildBatch';
 
 type Build = (job: ImportJob, batch: BatchPlan) => Promise<BuiltBatch>;
 
+interface WaitingSubmit {
+  job: ImportJob;
+  batch: BatchPlan;
+  /** After a failed build ahead or thread: only the main thread's own build counts. */
+  mainOnly: boolean;
+  resolve: (built: BuiltBatch) => void;
+  reject: (error: unknown) => void;
+}
+
 interface Entry {
   job: ImportJob;
   batch: BatchPlan;
@@ -36,9 +45,9 @@ export class PreparedBatches {
   private readonly taken = new Set<string>();
   private readonly waiting: string[] = [];
   private building = 0;
-  /** Builds for submits run on the main thread one at a time, in the order the submits asked. */
+  /** Submits waiting for a builder, in the order they asked; the main thread builds one at a time. */
+  private readonly submitsWaiting: WaitingSubmit[] = [];
   private mainBusy = false;
-  private readonly mainWaiting: Array<() => void> = [];
   private readonly build: Build;
   private readonly buildAhead: Build;
   private readonly parallel: number;
@@ -64,7 +73,7 @@ export class PreparedBatches {
     this.dropStale();
     this.entries.set(key, { job, batch, queuedAt: this.now() });
     this.waiting.push(key);
-    this.buildNext();
+    this.dispatch();
   }
 
   /** The batch's rows: prepared ahead if they were (and the build worked), built now otherwise. */
@@ -78,57 +87,63 @@ export class PreparedBatches {
       return await entry.built;
     } catch {
       // A failed build ahead proves nothing about this attempt (the file may be readable now): build, and let its error speak.
-      return this.buildOnMain(job, batch);
+      return this.buildForSubmit(job, batch, true);
     }
   }
 
   /**
-   * A submit found nothing prepared (the first window of an import, a retry): the main thread
-   * builds it when free, else an idle build thread, else it waits its turn on the main thread.
-   * One at a time matters: eight submits that start together and build side by side on one thread
-   * would all post after eight builds; in turn, the first posts after one.
+   * A submit found nothing prepared (the first window of an import, a retry). It joins one queue
+   * that the main thread and the build threads serve, whichever is free first, before any build
+   * ahead: a submit waits for its rows now, a build ahead only for a later place in the window.
+   * One build per builder matters: eight submits building side by side would all post after eight
+   * builds; in turn, the first posts after one.
    */
-  private buildForSubmit(job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
-    if (this.mainBusy && this.aheadOnThreads && this.building < this.parallel) {
-      // A thread that failed (or died) proves nothing about the batch: the main thread builds it.
-      return this.startAhead(job, batch).catch(() => this.buildOnMain(job, batch));
+  private buildForSubmit(job: ImportJob, batch: BatchPlan, mainOnly = false): Promise<BuiltBatch> {
+    return new Promise<BuiltBatch>((resolve, reject) => {
+      this.submitsWaiting.push({ job, batch, mainOnly, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Gives free builders work: waiting submits first (main thread, then threads), then builds ahead. */
+  private dispatch(): void {
+    for (let i = 0; i < this.submitsWaiting.length; ) {
+      const waiting = this.submitsWaiting[i] as WaitingSubmit;
+      if (!this.mainBusy) {
+        this.submitsWaiting.splice(i, 1);
+        this.runOnMain(waiting);
+      } else if (!waiting.mainOnly && this.aheadOnThreads && this.building < this.parallel) {
+        this.submitsWaiting.splice(i, 1);
+        // A thread that failed (or died) proves nothing about the batch: the main thread builds it.
+        this.startAhead(waiting.job, waiting.batch).then(waiting.resolve, () =>
+          this.buildForSubmit(waiting.job, waiting.batch, true).then(waiting.resolve, waiting.reject),
+        );
+      } else i++;
     }
-    return this.buildOnMain(job, batch);
-  }
-
-  private buildOnMain(job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
-    const run = (): Promise<BuiltBatch> => {
-      this.mainBusy = true;
-      const built = this.build(job, batch);
-      built
-        .catch(() => undefined)
-        .finally(() => {
-          this.mainBusy = false;
-          this.mainWaiting.shift()?.();
-        })
-        .catch(() => undefined);
-      return built;
-    };
-    if (!this.mainBusy) return run();
-    return new Promise<BuiltBatch>((resolve, reject) =>
-      this.mainWaiting.push(() => {
-        run().then(resolve, reject);
-      }),
-    );
-  }
-
-  /** How many batches are held or queued (for tests). */
-  get size(): number {
-    return this.entries.size;
-  }
-
-  private buildNext(): void {
     let key: string | undefined;
     while (this.building < this.parallel && (key = this.waiting.shift()) !== undefined) {
       const entry = this.entries.get(key);
       if (entry === undefined) continue; // taken before its turn came
       entry.built = this.startAhead(entry.job, entry.batch);
     }
+  }
+
+  private runOnMain(waiting: WaitingSubmit): void {
+    this.mainBusy = true;
+    const built = this.build(waiting.job, waiting.batch);
+    built.then(waiting.resolve, waiting.reject);
+    built
+      .catch(() => undefined)
+      .finally(() => {
+        this.mainBusy = false;
+        this.dispatch();
+      })
+      .catch(() => undefined);
+  }
+
+  /** How many batches are held or queued (for tests). */
+  get size(): number {
+    return this.entries.size;
   }
 
   /** Starts a build on the ahead builders, counted until it ends, when the next queued one starts. */
@@ -139,7 +154,7 @@ export class PreparedBatches {
       .catch(() => undefined)
       .finally(() => {
         this.building--;
-        this.buildNext();
+        this.dispatch();
       })
       .catch(() => undefined);
     return built;

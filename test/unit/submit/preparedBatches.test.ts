@@ -108,7 +108,7 @@ describe('batches built ahead', () => {
     expect((await taken[2])?.superseded).toBe(3);
   });
 
-  it('while the main thread builds for one submit, an idle build thread takes the next; a third waits for the main thread', async () => {
+  it('while the main thread builds for one submit, an idle build thread takes the next; a thread that fails hands its batch to the main thread', async () => {
     const main = controlledBuild();
     const thread = controlledBuild();
     const prepared = new PreparedBatches({ build: main.build, buildAhead: thread.build, parallel: 1 });
@@ -117,19 +117,43 @@ describe('batches built ahead', () => {
     const third = prepared.take(job, batchAt(3));
     expect(main.calls).toEqual([1]);
     expect(thread.calls).toEqual([2]);
-    thread.finish(0, true); // a thread that fails hands its batch to the main thread
+    thread.finish(0, true);
     await settle();
+    // The thread is free again: the third submit goes to it; the second waits for the main thread.
+    expect(thread.calls).toEqual([2, 3]);
     main.finish(0);
     await first;
     await settle();
-    expect(main.calls).toEqual([1, 3]);
+    expect(main.calls).toEqual([1, 2]);
     main.finish(1);
-    expect((await third).total).toBe(10);
-    await settle();
-    expect(main.calls).toEqual([1, 3, 2]);
-    main.finish(2);
     expect((await second).total).toBe(10);
-    expect(thread.calls).toEqual([2]);
+    thread.finish(1);
+    expect((await third).total).toBe(10);
+  });
+
+  it('a builder that frees serves the submits waiting for rows before any batch queued to build ahead', async () => {
+    const main = controlledBuild();
+    const thread = controlledBuild();
+    const prepared = new PreparedBatches({ build: main.build, buildAhead: thread.build, parallel: 1 });
+    // An import's first window: every submit finds nothing prepared, and each asks for the batch after it.
+    const taken = [0, 1, 2, 3].map((i) => prepared.take(job, batchAt(i)));
+    [4, 5, 6, 7].forEach((i) => prepared.prepareAhead(job, batchAt(i)));
+    expect(main.calls).toEqual([0]);
+    expect(thread.calls).toEqual([1]);
+    thread.finish(0);
+    await taken[1];
+    await settle();
+    expect(thread.calls).toEqual([1, 2]); // not 4: batch 2's submit is waiting now
+    main.finish(0);
+    await taken[0];
+    await settle();
+    expect(main.calls).toEqual([0, 3]);
+    thread.finish(1);
+    await taken[2];
+    await settle();
+    expect(thread.calls).toEqual([1, 2, 4]); // nobody waits: the builds ahead begin
+    main.finish(1);
+    expect((await taken[3])?.total).toBe(10);
   });
 
   it('batches nobody takes are let go: after a minute, and beyond 16', () => {
