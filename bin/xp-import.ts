@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { ClientConfigError } from '../client/connect';
 import { ImportAlreadyExistsError, ImportNotFoundError, ImportSteeringError } from '../client/imports';
+import { NoWorkerError } from '../client/workerPresence';
 import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';
 import { PortSchema } from '../common/config';
@@ -181,6 +182,7 @@ const EXPECTED_ERRORS: Array<[new (...args: never[]) => Error, number]> = [
   [ImportNotFoundError, ExitCode.usage],
   [ImportSteeringError, ExitCode.usage],
   [PortInUseError, ExitCode.usage],
+  [NoWorkerError, ExitCode.usage],
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -11,7 +11,8 @@ import {
   type CancelMode,
   type StuckResolution,
 } from '../common/messages';
-import { SourceReadProgressSchema, type Progress, type SourceReadProgress } from '../common/progress';
+import type { temporal } from '@temporalio/proto';
+import { SourceReadProgressSchema, type Progress, type RetryingStep, type SourceReadProgress } from '../common/progress';
 import type { ImportActivities } from '../activities';
 import { ImportReportSchema, type ImportReport } from '../common/report';
 import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
@@ -20,6 +21,7 @@ import { describeSource } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
 import type { ImportClientContext } from './connect';
 import { defaultImportIdFor, resolveSourceForWorker } from './importId';
+import { NoWorkerError, requireWorker } from './workerPresence';
 
 export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
 
@@ -82,7 +84,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
     tuning: request.tuning,
   });
 
-  const running = await describeStatus(ctx, importId);
+  const running = await importStatus(ctx, importId);
   if (running === 'RUNNING') return { importId, alreadyRunning: true, input };
   try {
     await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {
@@ -119,7 +121,8 @@ function detailsOf(input: ImportWorkflowInput): string {
   ].join('\n\n');
 }
 
-async function describeStatus(ctx: ImportClientContext, importId: string): Promise<string | null> {
+/** The import's Temporal status (`RUNNING`, `COMPLETED`, ...); null for an ID the server does not know. */
+export async function importStatus(ctx: ImportClientContext, importId: string): Promise<string | null> {
   try {
     const description = await handleOf(ctx, importId).describe();
     return description.status.name;
@@ -129,60 +132,95 @@ async function describeStatus(ctx: ImportClientContext, importId: string): Promi
   }
 }
 
+/** A running import's progress. Only a worker answers the query, so without one this says so at once instead of timing out. */
 export async function getProgress(ctx: ImportClientContext, importId: string): Promise<Progress> {
+  await requireWorker(ctx);
   return progressOf(handleOf(ctx, importId));
 }
 
-/** The progress query's answer; while the import inspects, with how far the inspection has read. */
+/**
+ * The progress query's answer, with what only the server knows: how far the inspection has read
+ * (its last heartbeat: the workflow learns nothing until the pass ends) and a step that failed and
+ * waits for another attempt.
+ */
 async function progressOf(handle: WorkflowHandle): Promise<Progress> {
-  const progress = await handle.query(progressQuery);
-  if (progress.phase !== 'inspecting') return progress;
-  const inspection = await inspectionRead(handle);
-  return inspection === undefined ? progress : { ...progress, inspection };
+  const [progress, { raw }] = await Promise.all([handle.query(progressQuery), handle.describe()]);
+  const pending = raw.pendingActivities ?? [];
+  const inspection = progress.phase === 'inspecting' ? inspectionRead(pending) : undefined;
+  const retrying = retryingStep(pending);
+  return { ...progress, ...(inspection ? { inspection } : {}), ...(retrying ? { retrying } : {}) };
 }
 
+type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
 const INSPECT_ACTIVITY: keyof ImportActivities = 'inspectSource';
 
-/** The inspection's last heartbeat: the workflow learns nothing until the pass ends, the server does. */
-async function inspectionRead(handle: WorkflowHandle): Promise<SourceReadProgress | undefined> {
-  const { raw } = await handle.describe();
-  const pending = raw.pendingActivities?.find((activity) => activity.activityType?.name === INSPECT_ACTIVITY);
-  const payload = pending?.heartbeatDetails?.payloads?.[0];
+function inspectionRead(pending: PendingActivity[]): SourceReadProgress | undefined {
+  const payload = pending.find((activity) => activity.activityType?.name === INSPECT_ACTIVITY)?.heartbeatDetails?.payloads?.[0];
   if (!payload) return undefined;
   const read = SourceReadProgressSchema.safeParse(defaultPayloadConverter.fromPayload(payload));
   return read.success ? read.data : undefined;
 }
 
+/** The pending step of the import that has failed the most attempts so far, if any has failed. */
+export function retryingStep(pending: PendingActivity[]): RetryingStep | undefined {
+  let worst: PendingActivity | undefined;
+  for (const activity of pending) {
+    if (!activity.lastFailure || (activity.attempt ?? 0) < 2) continue;
+    if (worst === undefined || (activity.attempt ?? 0) > (worst.attempt ?? 0)) worst = activity;
+  }
+  if (worst === undefined) return undefined;
+  const failure = worst.lastFailure;
+  const type = failure?.applicationFailureInfo?.type;
+  const message = failure?.message ?? 'failed';
+  return {
+    step: worst.activityType?.name ?? 'a step',
+    attempt: worst.attempt ?? 2,
+    maximumAttempts: worst.maximumAttempts ?? 0,
+    message: type && !message.startsWith(type) ? `${type}: ${message}` : message,
+  };
+}
+
 /**
  * Steers a running import. The server answers "not found" both for an ID it never saw and for an
  * import that has ended; the operator needs to know which (a typo, or nothing left to steer).
+ * An update is answered by a worker: with none polling it would wait for one, so `needsWorker`
+ * checks first, and says so only of an import that is running.
  */
-async function steer<T>(ctx: ImportClientContext, importId: string, what: string, action: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
+async function steer<T>(
+  ctx: ImportClientContext,
+  importId: string,
+  what: string,
+  action: (handle: WorkflowHandle) => Promise<T>,
+  options: { needsWorker?: boolean } = {},
+): Promise<T> {
   try {
+    if (options.needsWorker) await requireWorker(ctx);
     return await action(handleOf(ctx, importId));
   } catch (error) {
-    if ((error as Error).name !== 'WorkflowNotFoundError') throw error;
-    const status = await describeStatus(ctx, importId);
+    if (!(error instanceof NoWorkerError) && (error as Error).name !== 'WorkflowNotFoundError') throw error;
+    const status = await importStatus(ctx, importId);
     if (status === null) throw new ImportNotFoundError(importId);
+    if (status === 'RUNNING') throw error;
     throw new ImportSteeringError(`import ${importId} has ended (${status.toLowerCase()}), so there is nothing to ${what}; its report: \`xp-import report ${importId}\``);
   }
 }
 
 export async function pauseImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
-  return steer(ctx, importId, 'pause', (handle) => handle.executeUpdate(pauseUpdate));
+  return steer(ctx, importId, 'pause', (handle) => handle.executeUpdate(pauseUpdate), { needsWorker: true });
 }
 
 export async function resumeImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
-  return steer(ctx, importId, 'resume', (handle) => handle.executeUpdate(resumeUpdate));
+  return steer(ctx, importId, 'resume', (handle) => handle.executeUpdate(resumeUpdate), { needsWorker: true });
 }
 
 export async function setImportConcurrency(ctx: ImportClientContext, importId: string, concurrency: number): Promise<Progress> {
-  return steer(ctx, importId, 'change', (handle) => handle.executeUpdate(setConcurrencyUpdate, { args: [concurrency] }));
+  return steer(ctx, importId, 'change', (handle) => handle.executeUpdate(setConcurrencyUpdate, { args: [concurrency] }), { needsWorker: true });
 }
 
 /** An operator's decision about a batch whose task is stuck: send it again, or give up on it. */
 export async function resolveStuckBatch(ctx: ImportClientContext, importId: string, batchNumber: number, resolution: StuckResolution): Promise<string> {
   try {
+    await requireWorker(ctx);
     return await ctx.client.workflow.getHandle(batchWorkflowId(importId, batchNumber)).executeUpdate(resolveStuckBatchUpdate, { args: [resolution] });
   } catch (error) {
     // The workflow's refusal (e.g. "has no stuck task") is the message an operator needs.
@@ -236,7 +274,7 @@ export async function cancelImport(ctx: ImportClientContext, importId: string, m
 
 /** The final report of a finished import; null while it runs. */
 export async function getReport(ctx: ImportClientContext, importId: string): Promise<ImportReport | null> {
-  const status = await describeStatus(ctx, importId);
+  const status = await importStatus(ctx, importId);
   if (status === null) throw new ImportNotFoundError(importId);
   if (status === 'RUNNING') return null;
   const handle = handleOf(ctx, importId);
@@ -255,7 +293,7 @@ export async function waitForReport(
   intervalMs = 1_000,
 ): Promise<ImportReport> {
   const handle = handleOf(ctx, importId);
-  if ((await describeStatus(ctx, importId)) === null) throw new ImportNotFoundError(importId);
+  if ((await importStatus(ctx, importId)) === null) throw new ImportNotFoundError(importId);
   let done = false;
   const polling = (async () => {
     while (!done) {

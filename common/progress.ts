@@ -14,6 +14,21 @@ export const SourceReadProgressSchema = z.object({
 });
 export type SourceReadProgress = z.infer<typeof SourceReadProgressSchema>;
 
+/**
+ * A step of the import that failed and waits for another attempt (a source URL that refuses
+ * connections, a report folder that cannot be written): the client reads it from the server's
+ * pending activities, since the workflow learns of it only when the step ends. Its message is the
+ * activity's failure as Temporal keeps it (row values never reach it).
+ */
+export const RetryingStepSchema = z.object({
+  step: z.string(),
+  attempt: z.number().int().positive(),
+  /** 0 when the step may be tried without limit. */
+  maximumAttempts: z.number().int().nonnegative(),
+  message: z.string(),
+});
+export type RetryingStep = z.infer<typeof RetryingStepSchema>;
+
 /** The answer of the `progress` query: counts and rates only. */
 export const ProgressSchema = z.object({
   importId: z.string(),
@@ -45,6 +60,8 @@ export const ProgressSchema = z.object({
   updatedAt: z.string(),
   /** While inspecting: how far the inspection has read, from its last heartbeat (added by the client). */
   inspection: SourceReadProgressSchema.optional(),
+  /** A step of the import waiting to be tried again, and why (added by the client). */
+  retrying: RetryingStepSchema.optional(),
 });
 export type Progress = z.infer<typeof ProgressSchema>;
 

@@ -1,7 +1,11 @@
-import type { Progress, SourceReadProgress } from './progress';
+import type { Progress, RetryingStep, SourceReadProgress } from './progress';
 
 /** One line for logs, `watch` on a pipe and the workflow's current details. */
 export function formatProgressLine(p: Progress): string {
+  return p.retrying === undefined ? formatCounts(p) : `${formatCounts(p)}; ${formatRetrying(p.retrying)}`;
+}
+
+function formatCounts(p: Progress): string {
   if (p.phase === 'inspecting' && p.inspection !== undefined) return `inspecting: ${formatSourceRead(p.inspection)}`;
   const total = p.rows.total === null ? '?' : p.rows.total.toLocaleString('en-US');
   const eta = p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)}s`;
@@ -11,6 +15,12 @@ export function formatProgressLine(p: Progress): string {
     `batches ${p.batches.done}/${p.batches.total ?? '?'} (${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}), ` +
     `${Math.round(p.rowsPerSecond)} rows/s${eta}`
   );
+}
+
+/** `retrying inspectSource (attempt 3 of 10): SourceUnavailableError: …` */
+export function formatRetrying(step: RetryingStep): string {
+  const of = step.maximumAttempts > 0 ? ` of ${step.maximumAttempts}` : '';
+  return `retrying ${step.step} (attempt ${step.attempt}${of}): ${step.message}`;
 }
 
 /** How far a pass over the source has read: `412 of 1,170 MB read (35%)`. */

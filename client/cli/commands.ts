@@ -4,7 +4,8 @@ import { formatProgressLine } from '../../common/progressLine';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
 import { DelimiterFlagSchema, SourceFormatSchema } from '../../common/source';
 import { connectImportClient, type ImportClientContext } from '../connect';
-import { cancelImport, getProgress, getReport, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../imports';
+import { cancelImport, getProgress, getReport, importStatus, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../imports';
+import { noWorkerWarning } from '../workerPresence';
 import { createProgressView } from './progressView';
 import { formatReport } from './reportView';
 import { loadMappingFile, parseFlags, UsageError } from './usage';
@@ -19,6 +20,12 @@ async function withClient<T>(fn: (ctx: ImportClientContext) => Promise<T>): Prom
   } finally {
     await ctx.close();
   }
+}
+
+/** An import on a task queue no worker polls waits without a word: say so once, on stderr. */
+async function warnIfNoWorker(ctx: ImportClientContext): Promise<void> {
+  const warning = await noWorkerWarning(ctx);
+  if (warning !== null) err(`xp-import: warning: ${warning}`);
 }
 
 function importId(value: string): string {
@@ -57,6 +64,7 @@ export async function startCommand(source: string, rawFlags: Record<string, unkn
       mapping,
     });
     if (started.alreadyRunning) err(`import ${started.importId} is already running for this source; following it instead of starting another`);
+    await warnIfNoWorker(ctx);
     if (!flags.wait) {
       if (flags.json) out(JSON.stringify({ importId: started.importId, alreadyRunning: started.alreadyRunning, status: 'running' }));
       else out(`started import ${started.importId}\n  follow it:  xp-import watch ${started.importId}\n  report:     xp-import report ${started.importId}`);
@@ -79,7 +87,10 @@ async function followToEnd(ctx: ImportClientContext, id: string, json: boolean):
 }
 
 export async function watchCommand(id: string, flags: { json?: boolean }): Promise<number> {
-  return withClient((ctx) => followToEnd(ctx, importId(id), flags.json ?? false));
+  return withClient(async (ctx) => {
+    if ((await importStatus(ctx, importId(id))) === 'RUNNING') await warnIfNoWorker(ctx);
+    return followToEnd(ctx, importId(id), flags.json ?? false);
+  });
 }
 
 export async function statusCommand(id: string, flags: { json?: boolean }): Promise<number> {
@@ -139,6 +150,7 @@ export async function cancelCommand(id: string, flags: { abandon?: boolean }): P
 export async function retryCommand(id: string, flags: { wait?: boolean; json?: boolean }): Promise<number> {
   return withClient(async (ctx) => {
     const started = await retryFailed(ctx, importId(id));
+    await warnIfNoWorker(ctx);
     if (!flags.wait) {
       out(flags.json ? JSON.stringify({ importId: started.importId, status: 'running', retry: true }) : `re-running the batches of ${id} that did not succeed; follow it: xp-import watch ${id}`);
       return ExitCode.ok;

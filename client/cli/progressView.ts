@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Progress } from '../../common/progress';
-import { formatProgressLine, formatSourceRead } from '../../common/progressLine';
+import { formatProgressLine, formatRetrying, formatSourceRead } from '../../common/progressLine';
 
 export interface ProgressView {
   update(progress: Progress): void;
@@ -24,9 +24,10 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
           // The import's own estimate (from the workflow), not the bar's guess from redraw timing.
           etaText: p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)}s`,
           detail:
-            p.phase === 'inspecting' && p.inspection !== undefined
+            (p.phase === 'inspecting' && p.inspection !== undefined
               ? `inspecting, ${formatSourceRead(p.inspection)}`
-              : `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}`,
+              : `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}`) +
+            (p.retrying === undefined ? '' : `; ${formatRetrying(p.retrying)}`),
         };
         if (!started) {
           bar.start(Math.max(total, 1), p.rows.done, payload);

@@ -1,0 +1,63 @@
+import { temporal } from '@temporalio/proto';
+import type { ImportClientContext } from './connect';
+
+/**
+ * How recently a worker must have polled to count as running. A live worker's poll is answered
+ * within a minute (the server's long-poll timeout), then it polls again; Temporal remembers a
+ * poller for five minutes, so a worker seen longer ago than this has stopped.
+ */
+export const WORKER_SEEN_WITHIN_MS = 2 * 60_000;
+
+/** Nothing polls the import task queue: an import there waits, and a query of it cannot be answered. */
+export class NoWorkerError extends Error {
+  override name = 'NoWorkerError';
+  constructor(
+    readonly taskQueue: string,
+    readonly lastSeenAt: Date | null,
+    now = Date.now(),
+  ) {
+    super(noWorkerMessage(taskQueue, lastSeenAt, now));
+  }
+}
+
+export function noWorkerMessage(taskQueue: string, lastSeenAt: Date | null, now = Date.now()): string {
+  const seen = lastSeenAt === null ? 'none seen lately' : `the last one polled ${Math.round((now - lastSeenAt.getTime()) / 1_000)} s ago`;
+  return (
+    `no worker is polling task queue "${taskQueue}" (${seen}), so the import waits and cannot answer. ` +
+    'Start one with `xp-import worker`, with the same TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and XP_IMPORT_TASK_QUEUE as this command.'
+  );
+}
+
+/** When a worker last polled the import task queue for workflow tasks, as the server remembers it. */
+export async function workerLastSeen(ctx: ImportClientContext): Promise<Date | null> {
+  const answer = await ctx.client.workflowService.describeTaskQueue({
+    namespace: ctx.client.options.namespace,
+    taskQueue: { name: ctx.taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  let last: number | null = null;
+  for (const poller of answer.pollers ?? []) {
+    const seconds = poller.lastAccessTime?.seconds;
+    if (seconds === undefined || seconds === null) continue;
+    const at = Number(seconds) * 1_000 + Math.floor((poller.lastAccessTime?.nanos ?? 0) / 1e6);
+    if (last === null || at > last) last = at;
+  }
+  return last === null ? null : new Date(last);
+}
+
+/** Throws NoWorkerError unless a worker polled the import task queue within WORKER_SEEN_WITHIN_MS. */
+export async function requireWorker(ctx: ImportClientContext, now = Date.now()): Promise<void> {
+  const lastSeenAt = await workerLastSeen(ctx);
+  if (lastSeenAt === null || now - lastSeenAt.getTime() > WORKER_SEEN_WITHIN_MS) throw new NoWorkerError(ctx.taskQueue, lastSeenAt, now);
+}
+
+/** The warning to print when no worker polls the import task queue; null when one does. */
+export async function noWorkerWarning(ctx: ImportClientContext): Promise<string | null> {
+  try {
+    await requireWorker(ctx);
+    return null;
+  } catch (error) {
+    if (error instanceof NoWorkerError) return error.message;
+    throw error;
+  }
+}

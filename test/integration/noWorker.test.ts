@@ -1,0 +1,87 @@
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { cancelImport, getProgress, startImport } from '../../client/imports';
+import { formatProgressLine } from '../../common/progressLine';
+import { workerLastSeen } from '../../client/workerPresence';
+import { runCli } from '../support/cli';
+import { until } from '../support/poll';
+import { startTestStack, type TestStack } from '../support/stack';
+import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
+
+/** A port nothing listens on: taken, then given back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** What an operator sees when the import cannot move: no worker on its queue, a step that keeps failing. */
+describe('an import that cannot move says why', () => {
+  let stack: TestStack | undefined;
+  const workers: WorkerProcess[] = [];
+  afterEach(async () => {
+    await killWorkers(workers.splice(0));
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('with no worker on its task queue: start warns, status and pause say so at once (exit 2), and both work once a worker polls', async () => {
+    stack = await startTestStack({ inProcessWorker: false });
+    const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
+    await writeSampleFile(path.join(stack.dataDir, 'waits.csv'), { rows: 300 });
+    const noWorker = `no worker is polling task queue "${stack.taskQueue}"`;
+
+    const started = await runCli(['start', 'waits.csv', '--id', 'waits-for-worker', '--batch-size', '100'], env);
+    expect(started.code).toBe(0);
+    expect(started.stdout).toContain('started import waits-for-worker');
+    expect(started.stderr).toContain(noWorker);
+    expect(started.stderr).toContain('xp-import worker');
+
+    // Without the check, the query waited for the server's timeout and failed with "Failed to query Workflow" (exit 3).
+    const status = await runCli(['status', 'waits-for-worker'], env);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain(noWorker);
+    expect(status.stderr).not.toMatch(/Failed to query/);
+    const paused = await runCli(['pause', 'waits-for-worker'], env);
+    expect(paused.code).toBe(2);
+    expect(paused.stderr).toContain(noWorker);
+    // An unknown import is still named as such, worker or not.
+    const unknown = await runCli(['pause', 'no-such-import'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no import no-such-import');
+
+    const worker = spawnWorker(stack.env);
+    workers.push(worker);
+    await worker.ready;
+    // "ready" comes just before the worker's first poll reaches the server.
+    await until(() => workerLastSeen(stack!.client), (seen) => seen !== null, 30_000);
+    const watched = await runCli(['watch', 'waits-for-worker', '--json'], env);
+    expect(watched.code).toBe(0);
+    expect(JSON.parse(watched.stdout)).toMatchObject({ status: 'completed', rows: { imported: 300 } });
+    expect(watched.stderr).not.toContain('no worker');
+    const again = await runCli(['start', 'waits.csv', '--id', 'with-a-worker', '--batch-size', '100', '--wait', '--json'], env);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain('no worker');
+  });
+
+  it('a source URL that refuses connections: status shows the inspection retrying and why', async () => {
+    stack = await startTestStack();
+    const port = await closedPort();
+    const { importId } = await startImport(stack.client, { source: `http://127.0.0.1:${port}/gone.csv`, importId: 'refused-url' });
+    const progress = await until(
+      () => getProgress(stack!.client, importId),
+      (p) => p.retrying !== undefined,
+      30_000,
+    );
+    expect(progress.phase).toBe('inspecting');
+    expect(progress.retrying).toMatchObject({ step: 'inspectSource', maximumAttempts: 10 });
+    expect(progress.retrying?.attempt).toBeGreaterThanOrEqual(2);
+    expect(progress.retrying?.message).toMatch(/ECONNREFUSED/);
+    expect(formatProgressLine(progress)).toMatch(/; retrying inspectSource \(attempt \d+ of 10\): .*ECONNREFUSED/);
+    await cancelImport(stack.client, importId);
+  });
+});
