@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { describeEnvIssues, temporalConnectionOptions, TemporalEnvSchema, withoutEmptyValues, type TemporalEnv } from '../common/config';
+import { describeEnvIssues, temporalConnectionOptions, temporalUnreachableMessage, TemporalEnvSchema, withoutEmptyValues, type TemporalEnv } from '../common/config';
 
 export class ClientConfigError extends Error {
   override name = 'ClientConfigError';
@@ -22,7 +22,7 @@ export interface ImportClientContext {
 export async function connectImportClient(env: TemporalEnv = loadTemporalEnv()): Promise<ImportClientContext> {
   const connection = await Connection.connect({ ...temporalConnectionOptions(env, (file) => readFileSync(file)), connectTimeout: 10_000 }).catch(
     (error: unknown) => {
-      throw new ClientConfigError(`cannot reach Temporal at ${env.TEMPORAL_ADDRESS} (${(error as Error).message}); is a server running? (xp-import server, or set TEMPORAL_ADDRESS)`);
+      throw new ClientConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
     },
   );
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });

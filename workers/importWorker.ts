@@ -4,9 +4,9 @@ import { createActivities } from '../activities';
 import { AppTokenCredentials, type Credentials } from '../activities/xtremepush/credentials';
 import { XtremepushClient } from '../activities/xtremepush/client';
 import { OAuthCredentials } from '../activities/xtremepush/oauth';
-import { temporalConnectionOptions } from '../common/config';
+import { temporalConnectionOptions, temporalUnreachableMessage } from '../common/config';
 import { WORKFLOWS_ENTRY, defaultBundlePath } from './bundleWorkflows';
-import type { WorkerConfig } from './config';
+import { ConfigError, type WorkerConfig } from './config';
 import { startHealthFile, type HealthFile } from './healthFile';
 import { applyHeapGrowingPercent } from './heapGrowth';
 
@@ -39,7 +39,9 @@ function workflowSource(config: WorkerConfig) {
 export async function createImportWorker(config: WorkerConfig): Promise<ImportWorker> {
   const { env } = config;
   applyHeapGrowingPercent(env.XP_IMPORT_HEAP_GROWING_PERCENT);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(env, (file) => readFileSync(file)));
+  const connection = await NativeConnection.connect(temporalConnectionOptions(env, (file) => readFileSync(file))).catch((error: unknown) => {
+    throw new ConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
+  });
   const xtremepush = new XtremepushClient({ baseUrl: config.apiUrl, credentials: credentialsFor(config), requestTimeoutMs: env.XTREMEPUSH_REQUEST_TIMEOUT_MS });
   const worker = await Worker.create({
     connection,

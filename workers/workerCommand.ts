@@ -1,6 +1,6 @@
 import { Runtime } from '@temporalio/worker';
 import { ExitCode } from '../common/report';
-import { ConfigError, loadWorkerConfig } from './config';
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { checkWorkerFolders } from './folders';
 import { runImportWorker } from './importWorker';
 import { JsonLinesLogger } from './logger';
@@ -26,6 +26,19 @@ export async function runWorkerCommand(): Promise<number> {
     // The SDK's own metrics (task latencies, slots, activity results) on /metrics for Prometheus.
     ...(metricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } } : {}),
   });
+  try {
+    await runWorkerUntilStopped(config, logger, metricsPort);
+  } catch (error) {
+    // Temporal unreachable: one line naming the address, not the transport's error chain.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`xp-import worker: ${error.message}\n`);
+    return ExitCode.usage;
+  }
+  logger.info('worker stopped');
+  return ExitCode.ok;
+}
+
+async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogger, metricsPort: number | undefined): Promise<void> {
   await runImportWorker(config, () =>
     logger.info('worker ready', {
       taskQueue: config.env.XP_IMPORT_TASK_QUEUE,
@@ -37,6 +50,4 @@ export async function runWorkerCommand(): Promise<number> {
       metrics: metricsPort ? `http://0.0.0.0:${metricsPort}/metrics` : null,
     }),
   );
-  logger.info('worker stopped');
-  return ExitCode.ok;
 }

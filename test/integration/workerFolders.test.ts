@@ -29,3 +29,15 @@ describe('xp-import worker refuses folders it cannot use, naming the variable', 
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+/** QA: a wrong TEMPORAL_ADDRESS printed the SDK's Rust transport error (`tonic::transport::Error(...)`) and exited 3. */
+describe('xp-import worker with a Temporal address nothing answers', () => {
+  it('exits 2 with one line naming the address and the reason', async () => {
+    const env = { XTREMEPUSH_APPTOKEN: 'token', TEMPORAL_ADDRESS: '127.0.0.1:1', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: path.join(folder, 'reports') };
+    const result = await runCli(['worker'], env, 60_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'xp-import worker: cannot reach Temporal at 127.0.0.1:1 (Connection refused); is a server running? (xp-import server, or set TEMPORAL_ADDRESS)',
+    );
+  });
+});
