@@ -70,6 +70,22 @@ export async function watchTask(deps: ActivityDeps, context: Context, taskId: st
   }
 }
 
+/** One look at a task; still running is a benign failure retried `everyMs` later. */
+async function lookOnce(deps: ActivityDeps, context: Context, taskId: string, everyMs: number): Promise<AwaitTaskResult> {
+  const watch = await watchTask(deps, context, taskId, { fromMs: context.info.scheduledTimestampMs, firstLook: DENSE_POLLS + 1, lastLook: DENSE_POLLS + 1 });
+  if (watch.done) return watch.result;
+  throw stillRunning(taskId, watch.rawStatus, everyMs);
+}
+
+function stillRunning(taskId: string, rawStatus: string, nextRetryDelay: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'TaskStillRunning',
+    message: `task ${taskId} is ${rawStatus || 'running'}`,
+    category: ApplicationFailureCategory.BENIGN,
+    nextRetryDelay,
+  });
+}
+
 /**
  * Waits for an import task. The first attempt makes the dense looks around the expected end
  * itself (DENSE_POLLS of them at most, about two seconds; one under an API rate limit, which
@@ -82,6 +98,7 @@ export function createAwaitImportTask(deps: ActivityDeps) {
   return async function awaitImportTask(input: AwaitTaskInput): Promise<AwaitTaskResult> {
     const context = Context.current();
     const { attempt } = context.info;
+    if (input.everyMs !== undefined) return lookOnce(deps, context, input.taskId, input.everyMs);
     const firstAttemptLooks = Math.min(Math.max(1, deps.looksPerFirstAttempt ?? DENSE_POLLS), DENSE_POLLS);
     const lastLook = attempt === 1 ? firstAttemptLooks : firstAttemptLooks + attempt - 1;
     // The hint counts from when the workflow scheduled the wait (as waitedMs does), so time spent
@@ -93,11 +110,6 @@ export function createAwaitImportTask(deps: ActivityDeps) {
       lastLook,
     });
     if (watch.done) return watch.result;
-    throw ApplicationFailure.create({
-      type: 'TaskStillRunning',
-      message: `task ${input.taskId} is ${watch.rawStatus || 'running'}`,
-      category: ApplicationFailureCategory.BENIGN,
-      nextRetryDelay: watch.nextDelayMs,
-    });
+    throw stillRunning(input.taskId, watch.rawStatus, watch.nextDelayMs);
   };
 }

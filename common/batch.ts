@@ -21,6 +21,8 @@ export type ImportJob = z.infer<typeof ImportJobSchema>;
 export const BatchSettingsSchema = z.object({
   /** A task still running after this long is reported stuck instead of being polled forever. */
   stuckAfterMs: z.number().int().positive(),
+  /** A stuck task is still looked at this often (one Task Info call), until it ends or an operator decides. */
+  stuckLookEveryMs: z.number().int().positive().optional(),
   /** How often a batch whose task failed is sent again before the batch is reported failed. */
   maxTaskResubmits: z.number().int().nonnegative(),
   /** Attempts at posting one request through transient errors before the batch is failed. */
@@ -59,6 +61,8 @@ export const AwaitTaskInputSchema = z.object({
   batchIndex: z.number().int().nonnegative(),
   /** Look first after this long: about when this import's tasks have been finishing (0: at once). */
   firstPollAfterMs: z.number().int().nonnegative().optional(),
+  /** One look per attempt, this far apart: a task already reported stuck is watched slowly, without end. */
+  everyMs: z.number().int().positive().optional(),
 });
 export type AwaitTaskInput = z.infer<typeof AwaitTaskInputSchema>;
 export const AwaitTaskResultSchema = z.object({

@@ -42,6 +42,8 @@ export const ImportWorkflowInputSchema = z.object({
       /** Batches a run starts before it continues as new, keeping each run's history small. */
       maxBatchesPerRun: z.number().int().positive().optional(),
       stuckAfterMs: z.number().int().positive().optional(),
+      /** A task reported stuck is still looked at this often, so the batch ends by itself if the task does. */
+      stuckLookEveryMs: z.number().int().positive().optional(),
       maxTaskResubmits: z.number().int().nonnegative().optional(),
       maxSubmitAttempts: z.number().int().positive().optional(),
       /** A plan page scans at most about this many bytes. */

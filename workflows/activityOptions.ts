@@ -53,3 +53,12 @@ export function awaitTaskActivities(stuckAfterMs: number) {
     retry: { initialInterval: '250 milliseconds', backoffCoefficient: 1.5, maximumInterval: '15 seconds', nonRetryableErrorTypes },
   });
 }
+
+/**
+ * Looking at a task already reported stuck: one look per attempt (`everyMs` apart, set by the
+ * activity), with no watchdog: the batch cancels it when an operator decides.
+ */
+export const stuckTaskActivities = proxyActivities<Pick<ImportActivities, 'awaitImportTask'>>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes },
+});

@@ -14,12 +14,15 @@ import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../com
 import { ABANDONED_FAILURE_CODE } from '../common/batchIds';
 import { batchStuckSignal, resolveStuckBatchUpdate, type StuckResolution } from '../common/messages';
 import type { BatchResult, RetryCounts } from '../common/report';
-import { awaitTaskActivities, reportActivities, submitActivities } from './activityOptions';
+import { awaitTaskActivities, reportActivities, stuckTaskActivities, submitActivities } from './activityOptions';
 
 /** `cancel --abandon` while tasks are awaited: the batch reports what it sent instead of failing as cancelled. */
 const ABANDON_REPORTS_WHAT_WAS_SENT = 'abandon-reports-what-was-sent';
 /** `cancel --abandon` during a submit: the batch waits for the submit to say what it posted. */
 const ABANDON_WAITS_FOR_SUBMIT = 'abandon-waits-for-submit';
+/** A stuck task is still looked at, slowly, until it ends or an operator decides. */
+const STUCK_TASKS_KEEP_BEING_LOOKED_AT = 'stuck-tasks-keep-being-looked-at';
+const DEFAULT_STUCK_LOOK_MS = 60_000;
 /** `cancel --abandon` while a submit waits for its next attempt: what it posted is read from the report folder. */
 const ABANDON_BETWEEN_ATTEMPTS = 'abandon-between-submit-attempts';
 
@@ -137,20 +140,33 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
 
     if (stuck.length > 0) {
       stuckCount = stuck.length;
-      setCurrentDetails(`${label}: STUCK — task ${stuck.map((r) => r.taskId).join(', ')} still running; resolve with resubmit or abandon`);
+      const keepsLooking = patched(STUCK_TASKS_KEEP_BEING_LOOKED_AT);
+      const lookEveryMs = settings.stuckLookEveryMs ?? DEFAULT_STUCK_LOOK_MS;
+      const also = keepsLooking ? ` (looked at every ${Math.round(lookEveryMs / 1000)} s: the batch goes on by itself if it ends)` : '';
+      setCurrentDetails(`${label}: STUCK — task ${stuck.map((r) => r.taskId).join(', ')} still running; resolve with resubmit or abandon${also}`);
       await tellImport(true);
-      await condition(() => stuckResolution !== null);
+      // Histories from before the slow looks wait for the operator alone.
+      const lateEnds = keepsLooking
+        ? await untilResolvedOrEnded(stuck, batch.index, lookEveryMs, () => stuckResolution !== null)
+        : await condition(() => stuckResolution !== null).then(() => new Map<string, TaskEnd>());
       const resolution = stuckResolution as StuckResolution | null;
       stuckResolution = null;
       stuckCount = 0;
       await tellImport(false);
-      if (resolution === 'resubmit') again.push(...stuck.map((r) => r.key));
-      else {
+      const open: RequestSlice[] = [];
+      for (const request of stuck) {
+        const end = lateEnds.get(request.key);
+        if (end === 'completed') result.rows.imported += request.rows;
+        else if (end === 'failed') again.push(request.key);
+        else open.push(request);
+      }
+      if (open.length > 0 && resolution === 'resubmit') again.push(...open.map((r) => r.key));
+      else if (open.length > 0) {
         result.status = 'abandoned';
-        result.rows.skipped += sum(stuck.map((r) => r.rows));
+        result.rows.skipped += sum(open.map((r) => r.rows));
         result.failure = {
           code: 'TaskStuck',
-          message: `${label}: task ${stuck.map((r) => r.taskId).join(', ')} still running after ${Math.round(settings.stuckAfterMs / 1000)} s; abandoned by an operator`,
+          message: `${label}: task ${open.map((r) => r.taskId).join(', ')} still running after ${Math.round(settings.stuckAfterMs / 1000)} s; abandoned by an operator`,
         };
       }
     }
@@ -192,6 +208,36 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
 }
 
 type TaskEnd = 'completed' | 'failed' | 'stuck';
+
+/**
+ * While an operator has not decided about stuck tasks, they are still looked at, slowly: a task
+ * that ends late ends its wait, so an operator who never comes does not hold a batch whose rows
+ * were applied, and one who comes late does not resubmit them. Resolves with the tasks seen to
+ * end, once all have or the operator has decided (the looks still running are cancelled).
+ */
+async function untilResolvedOrEnded(stuck: RequestSlice[], batchIndex: number, everyMs: number, resolved: () => boolean): Promise<Map<string, TaskEnd>> {
+  const ended = new Map<string, TaskEnd>();
+  const looking = new CancellationScope();
+  const looks = looking.run(() =>
+    Promise.all(
+      stuck.map(async (request) => {
+        const answer = await stuckTaskActivities.awaitImportTask.executeWithOptions({ summary: `stuck task ${request.taskId}: slow looks` }, [
+          { taskId: request.taskId as string, batchIndex, everyMs },
+        ]);
+        ended.set(request.key, answer.status);
+      }),
+    ),
+  );
+  // A look that fails for good (the task unknown to Task Info) leaves the decision to the operator.
+  const settled = looks.then(
+    () => undefined,
+    () => undefined,
+  );
+  await condition(() => resolved() || ended.size === stuck.length);
+  looking.cancel();
+  await settled;
+  return ended;
+}
 
 /**
  * The result of a batch whose waits were cancelled: requests whose tasks were seen to complete are

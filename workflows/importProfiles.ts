@@ -55,6 +55,8 @@ type TakenOver = NonNullable<ImportReport['takenOver']>;
 const DEFAULTS = {
   maxBatchesPerRun: 1_000,
   stuckAfterMs: 30 * 60_000,
+  /** One Task Info call a minute per stuck task: cheap, and an operator's decision is rarely quicker. */
+  stuckLookEveryMs: 60_000,
   maxTaskResubmits: 3,
   maxSubmitAttempts: 25,
   /** Batch results are written to the report folder in groups of this many. */
@@ -86,6 +88,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const tuning = { ...DEFAULTS, ...input.tuning };
   const settings: BatchSettings = {
     stuckAfterMs: tuning.stuckAfterMs,
+    stuckLookEveryMs: tuning.stuckLookEveryMs,
     maxTaskResubmits: tuning.maxTaskResubmits,
     maxSubmitAttempts: tuning.maxSubmitAttempts,
   };

@@ -50,6 +50,29 @@ describe('a stuck task', () => {
     ]);
   });
 
+  it('a stuck task that ends later ends its batch by itself: its rows count as imported, nothing is sent again', async () => {
+    stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [1] } } });
+    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400 });
+    const started = await startImport(stack.client, {
+      source: 'p.csv',
+      importId: 'stuck-then-done',
+      batchSize: 200,
+      concurrency: 2,
+      tuning: { stuckAfterMs: 2_000, stuckLookEveryMs: 500 },
+    });
+    const stuck = await until(() => getProgress(stack!.client, started.importId), (p: Progress) => p.batches.stuck === 1);
+    const [stuckBatch] = stuck.batches.stuckBatches as [number];
+    const requestsBefore = stack.sandbox.stats().requests['import/profile'];
+    stack.sandbox.configure({}); // the task is no longer held: it completes
+
+    // Before, the batch waited for an operator forever: resubmitting re-sent applied rows, abandoning counted them as skipped.
+    const report = await waitForReport(stack.client, started.importId);
+    expect(report.status).toBe('completed');
+    expect(report.rows).toEqual({ total: 400, imported: 400, rejected: 0, skipped: 0 });
+    expect(stack.sandbox.stats().requests['import/profile']).toBe(requestsBefore);
+    await expect(resolveStuckBatch(stack.client, started.importId, stuckBatch, 'resubmit')).rejects.toThrow(/is not running/);
+  });
+
   it('refuses a resolution for a batch that is not stuck', async () => {
     stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [1] } } });
     await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400 });
