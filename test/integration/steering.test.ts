@@ -232,17 +232,32 @@ describe('steering an import', () => {
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
   });
 
-  it('retry of a file that changed is refused every time, and the report of the run it would continue is kept', async () => {
-    stack = await startTestStack();
-    const file = path.join(stack.dataDir, 'changes.csv');
-    await writeFile(file, 'user_id,first_name\nk1,Old\n');
-    const { importId } = await startImport(stack.client, { source: 'changes.csv' });
+  it('retry of an import whose batches all succeeded is refused, and sends nothing', async () => {
+    stack = await startTestStack({ sandbox: { faults: { rejectIdentities: ['u00000007'] } } });
+    await writeSampleFile(path.join(stack.dataDir, 'done.csv'), { rows: 300 });
+    const { importId } = await startImport(stack.client, { source: 'done.csv', batchSize: 100 });
     const first = await waitForReport(stack.client, importId);
-    expect(first.status).toBe('completed');
+    expect(first).toMatchObject({ status: 'completed_with_rejections', batches: { total: 3, succeeded: 3, failed: 0 }, rows: { rejected: 1 } });
+    const sent = importRequests().length;
+    // Before, the retry ran: it read the whole file again to send nothing, and wrote the report again.
+    await expect(retryFailed(stack.client, importId)).rejects.toThrow(/nothing to retry: every batch succeeded\. Its 1 rejected row\(s\) are in .*rejects/);
+    expect(await runsOf(stack.client.client, importId)).toHaveLength(1);
+    expect(importRequests()).toHaveLength(sent);
+  });
+
+  it('retry of a file that changed is refused every time, and the report of the run it would continue is kept', async () => {
+    // The one task fails, so the import has a batch to retry.
+    stack = await startTestStack({ sandbox: { faults: { failTasksContaining: ['k1'] } } });
+    const file = path.join(stack.dataDir, 'changes.csv');
+    const rows = (name: string) => Array.from({ length: 150 }, (_, i) => `k${i + 1},${name}`).join('\n');
+    await writeFile(file, `user_id,first_name\n${rows('Old')}\n`);
+    const { importId } = await startImport(stack.client, { source: 'changes.csv', tuning: { maxTaskResubmits: 0 } });
+    const first = await waitForReport(stack.client, importId);
+    expect(first.batches).toEqual({ total: 1, succeeded: 0, failed: 1 });
     const reportFile = first.reportFile as string;
     const kept = await readFile(reportFile, 'utf8');
 
-    await writeFile(file, 'user_id,first_name\nk1,New\nk2,Newer\n');
+    await writeFile(file, `user_id,first_name\n${rows('New')}\nk0,Newer\n`);
     for (let attempt = 1; attempt <= 2; attempt++) {
       await retryFailed(stack.client, importId);
       const refused = await waitForReport(stack.client, importId);
@@ -254,6 +269,6 @@ describe('steering an import', () => {
       expect(await readFile(reportFile, 'utf8')).toBe(kept);
     }
     expect(importRequests()).toHaveLength(1);
-    expect([...stack.sandbox.profiles()]).toEqual([['user_id:k1', expect.objectContaining({ first_name: 'Old' })]]);
+    expect([...stack.sandbox.profiles()]).toEqual([]); // its task failed, and nothing was sent again
   });
 });
