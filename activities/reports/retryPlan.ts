@@ -16,7 +16,7 @@ export interface RetryPlanInput {
 export interface RetryPlan {
   /** Batch indexes to send again, as [first, last] ranges (compact even when thousands never started). */
   redo: Array<[number, number]>;
-  /** The counts of the batches that succeeded before; the re-run starts from them. */
+  /** The counts of the batches that succeeded before, and all the earlier runs sent; the re-run starts from them. */
   takenOver: ImportTotals;
 }
 
@@ -37,7 +37,9 @@ export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): P
     throw new SourceChangedError(previous.source, 'it is not the version the import ran on');
   }
 
-  const takenOver = emptyTotals();
+  // What the earlier runs sent stays sent: their requests, retries and possible duplicates count
+  // in the re-run's report, which would otherwise describe only its own batches.
+  const takenOver: ImportTotals = { ...emptyTotals(), requests: previous.requests, retries: { ...previous.retries }, possibleDuplicates: previous.possibleDuplicates };
   const succeeded = new Set<number>();
   for (const result of await readLatestResults(paths.results)) {
     if (result.status !== 'succeeded') continue;
@@ -47,6 +49,7 @@ export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): P
     takenOver.rows.skipped += result.rows.skipped;
     takenOver.batches.done += 1;
     takenOver.batches.succeeded += 1;
+    takenOver.warnings = (takenOver.warnings ?? 0) + (result.warnings ?? 0);
   }
   const redo: Array<[number, number]> = [];
   for (let index = 0; index < input.totalBatches; index++) {

@@ -123,7 +123,8 @@ export function createReportActivities(reportDir: string) {
         startedAt: input.startedAt,
         finishedAt: input.finishedAt,
         durationMs,
-        rowsPerSecond: durationMs > 0 ? (input.totals.rows.imported / durationMs) * 1000 : 0,
+        // A re-run's rate is of the rows it imported itself, in its own time.
+        rowsPerSecond: durationMs > 0 ? ((input.totals.rows.imported - (input.takenOver?.rows.imported ?? 0)) / durationMs) * 1000 : 0,
         ...(input.failure ? { failure: input.failure } : {}),
       });
       if (!input.keepReportFile) await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);

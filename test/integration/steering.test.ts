@@ -228,6 +228,11 @@ describe('steering an import', () => {
     expect(second.batches).toEqual({ total: 10, succeeded: 10, failed: 0 });
     expect(second.rows).toEqual({ total: 5_000, imported: 5_000, rejected: 0, skipped: 0 });
     expect(second.takenOver).toMatchObject({ batches: 8, rows: { imported: 4_000, rejected: 0, skipped: 0 } });
+    // The first run's resubmits and requests stay in the count; the rate is of this run's 1,000 rows in its own time.
+    expect(first.retries.task_failed).toBe(2);
+    expect(second.retries).toEqual(first.retries);
+    expect(second.requests).toBe(first.requests + 2);
+    expect(Math.round((second.rowsPerSecond * second.durationMs) / 1000)).toBe(1_000);
     expect(await runsOf(stack.client.client, importId)).toHaveLength(2);
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
   });
