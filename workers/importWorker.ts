@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { AppTokenCredentials, type Credentials } from '../activities/xtremepush/credentials';
 import { XtremepushClient } from '../activities/xtremepush/client';
@@ -30,20 +30,23 @@ function credentialsFor(config: WorkerConfig): Credentials {
   });
 }
 
+/** A namespace the server does not have: one line saying what to do, not the RPC status with its binary details. */
+function namespaceMissing(error: unknown, namespace: string, address: string): ConfigError | undefined {
+  if (!(error instanceof Error) || !/Namespace \S+ (was not found|is not found)/.test(error.message)) return undefined;
+  return new ConfigError(
+    `namespace "${namespace}" does not exist on the Temporal server at ${address}: create it (temporal operator namespace create --namespace ${namespace}) or set TEMPORAL_NAMESPACE`,
+  );
+}
+
 /** Prefer a prebuilt bundle (fast start, identical code on every worker); else bundle now. */
 function workflowSource(config: WorkerConfig) {
   const bundle = config.env.XP_IMPORT_WORKFLOW_BUNDLE ?? defaultBundlePath();
   return existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_ENTRY };
 }
 
-export async function createImportWorker(config: WorkerConfig): Promise<ImportWorker> {
+function workerOptions(config: WorkerConfig, connection: NativeConnection, xtremepush: XtremepushClient): WorkerOptions {
   const { env } = config;
-  applyHeapGrowingPercent(env.XP_IMPORT_HEAP_GROWING_PERCENT);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(env, (file) => readFileSync(file))).catch((error: unknown) => {
-    throw new ConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
-  });
-  const xtremepush = new XtremepushClient({ baseUrl: config.apiUrl, credentials: credentialsFor(config), requestTimeoutMs: env.XTREMEPUSH_REQUEST_TIMEOUT_MS });
-  const worker = await Worker.create({
+  return {
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.XP_IMPORT_TASK_QUEUE,
@@ -64,6 +67,21 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
     // After a worker dies, its workflows move to another worker this soon (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',
     maxCachedWorkflows: 200,
+  };
+}
+
+export async function createImportWorker(config: WorkerConfig): Promise<ImportWorker> {
+  const { env } = config;
+  applyHeapGrowingPercent(env.XP_IMPORT_HEAP_GROWING_PERCENT);
+  const connection = await NativeConnection.connect(temporalConnectionOptions(env, (file) => readFileSync(file))).catch((error: unknown) => {
+    throw new ConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
+  });
+  const xtremepush = new XtremepushClient({ baseUrl: config.apiUrl, credentials: credentialsFor(config), requestTimeoutMs: env.XTREMEPUSH_REQUEST_TIMEOUT_MS });
+  const worker = await Worker.create(workerOptions(config, connection, xtremepush)).catch(async (error: unknown) => {
+    // The open connection would keep the process alive after the error is printed.
+    await xtremepush.close();
+    await connection.close();
+    throw namespaceMissing(error, env.TEMPORAL_NAMESPACE, env.TEMPORAL_ADDRESS) ?? error;
   });
   return {
     worker,

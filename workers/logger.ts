@@ -3,6 +3,23 @@ import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
 /**
+ * An Error's own fields are not enumerable, so JSON.stringify writes `{}`: the SDK's "Activity
+ * failed" entries said nothing of why. Its name, message, failure type and cause are kept, not its
+ * stack (noise in a log; `XP_IMPORT_DEBUG` prints stacks where the CLI has them). These are the
+ * messages Temporal keeps as failures, which never carry row values.
+ */
+function errorsAsObjects(_key: string, value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const type = (value as { type?: unknown }).type;
+  return {
+    name: value.name,
+    message: value.message,
+    ...(typeof type === 'string' ? { type } : {}),
+    ...(value.cause !== undefined ? { cause: value.cause } : {}),
+  };
+}
+
+/**
  * JSON lines on stderr: one object per event with the SDK's metadata (workflow ID, activity
  * type, attempt), which carries the import ID and batch number. Our own messages name counts
  * and positions only, never row values or the token.
@@ -15,7 +32,7 @@ export class JsonLinesLogger implements Logger {
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (LEVELS[level] < LEVELS[this.level]) return;
-    this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...meta })}\n`);
+    this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...meta }, errorsAsObjects)}\n`);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

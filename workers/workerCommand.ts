@@ -23,8 +23,12 @@ export async function runWorkerCommand(): Promise<number> {
   Runtime.install({
     logger,
     shutdownSignals: ['SIGINT', 'SIGTERM'],
-    // The SDK's own metrics (task latencies, slots, activity results) on /metrics for Prometheus.
-    ...(metricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } } : {}),
+    telemetryOptions: {
+      // The SDK core's own warnings go through the same JSON lines, not as plain text beside them.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      // The SDK's own metrics (task latencies, slots, activity results) on /metrics for Prometheus.
+      ...(metricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } : {}),
+    },
   });
   try {
     await runWorkerUntilStopped(config, logger, metricsPort);
@@ -32,7 +36,9 @@ export async function runWorkerCommand(): Promise<number> {
     // Temporal unreachable: one line naming the address, not the transport's error chain.
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`xp-import worker: ${error.message}\n`);
-    return ExitCode.usage;
+    // A Worker.create that fails (a missing namespace) leaves the SDK's workflow thread pool
+    // behind, which would keep the process alive with nothing to do.
+    process.exit(ExitCode.usage);
   }
   logger.info('worker stopped');
   return ExitCode.ok;

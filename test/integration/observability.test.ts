@@ -26,6 +26,13 @@ describe('a worker as operators see it', () => {
     const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'obs.csv', importId: 'obs', batchSize: 500 })).importId);
     expect(report.status).toBe('completed');
 
+    // Every line is JSON, the SDK core's own warnings included (forwarded to the same logger).
+    expect(
+      worker
+        .log()
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !l.startsWith('{')),
+    ).toEqual([]);
     const lines = worker
       .log()
       .split('\n')

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../support/cli';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-worker-folders-'));
@@ -38,6 +38,18 @@ describe('xp-import worker with a Temporal address nothing answers', () => {
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
       'xp-import worker: cannot reach Temporal at 127.0.0.1:1 (Connection refused); is a server running? (xp-import server, or set TEMPORAL_ADDRESS)',
+    );
+  });
+});
+
+/** A walkthrough: a wrong TEMPORAL_NAMESPACE printed the RPC status with its binary details, and the worker never exited. */
+describe('xp-import worker with a namespace the server does not have', () => {
+  it('exits 2 with one line saying how to create it', async () => {
+    const env = { XTREMEPUSH_APPTOKEN: 'token', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'no-such-namespace', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: path.join(folder, 'reports') };
+    const result = await runCli(['worker'], env, 60_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `xp-import worker: namespace "no-such-namespace" does not exist on the Temporal server at ${env.TEMPORAL_ADDRESS}: create it (temporal operator namespace create --namespace no-such-namespace) or set TEMPORAL_NAMESPACE`,
     );
   });
 });

@@ -1,0 +1,27 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { JsonLinesLogger } from '../../../workers/logger';
+
+describe('the worker log', () => {
+  it('writes an error in the metadata with its name, message, failure type and cause (JSON.stringify alone wrote {})', () => {
+    const lines: string[] = [];
+    const logger = new JsonLinesLogger('INFO', (line) => lines.push(line));
+    const failure = ApplicationFailure.create({ type: 'SourceUnavailableError', message: 'cannot read the source (ECONNREFUSED)', cause: new Error('connect ECONNREFUSED') });
+    logger.warn('Activity failed', { activityType: 'inspectSource', error: failure });
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    expect(entry).toMatchObject({
+      level: 'WARN',
+      message: 'Activity failed',
+      activityType: 'inspectSource',
+      error: { name: 'ApplicationFailure', message: 'cannot read the source (ECONNREFUSED)', type: 'SourceUnavailableError', cause: { name: 'Error', message: 'connect ECONNREFUSED' } },
+    });
+    expect(entry.error).not.toHaveProperty('stack');
+  });
+
+  it('leaves out entries below its level', () => {
+    const lines: string[] = [];
+    new JsonLinesLogger('WARN', (line) => lines.push(line)).info('worker ready');
+    expect(lines).toEqual([]);
+  });
+});
