@@ -1,14 +1,14 @@
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { cancelImport, getProgress, startImport } from '../../client/imports';
 import { formatProgressLine } from '../../common/progressLine';
 import { workerLastSeen } from '../../client/workerPresence';
 import { runCli } from '../support/cli';
 import { until } from '../support/poll';
-import { startTestStack, type TestStack } from '../support/stack';
-import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { startTestStack } from '../support/stack';
+import { spawnWorker, stackAndWorkersPerTest } from '../support/workerProcess';
 
 /** A port nothing listens on: taken, then given back. */
 async function closedPort(): Promise<number> {
@@ -21,16 +21,11 @@ async function closedPort(): Promise<number> {
 
 /** What an operator sees when the import cannot move: no worker on its queue, a step that keeps failing. */
 describe('an import that cannot move says why', () => {
-  let stack: TestStack | undefined;
-  const workers: WorkerProcess[] = [];
-  afterEach(async () => {
-    await killWorkers(workers.splice(0));
-    await stack?.stop();
-    stack = undefined;
-  });
+  const perTest = stackAndWorkersPerTest();
+  const { workers } = perTest;
 
   it('with no worker on its task queue: start warns, status and pause say so at once (exit 2), and both work once a worker polls', async () => {
-    stack = await startTestStack({ inProcessWorker: false });
+    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false }));
     const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
     await writeSampleFile(path.join(stack.dataDir, 'waits.csv'), { rows: 300 });
     const noWorker = `no worker is polling task queue "${stack.taskQueue}"`;
@@ -58,7 +53,7 @@ describe('an import that cannot move says why', () => {
     workers.push(worker);
     await worker.ready;
     // "ready" comes just before the worker's first poll reaches the server.
-    await until(() => workerLastSeen(stack!.client), (seen) => seen !== null, 30_000);
+    await until(() => workerLastSeen(stack.client), (seen) => seen !== null, 30_000);
     const watched = await runCli(['watch', 'waits-for-worker', '--json'], env);
     expect(watched.code).toBe(0);
     expect(JSON.parse(watched.stdout)).toMatchObject({ status: 'completed', rows: { imported: 300 } });
@@ -69,11 +64,11 @@ describe('an import that cannot move says why', () => {
   });
 
   it('a source URL that refuses connections: status shows the inspection retrying and why', async () => {
-    stack = await startTestStack();
+    const stack = (perTest.stack = await startTestStack());
     const port = await closedPort();
     const { importId } = await startImport(stack.client, { source: `http://127.0.0.1:${port}/gone.csv`, importId: 'refused-url' });
     const progress = await until(
-      () => getProgress(stack!.client, importId),
+      () => getProgress(stack.client, importId),
       (p) => p.retrying !== undefined,
       30_000,
     );

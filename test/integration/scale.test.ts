@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { measureImportHistories, PARENT_EVENTS_PER_BATCH_LIMIT, PAYLOAD_LIMIT_BYTES, RUN_EVENTS_LIMIT } from '../../bench/historyStats';
 import { rateAllowance, requestRates } from '../../bench/requestRates';
 import { writeSampleFile } from '../../bin/sampleData';
 import { startImport, waitForReport } from '../../client/imports';
-import { startTestStack, type TestStack } from '../support/stack';
-import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { startTestStack } from '../support/stack';
+import { spawnWorker, stackAndWorkersPerTest } from '../support/workerProcess';
 
 /**
  * Issue 6 at test size: 1 M rows on two workers, and 2,000 batches for the history bounds;
@@ -14,16 +14,11 @@ import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerP
  * complete store is `profiles === rows` and nothing applied twice is `rowsApplied === rows`.
  */
 describe('imports at scale', () => {
-  let stack: TestStack | undefined;
-  const workers: WorkerProcess[] = [];
-  afterEach(async () => {
-    await killWorkers(workers.splice(0));
-    await stack?.stop();
-    stack = undefined;
-  });
+  const perTest = stackAndWorkersPerTest();
+  const { workers } = perTest;
 
   it('200,000 rows in 2,000 batches: no payload over 256 KB, no run over 10,240 events, at most 10 parent events per batch', async () => {
-    stack = await startTestStack({ sandbox: { store: 'count', requestLogLimit: 0, taskTiming: { queuedMs: 5, processingMs: 10 } } });
+    const stack = (perTest.stack = await startTestStack({ sandbox: { store: 'count', requestLogLimit: 0, taskTiming: { queuedMs: 5, processingMs: 10 } } }));
     await writeSampleFile(path.join(stack.dataDir, 'profiles.csv'), { rows: 200_000, seed: 61 });
     const concurrency = 16;
     const { importId } = await startImport(stack.client, { source: 'profiles.csv', importId: 'scale-2000', batchSize: 100, concurrency });
@@ -51,7 +46,7 @@ describe('imports at scale', () => {
 
   it('1 M rows on two worker processes: both do work, the store is complete, and together they stay under the API rate limit', async () => {
     const rateLimit = 8;
-    stack = await startTestStack({ inProcessWorker: false, sandbox: { store: 'count', taskTiming: { queuedMs: 20, processingMs: 50 } } });
+    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, sandbox: { store: 'count', taskTiming: { queuedMs: 20, processingMs: 50 } } }));
     await writeSampleFile(path.join(stack.dataDir, 'profiles.csv'), { rows: 1_000_000, seed: 62 });
     for (let i = 0; i < 2; i++) workers.push(spawnWorker({ ...stack.env, XP_IMPORT_API_RATE_LIMIT: String(rateLimit) }));
     await Promise.all(workers.map((w) => w.ready));

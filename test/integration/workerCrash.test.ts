@@ -1,36 +1,31 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { getProgress, startImport, waitForReport } from '../../client/imports';
 import type { Progress } from '../../common/progress';
 import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
 import { until } from '../support/poll';
-import { startTestStack, type TestStack } from '../support/stack';
-import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { startTestStack } from '../support/stack';
+import { spawnWorker, stackAndWorkersPerTest } from '../support/workerProcess';
 
 /** Issue 3: workers die (SIGKILL) or are stopped (SIGTERM) mid-import; nothing is lost. */
 describe('worker processes that die or stop mid-import', () => {
-  let stack: TestStack | undefined;
-  const workers: WorkerProcess[] = [];
-  afterEach(async () => {
-    await killWorkers(workers.splice(0));
-    await stack?.stop();
-    stack = undefined;
-  });
+  const perTest = stackAndWorkersPerTest();
+  const { workers } = perTest;
 
   const startWorker = async () => {
-    const worker = spawnWorker(stack!.env);
+    const worker = spawnWorker(perTest.stack!.env);
     workers.push(worker);
     await worker.ready;
     return worker;
   };
-  const progressOf = (id: string) => () => getProgress(stack!.client, id);
+  const progressOf = (id: string) => () => getProgress(perTest.stack!.client, id);
 
   it('SIGKILL at ~30% and ~70%: the import completes, the store equals the file, only in-flight requests are re-sent, work resumes within 30 s', async () => {
-    stack = await startTestStack({
+    const stack = (perTest.stack = await startTestStack({
       inProcessWorker: false,
       sandbox: { faults: { latencyMs: 200 }, taskTiming: { queuedMs: 300, processingMs: 700 } },
-    });
+    }));
     const file = path.join(stack.dataDir, 'profiles.csv');
     await writeSampleFile(file, { rows: 100_000, seed: 31 });
     const batches = 50;
@@ -51,7 +46,7 @@ describe('worker processes that die or stop mid-import', () => {
       // posted, or its task polled, after the new worker came up.
       const requestsAtRestart = stack.sandbox.requestLog().length;
       await until(
-        () => Promise.resolve(stack!.sandbox.requestLog().slice(requestsAtRestart)),
+        () => Promise.resolve(perTest.stack!.sandbox.requestLog().slice(requestsAtRestart)),
         (log) => log.some((r) => r.method === 'import/profile' || r.method === 'info/task'),
         60_000,
         100,
@@ -71,10 +66,10 @@ describe('worker processes that die or stop mid-import', () => {
   }, 400_000);
 
   it('SIGTERM: the worker finishes what it holds, exits 0, and another worker completes the import with nothing sent twice', async () => {
-    stack = await startTestStack({
+    const stack = (perTest.stack = await startTestStack({
       inProcessWorker: false,
       sandbox: { faults: { latencyMs: 300 }, taskTiming: { queuedMs: 200, processingMs: 800 } },
-    });
+    }));
     const file = path.join(stack.dataDir, 'profiles.csv');
     await writeSampleFile(file, { rows: 30_000, seed: 32 });
     const first = await startWorker();

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach } from 'vitest';
+import type { TestStack } from './stack';
 import { CLI } from './cli';
 
 export interface WorkerProcess {
@@ -39,4 +41,21 @@ export async function killWorkers(workers: ReadonlyArray<WorkerProcess | undefin
     worker.kill('SIGKILL');
     await worker.exited;
   }
+}
+
+/** A test's stack and the worker processes it started: after each test, the workers are killed, then the stack stops. */
+export interface StackPerTest {
+  stack: TestStack | undefined;
+  workers: WorkerProcess[];
+}
+
+/** Call inside a `describe`: each test sets `stack` (and pushes its workers); teardown is shared. */
+export function stackAndWorkersPerTest(): StackPerTest {
+  const perTest: StackPerTest = { stack: undefined, workers: [] };
+  afterEach(async () => {
+    await killWorkers(perTest.workers.splice(0));
+    await perTest.stack?.stop();
+    perTest.stack = undefined;
+  });
+  return perTest;
 }
