@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { ClientConfigError } from '../client/connect';
 import { ImportAlreadyExistsError, ImportNotFoundError, ImportSteeringError } from '../client/imports';
-import { NoWorkerError } from '../client/workerPresence';
+import { NoWorkerError, WorkerNotAnsweringError } from '../client/workerPresence';
 import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';
 import { PortSchema } from '../common/config';
@@ -183,6 +183,7 @@ const EXPECTED_ERRORS: Array<[new (...args: never[]) => Error, number]> = [
   [ImportSteeringError, ExitCode.usage],
   [PortInUseError, ExitCode.usage],
   [NoWorkerError, ExitCode.usage],
+  [WorkerNotAnsweringError, ExitCode.usage],
 ];
 
 async function main(argv: string[]): Promise<number> {

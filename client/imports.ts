@@ -21,7 +21,7 @@ import { describeSource } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
 import type { ImportClientContext } from './connect';
 import { defaultImportIdFor, resolveSourceForWorker } from './importId';
-import { NoWorkerError, requireWorker } from './workerPresence';
+import { isDeadlineExceeded, NoWorkerError, requireWorker, WorkerNotAnsweringError } from './workerPresence';
 
 export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
 
@@ -135,8 +135,16 @@ export async function importStatus(ctx: ImportClientContext, importId: string): 
 /** A running import's progress. Only a worker answers the query, so without one this says so at once instead of timing out. */
 export async function getProgress(ctx: ImportClientContext, importId: string): Promise<Progress> {
   await requireWorker(ctx);
-  return progressOf(handleOf(ctx, importId));
+  try {
+    return await ctx.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(handleOf(ctx, importId)));
+  } catch (error) {
+    if (isDeadlineExceeded(error)) throw new WorkerNotAnsweringError(ctx.taskQueue, PROGRESS_QUERY_TIMEOUT_MS);
+    throw error;
+  }
 }
+
+/** A worker answers a query in milliseconds; the server's own limit (30 s) is long to wait for a "no". */
+const PROGRESS_QUERY_TIMEOUT_MS = 10_000;
 
 /**
  * The progress query's answer, with what only the server knows: how far the inspection has read

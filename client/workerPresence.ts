@@ -20,6 +20,29 @@ export class NoWorkerError extends Error {
   }
 }
 
+/**
+ * A worker polls the task queue but did not answer a query in time: stopped (SIGSTOP, a paused
+ * container), overloaded, or cut off from Temporal after its last poll.
+ */
+export class WorkerNotAnsweringError extends Error {
+  override name = 'WorkerNotAnsweringError';
+  constructor(
+    readonly taskQueue: string,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `no worker answered within ${Math.round(waitedMs / 1000)} s, though one polled task queue "${taskQueue}" lately: ` +
+        'it may be stopped, overloaded or cut off from Temporal. Check its log; `xp-import watch` keeps asking.',
+    );
+  }
+}
+
+/** A gRPC deadline that ran out (code 4), on the error or its cause. */
+export function isDeadlineExceeded(error: unknown): boolean {
+  const code = (e: unknown) => (e as { code?: unknown } | undefined)?.code;
+  return code(error) === 4 || code((error as { cause?: unknown } | undefined)?.cause) === 4;
+}
+
 export function noWorkerMessage(taskQueue: string, lastSeenAt: Date | null, now = Date.now()): string {
   const seen = lastSeenAt === null ? 'none seen lately' : `the last one polled ${Math.round((now - lastSeenAt.getTime()) / 1_000)} s ago`;
   return (

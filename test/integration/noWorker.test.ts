@@ -63,6 +63,23 @@ describe('an import that cannot move says why', () => {
     expect(again.stderr).not.toContain('no worker');
   });
 
+  it('with a worker that polled but does not answer (stopped): status says so after 10 s, exit 2, not the SDK\'s "Failed to query Workflow" after 30 s', async () => {
+    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, sandbox: { faults: { latencyMs: 2_000 } } }));
+    const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
+    await writeSampleFile(path.join(stack.dataDir, 'frozen.csv'), { rows: 3_000 });
+    const worker = spawnWorker(stack.env);
+    workers.push(worker);
+    await worker.ready;
+    const { importId } = await startImport(stack.client, { source: 'frozen.csv', importId: 'frozen-worker', batchSize: 100 });
+    await until(() => getProgress(stack.client, importId), (p) => p.batches.inFlight > 0, 30_000);
+    worker.kill('SIGSTOP');
+    const status = await runCli(['status', importId], env);
+    worker.kill('SIGCONT');
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain(`no worker answered within 10 s, though one polled task queue "${stack.taskQueue}" lately`);
+    expect(status.stderr).not.toMatch(/Failed to query/);
+  });
+
   it('a source URL that refuses connections: status shows the inspection retrying and why', async () => {
     const stack = (perTest.stack = await startTestStack());
     const port = await closedPort();
