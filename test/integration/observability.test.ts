@@ -4,6 +4,7 @@ import { writeSampleFile } from '../../bin/sampleData';
 import { startImport, waitForReport } from '../../client/imports';
 import { freePort } from '../../workers/devServer';
 import { readSampleCsv } from '../support/oracle';
+import { until } from '../support/poll';
 import { SANDBOX_TOKEN, startTestStack, type TestStack } from '../support/stack';
 import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
@@ -25,6 +26,10 @@ describe('a worker as operators see it', () => {
     await worker.ready;
     const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'obs.csv', importId: 'obs', batchSize: 500 })).importId);
     expect(report.status).toBe('completed');
+    // With core logs forwarded, the SDK holds log lines about 100 ms to sort them by time: the
+    // workflow's last line may come after its result.
+    const running = worker;
+    await until(() => Promise.resolve(running.log()), (log) => log.includes('"message":"import finished"'), 10_000, 50);
 
     // Every line is JSON, the SDK core's own warnings included (forwarded to the same logger).
     expect(
