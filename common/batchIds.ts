@@ -19,3 +19,6 @@ export const FATAL_FAILURE_TYPES = [
  * another batch): also what a submit returns when the cancel stopped it posting.
  */
 export const ABANDONED_FAILURE_CODE = 'Abandoned';
+
+/** A stuck task is looked at once a minute: one Task Info call, and an operator's decision is rarely quicker. */
+export const DEFAULT_STUCK_LOOK_EVERY_MS = 60_000;

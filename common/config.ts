@@ -84,10 +84,6 @@ export function temporalConnectionOptions(env: TemporalEnv, readFile: (file: str
 }
 
 /**
- * The environment without empty values. Compose passes `X=` from an .env file as an empty string,
- * and an empty setting means "not set"; any value that is set is validated as it stands.
- */
-/**
  * Why Temporal could not be reached, in one line. The worker's native connection reports a Rust
  * transport error (`tonic::transport::Error(Transport, ConnectError(... message: "Connection
  * refused" ...))`); its `message: "..."` part is what an operator needs.
@@ -98,6 +94,10 @@ export function temporalUnreachableMessage(address: string, error: unknown): str
   return `cannot reach Temporal at ${address} (${reason}); is a server running? (xp-import server, or set TEMPORAL_ADDRESS)`;
 }
 
+/**
+ * The environment without empty values. Compose passes `X=` from an .env file as an empty string,
+ * and an empty setting means "not set"; any value that is set is validated as it stands.
+ */
 export function withoutEmptyValues(source: Record<string, string | undefined>): Record<string, string> {
   const set: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) if (value !== undefined && value !== '') set[name] = value;

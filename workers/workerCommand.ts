@@ -33,7 +33,7 @@ export async function runWorkerCommand(): Promise<number> {
   try {
     await runWorkerUntilStopped(config, logger, metricsPort);
   } catch (error) {
-    // Temporal unreachable: one line naming the address, not the transport's error chain.
+    // Temporal unreachable, or without the namespace: one line saying what to set, not the SDK's error chain.
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`xp-import worker: ${error.message}\n`);
     // A Worker.create that fails (a missing namespace) leaves the SDK's workflow thread pool

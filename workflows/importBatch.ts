@@ -11,7 +11,7 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../common/batch';
-import { ABANDONED_FAILURE_CODE } from '../common/batchIds';
+import { ABANDONED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
 import { batchStuckSignal, resolveStuckBatchUpdate, type StuckResolution } from '../common/messages';
 import type { BatchResult, RetryCounts } from '../common/report';
 import { awaitTaskActivities, reportActivities, stuckTaskActivities, submitActivities } from './activityOptions';
@@ -22,7 +22,6 @@ const ABANDON_REPORTS_WHAT_WAS_SENT = 'abandon-reports-what-was-sent';
 const ABANDON_WAITS_FOR_SUBMIT = 'abandon-waits-for-submit';
 /** A stuck task is still looked at, slowly, until it ends or an operator decides. */
 const STUCK_TASKS_KEEP_BEING_LOOKED_AT = 'stuck-tasks-keep-being-looked-at';
-const DEFAULT_STUCK_LOOK_MS = 60_000;
 /** `cancel --abandon` while a submit waits for its next attempt: what it posted is read from the report folder. */
 const ABANDON_BETWEEN_ATTEMPTS = 'abandon-between-submit-attempts';
 
@@ -141,7 +140,8 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     if (stuck.length > 0) {
       stuckCount = stuck.length;
       const keepsLooking = patched(STUCK_TASKS_KEEP_BEING_LOOKED_AT);
-      const lookEveryMs = settings.stuckLookEveryMs ?? DEFAULT_STUCK_LOOK_MS;
+      // A batch started by a parent run from before the setting has none.
+      const lookEveryMs = settings.stuckLookEveryMs ?? DEFAULT_STUCK_LOOK_EVERY_MS;
       const also = keepsLooking ? ` (looked at every ${Math.round(lookEveryMs / 1000)} s: the batch goes on by itself if it ends)` : '';
       setCurrentDetails(`${label}: STUCK — task ${stuck.map((r) => r.taskId).join(', ')} still running; resolve with resubmit or abandon${also}`);
       await tellImport(true);

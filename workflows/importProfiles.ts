@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BatchSettings, ImportJob } from '../common/batch';
-import { batchWorkflowId } from '../common/batchIds';
+import { batchWorkflowId, DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
 import { firstPollAfterMs, rememberTaskWait } from '../common/firstPoll';
@@ -55,8 +55,7 @@ type TakenOver = NonNullable<ImportReport['takenOver']>;
 const DEFAULTS = {
   maxBatchesPerRun: 1_000,
   stuckAfterMs: 30 * 60_000,
-  /** One Task Info call a minute per stuck task: cheap, and an operator's decision is rarely quicker. */
-  stuckLookEveryMs: 60_000,
+  stuckLookEveryMs: DEFAULT_STUCK_LOOK_EVERY_MS,
   maxTaskResubmits: 3,
   maxSubmitAttempts: 25,
   /** Batch results are written to the report folder in groups of this many. */

@@ -87,9 +87,10 @@ async function followToEnd(ctx: ImportClientContext, id: string, json: boolean):
 }
 
 export async function watchCommand(id: string, flags: { json?: boolean }): Promise<number> {
+  const checked = importId(id);
   return withClient(async (ctx) => {
-    if ((await importStatus(ctx, importId(id))) === 'RUNNING') await warnIfNoWorker(ctx);
-    return followToEnd(ctx, importId(id), flags.json ?? false);
+    if ((await importStatus(ctx, checked)) === 'RUNNING') await warnIfNoWorker(ctx);
+    return followToEnd(ctx, checked, flags.json ?? false);
   });
 }
 

@@ -8,6 +8,8 @@ const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-worker-folders-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 const aFile = path.join(folder, 'a-file.csv');
 writeFileSync(aFile, 'user_id\nu1\n');
+/** A worker environment with usable folders and a Temporal address nothing answers. */
+const env = { XTREMEPUSH_APPTOKEN: 'token', TEMPORAL_ADDRESS: '127.0.0.1:1', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: path.join(folder, 'reports') };
 
 /**
  * `xp-import worker` (built) checks its folders before it polls: QA saw a worker with a missing data
@@ -15,7 +17,6 @@ writeFileSync(aFile, 'user_id\nu1\n');
  * could not be made leave imports hanging. No Temporal server is needed: it stops before connecting.
  */
 describe('xp-import worker refuses folders it cannot use, naming the variable', () => {
-  const env = { XTREMEPUSH_APPTOKEN: 'token', TEMPORAL_ADDRESS: '127.0.0.1:1', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: path.join(folder, 'reports') };
 
   it.each([
     ['a data folder that does not exist', { XP_IMPORT_DATA_DIR: path.join(folder, 'missing') }, /XP_IMPORT_DATA_DIR \(.*missing\) does not exist: create it, or mount the data volume there/],
@@ -33,7 +34,6 @@ describe('xp-import worker refuses folders it cannot use, naming the variable', 
 /** QA: a wrong TEMPORAL_ADDRESS printed the SDK's Rust transport error (`tonic::transport::Error(...)`) and exited 3. */
 describe('xp-import worker with a Temporal address nothing answers', () => {
   it('exits 2 with one line naming the address and the reason', async () => {
-    const env = { XTREMEPUSH_APPTOKEN: 'token', TEMPORAL_ADDRESS: '127.0.0.1:1', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: path.join(folder, 'reports') };
     const result = await runCli(['worker'], env, 60_000);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
@@ -45,11 +45,11 @@ describe('xp-import worker with a Temporal address nothing answers', () => {
 /** A walkthrough: a wrong TEMPORAL_NAMESPACE printed the RPC status with its binary details, and the worker never exited. */
 describe('xp-import worker with a namespace the server does not have', () => {
   it('exits 2 with one line saying how to create it', async () => {
-    const env = { XTREMEPUSH_APPTOKEN: 'token', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: 'no-such-namespace', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: path.join(folder, 'reports') };
-    const result = await runCli(['worker'], env, 60_000);
+    const server = inject('temporalAddress');
+    const result = await runCli(['worker'], { ...env, TEMPORAL_ADDRESS: server, TEMPORAL_NAMESPACE: 'no-such-namespace' }, 60_000);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
-      `xp-import worker: namespace "no-such-namespace" does not exist on the Temporal server at ${env.TEMPORAL_ADDRESS}: create it (temporal operator namespace create --namespace no-such-namespace) or set TEMPORAL_NAMESPACE`,
+      `xp-import worker: namespace "no-such-namespace" does not exist on the Temporal server at ${server}: create it (temporal operator namespace create --namespace no-such-namespace) or set TEMPORAL_NAMESPACE`,
     );
   });
 });
