@@ -27,7 +27,7 @@ export class ReportPaths {
   apiRejects(batchIndex: number): string {
     return path.join(this.rejectParts, `batch-${pad(batchIndex + 1)}-api.part`);
   }
-  /** The requests a batch's failed submit attempt had posted (request keys and task IDs). */
+  /** The journal of a batch's running submit: request keys, task IDs and counters (SubmitJournal). */
   postedRequests(batchIndex: number): string {
     return path.join(this.root, 'posted', `batch-${pad(batchIndex + 1)}.json`);
   }

@@ -15,7 +15,7 @@ import { buildFromSource } from './buildFromSource';
 import { originalRows, type OriginalRow } from './originalRows';
 import { BuildThreads } from './buildThreads';
 import { PreparedBatches } from './preparedBatches';
-import { readPostedRequests, savePostedRequests } from './postedRequests';
+import { postedBySubmit, SubmitJournal } from './submitJournal';
 import { countRetry, parseRequestKey, requestKey, restoreProgress, type SubmitProgress } from './submitProgress';
 
 const MAX_BACKOFF_MS = 60_000;
@@ -57,6 +57,7 @@ export function createSubmitBatch(deps: ActivityDeps) {
     const paths = new ReportPaths(deps.reportDir, job.importId);
     const postSignal = abortedUnlessCancelRequested(context);
     try {
+      const journal = await SubmitJournal.open(paths.postedRequests(batch.index), submitOwner(context), progress);
       const built = await prepared.take(job, batch);
       // While this batch's requests and task run, the worker has time to build the one likely to follow it.
       if (input.prepareNext !== undefined) prepared.prepareAhead(job, input.prepareNext);
@@ -104,6 +105,7 @@ export function createSubmitBatch(deps: ActivityDeps) {
           requests.push({ key, rows });
           return;
         }
+        await journal.sending(key, progress);
         try {
           const answer = await heartbeatWhile(
             deps.xtremepush.importProfiles(part.attributes, { json: rowsJson(part, start, end) }, postSignal),
@@ -117,6 +119,7 @@ export function createSubmitBatch(deps: ActivityDeps) {
             progress.possibleDuplicates++;
           }
           requests.push({ key, rows, ...(taskId === '' ? {} : { taskId }) });
+          await journal.settled(progress);
           context.heartbeat(progress);
         } catch (error) {
           if (error instanceof RequestRejectedError) {
@@ -129,6 +132,8 @@ export function createSubmitBatch(deps: ActivityDeps) {
               apiRejected.push(rejected);
               await appendRejectPart(paths.apiRejects(batch.index), [rejected]);
             }
+            // After the append: a retry takes an isolated key as already written to the rejects part.
+            await journal.settled(progress);
             context.heartbeat(progress);
             if (rows > 1) await send(partIndex, part, start, end);
             return;
@@ -136,6 +141,8 @@ export function createSubmitBatch(deps: ActivityDeps) {
           if (!(error instanceof XtremepushError) || !error.retryable) throw error;
           countRetry(progress, error.retryCause);
           if (error.details.outcomeUnknown && !progress.unknown.includes(key)) progress.unknown.push(key);
+          // Best effort: failing to save must not change how the attempt fails.
+          await journal.settled(progress).catch(() => undefined);
           if (cancelRequested(context)) {
             // A retry would be cancelled before it could say what this batch sent: answer now.
             stopForCancel(rows);
@@ -147,8 +154,6 @@ export function createSubmitBatch(deps: ActivityDeps) {
             return;
           }
           context.heartbeat(progress);
-          // Best effort: failing to save must not change how the attempt fails.
-          await savePostedRequests(paths.postedRequests(batch.index), progress.posted).catch(() => undefined);
           throw toApplicationFailure(error, retryDelayMs(error, context.info.attempt));
         }
       };
@@ -168,6 +173,8 @@ export function createSubmitBatch(deps: ActivityDeps) {
         const { start, end } = parseRequestKey(key);
         return end - start === 1;
       }).length;
+      // The result now says what this submit did; a journal left behind would only clutter the report folder.
+      await journal.remove();
       return {
         requests,
         rows: {
@@ -188,6 +195,11 @@ export function createSubmitBatch(deps: ActivityDeps) {
       throw toApplicationFailure(error);
     }
   };
+}
+
+/** Names one submit activity across its attempts, and no other (a resubmit or a later run starts its own journal). */
+function submitOwner(context: Context): string {
+  return `${context.info.workflowExecution?.runId ?? ''}/${context.info.activityId}`;
 }
 
 /** The workflow asked for this activity's cancellation (cancel --abandon, or a fatal error elsewhere). */
@@ -258,7 +270,8 @@ async function watchPosted(
 /** What a batch's submit had posted before it failed and went to wait for another attempt (see savePostedRequests). */
 export function createPostedRequests(deps: ActivityDeps) {
   return async function postedRequests(input: { importId: string; batchIndex: number }): Promise<RequestSlice[]> {
-    return readPostedRequests(new ReportPaths(deps.reportDir, input.importId).postedRequests(input.batchIndex));
+    const runId = Context.current().info.workflowExecution?.runId ?? '';
+    return postedBySubmit(new ReportPaths(deps.reportDir, input.importId).postedRequests(input.batchIndex), runId);
   };
 }
 

@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
@@ -64,6 +65,46 @@ describe('worker processes that die or stop mid-import', () => {
     for (const seconds of resumeSeconds) expect(seconds).toBeLessThan(30);
     console.log(`crash test: ${requests} requests for ${batches} batches (in flight at kills: ${inFlightAtKills.join(', ')}); resumed after ${resumeSeconds.map((s) => s.toFixed(1)).join(' s, ')} s`);
   }, 400_000);
+
+  it('SIGKILL during a request, then right after an answer: the request in doubt is counted as a possible duplicate, the answered one is not sent again', async () => {
+    // 1.5 s per API call: time to kill while a request is out, and again between an answer and the
+    // look that sees its task end.
+    const stack = (perTest.stack = await startTestStack({
+      inProcessWorker: false,
+      sandbox: { faults: { latencyMs: 1_500 }, taskTiming: { queuedMs: 100, processingMs: 200 } },
+    }));
+    const file = path.join(stack.dataDir, 'profiles.csv');
+    await writeSampleFile(file, { rows: 1_000, seed: 33 });
+    // One batch of two requests: the second half of the rows has no first_name, so its rows form a part of their own.
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    const firstName = lines[0]!.split(',').indexOf('first_name');
+    const blanked = lines.map((line, i) => (i <= 500 ? line : line.replace(new RegExp(`^((?:[^,]*,){${firstName}})[^,]*`), '$1')));
+    await writeFile(file, `${blanked.join('\n')}\n`);
+    const expected = expectedFromSampleCsv(file).map((row) => Object.fromEntries(Object.entries(row).filter(([, value]) => value !== '')));
+    const importRequests = () => stack.sandbox.requestLog().filter((r) => r.method === 'import/profile');
+
+    await startWorker();
+    const { importId } = await startImport(stack.client, { source: 'profiles.csv', importId: 'in-doubt', batchSize: 1_000, concurrency: 1 });
+    // Killed while the API holds the first request.
+    await until(() => Promise.resolve(importRequests()), (log) => log.length === 1 && log[0]!.respondedAt === null, 60_000, 20);
+    workers.at(-1)!.kill('SIGKILL');
+    await workers.at(-1)!.exited;
+
+    // The next attempt sends it again, then the second; killed once the second's answer is in, before
+    // the heartbeat saying so can reach the server (after an attempt's first, they go out 12 s apart).
+    await startWorker();
+    await until(() => Promise.resolve(importRequests()), (log) => log.length === 3 && log[2]!.respondedAt !== null, 60_000, 20);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    workers.at(-1)!.kill('SIGKILL');
+    await workers.at(-1)!.exited;
+
+    await startWorker();
+    const report = await waitForReport(stack.client, importId);
+    expect(report.status).toBe('completed');
+    expectStoreEquals(stack.sandbox, expected);
+    expect(importRequests().map((r) => r.rows)).toEqual([500, 500, 500]);
+    expect(report.possibleDuplicates).toBe(1);
+  }, 200_000);
 
   it('SIGTERM: the worker finishes what it holds, exits 0, and another worker completes the import with nothing sent twice', async () => {
     const stack = (perTest.stack = await startTestStack({

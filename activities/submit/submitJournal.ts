@@ -1,0 +1,141 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RequestSlice } from '../../common/batch';
+import { parseRequestKey, restoreProgress, type SubmitProgress } from './submitProgress';
+
+/**
+ * A submit's progress on local disk, written before each POST goes out and after each answer.
+ *
+ * Heartbeat details alone cannot say what a killed attempt did: the SDK sends them to the server
+ * up to 80% of the heartbeat timeout apart (12 s here), so an answer received just before a crash
+ * is usually lost with it, and a request still in flight never reaches them at all. The next
+ * attempt then sent such a request again without counting it as a possible duplicate. With the
+ * journal, an attempt on a worker that shares the report folder reuses the task IDs of answered
+ * requests (nothing is sent twice) and counts a request that was in flight as a possible duplicate
+ * when it sends it again.
+ *
+ * Keys, task IDs and counters only, as in heartbeat details: never a row value.
+ */
+interface JournalFile {
+  /** `runId/activityId` of the submit that wrote it: a later run of the same batch starts afresh. */
+  owner: string;
+  progress: SubmitProgress;
+  /** Requests sent with no answer yet: if an attempt dies now, the API may apply them. */
+  sending: string[];
+}
+
+export class SubmitJournal {
+  private writes: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly file: string,
+    private readonly owner: string,
+  ) {}
+
+  /**
+   * Opens the journal of one submit (`owner`: its workflow run and activity ID) and merges what an
+   * earlier attempt wrote into `progress` (from heartbeat details). Either source may be behind the
+   * other (attempts on workers that do not share the folder), so the merge keeps what either knows.
+   */
+  static async open(file: string, owner: string, progress: SubmitProgress): Promise<SubmitJournal> {
+    const saved = await readJournal(file);
+    if (saved !== undefined && saved.owner === owner) mergeInto(progress, saved);
+    return new SubmitJournal(file, owner);
+  }
+
+  /** Before a POST: from here until its answer, the request's outcome is unknown. */
+  sending(key: string, progress: SubmitProgress): Promise<void> {
+    return this.write(progress, [key]);
+  }
+
+  /** After an answer or a failed request, with progress already updated. */
+  settled(progress: SubmitProgress): Promise<void> {
+    return this.write(progress, []);
+  }
+
+  /** Once the submit returns: its result says all the journal did. Best effort, after any pending write. */
+  async remove(): Promise<void> {
+    await this.writes.catch(() => undefined);
+    await rm(this.file, { force: true }).catch(() => undefined);
+  }
+
+  private write(progress: SubmitProgress, sending: string[]): Promise<void> {
+    const content: JournalFile = { owner: this.owner, progress, sending };
+    const text = `${JSON.stringify(content)}\n`;
+    // A rename replaces the file whole: a kill mid-write leaves the previous journal, never half of one.
+    const temporary = `${this.file}.${process.pid}.tmp`;
+    this.writes = this.writes.then(async () => {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      await writeFile(temporary, text);
+      await rename(temporary, this.file);
+    });
+    return this.writes;
+  }
+}
+
+/**
+ * The requests the latest submit of this batch's run had posted (keys and task IDs), for a batch
+ * cancelled while that submit waited for its next attempt. The server answers such a cancellation
+ * at once, without the submit's heartbeat details.
+ */
+export async function postedBySubmit(file: string, runId: string): Promise<RequestSlice[]> {
+  const text = await readText(file);
+  if (text === undefined) return [];
+  const saved = parseJournal(text);
+  let posted: Record<string, string>;
+  if (saved !== undefined) posted = saved.owner.startsWith(`${runId}/`) ? saved.progress.posted : {};
+  // Written by a version before the journal: key → task ID, saved only when an attempt failed.
+  else posted = legacyPosted(text);
+  return Object.entries(posted).map(([key, taskId]) => {
+    const { start, end } = parseRequestKey(key);
+    return { key, rows: end - start, ...(taskId === '' ? {} : { taskId }) };
+  });
+}
+
+async function readJournal(file: string): Promise<JournalFile | undefined> {
+  const text = await readText(file);
+  return text === undefined ? undefined : parseJournal(text);
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Undefined for what is not a whole journal: heartbeat details alone then, as before the journal. */
+function parseJournal(text: string): JournalFile | undefined {
+  try {
+    const parsed = JSON.parse(text) as Partial<JournalFile>;
+    if (typeof parsed.owner !== 'string' || !Array.isArray(parsed.sending)) return undefined;
+    return { owner: parsed.owner, progress: restoreProgress(parsed.progress), sending: parsed.sending.filter((k) => typeof k === 'string') };
+  } catch {
+    return undefined;
+  }
+}
+
+function legacyPosted(text: string): Record<string, string> {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function mergeInto(progress: SubmitProgress, saved: JournalFile): void {
+  Object.assign(progress.posted, { ...saved.progress.posted, ...progress.posted });
+  const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+  progress.rejected = union(progress.rejected, saved.progress.rejected);
+  // A request in flight when the attempt died may have been applied: sending it again may duplicate it.
+  progress.unknown = union(union(progress.unknown, saved.progress.unknown), saved.sending).filter(
+    (key) => progress.posted[key] === undefined && !progress.rejected.includes(key),
+  );
+  for (const [cause, count] of Object.entries(saved.progress.retries) as Array<[keyof SubmitProgress['retries'], number]>) {
+    progress.retries[cause] = Math.max(progress.retries[cause] ?? 0, count);
+  }
+  progress.possibleDuplicates = Math.max(progress.possibleDuplicates, saved.progress.possibleDuplicates);
+}
