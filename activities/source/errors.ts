@@ -98,6 +98,7 @@ export const RecordErrorCodeSchema = z.enum([
   'not_an_object',
   'inexact_number',
   'nested_too_deep',
+  'repeated_key',
 ]);
 export type RecordErrorCode = z.infer<typeof RecordErrorCodeSchema>;
 

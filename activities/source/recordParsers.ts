@@ -1,6 +1,7 @@
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
 import type { RecordError } from './errors';
+import { repeatedTopLevelKey } from './repeatedKey';
 import { firstInexactJsonNumber, MAX_JSON_DEPTH, nestedTooDeep } from './jsonLimits';
 
 interface RecordPosition {
@@ -143,7 +144,21 @@ function parseNdjsonRecord(text: string, byteOffset: number, row: number, line: 
   }
   const inexact = firstInexactJsonNumber(text);
   if (inexact !== -1) return { row, line, byteOffset, error: inexactNumber(text, inexact, byteOffset), raw: text };
+  const repeated = repeatedTopLevelKey(text, Object.keys(value).length);
+  if (repeated !== undefined) return { row, line, byteOffset, error: repeatedKey(text, repeated, byteOffset), raw: text };
   return { row, line, byteOffset, value: value as Record<string, unknown> };
+}
+
+function repeatedKey(text: string, repeated: { key: string; at: number }, recordOffset: number): RecordError {
+  const byteOffset = recordOffset + Buffer.byteLength(text.slice(0, repeated.at));
+  // Like a refused key's name, the key goes to the rejects file only (local).
+  const name = JSON.stringify(repeated.key);
+  return {
+    code: 'repeated_key',
+    reason: `the key ${name} at byte ${byteOffset} is written twice in the line's object, and only one value can be sent; keep the one you mean`,
+    column: repeated.key,
+    byteOffset,
+  };
 }
 
 function inexactNumber(text: string, at: number, recordOffset: number): RecordError {
