@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { RequestSlice } from '../../common/batch';
 import { parseRequestKey, restoreProgress, type SubmitProgress } from './submitProgress';
 
@@ -26,6 +27,8 @@ interface JournalFile {
 
 export class SubmitJournal {
   private writes: Promise<void> = Promise.resolve();
+  private folderMade: Promise<unknown> | undefined;
+  private readonly writerId = randomUUID();
 
   private constructor(
     private readonly file: string,
@@ -63,9 +66,12 @@ export class SubmitJournal {
     const content: JournalFile = { owner: this.owner, progress, sending };
     const text = `${JSON.stringify(content)}\n`;
     // A rename replaces the file whole: a kill mid-write leaves the previous journal, never half of one.
-    const temporary = `${this.file}.${process.pid}.tmp`;
+    // Named for this writer: a stale attempt on another host (same pid, shared folder) cannot tear it.
+    const temporary = `${this.file}.${this.writerId}.tmp`;
     this.writes = this.writes.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
+      // Once per journal: each write is on the way of a POST.
+      this.folderMade ??= mkdir(path.dirname(this.file), { recursive: true });
+      await this.folderMade;
       await writeFile(temporary, text);
       await rename(temporary, this.file);
     });
