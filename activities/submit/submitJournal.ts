@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { RequestSlice } from '../../common/batch';
 import { parseRequestKey, restoreProgress, type SubmitProgress } from './submitProgress';
 
