@@ -52,7 +52,7 @@ const ZERO = 0x30;
 const NINE = 0x39;
 
 /** Index of the closing quote of the JSON string opened at `open` (the text is valid JSON). */
-function endOfString(json: string, open: number): number {
+export function endOfString(json: string, open: number): number {
   for (let i = open + 1; i < json.length; i++) {
     const c = json.charCodeAt(i);
     if (c === BACKSLASH) i++;

@@ -1,3 +1,5 @@
+import { endOfString } from './jsonLimits';
+
 /**
  * A key written twice in an NDJSON line's object (`{"tier":"gold","tier":"silver"}`): JSON.parse
  * keeps the last without a word, so the line would send a value its writer may not have meant.
@@ -5,7 +7,6 @@
  */
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;
@@ -25,7 +26,7 @@ export function repeatedTopLevelKey(text: string, keptKeys: number): { key: stri
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      const end = closingQuote(text, i);
+      const end = endOfString(text, i);
       if (depth === 1 && keyNext) {
         const key = JSON.parse(text.slice(i, end + 1)) as string;
         if (seen.has(key)) return { key, at: i };
@@ -51,13 +52,3 @@ function colons(text: string, enough: number): number {
   for (let at = text.indexOf(':'); at !== -1 && count < enough; at = text.indexOf(':', at + 1)) count++;
   return count;
 }
-
-function closingQuote(text: string, open: number): number {
-  for (let i = open + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === BACKSLASH) i++;
-    else if (c === QUOTE) return i;
-  }
-  return text.length;
-}
-
