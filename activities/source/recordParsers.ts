@@ -1,8 +1,8 @@
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
 import type { RecordError } from './errors';
-import { repeatedTopLevelKey } from './repeatedKey';
 import { firstInexactJsonNumber, MAX_JSON_DEPTH, nestedTooDeep } from './jsonLimits';
+import { repeatedTopLevelKey } from './repeatedKey';
 
 interface RecordPosition {
   /** 1-based data row (the CSV header is not a row). */

@@ -267,7 +267,7 @@ async function watchPosted(
   return { outcomes: outcomes.filter((outcome) => outcome !== undefined), watchedMs };
 }
 
-/** What a batch's submit had posted before it failed and went to wait for another attempt (see savePostedRequests). */
+/** What a batch's submit had posted before it failed and went to wait for another attempt (from the submit's journal). */
 export function createPostedRequests(deps: ActivityDeps) {
   return async function postedRequests(input: { importId: string; batchIndex: number }): Promise<RequestSlice[]> {
     const runId = Context.current().info.workflowExecution?.runId ?? '';
