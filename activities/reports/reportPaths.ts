@@ -27,8 +27,11 @@ export class ReportPaths {
   apiRejects(batchIndex: number): string {
     return path.join(this.rejectParts, `batch-${pad(batchIndex + 1)}-api.part`);
   }
-  /** The journal of a batch's running submit: request keys, task IDs and counters (SubmitJournal). */
-  postedRequests(batchIndex: number): string {
+  /**
+   * The journal of a batch's running submit: request keys, task IDs and counters (SubmitJournal).
+   * In `posted/`, where versions before the journal saved what a failed attempt had posted.
+   */
+  submitJournal(batchIndex: number): string {
     return path.join(this.root, 'posted', `batch-${pad(batchIndex + 1)}.json`);
   }
   get results(): string {

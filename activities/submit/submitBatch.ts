@@ -57,7 +57,7 @@ export function createSubmitBatch(deps: ActivityDeps) {
     const paths = new ReportPaths(deps.reportDir, job.importId);
     const postSignal = abortedUnlessCancelRequested(context);
     try {
-      const journal = await SubmitJournal.open(paths.postedRequests(batch.index), submitOwner(context), progress);
+      const journal = await SubmitJournal.open(paths.submitJournal(batch.index), submitOwner(context), progress);
       const built = await prepared.take(job, batch);
       // While this batch's requests and task run, the worker has time to build the one likely to follow it.
       if (input.prepareNext !== undefined) prepared.prepareAhead(job, input.prepareNext);
@@ -271,7 +271,7 @@ async function watchPosted(
 export function createPostedRequests(deps: ActivityDeps) {
   return async function postedRequests(input: { importId: string; batchIndex: number }): Promise<RequestSlice[]> {
     const runId = Context.current().info.workflowExecution?.runId ?? '';
-    return postedBySubmit(new ReportPaths(deps.reportDir, input.importId).postedRequests(input.batchIndex), runId);
+    return postedBySubmit(new ReportPaths(deps.reportDir, input.importId).submitJournal(input.batchIndex), runId);
   };
 }
 
