@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { AwaitTaskInput, AwaitTaskResult } from '../common/batch';
+import { MAX_FIRST_POLL_DELAY_MS } from '../common/firstPoll';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './failures';
 
@@ -26,8 +27,6 @@ export function nextLookDelayMs(look: number, roundTripMs: number): number {
   return Math.max(MIN_LOOK_GAP_MS, pollDelayMs(look) - Math.max(0, Math.round(roundTripMs)));
 }
 
-/** The longest first wait: a hint far off (a slow task among fast ones) costs at most this. */
-export const MAX_FIRST_POLL_DELAY_MS = 5_000;
 
 /** How a watch ended: the task's end, or still running after the last look allowed. */
 export type TaskWatch = { done: true; result: AwaitTaskResult } | { done: false; nextDelayMs: number; rawStatus: string };

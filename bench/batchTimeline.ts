@@ -5,17 +5,20 @@ import type { AwaitTaskResult, SubmitBatchResult } from '../common/batch';
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /**
- * Where a batch's time goes, read from event timestamps of the parent's and the batch's
- * histories. Means over batches, in milliseconds:
- * - `startToSubmit`: the parent starts the child → the submit activity's (last) attempt starts
- *   (child start, its first workflow task, activity dispatch);
+ * Where a batch's time goes, read from event timestamps of the parent's histories and the batch
+ * workflows'. A batch starts as the import's own submit activity and becomes a batch workflow only
+ * when a task outlasts the submit's watch (in histories from before that, every batch is a batch
+ * workflow that submits itself). Means over batches, in milliseconds:
+ * - `startToSubmit`: the batch is started (its submit scheduled, or its workflow initiated) → the
+ *   submit activity's (last) attempt starts;
  * - `submit`: read + validate + map + POST import/profile, inside the activity, then its watch of
  *   the task (until the answer of the look that saw it end, or until its last look);
- * - `submitToWait`: the submit result reaches the batch workflow → the wait activity is scheduled
- *   (0 when the submit saw the task end: there is no wait);
+ * - `submitToWait`: the submit result is recorded → the wait activity is scheduled (0 when the
+ *   submit saw the task end: there is no wait);
  * - `wait`: the wait activity, from scheduled to completed (0 when there is none);
- * - `waitToParent`: the submit or the wait ends → the parent records the child's completion;
- * - `refill`: the parent records a completion → it starts the next batch (0 when a batch was
+ * - `waitToParent`: the submit or the wait ends → the parent records the batch's end (0 for a
+ *   submit in the parent: its completion is that record);
+ * - `refill`: the parent records a batch's end → it starts the next batch (0 when a batch was
  *   already waiting for a free slot);
  * - `polls`: attempts of awaitImportTask per batch (the first attempt makes the dense looks itself);
  * - `seenBySubmit`: the share of batches whose tasks all ended within the submit's watch;
@@ -47,17 +50,33 @@ interface BatchTimes {
   taskSeenMs: number | undefined;
 }
 
+/** The activities of one history that a timeline reads: when each type was scheduled, started, completed, and its first result. */
+interface ActivityTimes {
+  at: Partial<Record<string, number>>;
+  results: Partial<Record<string, unknown>>;
+  polls: number;
+}
+
 export function eventTimeMs(event: HistoryEvent): number {
   const time = event.eventTime;
   if (!time) return Number.NaN;
   return Number(time.seconds ?? 0) * 1000 + (time.nanos ?? 0) / 1e6;
 }
 
+/** The batch index of a batch workflow ID (`<import id>/batch-<n>`). */
+function batchIndexOf(workflowId: string): number | undefined {
+  const match = /\/batch-(\d+)$/.exec(workflowId);
+  return match ? Number(match[1]) - 1 : undefined;
+}
+
 /** Collects timings while histories are fetched; keeps numbers per batch, never events. */
 export class BatchTimelineBuilder {
-  private readonly initiated = new Map<string, number>();
-  private readonly completed = new Map<string, number>();
-  private readonly batches = new Map<string, BatchTimes>();
+  /** By batch index: when the parent started the batch, and when it recorded the batch's end. */
+  private readonly initiated = new Map<number, number>();
+  private readonly completed = new Map<number, number>();
+  /** Submits the parent ran itself, by batch index, for batches that went on as a workflow. */
+  private readonly parentSubmits = new Map<number, ActivityTimes>();
+  private readonly batches = new Map<number, BatchTimes>();
   private importStart = Number.POSITIVE_INFINITY;
   private importEnd = 0;
 
@@ -66,50 +85,58 @@ export class BatchTimelineBuilder {
     if (first) this.importStart = Math.min(this.importStart, eventTimeMs(first));
     const last = events.at(-1);
     if (last?.workflowExecutionCompletedEventAttributes || last?.workflowExecutionFailedEventAttributes) this.importEnd = eventTimeMs(last);
+    const submits = new Map<string, { index: number; times: ActivityTimes }>();
     for (const event of events) {
-      const start = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
-      if (start) this.initiated.set(start, eventTimeMs(event));
-      const done = event.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId;
-      if (done) this.completed.set(done, eventTimeMs(event));
+      const at = eventTimeMs(event);
+      const child = batchIndexOf(event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? '');
+      if (child !== undefined && !this.initiated.has(child)) this.initiated.set(child, at);
+      const done = batchIndexOf(event.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId ?? '');
+      if (done !== undefined) this.completed.set(done, at);
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name === 'submitBatch') {
+        const payload = scheduled.input?.payloads?.[0];
+        const index = payload ? defaultPayloadConverter.fromPayload<{ batch: { index: number } }>(payload).batch.index : -1;
+        this.initiated.set(index, at);
+        submits.set(String(event.eventId), { index, times: { at: { 'submitBatch:scheduled': at }, results: {}, polls: 0 } });
+      }
+      const started = event.activityTaskStartedEventAttributes;
+      const startedOf = started && submits.get(String(started.scheduledEventId));
+      if (startedOf) startedOf.times.at['submitBatch:started'] ??= at;
+      const completed = event.activityTaskCompletedEventAttributes;
+      const completedOf = completed && submits.get(String(completed.scheduledEventId));
+      if (completedOf) {
+        completedOf.times.at['submitBatch:completed'] = at;
+        const payload = completed.result?.payloads?.[0];
+        if (payload) completedOf.times.results.submitBatch = defaultPayloadConverter.fromPayload(payload);
+        // Its end unless a batch workflow took over (that one's completion, read later, replaces it).
+        if (!this.completed.has(completedOf.index)) this.completed.set(completedOf.index, at);
+        this.parentSubmits.set(completedOf.index, completedOf.times);
+        this.addTimes(completedOf.index, completedOf.times);
+      }
     }
   }
 
   addBatch(workflowId: string, events: HistoryEvent[]): void {
-    const scheduled = new Map<string, { type: string; at: number }>();
-    const times: Partial<Record<string, number>> = {};
-    const results: Partial<Record<string, unknown>> = {};
-    let polls = 0;
-    for (const event of events) {
-      const at = eventTimeMs(event);
-      const s = event.activityTaskScheduledEventAttributes;
-      if (s) scheduled.set(String(event.eventId), { type: s.activityType?.name ?? '', at });
-      const started = event.activityTaskStartedEventAttributes;
-      const startedOf = started && scheduled.get(String(started.scheduledEventId));
-      if (startedOf) {
-        times[`${startedOf.type}:started`] ??= at;
-        if (startedOf.type === 'awaitImportTask') polls += started.attempt ?? 1;
-      }
-      const completed = event.activityTaskCompletedEventAttributes;
-      const completedOf = completed && scheduled.get(String(completed.scheduledEventId));
-      if (completedOf) {
-        times[`${completedOf.type}:scheduled`] ??= completedOf.at;
-        times[`${completedOf.type}:completed`] ??= at;
-        const payload = completed.result?.payloads?.[0];
-        if (payload) results[completedOf.type] ??= defaultPayloadConverter.fromPayload(payload);
-      }
-    }
-    const initiated = this.initiated.get(workflowId);
-    const submitStarted = times['submitBatch:started'];
-    const submitCompleted = times['submitBatch:completed'];
-    const waitScheduled = times['awaitImportTask:scheduled'];
-    const waitCompleted = times['awaitImportTask:completed'];
+    const index = batchIndexOf(workflowId);
+    if (index === undefined) return;
+    const own = activityTimes(events);
+    const submit = own.at['submitBatch:completed'] === undefined ? this.parentSubmits.get(index) : undefined;
+    this.addTimes(index, submit ? { at: { ...submit.at, ...own.at }, results: { ...submit.results, ...own.results }, polls: own.polls } : own);
+  }
+
+  private addTimes(index: number, { at, results, polls }: ActivityTimes): void {
+    const initiated = this.initiated.get(index);
+    const submitStarted = at['submitBatch:started'];
+    const submitCompleted = at['submitBatch:completed'];
+    const waitScheduled = at['awaitImportTask:scheduled'];
+    const waitCompleted = at['awaitImportTask:completed'];
     if (initiated === undefined || submitStarted === undefined || submitCompleted === undefined) return;
     const submitted = results.submitBatch as SubmitBatchResult | undefined;
     const waited = results.awaitImportTask as AwaitTaskResult | undefined;
     const seenBySubmit = waitCompleted === undefined;
     if (!seenBySubmit && waitScheduled === undefined) return;
     const seenInSubmit = Math.max(...(submitted?.taskOutcomes ?? []).map((o) => o.waitedMs));
-    this.batches.set(workflowId, {
+    this.batches.set(index, {
       startToSubmit: submitStarted - initiated,
       submit: submitCompleted - submitStarted,
       submitToWait: seenBySubmit ? 0 : (waitScheduled as number) - submitCompleted,
@@ -123,14 +150,14 @@ export class BatchTimelineBuilder {
 
   build(concurrency: number): BatchTimeline {
     const all = [...this.batches.entries()];
-    const mean = (pick: (t: BatchTimes, id: string) => number | undefined) => {
-      const values = all.map(([id, t]) => pick(t, id)).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    const mean = (pick: (t: BatchTimes, index: number) => number | undefined) => {
+      const values = all.map(([index, t]) => pick(t, index)).filter((v): v is number => v !== undefined && Number.isFinite(v));
       return values.length > 0 ? Math.round(values.reduce((a, b) => a + b, 0) / values.length) : 0;
     };
     const starts = [...this.initiated.values()].sort((a, b) => a - b);
     const ends = [...this.completed.values()];
     let held = 0;
-    for (const [id, end] of this.completed) held += end - (this.initiated.get(id) ?? end);
+    for (const [index, end] of this.completed) held += end - (this.initiated.get(index) ?? end);
     const span = ends.length > 0 && starts.length > 0 ? Math.max(...ends) - (starts[0] as number) : 0;
     // Each completion frees a slot; the next start after it (if any) refills one.
     const refills = ends
@@ -146,8 +173,8 @@ export class BatchTimelineBuilder {
         submit: mean((t) => t.submit),
         submitToWait: mean((t) => t.submitToWait),
         wait: mean((t) => t.wait),
-        waitToParent: mean((t, id) => {
-          const done = this.completed.get(id);
+        waitToParent: mean((t, index) => {
+          const done = this.completed.get(index);
           return done === undefined ? undefined : done - t.waitEnd;
         }),
         refill: refills.length > 0 ? Math.round(refills.reduce((a, b) => a + b, 0) / refills.length) : 0,
@@ -160,6 +187,32 @@ export class BatchTimelineBuilder {
       tailMs: ends.length > 0 && this.importEnd > 0 ? Math.round(this.importEnd - Math.max(...ends)) : 0,
     };
   }
+}
+
+/** When each activity type of one history was first scheduled, started and completed, its first result, and the wait's attempts. */
+function activityTimes(events: HistoryEvent[]): ActivityTimes {
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const times: ActivityTimes = { at: {}, results: {}, polls: 0 };
+  for (const event of events) {
+    const at = eventTimeMs(event);
+    const s = event.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(event.eventId), { type: s.activityType?.name ?? '', at });
+    const started = event.activityTaskStartedEventAttributes;
+    const startedOf = started && scheduled.get(String(started.scheduledEventId));
+    if (startedOf) {
+      times.at[`${startedOf.type}:started`] ??= at;
+      if (startedOf.type === 'awaitImportTask') times.polls += started.attempt ?? 1;
+    }
+    const completed = event.activityTaskCompletedEventAttributes;
+    const completedOf = completed && scheduled.get(String(completed.scheduledEventId));
+    if (completedOf) {
+      times.at[`${completedOf.type}:scheduled`] ??= completedOf.at;
+      times.at[`${completedOf.type}:completed`] ??= at;
+      const payload = completed.result?.payloads?.[0];
+      if (payload) times.results[completedOf.type] ??= defaultPayloadConverter.fromPayload(payload);
+    }
+  }
+  return times;
 }
 
 /** The first value >= `at` in an ascending array (binary search: imports have thousands of batches). */

@@ -117,7 +117,7 @@ function detailsOf(input: ImportWorkflowInput): string {
     `**Source:** \`${describeSource(input.source)}\` (${input.format}${input.delimiter ? `, delimiter \`${JSON.stringify(input.delimiter)}\`` : ''})`,
     `**Batch size:** ${input.batchSize} rows · **Concurrency:** ${input.concurrency}${input.dryRun ? ' · **Dry run**' : ''}`,
     `**Mapping:** ${input.mapping ? `${Object.keys(input.mapping.columns).length} column rule(s), ${Object.keys(input.mapping.constants).length} constant(s)` : 'none (columns sent as named)'}`,
-    'Batches run as child workflows `<import id>/batch-<n>`; query `progress` for counts.',
+    'Each batch is a `submitBatch` activity named `batch <n>: rows …`; one whose task outlasts it goes on as a child workflow `<import id>/batch-<n>`. Query `progress` for counts.',
   ].join('\n\n');
 }
 
@@ -233,7 +233,10 @@ export async function resolveStuckBatch(ctx: ImportClientContext, importId: stri
   } catch (error) {
     // The workflow's refusal (e.g. "has no stuck task") is the message an operator needs.
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof Error) throw new ImportSteeringError(error.cause.message);
-    if ((error as Error).name === 'WorkflowNotFoundError') throw new ImportSteeringError(`batch ${batchNumber} of ${importId} is not running`);
+    // A batch runs as its own workflow only while a task of it is still running after its submit.
+    if ((error as Error).name === 'WorkflowNotFoundError') {
+      throw new ImportSteeringError(`batch ${batchNumber} of ${importId} is not running as a batch workflow, so it has no stuck task; \`xp-import status ${importId}\` lists the stuck batches`);
+    }
     throw error;
   }
 }

@@ -32,17 +32,6 @@ export const BatchSettingsSchema = z.object({
 });
 export type BatchSettings = z.infer<typeof BatchSettingsSchema>;
 
-export const BatchWorkflowInputSchema = z.object({
-  job: ImportJobSchema,
-  batch: BatchPlanSchema,
-  settings: BatchSettingsSchema,
-  /** The import's workflow ID, for signals to the newest run of the parent. */
-  parentWorkflowId: z.string(),
-  /** The batch likely to take this one's place in the window: the worker may build it ahead. */
-  next: BatchPlanSchema.optional(),
-});
-export type BatchWorkflowInput = z.infer<typeof BatchWorkflowInputSchema>;
-
 /**
  * A request: a slice of one part of a batch. A part holds the batch's rows that fill the same
  * attributes (so blank cells are never sent); a 400 about content splits a request in halves.
@@ -118,3 +107,19 @@ export const SubmitBatchResultSchema = z.object({
   watchedMs: z.number().int().nonnegative().optional(),
 });
 export type SubmitBatchResult = z.infer<typeof SubmitBatchResultSchema>;
+
+export const BatchWorkflowInputSchema = z.object({
+  job: ImportJobSchema,
+  batch: BatchPlanSchema,
+  settings: BatchSettingsSchema,
+  /** The import's workflow ID, for signals to the newest run of the parent. */
+  parentWorkflowId: z.string(),
+  /** The batch likely to take this one's place in the window: the worker may build it ahead. */
+  next: BatchPlanSchema.optional(),
+  /**
+   * The import already ran this batch's submit (its usual way) and the submit did not see every
+   * task end: the batch workflow takes over from that result instead of submitting again.
+   */
+  submitted: SubmitBatchResultSchema.optional(),
+});
+export type BatchWorkflowInput = z.infer<typeof BatchWorkflowInputSchema>;

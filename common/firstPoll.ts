@@ -9,6 +9,8 @@
  * it running leaves it where the task really ended.
  */
 export const RECENT_TASK_WAITS = 16;
+/** The longest first wait of a look at a task: a hint far off (a slow task among fast ones) costs at most this. */
+export const MAX_FIRST_POLL_DELAY_MS = 5_000;
 export const FIRST_POLL_MARGIN_MS = 200;
 
 export function firstPollAfterMs(recentTaskWaits: readonly number[]): number {

@@ -3,7 +3,7 @@ import { DelimiterSchema, FingerprintSchema } from './source';
 
 /** One batch: a byte range of the source that holds whole records, and where it sits in the file. */
 export const BatchPlanSchema = z.object({
-  /** 0-based batch number; child workflow IDs and report files use it. */
+  /** 0-based batch number; activity summaries, batch workflow IDs and report files use it. */
   index: z.number().int().nonnegative(),
   /** First byte of the batch's first record. */
   startByte: z.number().int().nonnegative(),

@@ -4,17 +4,29 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
-  log,
   patched,
   setCurrentDetails,
   setHandler,
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../common/batch';
-import { ABANDONED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
+import { DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
 import { batchStuckSignal, resolveStuckBatchUpdate, type StuckResolution } from '../common/messages';
-import type { BatchResult, RetryCounts } from '../common/report';
+import type { BatchResult } from '../common/report';
 import { awaitTaskActivities, reportActivities, stuckTaskActivities, submitActivities } from './activityOptions';
+import {
+  abandonedBetweenAttempts,
+  abandonedWhileWaiting,
+  addSubmission,
+  batchLabel,
+  bump,
+  emptyBatchResult,
+  logBatchFinished,
+  sum,
+  takeFirstSubmission,
+  takeSubmitFailure,
+  type TaskEnd,
+} from './batchResult';
 
 /** `cancel --abandon` while tasks are awaited: the batch reports what it sent instead of failing as cancelled. */
 const ABANDON_REPORTS_WHAT_WAS_SENT = 'abandon-reports-what-was-sent';
@@ -36,18 +48,8 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   const { submitBatch } = submitActivities(settings.maxSubmitAttempts, patched(ABANDON_WAITS_FOR_SUBMIT));
   const { awaitImportTask } = awaitTaskActivities(settings.stuckAfterMs);
   const { postedRequests } = reportActivities;
-  const label = `batch ${batch.index + 1}: rows ${formatRange(batch.firstRow, batch.rowCount)}`;
-
-  const result: BatchResult = {
-    index: batch.index,
-    firstRow: batch.firstRow,
-    status: 'succeeded',
-    rows: { total: batch.rowCount, imported: 0, rejected: 0, skipped: 0 },
-    requests: 0,
-    taskIds: [],
-    retries: {},
-    possibleDuplicates: 0,
-  };
+  const label = batchLabel(batch);
+  const result = emptyBatchResult(batch);
 
   let stuckResolution: StuckResolution | null = null;
   let stuckCount = 0;
@@ -70,24 +72,22 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
 
   // The submit watches its tasks for a few looks; only those it did not see end are waited for.
   const watchTasks = settings.firstPollAfterMs ? { firstPollAfterMs: settings.firstPollAfterMs } : {};
-  setCurrentDetails(`${label}: submitting`);
   let submission: SubmitBatchResult;
-  try {
-    submission = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [
-      { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts, watchTasks, ...(input.next ? { prepareNext: input.next } : {}) },
-    ]);
-  } catch (error) {
-    // Cancelled while the submit waited for its next attempt: the server answered for it at once,
-    // without what earlier attempts had posted, so the batch reads that from the report folder.
-    if (!isCancellation(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
-    const sent = await CancellationScope.nonCancellable(() => postedRequests({ importId: job.importId, batchIndex: batch.index }));
-    if (sent.length === 0) throw error;
-    addSubmission(result, { requests: sent, retries: {}, possibleDuplicates: 0 });
-    return abandonedWhileWaiting(job.importId, result, sent, new Map(), batch.rowCount - sum(sent.map((r) => r.rows)), label);
+  if (input.submitted) {
+    // The import ran the submit itself; the batch waits for the tasks it did not see end.
+    submission = input.submitted;
+  } else {
+    setCurrentDetails(`${label}: submitting`);
+    try {
+      submission = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [
+        { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts, watchTasks, ...(input.next ? { prepareNext: input.next } : {}) },
+      ]);
+    } catch (error) {
+      if (!isCancellation(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
+      return abandoned(await abandonedBetweenAttempts(error, job.importId, batch, postedRequests));
+    }
   }
-  result.rows.rejected = submission.rows.rejected;
-  result.rows.skipped = submission.rows.skipped;
-  result.warnings = submission.warnings;
+  takeFirstSubmission(result, submission);
 
   let pending = submission.requests;
   for (let resubmits = 0; ; resubmits++) {
@@ -125,7 +125,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     } catch (error) {
       // The import was cancelled with --abandon: its requests went out, so the report must list them.
       if (!isCancellation(error) || !patched(ABANDON_REPORTS_WHAT_WAS_SENT)) throw error;
-      return abandonedWhileWaiting(job.importId, result, pending, settled, submission.rows.unsent, label);
+      return abandoned(abandonedWhileWaiting(job.importId, result, pending, settled, submission.rows.unsent, label));
     }
 
     const again: string[] = [];
@@ -171,11 +171,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       }
     }
 
-    if (submission.failure) {
-      result.status = submission.failure.code === ABANDONED_FAILURE_CODE ? 'abandoned' : 'failed';
-      result.failure = submission.failure;
-      result.rows.skipped += submission.rows.unsent;
-    }
+    takeSubmitFailure(result, submission);
     if (again.length === 0) break;
     const retried = pending.filter((r) => again.includes(r.key));
     if (resubmits >= settings.maxTaskResubmits) {
@@ -194,20 +190,15 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     submission = { ...submission, rows: { ...submission.rows, rejected: 0, skipped: 0 } };
   }
   setCurrentDetails(`${label}: ${result.status}, ${result.rows.imported} imported, ${result.rows.rejected} rejected, ${result.rows.skipped} skipped`);
-  // Counts and task IDs only: log lines never carry row values.
-  log.info('batch finished', {
-    importId: job.importId,
-    batch: batch.index + 1,
-    status: result.status,
-    rows: result.rows,
-    requests: result.requests,
-    taskIds: result.taskIds.slice(0, 20),
-    ...(result.failure ? { failure: result.failure.code } : {}),
-  });
+  logBatchFinished(job.importId, result);
   return result;
 }
 
-type TaskEnd = 'completed' | 'failed' | 'stuck';
+/** An abandoned batch's details say what it stopped waiting for (its failure's message). */
+function abandoned(result: BatchResult): BatchResult {
+  if (result.failure) setCurrentDetails(result.failure.message);
+  return result;
+}
 
 /**
  * While an operator has not decided about stuck tasks, they are still looked at, slowly: a task
@@ -237,52 +228,6 @@ async function untilResolvedOrEnded(stuck: RequestSlice[], batchIndex: number, e
   looking.cancel();
   await settled;
   return ended;
-}
-
-/**
- * The result of a batch whose waits were cancelled: requests whose tasks were seen to complete are
- * imported; the others' rows are skipped, though their tasks may still be applied, which the
- * failure says, with their task IDs (also in the report's `taskIds`). `unsent`: rows the submit
- * did not post because the cancel reached it first.
- */
-function abandonedWhileWaiting(
-  importId: string,
-  result: BatchResult,
-  pending: RequestSlice[],
-  settled: ReadonlyMap<string, TaskEnd>,
-  unsent: number,
-  label: string,
-): BatchResult {
-  const open = pending.filter((request) => settled.get(request.key) !== 'completed');
-  result.rows.imported += sum(pending.filter((request) => settled.get(request.key) === 'completed').map((r) => r.rows));
-  result.rows.skipped += sum(open.map((r) => r.rows)) + unsent;
-  result.status = 'abandoned';
-  const tasks = open.flatMap((r) => (r.taskId === undefined ? [] : [r.taskId]));
-  const notSent = unsent > 0 ? `; ${unsent} row(s) not sent` : '';
-  result.failure = { code: ABANDONED_FAILURE_CODE, message: `${label}: stopped (cancel --abandon, or the import failed) while waiting for task ${tasks.join(', ')}; its rows may still be applied${notSent}` };
-  setCurrentDetails(`${label}: abandoned while waiting for task ${tasks.join(', ')}`);
-  log.info('batch abandoned', { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20) });
-  return result;
-}
-
-function addSubmission(result: BatchResult, submission: Pick<SubmitBatchResult, 'requests' | 'retries' | 'possibleDuplicates'>): void {
-  result.requests += submission.requests.length;
-  for (const request of submission.requests) if (request.taskId !== undefined) result.taskIds.push(request.taskId);
-  for (const [cause, n] of Object.entries(submission.retries) as Array<[keyof RetryCounts, number]>) bump(result.retries, cause, n);
-  result.possibleDuplicates += submission.possibleDuplicates;
-}
-
-function bump(counts: RetryCounts, cause: keyof RetryCounts, n: number): void {
-  if (n > 0) counts[cause] = (counts[cause] ?? 0) + n;
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
-}
-
-function formatRange(firstRow: number, rowCount: number): string {
-  const last = firstRow + Math.max(rowCount, 1) - 1;
-  return `${firstRow.toLocaleString('en-US')}-${last.toLocaleString('en-US')}`;
 }
 
 function describeRequests(requests: RequestSlice[]): string {

@@ -13,18 +13,19 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BatchSettings, ImportJob } from '../common/batch';
+import type { BatchSettings, BatchWorkflowInput, ImportJob, SubmitBatchResult } from '../common/batch';
 import { batchWorkflowId, DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
-import { firstPollAfterMs, rememberTaskWait } from '../common/firstPoll';
+import { firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS, rememberTaskWait } from '../common/firstPoll';
 import { batchStuckSignal, cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, type CancelMode } from '../common/messages';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import { formatProgressLine } from '../common/progressLine';
 import type { BatchResult, FailureSummary, ImportReport, ImportStatus } from '../common/report';
 import { ImportSourceKey, ImportStatusKey, RowsImportedKey, RowsRejectedKey, type ImportStatusValue } from '../common/searchAttributes';
 import { describeSource } from '../common/sourceName';
-import { reportActivities, sourceActivities } from './activityOptions';
+import { reportActivities, sourceActivities, submitActivities } from './activityOptions';
+import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, logBatchFinished, settledBySubmit } from './batchResult';
 import { describeFailure, isFatal } from './failures';
 import { importBatchWorkflow } from './importBatch';
 import { addBatchResult, computeProgress, emptyTotals, finalStatus, rowsDone, type ImportTotals } from '../common/totals';
@@ -79,6 +80,13 @@ const FIRST_PAGE_WINDOWS = 2;
 const PLAN_PAGES_A_WINDOW_EARLIER = 'plan-pages-a-window-earlier';
 
 /**
+ * patched() id: a batch starts as the import's own submit activity, and becomes a batch workflow
+ * only when its tasks outlast the submit's watch. A batch whose submit sees its tasks end costs the
+ * import one workflow step instead of four (the child's start, its two steps, its end).
+ */
+const BATCHES_SUBMITTED_BY_THE_IMPORT = 'batches-submitted-by-the-import';
+
+/**
  * An import of one source: inspect it, plan batches page by page, keep a sliding window of batch
  * workflows, and write the report. Long imports continue as new with a cursor and counters.
  */
@@ -92,7 +100,9 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     maxSubmitAttempts: tuning.maxSubmitAttempts,
   };
   const { inspectSource, planBatches, checkXtremepushAccess } = sourceActivities;
-  const { recordBatchResults, writeReport, loadRetryPlan } = reportActivities;
+  const { recordBatchResults, writeReport, loadRetryPlan, postedRequests } = reportActivities;
+  // A cancelled batch waits for its submit to say what it posted (see submitActivities).
+  const { submitBatch } = submitActivities(settings.maxSubmitAttempts, true);
 
   const totals = carried?.totals ?? emptyTotals();
   const startedAt = carried?.startedAt ?? new Date(workflowInfo().startTime).toISOString();
@@ -111,6 +121,9 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const recentTaskWaits: number[] = [...(carried?.recentTaskWaits ?? [])];
   let flushSeq = 0;
   let batchesSinceUpsert = 0;
+  // Cleared when a submit comes back without having watched its tasks (a worker under an API rate
+  // limit does not watch): every batch would then need its own workflow's wait anyway.
+  let submitWatches = true;
 
   const phase = () => {
     if (finishing) return 'finishing' as const;
@@ -200,17 +213,43 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     showProgress();
   };
 
+  // A batch's submit runs here when its tasks are likely to end within the submit's watch: this
+  // import's recent tasks end before a look's longest first wait (or none has been seen yet).
+  const submitsHere = () => patched(BATCHES_SUBMITTED_BY_THE_IMPORT) && submitWatches && firstPollAfterMs(recentTaskWaits) < MAX_FIRST_POLL_DELAY_MS;
+
+  const batchWorkflow = (batchInput: BatchWorkflowInput) => {
+    const { batch } = batchInput;
+    return executeChild(importBatchWorkflow, { workflowId: batchWorkflowId(importId, batch.index + 1), args: [batchInput], staticSummary: batchLabel(batch) });
+  };
+
+  const runBatch = async (batchInput: BatchWorkflowInput): Promise<BatchResult> => {
+    if (!submitsHere()) return await batchWorkflow(batchInput);
+    const { job, batch, settings: batchSettings, next } = batchInput;
+    const watchTasks = batchSettings.firstPollAfterMs ? { firstPollAfterMs: batchSettings.firstPollAfterMs } : {};
+    let submission: SubmitBatchResult;
+    try {
+      submission = await submitBatch.executeWithOptions({ summary: batchLabel(batch) }, [
+        { job, batch, maxSubmitAttempts: batchSettings.maxSubmitAttempts, watchTasks, ...(next ? { prepareNext: next } : {}) },
+      ]);
+    } catch (error) {
+      return await abandonedBetweenAttempts(error, importId, batch, postedRequests);
+    }
+    const settled = settledBySubmit(job, batch, submission);
+    if (settled) {
+      logBatchFinished(importId, settled);
+      return settled;
+    }
+    if (submission.requests.some((request) => request.taskId !== undefined) && submission.watchedMs === undefined) submitWatches = false;
+    // Cancelled (--abandon, or a fatal error elsewhere) while it ran: no batch workflow could start.
+    if (CancellationScope.current().consideredCancelled) return abandonedAfterSubmit(importId, batch, submission);
+    return await batchWorkflow({ ...batchInput, submitted: submission });
+  };
+
   const startBatch = (job: ImportJob, batch: BatchPlan, next: BatchPlan | undefined) => {
     inFlight.set(batch.index, batch);
-    const last = batch.firstRow + batch.rowCount - 1;
+    const batchInput: BatchWorkflowInput = { job, batch, settings: { ...settings, firstPollAfterMs: firstPollAfterMs(recentTaskWaits) }, parentWorkflowId: importId, ...(next ? { next } : {}) };
     void batchScope
-      .run(() =>
-        executeChild(importBatchWorkflow, {
-          workflowId: batchWorkflowId(importId, batch.index + 1),
-          args: [{ job, batch, settings: { ...settings, firstPollAfterMs: firstPollAfterMs(recentTaskWaits) }, parentWorkflowId: importId, ...(next ? { next } : {}) }],
-          staticSummary: `batch ${batch.index + 1}: rows ${batch.firstRow.toLocaleString('en-US')}-${last.toLocaleString('en-US')}`,
-        }),
-      )
+      .run(() => runBatch(batchInput))
       .then(onBatchDone, (error: unknown) => {
         if (isFatal(error)) {
           fatal ??= error;

@@ -82,8 +82,7 @@ describe('an import from an http URL', () => {
     // Who sent each batch: the identity (pid@host) of the worker that started its submitBatch.
     const senders = new Set<string>();
     const batchRanges: string[] = [];
-    for (const { workflowId, events } of await importHistories(stack.client.client, importId)) {
-      if (!workflowId.includes('/batch-')) continue;
+    for (const { events } of await importHistories(stack.client.client, importId)) {
       for (const { input } of completedActivities(events, 'submitBatch')) {
         const { batch } = input as SubmitBatchInput;
         batchRanges.push(`bytes=${batch.startByte}-${batch.endByte - 1}`);

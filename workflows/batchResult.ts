@@ -1,0 +1,161 @@
+import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
+import type { ImportJob, RequestSlice, SubmitBatchResult } from '../common/batch';
+import { ABANDONED_FAILURE_CODE } from '../common/batchIds';
+import type { BatchPlan } from '../common/plan';
+import type { BatchResult, RetryCounts } from '../common/report';
+
+/**
+ * How a batch's result is made from what its submit and its waits said: shared by the import,
+ * which runs a batch's submit itself, and the batch workflow, which takes over when tasks outlast
+ * the submit's watch (or runs the whole batch, in histories from before that).
+ */
+
+/** How an operator finds a batch: in its workflow's details, its activities' summaries, its log lines. */
+export function batchLabel(batch: BatchPlan): string {
+  const last = batch.firstRow + Math.max(batch.rowCount, 1) - 1;
+  return `batch ${batch.index + 1}: rows ${batch.firstRow.toLocaleString('en-US')}-${last.toLocaleString('en-US')}`;
+}
+
+export function emptyBatchResult(batch: BatchPlan): BatchResult {
+  return {
+    index: batch.index,
+    firstRow: batch.firstRow,
+    status: 'succeeded',
+    rows: { total: batch.rowCount, imported: 0, rejected: 0, skipped: 0 },
+    requests: 0,
+    taskIds: [],
+    retries: {},
+    possibleDuplicates: 0,
+  };
+}
+
+/** The counts of a batch's first submit: its rows rejected and skipped are counted once, here. */
+export function takeFirstSubmission(result: BatchResult, submission: SubmitBatchResult): void {
+  result.rows.rejected = submission.rows.rejected;
+  result.rows.skipped = submission.rows.skipped;
+  result.warnings = submission.warnings;
+}
+
+export function addSubmission(result: BatchResult, submission: Pick<SubmitBatchResult, 'requests' | 'retries' | 'possibleDuplicates'>): void {
+  result.requests += submission.requests.length;
+  for (const request of submission.requests) if (request.taskId !== undefined) result.taskIds.push(request.taskId);
+  for (const [cause, n] of Object.entries(submission.retries) as Array<[keyof RetryCounts, number]>) bump(result.retries, cause, n);
+  result.possibleDuplicates += submission.possibleDuplicates;
+}
+
+/** A failure the submit reported itself (attempts used up, or stopped by a cancel): its unsent rows are skipped. */
+export function takeSubmitFailure(result: BatchResult, submission: SubmitBatchResult): void {
+  if (!submission.failure) return;
+  result.status = submission.failure.code === ABANDONED_FAILURE_CODE ? 'abandoned' : 'failed';
+  result.failure = submission.failure;
+  result.rows.skipped += submission.rows.unsent;
+}
+
+/**
+ * The batch's result when its submit saw every task it posted complete (or posted nothing that
+ * makes a task, or ran dry): nothing is left to wait for. Undefined when a task is still
+ * running or failed: the batch workflow then waits, or sends again.
+ */
+export function settledBySubmit(job: ImportJob, batch: BatchPlan, submission: SubmitBatchResult): BatchResult | undefined {
+  const outcomes = new Map((submission.taskOutcomes ?? []).map((outcome) => [outcome.taskId, outcome]));
+  const open = submission.requests.some((request) => request.taskId !== undefined && outcomes.get(request.taskId)?.status !== 'completed');
+  if (open && !job.dryRun) return undefined;
+  const result = emptyBatchResult(batch);
+  takeFirstSubmission(result, submission);
+  addSubmission(result, submission);
+  if (job.dryRun) {
+    result.rows.imported += submission.rows.sent;
+    return result;
+  }
+  for (const request of submission.requests) {
+    result.rows.imported += request.rows;
+    const seen = request.taskId === undefined ? undefined : outcomes.get(request.taskId);
+    if (seen) result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, seen.waitedMs);
+  }
+  takeSubmitFailure(result, submission);
+  return result;
+}
+
+/**
+ * A batch cancelled while its submit waited for its next attempt (the server answers such a
+ * cancel at once, without what earlier attempts had posted): what they posted is read from the
+ * submit's journal, so the report lists requests the API may still apply. Rethrows any other error.
+ */
+export async function abandonedBetweenAttempts(
+  error: unknown,
+  importId: string,
+  batch: BatchPlan,
+  postedRequests: (input: { importId: string; batchIndex: number }) => Promise<RequestSlice[]>,
+): Promise<BatchResult> {
+  if (!isCancellation(error)) throw error;
+  const sent = await CancellationScope.nonCancellable(() => postedRequests({ importId, batchIndex: batch.index }));
+  if (sent.length === 0) throw error;
+  const result = emptyBatchResult(batch);
+  addSubmission(result, { requests: sent, retries: {}, possibleDuplicates: 0 });
+  return abandonedWhileWaiting(importId, result, sent, new Map(), batch.rowCount - sum(sent.map((r) => r.rows)), batchLabel(batch));
+}
+
+export type TaskEnd = 'completed' | 'failed' | 'stuck';
+
+/**
+ * The result of a batch whose waits were cancelled: requests whose tasks were seen to complete are
+ * imported; the others' rows are skipped, though their tasks may still be applied, which the
+ * failure says, with their task IDs (also in the report's `taskIds`). `unsent`: rows the submit
+ * did not post because the cancel reached it first.
+ */
+export function abandonedWhileWaiting(
+  importId: string,
+  result: BatchResult,
+  pending: RequestSlice[],
+  settled: ReadonlyMap<string, TaskEnd>,
+  unsent: number,
+  label: string,
+): BatchResult {
+  const open = pending.filter((request) => settled.get(request.key) !== 'completed');
+  result.rows.imported += sum(pending.filter((request) => settled.get(request.key) === 'completed').map((r) => r.rows));
+  result.rows.skipped += sum(open.map((r) => r.rows)) + unsent;
+  result.status = 'abandoned';
+  const tasks = open.flatMap((r) => (r.taskId === undefined ? [] : [r.taskId]));
+  const notSent = unsent > 0 ? `; ${unsent} row(s) not sent` : '';
+  result.failure = { code: ABANDONED_FAILURE_CODE, message: `${label}: stopped (cancel --abandon, or the import failed) while waiting for task ${tasks.join(', ')}; its rows may still be applied${notSent}` };
+  log.info('batch abandoned', { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20) });
+  return result;
+}
+
+/**
+ * A batch whose submit ran in the import and came back from a cancel (`cancel --abandon`, or a
+ * fatal error elsewhere) with tasks it did not see end: what the batch workflow would have
+ * reported, had it been cancelled while waiting for them.
+ */
+export function abandonedAfterSubmit(importId: string, batch: BatchPlan, submission: SubmitBatchResult): BatchResult {
+  const result = emptyBatchResult(batch);
+  takeFirstSubmission(result, submission);
+  addSubmission(result, submission);
+  const settled = new Map<string, TaskEnd>();
+  for (const request of submission.requests) {
+    const seen = request.taskId === undefined ? 'completed' : submission.taskOutcomes?.find((outcome) => outcome.taskId === request.taskId)?.status;
+    if (seen !== undefined) settled.set(request.key, seen);
+  }
+  return abandonedWhileWaiting(importId, result, submission.requests, settled, submission.rows.unsent, batchLabel(batch));
+}
+
+/** Counts and task IDs only: log lines never carry row values. */
+export function logBatchFinished(importId: string, result: BatchResult): void {
+  log.info('batch finished', {
+    importId,
+    batch: result.index + 1,
+    status: result.status,
+    rows: result.rows,
+    requests: result.requests,
+    taskIds: result.taskIds.slice(0, 20),
+    ...(result.failure ? { failure: result.failure.code } : {}),
+  });
+}
+
+export function bump(counts: RetryCounts, cause: keyof RetryCounts, n: number): void {
+  if (n > 0) counts[cause] = (counts[cause] ?? 0) + n;
+}
+
+export function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
