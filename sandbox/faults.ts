@@ -118,6 +118,11 @@ export class FaultInjector {
     return set.size > 0 && values.some((value) => set.has(value));
   }
 
+  /** A time from a setting that is a number or a [min, max] range, drawn from the stream `name`. */
+  draw(name: string, time: Latency): number {
+    return typeof time === 'number' ? time : latencyFrom(time, this.stream(name)());
+  }
+
   private stream(name: string): Random {
     let random = this.streams.get(name);
     if (random === undefined) {

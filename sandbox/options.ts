@@ -77,7 +77,8 @@ export type OAuthOptions = z.infer<typeof OAuthOptionsSchema>;
 export const TaskTimingSchema = z
   .object({
     queuedMs: MillisSchema.default(20),
-    processingMs: MillisSchema.default(50),
+    /** A number, or [min, max] drawn per task (tasks whose times vary, as a real queue's do). */
+    processingMs: LatencySchema.default(50),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import type { FaultInjector, TaskFate } from './faults';
 import type { ImportBatch } from './importRequest';
+import type { Latency } from './options';
 
 export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -39,7 +40,7 @@ export class TaskBoard {
   private nextNumber = 1;
 
   constructor(
-    private readonly settings: { queuedMs: number; processingMs: number; idKind: 'number' | 'string' },
+    private readonly settings: { queuedMs: number; processingMs: Latency; idKind: 'number' | 'string' },
     private readonly faults: FaultInjector,
     private readonly applyRows: (batch: ImportBatch) => void,
   ) {}
@@ -116,7 +117,7 @@ export class TaskBoard {
   }
 
   private scheduleFinish(entry: TaskEntry): void {
-    entry.timer = setTimeout(() => this.finish(entry), this.settings.processingMs);
+    entry.timer = setTimeout(() => this.finish(entry), this.faults.draw('taskTime', this.settings.processingMs));
   }
 
   private finish(entry: TaskEntry): void {

@@ -85,6 +85,13 @@ const PLAN_PAGES_A_WINDOW_EARLIER = 'plan-pages-a-window-earlier';
  * import one workflow step instead of four (the child's start, its two steps, its end).
  */
 const BATCHES_SUBMITTED_BY_THE_IMPORT = 'batches-submitted-by-the-import';
+/**
+ * A batch that goes on as a batch workflow after its submit costs the import about twice what a
+ * batch workflow from the start does: when this many of the last SUBMITS_JUDGED submits that had a
+ * hint did (task times too uneven for the hint), the run's later batches start as batch workflows.
+ */
+const SUBMITS_JUDGED = 10;
+const MAX_SUBMITS_HANDED_ON = 3;
 
 /**
  * An import of one source: inspect it, plan batches page by page, keep a sliding window of batch
@@ -124,6 +131,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   // Cleared when a submit comes back without having watched its tasks (a worker under an API rate
   // limit does not watch): every batch would then need its own workflow's wait anyway.
   let submitWatches = true;
+  // For each of the last SUBMITS_JUDGED submits run here with a hint: whether its batch went on as a workflow.
+  const handedOn: boolean[] = [];
 
   const phase = () => {
     if (finishing) return 'finishing' as const;
@@ -214,8 +223,18 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   };
 
   // A batch's submit runs here when its tasks are likely to end within the submit's watch: this
-  // import's recent tasks end before a look's longest first wait (or none has been seen yet).
-  const submitsHere = () => patched(BATCHES_SUBMITTED_BY_THE_IMPORT) && submitWatches && firstPollAfterMs(recentTaskWaits) < MAX_FIRST_POLL_DELAY_MS;
+  // import's recent tasks end before a look's longest first wait (or none has been seen yet), and
+  // few of the last submits with a hint missed their tasks' ends.
+  const submitsHere = () =>
+    patched(BATCHES_SUBMITTED_BY_THE_IMPORT) &&
+    submitWatches &&
+    firstPollAfterMs(recentTaskWaits) < MAX_FIRST_POLL_DELAY_MS &&
+    handedOn.filter(Boolean).length < MAX_SUBMITS_HANDED_ON;
+  const judge = (hinted: boolean, wentOn: boolean) => {
+    if (!hinted) return;
+    handedOn.push(wentOn);
+    if (handedOn.length > SUBMITS_JUDGED) handedOn.shift();
+  };
 
   const batchWorkflow = (batchInput: BatchWorkflowInput) => {
     const { batch } = batchInput;
@@ -235,6 +254,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       return await abandonedBetweenAttempts(error, importId, batch, postedRequests);
     }
     const settled = settledBySubmit(job, batch, submission);
+    judge(watchTasks.firstPollAfterMs !== undefined, settled === undefined);
     if (settled) {
       logBatchFinished(importId, settled);
       return settled;

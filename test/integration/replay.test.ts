@@ -13,16 +13,17 @@ import { findTemporalBinary } from '../../workers/temporalBinary';
 
 /**
  * Issue 5: histories recorded from real imports replay against the current workflow code, so a
- * change that would break imports already running fails here. `XP_IMPORT_RECORD_HISTORIES=1`
- * records a fresh set (do it only for a change that is meant to be incompatible, with patched()
- * for running imports, or before the first release).
+ * change that would break imports already running fails here. `XP_IMPORT_RECORD_HISTORIES=<tag>`
+ * records the scenarios again as `<scenario>-<tag>-NN.json` beside the older ones, which stay:
+ * do it when the workflows take a new path (behind patched()), so both paths stay replayed.
+ * The files without a tag were recorded before the batch's submit moved into the import.
  */
 const HISTORIES = path.resolve(__dirname, '../replay/histories');
-const RECORD = process.env.XP_IMPORT_RECORD_HISTORIES === '1';
+const RECORD_TAG = process.env.XP_IMPORT_RECORD_HISTORIES;
 
-async function recordScenarios(): Promise<void> {
-  rmSync(HISTORIES, { recursive: true, force: true });
+async function recordScenarios(tag: string): Promise<void> {
   mkdirSync(HISTORIES, { recursive: true });
+  for (const file of readdirSync(HISTORIES).filter((f) => f.includes(`-${tag}-`))) rmSync(path.join(HISTORIES, file));
   const save = async (stack: Awaited<ReturnType<typeof startTestStack>>, scenario: string, importId: string, options: { parentOnly?: boolean } = {}) => {
     const histories = (await importHistories(stack.client.client, importId)).filter((h) => !options.parentOnly || h.workflowId === importId);
     // The temporal CLI writes histories in the standard proto JSON form that replay reads.
@@ -32,7 +33,7 @@ async function recordScenarios(): Promise<void> {
         maxBuffer: 64 * 1024 * 1024,
       });
       if (shown.status !== 0) throw new Error(shown.stderr);
-      writeFileSync(path.join(HISTORIES, `${scenario}-${String(i).padStart(2, '0')}.json`), shown.stdout);
+      writeFileSync(path.join(HISTORIES, `${scenario}-${tag}-${String(i).padStart(2, '0')}.json`), shown.stdout);
     }
   };
 
@@ -104,7 +105,7 @@ async function recordScenarios(): Promise<void> {
 
 describe('recorded histories', () => {
   it('replay against the current workflow code without a determinism error', async () => {
-    if (RECORD) await recordScenarios();
+    if (RECORD_TAG) await recordScenarios(RECORD_TAG);
     const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThanOrEqual(20);
     for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
