@@ -3,7 +3,8 @@ import type { ActivityDeps } from './deps';
 import { reportingFailures } from './failures';
 import { createReportActivities } from './reports/writeReport';
 import { createSourceActivities } from './sourceActivities';
-import { createPostedRequests, createSubmitBatch } from './submit/submitBatch';
+import type { XtremepushAccess } from '../common/batch';
+import { createPostedRequests, createSubmitBatch, submitsWatchTasks } from './submit/submitBatch';
 
 /**
  * Every activity of xp-import, bound to the worker's folders and API client. Workflows import only
@@ -16,8 +17,15 @@ export function createActivities(deps: ActivityDeps) {
     submitBatch: createSubmitBatch(deps),
     postedRequests: createPostedRequests(deps),
     awaitImportTask: createAwaitImportTask(deps),
-    /** One cheap API call before anything is sent: a wrong token stops the import at once. */
-    checkXtremepushAccess: (): Promise<void> => deps.xtremepush.checkCredentials(),
+    /**
+     * One cheap API call before anything is sent: a wrong token stops the import at once. It also
+     * says whether this worker's submits watch their tasks, so that an import whose workers do not
+     * starts its batches as batch workflows, which wait for them.
+     */
+    checkXtremepushAccess: async (): Promise<XtremepushAccess> => {
+      await deps.xtremepush.checkCredentials();
+      return { watchesTasks: submitsWatchTasks(deps) };
+    },
   };
   return Object.fromEntries(Object.entries(activities).map(([name, fn]) => [name, reportingFailures(fn as (...args: unknown[]) => Promise<unknown>)])) as typeof activities;
 }

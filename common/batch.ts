@@ -108,6 +108,10 @@ export const SubmitBatchResultSchema = z.object({
 });
 export type SubmitBatchResult = z.infer<typeof SubmitBatchResultSchema>;
 
+/** The access check's answer: what the worker that ran it does with the tasks its submits post. */
+export const XtremepushAccessSchema = z.object({ watchesTasks: z.boolean() });
+export type XtremepushAccess = z.infer<typeof XtremepushAccessSchema>;
+
 export const BatchWorkflowInputSchema = z.object({
   job: ImportJobSchema,
   batch: BatchPlanSchema,

@@ -49,6 +49,8 @@ export interface CarriedState {
    * by older code.
    */
   recentTaskWaits?: number[];
+  /** False when the import's workers do not watch the tasks their submits post (absent: they do). */
+  submitWatches?: boolean;
 }
 
 type TakenOver = NonNullable<ImportReport['takenOver']>;
@@ -128,9 +130,9 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const recentTaskWaits: number[] = [...(carried?.recentTaskWaits ?? [])];
   let flushSeq = 0;
   let batchesSinceUpsert = 0;
-  // Cleared when a submit comes back without having watched its tasks (a worker under an API rate
-  // limit does not watch): every batch would then need its own workflow's wait anyway.
-  let submitWatches = true;
+  // False when the access check's worker does not watch its tasks (an API rate limit): every batch
+  // would then need its own workflow's wait anyway.
+  let submitWatches = carried?.submitWatches ?? true;
   // For each of the last SUBMITS_JUDGED submits run here with a hint: whether its batch went on as a workflow.
   const handedOn: boolean[] = [];
 
@@ -259,7 +261,6 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       logBatchFinished(importId, settled);
       return settled;
     }
-    if (submission.requests.some((request) => request.taskId !== undefined) && submission.watchedMs === undefined) submitWatches = false;
     // Cancelled (--abandon, or a fatal error elsewhere) while it ran: no batch workflow could start.
     if (CancellationScope.current().consideredCancelled) return abandonedAfterSubmit(importId, batch, submission);
     return await batchWorkflow({ ...batchInput, submitted: submission });
@@ -295,8 +296,9 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       const access = accessBeside ? checkXtremepushAccess() : undefined;
       access?.catch(() => undefined); // awaited below; this only keeps an early rejection from counting as unhandled
       const inspection = await inspectSource({ importId, source: input.source, format: input.format, delimiter: input.delimiter, mapping: input.mapping });
-      if (access) await access;
-      else if (!input.dryRun) await checkXtremepushAccess();
+      // Histories from before the check answered anything have null here.
+      const accessAnswer = access ? await access : input.dryRun ? undefined : await checkXtremepushAccess();
+      if (accessAnswer?.watchesTasks === false) submitWatches = false;
       layout = inspection.layout;
       totalRows = inspection.totalRows;
       if (input.retryOf) {
@@ -390,7 +392,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   await flushResults();
   if (continueRun) {
     await condition(allHandlersFinished);
-    const next: CarriedState = { layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode, retry, recentTaskWaits };
+    const next: CarriedState = { layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode, retry, recentTaskWaits, submitWatches };
     return await continueAsNew<typeof importProfilesWorkflow>(input, next);
   }
   const report = await finish(finalStatus(totals), undefined);

@@ -251,7 +251,7 @@ async function watchPosted(
   hintMs: number | undefined,
   progress: () => SubmitProgress,
 ): Promise<{ outcomes: TaskOutcome[]; watchedMs: number } | undefined> {
-  if (postedAt.size === 0 || deps.looksPerFirstAttempt === 1) return undefined;
+  if (postedAt.size === 0 || !submitsWatchTasks(deps)) return undefined;
   let watchedMs = 0;
   const watches = [...postedAt].map(async ([taskId, fromMs]): Promise<TaskOutcome | undefined> => {
     try {
@@ -265,6 +265,11 @@ async function watchPosted(
   });
   const outcomes = await heartbeatWhile(Promise.all(watches), progress);
   return { outcomes: outcomes.filter((outcome) => outcome !== undefined), watchedMs };
+}
+
+/** Whether this worker's submits watch their tasks: not under an API rate limit, where every look is an activity start. */
+export function submitsWatchTasks(deps: Pick<ActivityDeps, 'looksPerFirstAttempt'>): boolean {
+  return deps.looksPerFirstAttempt !== 1;
 }
 
 /** What a batch's submit had posted before it failed and went to wait for another attempt (from the submit's journal). */

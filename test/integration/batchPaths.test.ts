@@ -44,6 +44,7 @@ describe('where a batch runs', () => {
   it('tasks that end within the watch: every batch is a submit of the import, named for its batch, and no batch workflow runs', async () => {
     stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 20, processingMs: 60 } } });
     const { report, parent, children } = await run('paths-quick', 3_000, 100, 2);
+    expect(completedActivities(parent, 'checkXtremepushAccess').map((a) => a.result)).toEqual([{ watchesTasks: true }]);
     expect(report.status).toBe('completed');
     expect(report.rows.imported).toBe(3_000);
     expect(children).toEqual([]);
@@ -114,14 +115,15 @@ describe('where a batch runs', () => {
     expect(report.requests).toBe(30);
   }, 90_000);
 
-  it('a worker under an API rate limit does not watch: after the first window, batches are workflows that submit themselves', async () => {
+  it('a worker under an API rate limit does not watch, as its access check says: every batch is a workflow that submits itself', async () => {
     stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 20, processingMs: 60 } }, workerEnv: { XP_IMPORT_API_RATE_LIMIT: '50' } });
-    const { report, parent, children } = await run('paths-rate-limited', 2_000, 500, 1);
+    const { report, parent, children } = await run('paths-rate-limited', 2_000, 500, 2);
     expect(report.status).toBe('completed');
     expect(report.rows.imported).toBe(2_000);
-    expect(completedActivities(parent, 'submitBatch').map((s) => (s.input as SubmitBatchInput).batch.index)).toEqual([0]);
+    expect(completedActivities(parent, 'checkXtremepushAccess').map((a) => a.result)).toEqual([{ watchesTasks: false }]);
+    expect(completedActivities(parent, 'submitBatch')).toEqual([]);
     expect(children.map((h) => h.workflowId).sort()).toEqual(['paths-rate-limited/batch-1', 'paths-rate-limited/batch-2', 'paths-rate-limited/batch-3', 'paths-rate-limited/batch-4']);
-    expect(children.filter((h) => completedActivities(h.events, 'submitBatch').length === 1)).toHaveLength(3);
+    expect(children.filter((h) => completedActivities(h.events, 'submitBatch').length === 1)).toHaveLength(4);
   }, 60_000);
 });
 
