@@ -96,4 +96,22 @@ describe('an import that cannot move says why', () => {
     expect(formatProgressLine(progress)).toMatch(/; retrying inspectSource \(attempt \d+ of 10\): .*ECONNREFUSED/);
     await cancelImport(stack.client, importId);
   });
+
+  it('an API that answers 503 to every import: status shows a batch submit retrying and why', async () => {
+    const stack = (perTest.stack = await startTestStack({ sandbox: { faults: { serverError: 1, serverErrorStatuses: [503] } } }));
+    await writeSampleFile(path.join(stack.dataDir, 'unavailable.csv'), { rows: 300 });
+    const { importId } = await startImport(stack.client, { source: 'unavailable.csv', importId: 'api-unavailable', batchSize: 100 });
+    // A batch's submit runs in the import, so its retries are the import's own pending step.
+    const progress = await until(
+      () => getProgress(stack.client, importId),
+      (p) => p.retrying !== undefined,
+      30_000,
+    );
+    expect(progress.phase).toBe('importing');
+    expect(progress.retrying).toMatchObject({ step: 'submitBatch', maximumAttempts: 25 });
+    expect(progress.retrying?.attempt).toBeGreaterThanOrEqual(2);
+    expect(progress.retrying?.message).toMatch(/503/);
+    expect(formatProgressLine(progress)).toMatch(/; retrying submitBatch \(attempt \d+ of 25\): .*503/);
+    await cancelImport(stack.client, importId);
+  });
 });
