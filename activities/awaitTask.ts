@@ -27,7 +27,6 @@ export function nextLookDelayMs(look: number, roundTripMs: number): number {
   return Math.max(MIN_LOOK_GAP_MS, pollDelayMs(look) - Math.max(0, Math.round(roundTripMs)));
 }
 
-
 /** How a watch ended: the task's end, or still running after the last look allowed. */
 export type TaskWatch = { done: true; result: AwaitTaskResult } | { done: false; nextDelayMs: number; rawStatus: string };
 

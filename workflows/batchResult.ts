@@ -1,5 +1,5 @@
 import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
-import type { ImportJob, RequestSlice, SubmitBatchResult } from '../common/batch';
+import type { BatchWorkflowInput, ImportJob, RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../common/batch';
 import { ABANDONED_FAILURE_CODE } from '../common/batchIds';
 import type { BatchPlan } from '../common/plan';
 import type { BatchResult, RetryCounts } from '../common/report';
@@ -14,6 +14,28 @@ import type { BatchResult, RetryCounts } from '../common/report';
 export function batchLabel(batch: BatchPlan): string {
   const last = batch.firstRow + Math.max(batch.rowCount, 1) - 1;
   return `batch ${batch.index + 1}: rows ${batch.firstRow.toLocaleString('en-US')}-${last.toLocaleString('en-US')}`;
+}
+
+/**
+ * A batch's submit: the first one (which may build the next batch ahead), or a resubmit of the
+ * requests whose task failed (`onlyKeys`). It watches its tasks from the hint, when there is one.
+ */
+export function submitInputFor(input: BatchWorkflowInput, onlyKeys?: string[]): SubmitBatchInput {
+  const { job, batch, settings, next } = input;
+  const watchTasks = settings.firstPollAfterMs ? { firstPollAfterMs: settings.firstPollAfterMs } : {};
+  return {
+    job,
+    batch,
+    ...(onlyKeys ? { onlyKeys } : {}),
+    maxSubmitAttempts: settings.maxSubmitAttempts,
+    watchTasks,
+    ...(onlyKeys === undefined && next ? { prepareNext: next } : {}),
+  };
+}
+
+/** The tasks the submit saw end while it watched them, by task ID. */
+export function outcomesSeenBy(submission: SubmitBatchResult): Map<string, TaskOutcome> {
+  return new Map((submission.taskOutcomes ?? []).map((outcome) => [outcome.taskId, outcome]));
 }
 
 export function emptyBatchResult(batch: BatchPlan): BatchResult {
@@ -57,7 +79,7 @@ export function takeSubmitFailure(result: BatchResult, submission: SubmitBatchRe
  * running or failed: the batch workflow then waits, or sends again.
  */
 export function settledBySubmit(job: ImportJob, batch: BatchPlan, submission: SubmitBatchResult): BatchResult | undefined {
-  const outcomes = new Map((submission.taskOutcomes ?? []).map((outcome) => [outcome.taskId, outcome]));
+  const outcomes = outcomesSeenBy(submission);
   const open = submission.requests.some((request) => request.taskId !== undefined && outcomes.get(request.taskId)?.status !== 'completed');
   if (open && !job.dryRun) return undefined;
   const result = emptyBatchResult(batch);
@@ -131,9 +153,10 @@ export function abandonedAfterSubmit(importId: string, batch: BatchPlan, submiss
   const result = emptyBatchResult(batch);
   takeFirstSubmission(result, submission);
   addSubmission(result, submission);
+  const outcomes = outcomesSeenBy(submission);
   const settled = new Map<string, TaskEnd>();
   for (const request of submission.requests) {
-    const seen = request.taskId === undefined ? 'completed' : submission.taskOutcomes?.find((outcome) => outcome.taskId === request.taskId)?.status;
+    const seen = request.taskId === undefined ? 'completed' : outcomes.get(request.taskId)?.status;
     if (seen !== undefined) settled.set(request.key, seen);
   }
   return abandonedWhileWaiting(importId, result, submission.requests, settled, submission.rows.unsent, batchLabel(batch));

@@ -22,6 +22,8 @@ import {
   bump,
   emptyBatchResult,
   logBatchFinished,
+  outcomesSeenBy,
+  submitInputFor,
   sum,
   takeFirstSubmission,
   takeSubmitFailure,
@@ -71,7 +73,6 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   };
 
   // The submit watches its tasks for a few looks; only those it did not see end are waited for.
-  const watchTasks = settings.firstPollAfterMs ? { firstPollAfterMs: settings.firstPollAfterMs } : {};
   let submission: SubmitBatchResult;
   if (input.submitted) {
     // The import ran the submit itself; the batch waits for the tasks it did not see end.
@@ -79,9 +80,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   } else {
     setCurrentDetails(`${label}: submitting`);
     try {
-      submission = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [
-        { job, batch, maxSubmitAttempts: settings.maxSubmitAttempts, watchTasks, ...(input.next ? { prepareNext: input.next } : {}) },
-      ]);
+      submission = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [submitInputFor(input)]);
     } catch (error) {
       if (!isCancellation(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
       return abandoned(await abandonedBetweenAttempts(error, job.importId, batch, postedRequests));
@@ -98,10 +97,11 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     }
     setCurrentDetails(`${label}: ${describeRequests(pending)}`);
     const settled = new Map<string, TaskEnd>();
+    const seenBySubmit = outcomesSeenBy(submission);
     const outcomeOf = async (request: RequestSlice): Promise<TaskEnd> => {
       if (request.taskId === undefined) return 'completed';
       // Histories from before the submit watched have no outcomes: their waits replay as they ran.
-      const seen = submission.taskOutcomes?.find((outcome) => outcome.taskId === request.taskId);
+      const seen = seenBySubmit.get(request.taskId);
       if (seen !== undefined) {
         result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, seen.waitedMs);
         return seen.status;
@@ -182,9 +182,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     }
     bump(result.retries, 'task_failed', retried.length);
     setCurrentDetails(`${label}: resubmitting ${retried.length} request(s) whose task failed`);
-    submission = await submitBatch.executeWithOptions({ summary: `${label}: resubmit ${again.length} request(s)` }, [
-      { job, batch, onlyKeys: again, maxSubmitAttempts: settings.maxSubmitAttempts, watchTasks },
-    ]);
+    submission = await submitBatch.executeWithOptions({ summary: `${label}: resubmit ${again.length} request(s)` }, [submitInputFor(input, again)]);
     pending = submission.requests;
     // Rows counted at the first submission are not counted again.
     submission = { ...submission, rows: { ...submission.rows, rejected: 0, skipped: 0 } };

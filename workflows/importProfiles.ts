@@ -25,7 +25,7 @@ import type { BatchResult, FailureSummary, ImportReport, ImportStatus } from '..
 import { ImportSourceKey, ImportStatusKey, RowsImportedKey, RowsRejectedKey, type ImportStatusValue } from '../common/searchAttributes';
 import { describeSource } from '../common/sourceName';
 import { reportActivities, sourceActivities, submitActivities } from './activityOptions';
-import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, logBatchFinished, settledBySubmit } from './batchResult';
+import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, logBatchFinished, settledBySubmit, submitInputFor } from './batchResult';
 import { describeFailure, isFatal } from './failures';
 import { importBatchWorkflow } from './importBatch';
 import { addBatchResult, computeProgress, emptyTotals, finalStatus, rowsDone, type ImportTotals } from '../common/totals';
@@ -245,18 +245,16 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
 
   const runBatch = async (batchInput: BatchWorkflowInput): Promise<BatchResult> => {
     if (!submitsHere()) return await batchWorkflow(batchInput);
-    const { job, batch, settings: batchSettings, next } = batchInput;
-    const watchTasks = batchSettings.firstPollAfterMs ? { firstPollAfterMs: batchSettings.firstPollAfterMs } : {};
+    const { job, batch } = batchInput;
+    const submitInput = submitInputFor(batchInput);
     let submission: SubmitBatchResult;
     try {
-      submission = await submitBatch.executeWithOptions({ summary: batchLabel(batch) }, [
-        { job, batch, maxSubmitAttempts: batchSettings.maxSubmitAttempts, watchTasks, ...(next ? { prepareNext: next } : {}) },
-      ]);
+      submission = await submitBatch.executeWithOptions({ summary: batchLabel(batch) }, [submitInput]);
     } catch (error) {
       return await abandonedBetweenAttempts(error, importId, batch, postedRequests);
     }
     const settled = settledBySubmit(job, batch, submission);
-    judge(watchTasks.firstPollAfterMs !== undefined, settled === undefined);
+    judge(submitInput.watchTasks?.firstPollAfterMs !== undefined, settled === undefined);
     if (settled) {
       logBatchFinished(importId, settled);
       return settled;
