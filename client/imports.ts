@@ -312,6 +312,8 @@ export async function waitForReport(
   const handle = handleOf(ctx, importId);
   if ((await importStatus(ctx, importId)) === null) throw new ImportNotFoundError(importId);
   let done = false;
+  // The end cuts the wait between two progress queries short: the report is not held back by it.
+  let wake = () => {};
   const polling = (async () => {
     while (!done) {
       if (onProgress) {
@@ -322,7 +324,14 @@ export async function waitForReport(
           // A query can fail while no worker is up or the run is switching; the next one will do.
         }
       }
-      await new Promise((r) => setTimeout(r, intervalMs));
+      if (done) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   })();
   try {
@@ -331,6 +340,7 @@ export async function waitForReport(
     if (!(error instanceof WorkflowFailedError)) throw error;
   } finally {
     done = true;
+    wake();
     await polling;
   }
   const report = await getReport(ctx, importId);
