@@ -4,6 +4,7 @@ import type { AwaitTaskInput, AwaitTaskResult } from '../common/batch';
 import { MAX_FIRST_POLL_DELAY_MS } from '../common/firstPoll';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './failures';
+import { overlappingLooks, type EndedTask } from './overlappingLooks';
 
 /**
  * The poll schedule after the first look, as gaps between the *starts* of looks (`look` counts
@@ -46,11 +47,20 @@ export interface WatchPlan {
  * A failed Task Info call throws as an activity failure paced by the poll schedule.
  */
 export async function watchTask(deps: ActivityDeps, context: Context, taskId: string, plan: WatchPlan): Promise<TaskWatch> {
+  let firstLook = plan.firstLook;
   if (plan.hintMs) {
     const hintMs = Math.min(plan.hintMs, MAX_FIRST_POLL_DELAY_MS);
     await context.sleep(Math.max(0, hintMs - Math.max(0, Date.now() - plan.fromMs)));
+    // At the hint the end is near: overlapping looks stand for the first look of the schedule. Not
+    // when this watch may make only one look (an API rate limit counts each look as an activity start).
+    if (plan.lastLook > plan.firstLook) {
+      const overlap = await overlappingLooks((signal) => deps.xtremepush.taskInfo(taskId, signal), context.cancellationSignal);
+      if (overlap.done) return { done: true, result: watchResult(overlap.task, overlap.lookedAtMs, plan) };
+      if ('error' in overlap) throw toApplicationFailure(overlap.error, pollDelayMs(firstLook));
+      firstLook++;
+    }
   }
-  for (let look = plan.firstLook; ; look++) {
+  for (let look = firstLook; ; look++) {
     // The task was done by the time this look began: its wait ends here, not when the answer arrives.
     const lookedAtMs = Date.now();
     let task;
@@ -59,13 +69,15 @@ export async function watchTask(deps: ActivityDeps, context: Context, taskId: st
     } catch (error) {
       throw toApplicationFailure(error, pollDelayMs(look));
     }
-    if (task.status !== 'running') {
-      return { done: true, result: { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(lookedAtMs - plan.fromMs)) } };
-    }
+    if (task.status !== 'running') return { done: true, result: watchResult({ ...task, status: task.status }, lookedAtMs, plan) };
     const nextDelayMs = nextLookDelayMs(look, Date.now() - lookedAtMs);
     if (look >= plan.lastLook) return { done: false, nextDelayMs, rawStatus: task.rawStatus };
     await context.sleep(nextDelayMs);
   }
+}
+
+function watchResult(task: EndedTask, lookedAtMs: number, plan: WatchPlan): AwaitTaskResult {
+  return { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(lookedAtMs - plan.fromMs)) };
 }
 
 /** One look at a task; still running is a benign failure retried `everyMs` later. */

@@ -18,6 +18,8 @@ export interface LatencyResult {
   /** The same with the mean import/profile time the sandbox measured (latency + reading and applying the body). */
   measuredRequestMs: number;
   theoreticalWithMeasuredRequest: number;
+  /** Task Info calls per batch: what seeing each task’s end soon costs in API calls (absent from runs before 2026-11-30). */
+  looksPerBatch?: { xpImport: number; direct: number };
   xpImport: XpImportRunResult;
   /** The direct script under the same conditions: what the poll schedule alone costs, without Temporal. */
   direct: DirectRunResult;
@@ -43,9 +45,12 @@ export async function measureLatency(ctx: BenchContext): Promise<LatencyResult> 
   const { concurrency } = ctx.options;
   const theoretical = (requestMs: number) => (concurrency * BATCH_SIZE) / ((requestMs + TASK_MS) / 1000);
   let measuredRequestMs = 0;
+  let looks = 0;
   const xpImport = await withSandbox(ctx, SANDBOX, async (sandbox, meter) => {
     const run = await runXpImport({ ...partImport(ctx, 'b', file, sandbox.url, meter), batchSize: BATCH_SIZE });
-    measuredRequestMs = meanImportRequestMs(await sandbox.requestLog());
+    const log = await sandbox.requestLog();
+    measuredRequestMs = meanImportRequestMs(log);
+    looks = log.filter((e) => e.method === 'info/task' || e.method === 'list/task').length;
     return run;
   });
   const direct = await withSandbox(ctx, SANDBOX, (sandbox, meter) =>
@@ -62,6 +67,7 @@ export async function measureLatency(ctx: BenchContext): Promise<LatencyResult> 
     theoreticalRowsPerSecond: limit,
     measuredRequestMs,
     theoreticalWithMeasuredRequest: theoretical(measuredRequestMs),
+    looksPerBatch: { xpImport: looks / xpImport.batches, direct: direct.polls / direct.requests },
     xpImport,
     direct,
     ratio,

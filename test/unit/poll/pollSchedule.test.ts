@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createAwaitImportTask, DENSE_POLLS, nextLookDelayMs, pollDelayMs } from '../../../activities/awaitTask';
 import type { ActivityDeps } from '../../../activities/deps';
 import type { AwaitTaskResult } from '../../../common/batch';
-import { firstPollAfterMs, rememberTaskWait } from '../../../common/firstPoll';
+import { OVERLAP_GAP_MS, OVERLAP_LOOKS } from '../../../activities/overlappingLooks';
+import { FIRST_POLL_MARGIN_MS, firstPollAfterMs, rememberTaskWait } from '../../../common/firstPoll';
 import type { XtremepushClient } from '../../../activities/xtremepush/client';
 import type { SandboxOptionsInput } from '../../../sandbox';
 import { sandboxApi } from '../../support/sandboxApi';
@@ -186,6 +187,20 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     expect(api.sandbox.stats().requests['info/task']).toBeLessThanOrEqual(2);
   });
 
+  it('with a hint and a slow API (300 ms per look), looks overlap from the hint on and see the end within about a gap', async () => {
+    // The task ends 1 s after the POST's answer; a look sees it if it is sent 300 ms before that or later.
+    const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 }, faults: { latencyMs: 300 } });
+    const started = Date.now();
+    const answer: AwaitTaskResult = await new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: started }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 500 });
+    expect(answer.status).toBe('completed');
+    // Looks one gap apart, not one round trip apart: the second was sent before the first answered.
+    expect((lookTimes[1] as number) - (lookTimes[0] as number)).toBeLessThan(300);
+    expect(lookTimes.length).toBeLessThanOrEqual(OVERLAP_LOOKS);
+    // Its end seen by a look sent within a gap of the first moment one could (700 ms), give or take the timers.
+    expect(answer.waitedMs).toBeGreaterThanOrEqual(650);
+    expect(answer.waitedMs).toBeLessThan(700 + OVERLAP_GAP_MS + 100);
+  });
+
   it('the first look counts its hint from when the wait was scheduled, not from when a worker took it', async () => {
     const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } });
     const started = Date.now();
@@ -239,7 +254,8 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     }
     expect(hints[0]).toBe(0);
     for (const hint of hints) expect(hint).toBeLessThanOrEqual(1_000);
-    // And it is a hint at all: after the first task, the first look waits for a good part of the task.
-    expect(Math.max(...hints.slice(1))).toBeGreaterThanOrEqual(300);
+    // And it is a hint at all: after the first task, the first look waits until about the margin
+    // before the first moment a look can see the end (sent 400 ms before the task's 800 ms are up).
+    expect(Math.max(...hints.slice(1))).toBeGreaterThanOrEqual(800 - 400 - FIRST_POLL_MARGIN_MS - 50);
   }, 60_000);
 });
