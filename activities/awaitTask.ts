@@ -4,7 +4,7 @@ import type { AwaitTaskInput, AwaitTaskResult } from '../common/batch';
 import { MAX_FIRST_POLL_DELAY_MS } from '../common/firstPoll';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './failures';
-import { overlappingLooks, type EndedTask } from './overlappingLooks';
+import { OVERLAP_PAUSE_AFTER_429_MS, overlappingLooks, type EndedTask } from './overlappingLooks';
 
 /**
  * The poll schedule after the first look, as gaps between the *starts* of looks (`look` counts
@@ -52,8 +52,9 @@ export async function watchTask(deps: ActivityDeps, context: Context, taskId: st
     const hintMs = Math.min(plan.hintMs, MAX_FIRST_POLL_DELAY_MS);
     await context.sleep(Math.max(0, hintMs - Math.max(0, Date.now() - plan.fromMs)));
     // At the hint the end is near: overlapping looks stand for the first look of the schedule. Not
-    // when this watch may make only one look (an API rate limit counts each look as an activity start).
-    if (plan.lastLook > plan.firstLook) {
+    // when this watch may make only one look (an API rate limit counts each look as an activity
+    // start), nor for a while after the API answered 429: it asks for fewer calls, not more.
+    if (plan.lastLook > plan.firstLook && !deps.xtremepush.rateLimitedWithin(OVERLAP_PAUSE_AFTER_429_MS)) {
       const overlap = await overlappingLooks((signal) => deps.xtremepush.taskInfo(taskId, signal), context.cancellationSignal);
       if (overlap.done) return { done: true, result: watchResult(overlap.task, overlap.lookedAtMs, plan) };
       if ('error' in overlap) throw toApplicationFailure(overlap.error, pollDelayMs(firstLook));

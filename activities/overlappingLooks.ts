@@ -11,6 +11,8 @@ import type { TaskInfo } from './xtremepush/client';
  */
 export const OVERLAP_GAP_MS = 100;
 export const OVERLAP_LOOKS = 6;
+/** After a 429 from the API (to any call of the worker), looks wait for each other this long. */
+export const OVERLAP_PAUSE_AFTER_429_MS = 60_000;
 
 /** A task whose look said it ended. */
 export type EndedTask = TaskInfo & { status: Exclude<TaskInfo['status'], 'running'> };

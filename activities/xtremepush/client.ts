@@ -63,6 +63,8 @@ export class XtremepushClient {
   readonly #timeoutMs: number;
   readonly #dispatcher: Dispatcher;
   #taskInfoMissing = false;
+  /** When the API last answered 429 to this client (epoch ms). */
+  #rateLimitedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: XtremepushClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -156,7 +158,14 @@ export class XtremepushClient {
     if (status === 401 && !refreshed && (await this.#credentials.refreshAfterRejection(headers))) {
       return this.#call(method, payload, signal, timeoutMs, true, rowsJson);
     }
-    throw this.#statusError(method, status, envelope, response.headers['retry-after']);
+    const error = this.#statusError(method, status, envelope, response.headers['retry-after']);
+    if (error instanceof RateLimitedError) this.#rateLimitedAt = Date.now();
+    throw error;
+  }
+
+  /** Whether the API answered 429 to any call of this client in the last `ms`: a caller that may make extra calls then makes none. */
+  rateLimitedWithin(ms: number, now = Date.now()): boolean {
+    return now - this.#rateLimitedAt < ms;
   }
 
   #statusError(method: string, status: number, body: Envelope | undefined, retryAfter: string | string[] | undefined): XtremepushError {

@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { createAwaitImportTask, DENSE_POLLS, nextLookDelayMs, pollDelayMs } from '../../../activities/awaitTask';
 import type { ActivityDeps } from '../../../activities/deps';
 import type { AwaitTaskResult } from '../../../common/batch';
-import { OVERLAP_GAP_MS, OVERLAP_LOOKS } from '../../../activities/overlappingLooks';
+import { OVERLAP_GAP_MS, OVERLAP_LOOKS, OVERLAP_PAUSE_AFTER_429_MS } from '../../../activities/overlappingLooks';
 import { FIRST_POLL_MARGIN_MS, firstPollAfterMs, rememberTaskWait } from '../../../common/firstPoll';
 import type { XtremepushClient } from '../../../activities/xtremepush/client';
+import { RateLimitedError } from '../../../activities/xtremepush/errors';
 import type { SandboxOptionsInput } from '../../../sandbox';
 import { sandboxApi } from '../../support/sandboxApi';
 
@@ -51,6 +52,7 @@ async function startTask(options: SandboxOptionsInput, looksPerFirstAttempt?: nu
       lookTimes.push(Date.now());
       return real.taskInfo(...args);
     },
+    rateLimitedWithin: (ms: number) => real.rateLimitedWithin(ms),
   });
   const deps: ActivityDeps = { dataDir: undefined, reportDir: '/nonexistent', xtremepush, buildThreads: 0, ...(looksPerFirstAttempt ? { looksPerFirstAttempt } : {}) };
   return { taskId: answer.taskId, awaitImportTask: createAwaitImportTask(deps) };
@@ -199,6 +201,23 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     // Its end seen by a look sent within a gap of the first moment one could (700 ms), give or take the timers.
     expect(answer.waitedMs).toBeGreaterThanOrEqual(650);
     expect(answer.waitedMs).toBeLessThan(700 + OVERLAP_GAP_MS + 100);
+  });
+
+  it('for a minute after the API answered 429, looks at the hint wait for each other again', async () => {
+    const slowApi = { latencyMs: 300 };
+    const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 }, faults: slowApi });
+    api.sandbox.configure({ ...slowApi, rateLimit: 1, faultMethods: ['list/profile'] });
+    await expect(api.client.checkCredentials()).rejects.toBeInstanceOf(RateLimitedError);
+    api.sandbox.configure(slowApi);
+    expect(api.client.rateLimitedWithin(OVERLAP_PAUSE_AFTER_429_MS)).toBe(true);
+    expect(api.client.rateLimitedWithin(OVERLAP_PAUSE_AFTER_429_MS, Date.now() + OVERLAP_PAUSE_AFTER_429_MS)).toBe(false);
+
+    // The 429 took a round trip of the task's second: a short hint leaves it several looks to make.
+    const started = Date.now();
+    const answer: AwaitTaskResult = await new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: started }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 50 });
+    expect(answer.status).toBe('completed');
+    expect(lookTimes.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < lookTimes.length; i++) expect((lookTimes[i] as number) - (lookTimes[i - 1] as number)).toBeGreaterThanOrEqual(300);
   });
 
   it('the first look counts its hint from when the wait was scheduled, not from when a worker took it', async () => {
