@@ -2,6 +2,7 @@ import type { ImportWorkflowInput } from '../common/importInput';
 import type { PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import type { SourceFormat, SourceRef } from '../common/source';
 import { inspectWithIdentityIndex } from './dedupe';
+import { BlockDigester, writeBlockDigests } from './source/blockDigests';
 import type { ActivityDeps } from './deps';
 import { heartbeatingSource } from './heartbeats';
 import { ReportPaths } from './reports/reportPaths';
@@ -41,6 +42,7 @@ export function createSourceActivities(deps: ActivityDeps) {
     async inspectSource(input: InspectSourceInput): Promise<InspectSourceResult> {
       const source = heartbeatingSource(await openSource(deps.dataDir, input.source));
       const paths = new ReportPaths(deps.reportDir, input.importId);
+      const digester = new BlockDigester();
       const inspection = await inspectWithIdentityIndex(source, {
         format: input.format,
         delimiter: input.delimiter,
@@ -50,7 +52,9 @@ export function createSourceActivities(deps: ActivityDeps) {
         // Its sorted runs (16 bytes a row past 2 M rows) spill beside the report, on the report
         // volume: the system temp folder may be memory (the compose worker's /tmp is a tmpfs).
         index: { onProgress: () => source.heartbeat(), tmpDir: paths.root },
+        digester,
       });
+      await writeBlockDigests(paths.sourceDigests, digester.finish());
       return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded };
     },
 

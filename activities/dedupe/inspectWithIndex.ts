@@ -1,6 +1,7 @@
 import type { Mapping, MappingInput } from '../../common/mapping';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { inspectSource, type ByteSource, type SourceInspection } from '../source';
+import type { BlockDigester } from '../source/blockDigests';
 import { IdentityIndexBuilder, type IdentityIndexOptions, type IdentityIndexResult } from './identityIndex';
 import { identityKeyParser, type RowIdentity } from './identityKey';
 
@@ -11,6 +12,7 @@ export interface IndexedInspectOptions {
   /** Where the superseded rows go (packed uint32 LE, ascending). */
   supersededFile: string;
   index?: IdentityIndexOptions;
+  digester?: BlockDigester;
 }
 
 export interface IndexedInspection extends SourceInspection {
@@ -28,6 +30,7 @@ export async function inspectWithIdentityIndex(src: ByteSource, options: Indexed
     const inspection = await inspectSource<RowIdentity>(src, {
       format: options.format,
       delimiter: options.delimiter,
+      ...(options.digester ? { digester: options.digester } : {}),
       records: (header, delimiter) => ({
         parser: identityKeyParser({ format: options.format, header, delimiter, mapping: options.mapping }),
         visit: ({ row, key }) => {

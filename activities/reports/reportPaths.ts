@@ -44,6 +44,10 @@ export class ReportPaths {
   get superseded(): string {
     return path.join(this.root, 'superseded.bin');
   }
+  /** Digests of the source's blocks as the inspection read them (BlockDigester): every batch checks its bytes against them. */
+  get sourceDigests(): string {
+    return path.join(this.root, 'source-digests.bin');
+  }
 }
 
 function pad(n: number): string {

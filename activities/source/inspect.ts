@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SourceLayout } from '../../common/plan';
 import type { Delimiter, Fingerprint, SourceFormat } from '../../common/source';
+import type { BlockDigester } from './blockDigests';
 import type { ByteSource } from './byteSource';
 import { detectDelimiter } from './delimiter';
 import { assertSameVersion, SourceChangedError, SourceFormatError, unclosedQuoteError } from './errors';
@@ -33,6 +34,8 @@ export interface InspectOptions<R = SourceRecord> {
    * only counted, which is much cheaper.
    */
   records?: (header: string[] | undefined, delimiter: Delimiter | undefined) => RecordReader<R>;
+  /** Also takes the digests of the source's blocks, which batches check their bytes against. */
+  digester?: BlockDigester;
 }
 
 /**
@@ -59,6 +62,7 @@ export async function inspectSource<R = SourceRecord>(src: ByteSource, options: 
   let bytesRead = 0;
   for await (const chunk of src.stream(0)) {
     hash.update(chunk);
+    options.digester?.feed(chunk);
     bytesRead += chunk.length;
     pass.feed(chunk);
   }

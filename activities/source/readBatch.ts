@@ -1,6 +1,7 @@
 import type { BatchPlan, SourceLayout } from '../../common/plan';
 import type { SourceFormat } from '../../common/source';
 import type { ByteSource } from './byteSource';
+import { BlockChecker, type BlockDigestSlice } from './blockDigests';
 import { assertSameVersion, SourceChangedError } from './errors';
 import { RecordAssembler, RecordBounds } from './recordAssembler';
 import { sourceRecordParser, type SourceRecord } from './recordParsers';
@@ -10,6 +11,8 @@ export interface ReadBatchOptions {
   format: SourceFormat;
   layout: SourceLayout;
   batch: BatchPlan;
+  /** The inspection's digests of the blocks the batch touches: its bytes must be the ones inspected. */
+  digests?: BlockDigestSlice;
 }
 
 /**
@@ -28,14 +31,25 @@ export async function* readBatch(src: ByteSource, options: ReadBatchOptions): As
   const lastRow = batch.firstRow + batch.rowCount - 1;
   const tooMany = () => records.nextRow + found.count - 1 > lastRow;
 
+  // With digests the read widens to whole blocks, each checked as it completes and all of them
+  // before the batch's last records go out: a build, which posts nothing before its last record,
+  // never sends bytes the inspection did not read.
+  const check = options.digests && new BlockChecker(options.digests, (at) => mismatch(`reads other bytes than the inspection did, from byte ${at}`));
+  const readStart = check ? check.startByte : batch.startByte;
+  let at = readStart;
   let bytesRead = 0;
-  for await (const chunk of src.stream(batch.startByte, batch.endByte)) {
+  for await (const read of src.stream(readStart, check ? check.endByte(layout.fingerprint.size) : batch.endByte)) {
+    check?.feed(read);
+    const chunk = read.subarray(Math.max(0, batch.startByte - at), Math.max(0, batch.endByte - at));
+    at += read.length;
+    if (chunk.length === 0) continue;
     bytesRead += chunk.length;
     scanner.feed(chunk, found);
     if (tooMany()) throw mismatch(`holds more than the ${batch.rowCount} records it was planned with`);
     yield* records.take(chunk, found, scanner.nextRecordStart);
   }
   if (bytesRead !== batch.endByte - batch.startByte) throw mismatch(`could be read only to byte ${batch.startByte + bytesRead}`);
+  check?.finish();
 
   if (scanner.finish(found)) throw mismatch('ends inside a quoted cell');
   if (found.count > 0) {

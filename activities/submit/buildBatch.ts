@@ -3,6 +3,7 @@ import type { BatchPlan } from '../../common/plan';
 import { compileMapping, type Cell, type RowIssue, type RowMapper } from '../rows';
 import type { RejectedRow } from '../reports/rejectParts';
 import type { ByteSource } from '../source/byteSource';
+import type { BlockDigestSlice } from '../source/blockDigests';
 import { readBatch, type SourceRecord } from '../source';
 import { BatchParts } from './batchParts';
 import type { Part } from './part';
@@ -50,7 +51,13 @@ export function judgeRecord(mapper: RowMapper, record: SourceRecord): RecordVerd
  * of the file has their identity, so sending them could only let an older value win. The result
  * depends only on the file and the mapping, so every attempt builds exactly the same parts.
  */
-export async function buildBatch(source: ByteSource, job: ImportJob, batch: BatchPlan, supersededRows: ArrayLike<number> = []): Promise<BuiltBatch> {
+export async function buildBatch(
+  source: ByteSource,
+  job: ImportJob,
+  batch: BatchPlan,
+  supersededRows: ArrayLike<number> = [],
+  digests?: BlockDigestSlice,
+): Promise<BuiltBatch> {
   const mapper = compileMapping({ format: job.format, header: job.layout.header, mapping: job.mapping });
   const rejects: RejectedRow[] = [];
   const parts = new BatchParts(mapper.attributes);
@@ -59,7 +66,7 @@ export async function buildBatch(source: ByteSource, job: ImportJob, batch: Batc
   let total = 0;
   let nextSuperseded = 0;
 
-  for await (const record of readBatch(source, { format: job.format, layout: job.layout, batch })) {
+  for await (const record of readBatch(source, { format: job.format, layout: job.layout, batch, ...(digests ? { digests } : {}) })) {
     // Mapping is CPU work: hand the event loop back now and then, so heartbeats, Temporal's polls
     // and other batches' HTTP answers are not held up for the whole batch.
     if (++total % YIELD_EVERY_RECORDS === 0) await new Promise((resolve) => setImmediate(resolve));
