@@ -57,7 +57,8 @@ export function overlappingLooks(look: (signal?: AbortSignal) => Promise<TaskInf
         },
         (lookError: unknown) => {
           answered++;
-          error ??= lookError;
+          // Something to report even for a rejection without a reason.
+          error ??= lookError ?? new Error('a Task Info look failed without a reason');
           clearTimeout(timer);
           if (answered === sent) settle({ done: false, error });
         },
