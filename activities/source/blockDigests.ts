@@ -43,7 +43,7 @@ export class BlockDigester {
   /** The digests, the last (short) block's included. */
   finish(): Buffer {
     if (this.inBlock > 0) this.endBlock();
-    return this.digests.subarray(0, this.count * DIGEST_BYTES);
+    return this.peek();
   }
 
   private endBlock(): void {
