@@ -1,6 +1,6 @@
 import type { Mapping, MappingInput } from '../../common/mapping';
 import type { Delimiter, SourceFormat } from '../../common/source';
-import { inspectSource, type ByteSource, type SourceInspection } from '../source';
+import { inspectSource, type ByteSource, type InspectOptions, type SourceInspection } from '../source';
 import type { BlockDigester } from '../source/blockDigests';
 import { IdentityIndexBuilder, type IdentityIndexOptions, type IdentityIndexResult } from './identityIndex';
 import { identityKeyParser, type RowIdentity } from './identityKey';
@@ -13,6 +13,7 @@ export interface IndexedInspectOptions {
   supersededFile: string;
   index?: IdentityIndexOptions;
   digester?: BlockDigester;
+  onLayout?: InspectOptions['onLayout'];
 }
 
 export interface IndexedInspection extends SourceInspection {
@@ -31,6 +32,7 @@ export async function inspectWithIdentityIndex(src: ByteSource, options: Indexed
       format: options.format,
       delimiter: options.delimiter,
       ...(options.digester ? { digester: options.digester } : {}),
+      ...(options.onLayout ? { onLayout: options.onLayout } : {}),
       records: (header, delimiter) => ({
         parser: identityKeyParser({ format: options.format, header, delimiter, mapping: options.mapping }),
         visit: ({ row, key }) => {

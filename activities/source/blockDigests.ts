@@ -108,12 +108,67 @@ export async function readBlockDigests(file: string, startByte: number, endByte:
   }
 }
 
+/** The same blocks with the same digests. */
+export function sameBlocks(a: BlockDigestSlice, b: BlockDigestSlice): boolean {
+  return a.blockBytes === b.blockBytes && a.firstBlock === b.firstBlock && Buffer.compare(a.digests, b.digests) === 0;
+}
+
+/** How a batch's read widens to whole blocks and what it does with them: check them, or take their digests. */
+export interface BlockReading {
+  readonly startByte: number;
+  endByte(sourceSize: number): number;
+  feed(chunk: Buffer): void;
+  finish(): void;
+}
+
+/**
+ * Takes the digests of the blocks a byte range touches, from a read widened to them, for a batch
+ * built before the inspection has written its own: they are compared once it has (`sameBlocks`).
+ */
+export class BlockRecorder implements BlockReading {
+  private readonly digester: BlockDigester;
+  private readonly first: number;
+  private readonly count: number;
+  private taken: Buffer | undefined;
+
+  constructor(
+    startByte: number,
+    endByte: number,
+    private readonly blockBytes = DIGEST_BLOCK_BYTES,
+  ) {
+    ({ first: this.first, count: this.count } = blocksOf(startByte, endByte, blockBytes));
+    this.digester = new BlockDigester(blockBytes);
+  }
+
+  get startByte(): number {
+    return this.first * this.blockBytes;
+  }
+
+  endByte(sourceSize: number): number {
+    return Math.min(sourceSize, (this.first + this.count) * this.blockBytes);
+  }
+
+  feed(chunk: Buffer): void {
+    this.digester.feed(chunk);
+  }
+
+  finish(): void {
+    this.taken = Buffer.from(this.digester.finish());
+  }
+
+  /** The digests read, once `finish` has been called. */
+  slice(): BlockDigestSlice {
+    if (this.taken === undefined) throw new Error('BlockRecorder.slice() before finish()');
+    return { blockBytes: this.blockBytes, firstBlock: this.first, digests: this.taken };
+  }
+}
+
 /**
  * Checks a stream of the blocks of a slice, fed from the first block's start in chunks of any
  * size; `mismatch` names the first block whose bytes differ. The caller feeds up to the source's
  * end or the last block's end, whichever comes first, and then calls `finish`.
  */
-export class BlockChecker {
+export class BlockChecker implements BlockReading {
   private readonly digester: BlockDigester;
   private checked = 0;
 

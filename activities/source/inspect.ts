@@ -36,6 +36,12 @@ export interface InspectOptions<R = SourceRecord> {
   records?: (header: string[] | undefined, delimiter: Delimiter | undefined) => RecordReader<R>;
   /** Also takes the digests of the source's blocks, which batches check their bytes against. */
   digester?: BlockDigester;
+  /**
+   * Called once, as soon as the layout is known but for the content hash (its sha256 empty): at the
+   * first data record, after the header checks and the `records` reader (with its own checks). Lets
+   * a caller start on the first batches while the pass reads the rest.
+   */
+  onLayout?: (layout: SourceLayout) => void;
 }
 
 /**
@@ -58,7 +64,7 @@ export async function inspectSource<R = SourceRecord>(src: ByteSource, options: 
     throw new SourceFormatError('empty', `${source} is empty (0 bytes). Export the data again: ${expectation(options.format)}.`);
   }
   const hash = createHash('sha256');
-  const pass = new InspectionPass(source, options);
+  const pass = new InspectionPass(source, options, { size: before.size, version: before.version, sha256: '' });
   let bytesRead = 0;
   for await (const chunk of src.stream(0)) {
     hash.update(chunk);
@@ -95,10 +101,13 @@ class InspectionPass<R> implements RecordSink {
   private readonly found: RecordBounds | undefined;
   private assembler: RecordAssembler<R> | undefined;
   private visit: ((record: R) => void) | undefined;
+  private announced = false;
 
   constructor(
     private readonly source: string,
     private readonly options: InspectOptions<R>,
+    /** The fingerprint before the content hash: what `onLayout` tells. */
+    private readonly unhashed: Fingerprint,
   ) {
     this.delimiter = options.delimiter;
     this.found = options.records ? new RecordBounds() : undefined;
@@ -114,6 +123,7 @@ class InspectionPass<R> implements RecordSink {
       this.scanner.feed(chunk, this);
       this.checkFirstRecord();
       this.handOver(chunk);
+      this.announce();
     } else if (this.readyToStart()) {
       this.start();
     }
@@ -148,6 +158,10 @@ class InspectionPass<R> implements RecordSink {
       this.visit ??= this.startVisiting();
       for (const record of this.assembler.takeLast(this.found)) this.visit(record);
     }
+    return { layout: this.layout(fingerprint, scanner), totalRows: this.rows, blankLines: scanner.blankLines };
+  }
+
+  private layout(fingerprint: Fingerprint, scanner: RecordScanner): SourceLayout {
     const layout: SourceLayout = {
       fingerprint,
       dataStartByte: this.dataStart?.byte ?? scanner.nextRecordStart,
@@ -158,7 +172,16 @@ class InspectionPass<R> implements RecordSink {
       layout.delimiter = this.delimiter;
       layout.header = this.header;
     }
-    return { layout, totalRows: this.rows, blankLines: scanner.blankLines };
+    return layout;
+  }
+
+  /** Tells `onLayout` the layout once the first data record is in and everything before it checked. */
+  private announce(): void {
+    const { onLayout, records, format } = this.options;
+    if (this.announced || !onLayout || !this.scanner || !this.dataStart) return;
+    if ((format === 'csv' && !this.header) || (records && !this.visit)) return;
+    this.announced = true;
+    onLayout(this.layout(this.unhashed, this.scanner));
   }
 
   /** The first bytes must be in before the BOM and magic numbers can be judged, and the header line before its delimiter. */
@@ -192,6 +215,7 @@ class InspectionPass<R> implements RecordSink {
     this.scanner.feed(fed, this);
     this.checkFirstRecord();
     this.handOver(fed);
+    this.announce();
   }
 
   /** With `options.records`: parses the data records the chunk just fed completed and visits them. */

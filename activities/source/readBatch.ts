@@ -1,7 +1,7 @@
 import type { BatchPlan, SourceLayout } from '../../common/plan';
 import type { SourceFormat } from '../../common/source';
 import type { ByteSource } from './byteSource';
-import { BlockChecker, type BlockDigestSlice } from './blockDigests';
+import { BlockChecker, type BlockDigestSlice, type BlockReading } from './blockDigests';
 import { assertSameVersion, SourceChangedError } from './errors';
 import { RecordAssembler, RecordBounds } from './recordAssembler';
 import { sourceRecordParser, type SourceRecord } from './recordParsers';
@@ -11,8 +11,11 @@ export interface ReadBatchOptions {
   format: SourceFormat;
   layout: SourceLayout;
   batch: BatchPlan;
-  /** The inspection's digests of the blocks the batch touches: its bytes must be the ones inspected. */
-  digests?: BlockDigestSlice;
+  /**
+   * The inspection's digests of the blocks the batch touches: its bytes must be the ones inspected.
+   * Or, for a batch read before the inspection has written them, a reading that takes their digests.
+   */
+  digests?: BlockDigestSlice | BlockReading;
 }
 
 /**
@@ -34,7 +37,9 @@ export async function* readBatch(src: ByteSource, options: ReadBatchOptions): As
   // With digests the read widens to whole blocks, each checked as it completes and all of them
   // before the batch's last records go out: a build, which posts nothing before its last record,
   // never sends bytes the inspection did not read.
-  const check = options.digests && new BlockChecker(options.digests, (at) => mismatch(`reads other bytes than the inspection did, from byte ${at}`));
+  const digests = options.digests;
+  const check =
+    digests === undefined || 'feed' in digests ? digests : new BlockChecker(digests, (at) => mismatch(`reads other bytes than the inspection did, from byte ${at}`));
   const readStart = check ? check.startByte : batch.startByte;
   let at = readStart;
   let bytesRead = 0;

@@ -3,7 +3,7 @@ import type { BatchPlan } from '../../common/plan';
 import { compileMapping, type Cell, type RowIssue, type RowMapper } from '../rows';
 import type { RejectedRow } from '../reports/rejectParts';
 import type { ByteSource } from '../source/byteSource';
-import type { BlockDigestSlice } from '../source/blockDigests';
+import type { BlockDigestSlice, BlockReading } from '../source/blockDigests';
 import { readBatch, type SourceRecord } from '../source';
 import { BatchParts } from './batchParts';
 import type { Part } from './part';
@@ -56,7 +56,7 @@ export async function buildBatch(
   job: ImportJob,
   batch: BatchPlan,
   supersededRows: ArrayLike<number> = [],
-  digests?: BlockDigestSlice,
+  digests?: BlockDigestSlice | BlockReading,
 ): Promise<BuiltBatch> {
   const mapper = compileMapping({ format: job.format, header: job.layout.header, mapping: job.mapping });
   const rejects: RejectedRow[] = [];
