@@ -4,6 +4,7 @@ import { reportingFailures } from './failures';
 import { createReportActivities } from './reports/writeReport';
 import { createSourceActivities } from './sourceActivities';
 import type { XtremepushAccess } from '../common/batch';
+import { createBatchBuilds } from './submit/batchBuilds';
 import { createPostedRequests, createSubmitBatch, submitsWatchTasks } from './submit/submitBatch';
 
 /**
@@ -11,10 +12,11 @@ import { createPostedRequests, createSubmitBatch, submitsWatchTasks } from './su
  * the type, through proxyActivities.
  */
 export function createActivities(deps: ActivityDeps) {
+  const builds = createBatchBuilds(deps);
   const activities = {
-    ...createSourceActivities(deps),
+    ...createSourceActivities(deps, builds),
     ...createReportActivities(deps.reportDir),
-    submitBatch: createSubmitBatch(deps),
+    submitBatch: createSubmitBatch(deps, builds),
     postedRequests: createPostedRequests(deps),
     awaitImportTask: createAwaitImportTask(deps),
     /**

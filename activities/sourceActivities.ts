@@ -1,3 +1,4 @@
+import type { ImportJob } from '../common/batch';
 import type { ImportWorkflowInput } from '../common/importInput';
 import type { PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import type { SourceFormat, SourceRef } from '../common/source';
@@ -8,6 +9,7 @@ import { heartbeatingSource } from './heartbeats';
 import { ReportPaths } from './reports/reportPaths';
 import { planBatches as plan } from './source';
 import { openSource } from './sourceAccess';
+import type { PreparedBatches } from './submit/preparedBatches';
 
 export interface InspectSourceInput {
   importId: string;
@@ -15,6 +17,11 @@ export interface InspectSourceInput {
   format: SourceFormat;
   delimiter?: ImportWorkflowInput['delimiter'];
   mapping?: ImportWorkflowInput['mapping'];
+  /**
+   * The import's first window (its first `batches` batches of `batchSize` rows): built while the
+   * inspection reads on, so its submits post at once. Absent: nothing is built before the plan.
+   */
+  firstWindow?: { batchSize: number; batches: number; dryRun: boolean };
 }
 export interface InspectSourceResult {
   layout: SourceLayout;
@@ -32,7 +39,18 @@ export interface PlanBatchesInput {
   maxBatches: number;
 }
 
-export function createSourceActivities(deps: ActivityDeps) {
+export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatches) {
+  /**
+   * Plans the first window from the layout (its first bytes only) and has it built early. Best
+   * effort: whatever fails here, the submits build their batches as they would have.
+   */
+  const buildFirstWindow = async (input: InspectSourceInput, window: NonNullable<InspectSourceInput['firstWindow']>, layout: SourceLayout) => {
+    const source = await openSource(deps.dataDir, input.source);
+    const page = await plan(source, { format: input.format, layout, cursor: null, batchSize: window.batchSize, maxBatches: window.batches });
+    const job: ImportJob = { importId: input.importId, source: input.source, format: input.format, layout, mapping: input.mapping, dryRun: window.dryRun };
+    for (const batch of page.batches) builds.prepareEarly(job, batch);
+  };
+
   return {
     /**
      * One streaming pass: fingerprint, header, row count, and the identity of every row, from which
@@ -43,6 +61,7 @@ export function createSourceActivities(deps: ActivityDeps) {
       const source = heartbeatingSource(await openSource(deps.dataDir, input.source));
       const paths = new ReportPaths(deps.reportDir, input.importId);
       const digester = new BlockDigester();
+      const window = input.firstWindow;
       const inspection = await inspectWithIdentityIndex(source, {
         format: input.format,
         delimiter: input.delimiter,
@@ -53,6 +72,7 @@ export function createSourceActivities(deps: ActivityDeps) {
         // volume: the system temp folder may be memory (the compose worker's /tmp is a tmpfs).
         index: { onProgress: () => source.heartbeat(), tmpDir: paths.root },
         digester,
+        ...(window ? { onLayout: (layout: SourceLayout) => void buildFirstWindow(input, window, layout).catch(() => undefined) } : {}),
       });
       await writeBlockDigests(paths.sourceDigests, digester.finish());
       return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded };

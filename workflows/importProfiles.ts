@@ -71,6 +71,12 @@ const DEFAULTS = {
 
 /** patched() id: the access check runs beside the inspection instead of after it. */
 const ACCESS_CHECK_BESIDE_INSPECTION = 'access-check-beside-inspection';
+/**
+ * patched() id: the inspection is told the first window (batch size, concurrency), so that the
+ * worker builds those batches while it still reads the file. Their submits, which found nothing
+ * built, built eight batches two at a time after it (bench (b): the fourth POST 0.9 s later).
+ */
+const FIRST_WINDOW_BUILT_DURING_INSPECTION = 'first-window-built-during-inspection';
 /** The first plan page holds this many windows of batches (at most a whole page). */
 const FIRST_PAGE_WINDOWS = 2;
 /**
@@ -293,7 +299,17 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       const accessBeside = !input.dryRun && patched(ACCESS_CHECK_BESIDE_INSPECTION);
       const access = accessBeside ? checkXtremepushAccess() : undefined;
       access?.catch(() => undefined); // awaited below; this only keeps an early rejection from counting as unhandled
-      const inspection = await inspectSource({ importId, source: input.source, format: input.format, delimiter: input.delimiter, mapping: input.mapping });
+      // A retry sends only some batches again: its first window is not the file's first batches.
+      const firstWindow =
+        input.retryOf === undefined && patched(FIRST_WINDOW_BUILT_DURING_INSPECTION) ? { batchSize: input.batchSize, batches: concurrency, dryRun: input.dryRun } : undefined;
+      const inspection = await inspectSource({
+        importId,
+        source: input.source,
+        format: input.format,
+        delimiter: input.delimiter,
+        mapping: input.mapping,
+        ...(firstWindow ? { firstWindow } : {}),
+      });
       // Histories from before the check answered anything have null here.
       const accessAnswer = access ? await access : input.dryRun ? undefined : await checkXtremepushAccess();
       if (accessAnswer?.watchesTasks === false) submitWatches = false;

@@ -1,8 +1,8 @@
 import type { ImportJob } from '../../common/batch';
-import type { BatchPlan } from '../../common/plan';
+import type { BatchPlan, SourceLayout } from '../../common/plan';
 import { supersededRowsIn } from '../dedupe';
 import { ReportPaths } from '../reports/reportPaths';
-import { readBlockDigests } from '../source/blockDigests';
+import { BlockRecorder, readBlockDigests, sameBlocks, type BlockDigestSlice } from '../source/blockDigests';
 import { openSource } from '../sourceAccess';
 import { buildBatch, type BuiltBatch } from './buildBatch';
 
@@ -10,6 +10,11 @@ import { buildBatch, type BuiltBatch } from './buildBatch';
 export interface BuildFolders {
   dataDir: string | undefined;
   reportDir: string;
+}
+
+/** A batch built while the inspection still ran: what it read, to be compared with what the inspection read. */
+export interface EarlyBuiltBatch extends BuiltBatch {
+  readDigests: BlockDigestSlice;
 }
 
 /** A batch's rows, from its byte range of the source, mapped and without the rows a later one supersedes. */
@@ -21,4 +26,44 @@ export async function buildFromSource(folders: BuildFolders, job: ImportJob, bat
   // The bytes the inspection read, block by block (none for imports inspected before digests were taken).
   const digests = await readBlockDigests(paths.sourceDigests, batch.startByte, batch.endByte);
   return buildBatch(source, job, batch, superseded, digests);
+}
+
+/**
+ * A batch of an import's first window, built while the inspection still reads the file: without the
+ * superseded rows and the block digests, which the inspection writes only at its end. It stands for
+ * `buildFromSource` only once `confirmEarlyBuild` has found that neither would have changed it.
+ */
+export async function buildBeforeInspectionEnds(folders: BuildFolders, job: ImportJob, batch: BatchPlan): Promise<EarlyBuiltBatch> {
+  const source = await openSource(folders.dataDir, job.source);
+  const recorder = new BlockRecorder(batch.startByte, batch.endByte);
+  const built = await buildBatch(source, job, batch, [], recorder);
+  return { ...built, readDigests: recorder.slice() };
+}
+
+/**
+ * Whether a batch built before the inspection ended is exactly what `buildFromSource` builds now: the
+ * same layout, no row of it superseded by a later one, and its bytes those the inspection took the
+ * digests of. Anything else (an identity seen again later in the file, a file rewritten during the
+ * inspection, an import inspected without digests) and the batch is built again.
+ */
+export async function confirmEarlyBuild(folders: BuildFolders, job: ImportJob, builtWith: ImportJob, batch: BatchPlan, built: BuiltBatch): Promise<boolean> {
+  if (!('readDigests' in built) || !sameLayout(job.layout, builtWith.layout)) return false;
+  const paths = new ReportPaths(folders.reportDir, job.importId);
+  const superseded = await supersededRowsIn(paths.superseded, batch.firstRow, batch.firstRow + batch.rowCount - 1);
+  if (superseded.length > 0) return false;
+  const inspected = await readBlockDigests(paths.sourceDigests, batch.startByte, batch.endByte);
+  return inspected !== undefined && sameBlocks(inspected, (built as EarlyBuiltBatch).readDigests);
+}
+
+/** Layouts equal in all a build reads: the content hash, known only at the inspection's end, aside. */
+function sameLayout(a: SourceLayout, b: SourceLayout): boolean {
+  return (
+    a.fingerprint.size === b.fingerprint.size &&
+    a.fingerprint.version === b.fingerprint.version &&
+    a.delimiter === b.delimiter &&
+    a.dataStartByte === b.dataStartByte &&
+    a.dataStartLine === b.dataStartLine &&
+    a.hasBom === b.hasBom &&
+    JSON.stringify(a.header) === JSON.stringify(b.header)
+  );
 }

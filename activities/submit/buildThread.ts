@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { buildFromSource, type BuildFolders } from './buildFromSource';
+import { buildBeforeInspectionEnds, buildFromSource, type BuildFolders } from './buildFromSource';
 import type { BuildReply, BuildRequest } from './buildThreads';
 
 /**
@@ -10,7 +10,7 @@ const folders = workerData as BuildFolders;
 const port = parentPort;
 if (port === null) throw new Error('buildThread runs as a worker thread only');
 port.on('message', (request: BuildRequest) => {
-  buildFromSource(folders, request.job, request.batch).then(
+  (request.early ? buildBeforeInspectionEnds : buildFromSource)(folders, request.job, request.batch).then(
     (built) => port.postMessage({ id: request.id, built } satisfies BuildReply),
     (error: unknown) => port.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies BuildReply),
   );

@@ -10,6 +10,8 @@ export interface BuildRequest {
   id: number;
   job: ImportJob;
   batch: BatchPlan;
+  /** Built during the inspection (`buildBeforeInspectionEnds`). */
+  early?: boolean;
 }
 export type BuildReply = { id: number; built: BuiltBatch } | { id: number; error: string };
 
@@ -65,13 +67,13 @@ export class BuildThreads {
     return this.threads.filter((thread) => thread !== undefined).length;
   }
 
-  build(job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
+  build(job: ImportJob, batch: BatchPlan, early = false): Promise<BuiltBatch> {
     const index = this.nextThread++ % this.size;
     const thread = this.threads[index] ?? this.start(index);
     const id = this.nextId++;
     return new Promise<BuiltBatch>((resolve, reject) => {
       this.pending.set(id, { thread: index, resolve, reject });
-      thread.postMessage({ id, job, batch } satisfies BuildRequest);
+      thread.postMessage({ id, job, batch, ...(early ? { early } : {}) } satisfies BuildRequest);
     });
   }
 

@@ -3,6 +3,8 @@ import type { BatchPlan } from '../../common/plan';
 import type { BuiltBatch } from './buildBatch';
 
 type Build = (job: ImportJob, batch: BatchPlan) => Promise<BuiltBatch>;
+/** Whether a batch built early (with `builtWith`, before the inspection ended) is what `job` would build now. */
+type ConfirmEarly = (job: ImportJob, builtWith: ImportJob, batch: BatchPlan, built: BuiltBatch) => Promise<boolean>;
 
 interface WaitingSubmit {
   job: ImportJob;
@@ -19,6 +21,8 @@ interface Entry {
   queuedAt: number;
   /** Set once building has begun; until then a submit that wants the batch builds it itself. */
   built?: Promise<BuiltBatch>;
+  /** Built during the inspection: used only once confirmed against what the inspection wrote. */
+  early: boolean;
 }
 
 const MAX_ENTRIES = 16;
@@ -50,17 +54,20 @@ export class PreparedBatches {
   private mainBusy = false;
   private readonly build: Build;
   private readonly buildAhead: Build;
+  private readonly early: { build: Build; confirm: ConfirmEarly } | undefined;
   private readonly parallel: number;
   private readonly aheadOnThreads: boolean;
   private readonly now: () => number;
 
   /**
    * `build` runs for a submit that finds nothing prepared; `buildAhead` (by default the same) for
-   * batches built ahead, `parallel` of them at a time.
+   * batches built ahead, `parallel` of them at a time; `early` for batches built during an import's
+   * inspection, and what confirms them (none: batches are not built that early).
    */
-  constructor(options: { build: Build; buildAhead?: Build; parallel?: number; now?: () => number }) {
+  constructor(options: { build: Build; buildAhead?: Build; early?: { build: Build; confirm: ConfirmEarly }; parallel?: number; now?: () => number }) {
     this.build = options.build;
     this.buildAhead = options.buildAhead ?? options.build;
+    this.early = options.early;
     this.parallel = Math.max(1, options.parallel ?? 1);
     this.aheadOnThreads = options.buildAhead !== undefined;
     this.now = options.now ?? Date.now;
@@ -68,10 +75,24 @@ export class PreparedBatches {
 
   /** Builds `batch` in the background unless it is prepared or queued already. */
   prepareAhead(job: ImportJob, batch: BatchPlan): void {
+    this.queue(job, batch, false);
+  }
+
+  /**
+   * Builds a batch of an import's first window while its inspection still reads the file, so that
+   * the window's submits find their rows built instead of building eight batches at once. The
+   * identity index and the block digests do not exist yet: the submit takes such a batch only once
+   * `confirm` says neither would change it, and builds it again otherwise.
+   */
+  prepareEarly(job: ImportJob, batch: BatchPlan): void {
+    if (this.early !== undefined) this.queue(job, batch, true);
+  }
+
+  private queue(job: ImportJob, batch: BatchPlan, early: boolean): void {
     const key = keyOf(job, batch);
     if (this.entries.has(key) || this.taken.has(key)) return;
     this.dropStale();
-    this.entries.set(key, { job, batch, queuedAt: this.now() });
+    this.entries.set(key, { job, batch, queuedAt: this.now(), early });
     this.waiting.push(key);
     this.dispatch();
   }
@@ -84,7 +105,9 @@ export class PreparedBatches {
     this.remember(key);
     if (entry?.built === undefined) return this.buildForSubmit(job, batch);
     try {
-      return await entry.built;
+      const built = await entry.built;
+      if (entry.early && !(await this.confirmed(job, entry.job, batch, built))) return this.buildForSubmit(job, batch);
+      return built;
     } catch {
       // A failed build ahead proves nothing about this attempt (the file may be readable now): build, and let its error speak.
       return this.buildForSubmit(job, batch, true);
@@ -124,7 +147,16 @@ export class PreparedBatches {
     while (this.building < this.parallel && (key = this.waiting.shift()) !== undefined) {
       const entry = this.entries.get(key);
       if (entry === undefined) continue; // taken before its turn came
-      entry.built = this.startAhead(entry.job, entry.batch);
+      entry.built = this.startAhead(entry.job, entry.batch, entry.early ? this.early?.build : undefined);
+    }
+  }
+
+  private async confirmed(job: ImportJob, builtWith: ImportJob, batch: BatchPlan, built: BuiltBatch): Promise<boolean> {
+    try {
+      return (await this.early?.confirm(job, builtWith, batch, built)) === true;
+    } catch {
+      // What the inspection wrote could not be read: the submit's own build will say why.
+      return false;
     }
   }
 
@@ -147,9 +179,9 @@ export class PreparedBatches {
   }
 
   /** Starts a build on the ahead builders, counted until it ends, when the next queued one starts. */
-  private startAhead(job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
+  private startAhead(job: ImportJob, batch: BatchPlan, build = this.buildAhead): Promise<BuiltBatch> {
     this.building++;
-    const built = this.buildAhead(job, batch);
+    const built = build(job, batch);
     built
       .catch(() => undefined)
       .finally(() => {

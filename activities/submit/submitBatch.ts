@@ -1,6 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { ImportJob, RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../../common/batch';
-import type { BatchPlan } from '../../common/plan';
+import type { RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../../common/batch';
 import { ABANDONED_FAILURE_CODE } from '../../common/batchIds';
 import type { FailureSummary } from '../../common/report';
 import type { ActivityDeps } from '../deps';
@@ -11,10 +10,8 @@ import { ReportPaths } from '../reports/reportPaths';
 import { appendRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
 import { RateLimitedError, RequestRejectedError, XtremepushError } from '../xtremepush/errors';
 import { partRow, rowsJson, type Part } from './part';
-import { buildFromSource } from './buildFromSource';
 import { originalRows, type OriginalRow } from './originalRows';
-import { BuildThreads } from './buildThreads';
-import { PreparedBatches } from './preparedBatches';
+import type { PreparedBatches } from './preparedBatches';
 import { postedBySubmit, SubmitJournal } from './submitJournal';
 import { countRetry, parseRequestKey, requestKey, restoreProgress, type SubmitProgress } from './submitProgress';
 
@@ -39,16 +36,8 @@ function apiReason(error: RequestRejectedError): string {
  * lives in heartbeat details, so a retry after a transient error or a crash sends only what has no
  * answer yet. On the last allowed attempt it reports what it could not send instead of failing.
  */
-export function createSubmitBatch(deps: ActivityDeps) {
+export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches) {
   const folders = { dataDir: deps.dataDir, reportDir: deps.reportDir };
-  const threads = deps.buildThreads > 0 && BuildThreads.available() ? new BuildThreads(deps.buildThreads, folders) : undefined;
-  threads?.startAll();
-  // Batches built ahead go to the threads; a submit whose batch is not ready builds it at once on the
-  // main thread, which would otherwise wait: both kinds of core time go to rows.
-  const prepared = new PreparedBatches({
-    build: (job, batch) => buildFromSource(folders, job, batch),
-    ...(threads ? { buildAhead: (job: ImportJob, batch: BatchPlan) => threads.build(job, batch), parallel: threads.size } : {}),
-  });
   return async function submitBatch(input: SubmitBatchInput): Promise<SubmitBatchResult> {
     const context = Context.current();
     const { job, batch } = input;

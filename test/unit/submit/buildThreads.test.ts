@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportJob } from '../../../common/batch';
 import type { BatchPlan } from '../../../common/plan';
 import { inspectWithIdentityIndex } from '../../../activities/dedupe';
-import { buildFromSource } from '../../../activities/submit/buildFromSource';
+import { buildBeforeInspectionEnds, buildFromSource, type EarlyBuiltBatch } from '../../../activities/submit/buildFromSource';
 import { ReportPaths } from '../../../activities/reports/reportPaths';
 import { planBatches } from '../../../activities/source';
 import { openSource } from '../../../activities/sourceAccess';
@@ -54,6 +54,18 @@ describe('build threads', () => {
     expect(onThreads.reduce((n, b) => n + b.superseded, 0)).toBe(5);
     expect(onThreads.reduce((n, b) => n + b.rejects.length, 0)).toBe(1);
     expect(onThreads.reduce((n, b) => n + b.parts.reduce((m, p) => m + p.rows.length, 0), 0)).toBe(2_500);
+  });
+
+  it('a batch built early on a thread is the early build the main thread makes, with the digests of what it read', async () => {
+    const threads = new BuildThreads(1, folders);
+    const batch = batches[0] as BatchPlan;
+    const onThread = (await threads.build(job, batch, true)) as EarlyBuiltBatch;
+    const onMain = await buildBeforeInspectionEnds(folders, job, batch);
+    expect(onThread).toEqual({ ...onMain, readDigests: { ...onMain.readDigests, digests: new Uint8Array(onMain.readDigests.digests) } });
+    // Early means before the identity index: the five rows later copies supersede are still in.
+    expect(onThread.superseded).toBe(0);
+    expect((await buildFromSource(folders, job, batch)).superseded).toBe(5);
+    expect(onThread.readDigests.digests.length).toBeGreaterThan(0);
   });
 
   it('startAll starts every thread before any build, so the first builds do not wait for a start-up', async () => {

@@ -167,3 +167,44 @@ describe('batches built ahead', () => {
     expect(prepared.size).toBe(1);
   });
 });
+
+describe('batches built during the inspection', () => {
+  const earlyPrepared = (confirm: (built: BuiltBatch) => Promise<boolean>) => {
+    const submit = controlledBuild();
+    const early = controlledBuild();
+    const prepared = new PreparedBatches({ build: submit.build, early: { build: early.build, confirm: (_job, _builtWith, _batch, built) => confirm(built) } });
+    return { prepared, submit, early };
+  };
+
+  it('a batch built early and confirmed goes to its submit without a second build', async () => {
+    const seen: BuiltBatch[] = [];
+    const { prepared, submit, early } = earlyPrepared((built) => (seen.push(built), Promise.resolve(true)));
+    prepared.prepareEarly(job, batchAt(0));
+    early.finish(0);
+    const taken = await prepared.take(job, batchAt(0));
+    expect(seen).toEqual([taken]);
+    expect(early.calls).toEqual([0]);
+    expect(submit.calls).toEqual([]);
+  });
+
+  it('one the confirmation refuses, or that cannot be confirmed, is built again by its submit', async () => {
+    for (const confirm of [() => Promise.resolve(false), () => Promise.reject(new Error('superseded rows unreadable'))]) {
+      const { prepared, submit, early } = earlyPrepared(confirm);
+      prepared.prepareEarly(job, batchAt(1));
+      early.finish(0);
+      const taken = prepared.take(job, batchAt(1));
+      await settle();
+      expect(submit.calls).toEqual([1]);
+      submit.finish(0);
+      expect((await taken).superseded).toBe(1);
+    }
+  });
+
+  it('nothing is built early where no early build was given (no build threads)', () => {
+    const { build, calls } = controlledBuild();
+    const prepared = new PreparedBatches({ build });
+    prepared.prepareEarly(job, batchAt(2));
+    expect(prepared.size).toBe(0);
+    expect(calls).toEqual([]);
+  });
+});
