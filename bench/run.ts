@@ -7,7 +7,7 @@ import { ensureTemporalBinary } from '../workers/temporalBinary';
 import { BenchUsageError, parseBenchOptions, type BenchOptions } from './benchOptions';
 import { sampleFiles, type BenchContext } from './benchContext';
 import { describeCode, describeMachine } from './machine';
-import { findChildProcess } from './procStats';
+import { findChildProcess, untilMachineQuiet } from './procStats';
 import { formatDiagnostics, formatTable, importsOf, type BenchResults } from './results';
 import { benchDataDir, writeDataReadme } from './sampleFiles';
 import { summariseHistories } from './scenarios/histories';
@@ -68,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
     // Files first, so that writing them is not inside any measurement.
     if (['a', 'b', 'c', 'd', 'e', 'g'].some(wants)) await ctx.file(options.rows);
     if (wants('c') || wants('f')) await ctx.file(options.largeRows);
+    const quiet = await untilMachineQuiet();
+    log(`machine quiet after ${(quiet.waitedMs / 1000).toFixed(1)} s (${Math.round(quiet.busyShare * 100)}% of a core busy over the last second)`);
     if (wants('e')) results.e = await measureParsing(ctx);
     // (d) measures the histories of the imports of the other parts; alone, it needs (a)'s.
     if (wants('a') || (wants('d') && !wants('b') && !wants('c') && !wants('f'))) results.a = await measureThroughput(ctx);
