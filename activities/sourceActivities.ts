@@ -62,20 +62,30 @@ export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatch
       const paths = new ReportPaths(deps.reportDir, input.importId);
       const digester = new BlockDigester();
       const window = input.firstWindow;
-      const inspection = await inspectWithIdentityIndex(source, {
-        format: input.format,
-        delimiter: input.delimiter,
-        mapping: input.mapping,
-        supersededFile: paths.superseded,
-        // Sorting and merging the index comes after the last byte: the heartbeat still says so.
-        // Its sorted runs (16 bytes a row past 2 M rows) spill beside the report, on the report
-        // volume: the system temp folder may be memory (the compose worker's /tmp is a tmpfs).
-        index: { onProgress: () => source.heartbeat(), tmpDir: paths.root },
-        digester,
-        ...(window ? { onLayout: (layout: SourceLayout) => void buildFirstWindow(input, window, layout).catch(() => undefined) } : {}),
-      });
-      await writeBlockDigests(paths.sourceDigests, digester.finish());
-      return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded };
+      let firstWindow: Promise<void> | undefined;
+      try {
+        const inspection = await inspectWithIdentityIndex(source, {
+          format: input.format,
+          delimiter: input.delimiter,
+          mapping: input.mapping,
+          supersededFile: paths.superseded,
+          // Sorting and merging the index comes after the last byte: the heartbeat still says so.
+          // Its sorted runs (16 bytes a row past 2 M rows) spill beside the report, on the report
+          // volume: the system temp folder may be memory (the compose worker's /tmp is a tmpfs).
+          index: { onProgress: () => source.heartbeat(), tmpDir: paths.root },
+          digester,
+          ...(window ? { onLayout: (layout: SourceLayout) => void (firstWindow = buildFirstWindow(input, window, layout).catch(() => undefined)) } : {}),
+        });
+        await writeBlockDigests(paths.sourceDigests, digester.finish());
+        return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded };
+      } catch (error) {
+        // No submit will come for what was built early (a later attempt builds it again): let it go.
+        if (firstWindow !== undefined) {
+          await firstWindow;
+          builds.forget(input.importId);
+        }
+        throw error;
+      }
     },
 
     /** One page of batch boundaries, from a cursor. */

@@ -173,6 +173,11 @@ export class PreparedBatches {
       .catch(() => undefined);
   }
 
+  /** Lets go of an import's batches held or queued: none of its submits will come for them. */
+  forget(importId: string): void {
+    for (const [key, entry] of this.entries) if (entry.job.importId === importId) this.entries.delete(key);
+  }
+
   /** How many batches are held or queued (for tests). */
   get size(): number {
     return this.entries.size;

@@ -89,6 +89,13 @@ describe('the first window, built while the inspection reads', () => {
     expect(worker.builds).toEqual({ submit: [0], early: [] });
   });
 
+  it('is let go when the inspection fails after the first rows (a quote left open at the end)', async () => {
+    const worker = workerWith('open-quote.csv', `${csv(60)}u999,"never closed\n`);
+    await expect(worker.inspect({ firstWindow: { batchSize: BATCH_SIZE, batches: 3, dryRun: false } })).rejects.toThrow(/quote/i);
+    expect(worker.builds.early.length).toBeGreaterThan(0);
+    expect(worker.prepared.size).toBe(0);
+  });
+
   it('a batch with a row that a later row supersedes is built again, without that row', async () => {
     // Row 5 (batch 0) takes row 2's identity; row 25 (batch 2) takes row 3's: rows 2 and 3 are superseded.
     const worker = workerWith('dups.csv', csv(30, { 5: 2, 25: 3 }));
