@@ -122,30 +122,45 @@ export interface BlockReading {
 }
 
 /**
- * Takes the digests of the blocks a byte range touches, from a read widened to them, for a batch
- * built before the inspection has written its own: they are compared once it has (`sameBlocks`).
+ * A read of blocks [firstBlock, firstBlock + blockCount), fed from the first block's start, with the
+ * digests of what it read. One widening for checks and records alike: a batch built early and
+ * compared later must have read exactly the blocks a checked read would.
  */
-export class BlockRecorder implements BlockReading {
-  private readonly digester: BlockDigester;
-  private readonly first: number;
-  private readonly count: number;
-  private taken: Buffer | undefined;
+abstract class WholeBlocksRead implements BlockReading {
+  protected readonly digester: BlockDigester;
 
   constructor(
-    startByte: number,
-    endByte: number,
-    private readonly blockBytes = DIGEST_BLOCK_BYTES,
+    protected readonly firstBlock: number,
+    private readonly blockCount: number,
+    protected readonly blockBytes: number,
   ) {
-    ({ first: this.first, count: this.count } = blocksOf(startByte, endByte, blockBytes));
     this.digester = new BlockDigester(blockBytes);
   }
 
+  /** Where reading must start: the first block's first byte. */
   get startByte(): number {
-    return this.first * this.blockBytes;
+    return this.firstBlock * this.blockBytes;
   }
 
+  /** Where reading must end: the last block's end, or the source's. */
   endByte(sourceSize: number): number {
-    return Math.min(sourceSize, (this.first + this.count) * this.blockBytes);
+    return Math.min(sourceSize, (this.firstBlock + this.blockCount) * this.blockBytes);
+  }
+
+  abstract feed(chunk: Buffer): void;
+  abstract finish(): void;
+}
+
+/**
+ * Takes the digests of the blocks a byte range touches, from a read widened to them, for a batch
+ * built before the inspection has written its own: they are compared once it has (`sameBlocks`).
+ */
+export class BlockRecorder extends WholeBlocksRead {
+  private taken: Buffer | undefined;
+
+  constructor(startByte: number, endByte: number, blockBytes = DIGEST_BLOCK_BYTES) {
+    const { first, count } = blocksOf(startByte, endByte, blockBytes);
+    super(first, count, blockBytes);
   }
 
   feed(chunk: Buffer): void {
@@ -159,7 +174,7 @@ export class BlockRecorder implements BlockReading {
   /** The digests read, once `finish` has been called. */
   slice(): BlockDigestSlice {
     if (this.taken === undefined) throw new Error('BlockRecorder.slice() before finish()');
-    return { blockBytes: this.blockBytes, firstBlock: this.first, digests: this.taken };
+    return { blockBytes: this.blockBytes, firstBlock: this.firstBlock, digests: this.taken };
   }
 }
 
@@ -168,8 +183,7 @@ export class BlockRecorder implements BlockReading {
  * size; `mismatch` names the first block whose bytes differ. The caller feeds up to the source's
  * end or the last block's end, whichever comes first, and then calls `finish`.
  */
-export class BlockChecker implements BlockReading {
-  private readonly digester: BlockDigester;
+export class BlockChecker extends WholeBlocksRead {
   private checked = 0;
 
   constructor(
@@ -177,17 +191,7 @@ export class BlockChecker implements BlockReading {
     /** The error for a block whose bytes differ, given the block's first byte. */
     private readonly mismatch: (blockStartByte: number) => Error,
   ) {
-    this.digester = new BlockDigester(slice.blockBytes);
-  }
-
-  /** Where reading must start: the first block's first byte. */
-  get startByte(): number {
-    return this.slice.firstBlock * this.slice.blockBytes;
-  }
-
-  /** Where reading must end: the last block's end, or the source's. */
-  endByte(sourceSize: number): number {
-    return Math.min(sourceSize, (this.slice.firstBlock + this.slice.digests.length / DIGEST_BYTES) * this.slice.blockBytes);
+    super(slice.firstBlock, slice.digests.length / DIGEST_BYTES, slice.blockBytes);
   }
 
   feed(chunk: Buffer): void {
@@ -200,7 +204,7 @@ export class BlockChecker implements BlockReading {
   }
 
   private blockStart(): number {
-    return (this.slice.firstBlock + this.checked) * this.slice.blockBytes;
+    return (this.firstBlock + this.checked) * this.blockBytes;
   }
 
   private compare(final: boolean): void {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { ImportJob } from '../../common/batch';
 import type { BatchPlan, SourceLayout } from '../../common/plan';
 import { supersededRowsIn } from '../dedupe';
@@ -20,12 +21,19 @@ export interface EarlyBuiltBatch extends BuiltBatch {
 /** A batch's rows, from its byte range of the source, mapped and without the rows a later one supersedes. */
 export async function buildFromSource(folders: BuildFolders, job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
   const source = await openSource(folders.dataDir, job.source);
-  // Rows a later row of the file supersedes (written by the inspection): never sent, whatever order batches finish in.
-  const paths = new ReportPaths(folders.reportDir, job.importId);
-  const superseded = await supersededRowsIn(paths.superseded, batch.firstRow, batch.firstRow + batch.rowCount - 1);
-  // The bytes the inspection read, block by block (none for imports inspected before digests were taken).
-  const digests = await readBlockDigests(paths.sourceDigests, batch.startByte, batch.endByte);
+  const { superseded, digests } = await inspectedFor(folders, job, batch);
   return buildBatch(source, job, batch, superseded, digests);
+}
+
+/** What the inspection wrote about a batch's range, which every build of it reads. */
+async function inspectedFor(folders: BuildFolders, job: ImportJob, batch: BatchPlan) {
+  const paths = new ReportPaths(folders.reportDir, job.importId);
+  return {
+    // Rows a later row of the file supersedes: never sent, whatever order batches finish in.
+    superseded: await supersededRowsIn(paths.superseded, batch.firstRow, batch.firstRow + batch.rowCount - 1),
+    // The bytes the inspection read, block by block (none for imports inspected before digests were taken).
+    digests: await readBlockDigests(paths.sourceDigests, batch.startByte, batch.endByte),
+  };
 }
 
 /**
@@ -48,22 +56,12 @@ export async function buildBeforeInspectionEnds(folders: BuildFolders, job: Impo
  */
 export async function confirmEarlyBuild(folders: BuildFolders, job: ImportJob, builtWith: ImportJob, batch: BatchPlan, built: BuiltBatch): Promise<boolean> {
   if (!('readDigests' in built) || !sameLayout(job.layout, builtWith.layout)) return false;
-  const paths = new ReportPaths(folders.reportDir, job.importId);
-  const superseded = await supersededRowsIn(paths.superseded, batch.firstRow, batch.firstRow + batch.rowCount - 1);
-  if (superseded.length > 0) return false;
-  const inspected = await readBlockDigests(paths.sourceDigests, batch.startByte, batch.endByte);
-  return inspected !== undefined && sameBlocks(inspected, (built as EarlyBuiltBatch).readDigests);
+  const { superseded, digests } = await inspectedFor(folders, job, batch);
+  return superseded.length === 0 && digests !== undefined && sameBlocks(digests, (built as EarlyBuiltBatch).readDigests);
 }
 
 /** Layouts equal in all a build reads: the content hash, known only at the inspection's end, aside. */
 function sameLayout(a: SourceLayout, b: SourceLayout): boolean {
-  return (
-    a.fingerprint.size === b.fingerprint.size &&
-    a.fingerprint.version === b.fingerprint.version &&
-    a.delimiter === b.delimiter &&
-    a.dataStartByte === b.dataStartByte &&
-    a.dataStartLine === b.dataStartLine &&
-    a.hasBom === b.hasBom &&
-    JSON.stringify(a.header) === JSON.stringify(b.header)
-  );
+  const unhashed = (layout: SourceLayout) => ({ ...layout, fingerprint: { ...layout.fingerprint, sha256: '' } });
+  return isDeepStrictEqual(unhashed(a), unhashed(b));
 }

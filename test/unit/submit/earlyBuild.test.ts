@@ -53,7 +53,9 @@ async function planOf(file: string, result: InspectSourceResult): Promise<BatchP
   return page.batches;
 }
 
-const jobWith = (result: InspectSourceResult, file: string): ImportJob => ({ importId: 'early-test', source: { kind: 'file', path: file }, format: 'csv', layout: result.layout, dryRun: false });
+/** The job as the workflow hands it to a submit: through a JSON payload. */
+const jobWith = (result: InspectSourceResult, file: string): ImportJob =>
+  JSON.parse(JSON.stringify({ importId: 'early-test', source: { kind: 'file', path: file }, format: 'csv', layout: result.layout, dryRun: false })) as ImportJob;
 
 /** Waits until the early builds have been queued (the inspection does not wait for them). */
 async function untilQueued(prepared: PreparedBatches, count: number): Promise<void> {
