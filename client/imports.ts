@@ -21,7 +21,7 @@ import { describeSource } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
 import type { ImportClientContext } from './connect';
 import { defaultImportIdFor, resolveSourceForWorker } from './importId';
-import { isDeadlineExceeded, NoWorkerError, requireWorker, WorkerNotAnsweringError } from './workerPresence';
+import { NoWorkerError, queryNotAnswered, requireWorker, WorkerNotAnsweringError } from './workerPresence';
 
 export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
 
@@ -135,10 +135,11 @@ export async function importStatus(ctx: ImportClientContext, importId: string): 
 /** A running import's progress. Only a worker answers the query, so without one this says so at once instead of timing out. */
 export async function getProgress(ctx: ImportClientContext, importId: string): Promise<Progress> {
   await requireWorker(ctx);
+  const asked = Date.now();
   try {
-    return await ctx.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(handleOf(ctx, importId)));
+    return await ctx.client.connection.withDeadline(asked + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(handleOf(ctx, importId)));
   } catch (error) {
-    if (isDeadlineExceeded(error)) throw new WorkerNotAnsweringError(ctx.taskQueue, PROGRESS_QUERY_TIMEOUT_MS);
+    if (queryNotAnswered(error, Date.now() - asked, PROGRESS_QUERY_TIMEOUT_MS)) throw new WorkerNotAnsweringError(ctx.taskQueue, PROGRESS_QUERY_TIMEOUT_MS);
     throw error;
   }
 }

@@ -75,7 +75,7 @@ describe('an import that cannot move says why', () => {
     worker.kill('SIGSTOP');
     const status = await runCli(['status', importId], env);
     worker.kill('SIGCONT');
-    // It gave exit code 3 once in many runs; what the CLI said then is the clue.
+    // Once in many runs the query failed as "Failed to query Workflow" (exit 3) rather than by its deadline: queryNotAnswered.
     expect(status.code, `status said: ${status.stderr}`).toBe(2);
     expect(status.stderr).toContain(`no worker answered within 10 s, though one polled task queue "${stack.taskQueue}" lately`);
     expect(status.stderr).not.toMatch(/Failed to query/);

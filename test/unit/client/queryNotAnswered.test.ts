@@ -1,0 +1,24 @@
+import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { queryNotAnswered } from '../../../client/workerPresence';
+
+/** A gRPC error as grpc-js rejects with: a message and a status code. */
+const grpcError = (code: number) => Object.assign(new Error(`${code} grpc`), { code });
+
+describe('a progress query that got no answer in time', () => {
+  it('is a DEADLINE_EXCEEDED, on the error or its cause, whenever it comes', () => {
+    expect(queryNotAnswered(grpcError(4), 50, 10_000)).toBe(true);
+    expect(queryNotAnswered(new ServiceError('Failed to query Workflow', { cause: grpcError(4) }), 50, 10_000)).toBe(true);
+  });
+
+  it("is the SDK's \"Failed to query Workflow\" with another code once the deadline has passed, and only then", () => {
+    const failed = new ServiceError('Failed to query Workflow', { cause: grpcError(1) });
+    expect(queryNotAnswered(failed, 10_004, 10_000)).toBe(true);
+    expect(queryNotAnswered(failed, 2_000, 10_000)).toBe(false);
+  });
+
+  it('is not an error that says something else, however late', () => {
+    expect(queryNotAnswered(new WorkflowNotFoundError('gone', 'id', undefined), 10_004, 10_000)).toBe(false);
+    expect(queryNotAnswered(new Error('query handler threw'), 10_004, 10_000)).toBe(false);
+  });
+});
