@@ -1,6 +1,6 @@
 import type { ImportJob } from '../common/batch';
 import type { ImportWorkflowInput } from '../common/importInput';
-import type { PlanCursor, PlanPage, SourceLayout } from '../common/plan';
+import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import type { SourceFormat, SourceRef } from '../common/source';
 import { inspectWithIdentityIndex } from './dedupe';
 import { BlockDigester, writeBlockDigests } from './source/blockDigests';
@@ -9,6 +9,7 @@ import { heartbeatingSource } from './heartbeats';
 import { ReportPaths } from './reports/reportPaths';
 import { planBatches as plan } from './source';
 import { openSource } from './sourceAccess';
+import { sameLayout } from './submit/buildFromSource';
 import type { PreparedBatches } from './submit/preparedBatches';
 
 export interface InspectSourceInput {
@@ -20,14 +21,41 @@ export interface InspectSourceInput {
   /**
    * The import's first window (its first `batches` batches of `batchSize` rows): built while the
    * inspection reads on, so its submits post at once. Absent: nothing is built before the plan.
+   * With `pageBatches`, the import's first plan page (at most that many batches, and past the
+   * window no more than about `pageBytes`) is planned beside the pass too and comes back with it.
    */
-  firstWindow?: { batchSize: number; batches: number; dryRun: boolean };
+  firstWindow?: { batchSize: number; batches: number; dryRun: boolean; pageBatches?: number; pageBytes?: number };
 }
 export interface InspectSourceResult {
   layout: SourceLayout;
   totalRows: number;
   /** Rows a later row of the same identity supersedes; batches skip them (the last row wins). */
   supersededRows: number;
+  /**
+   * The first plan page, planned while the pass read on (asked for with `firstWindow.pageBatches`):
+   * exactly what `planBatches` answers from the start with `layout`. Absent when it could not be
+   * planned in time or the pass ended with another layout; the workflow then plans it itself.
+   */
+  firstPage?: PlanPage;
+}
+
+type FirstWindow = NonNullable<InspectSourceInput['firstWindow']>;
+/** The first page planned beside the pass, and the layout it was planned with (its content hash not yet known). */
+interface EarlyPage {
+  layout: SourceLayout;
+  page: PlanPage;
+}
+
+/**
+ * How many more batches, up to `wanted`, fit in `maxBytes` past the window at the window's bytes per
+ * batch: a page of huge batches would otherwise make the pass wait for a long scan.
+ */
+function batchesWithin(window: BatchPlan[], wanted: number, maxBytes: number | undefined): number {
+  if (wanted <= 0 || window.length === 0) return 0;
+  if (maxBytes === undefined) return wanted;
+  const windowBytes = (window.at(-1) as BatchPlan).endByte - (window[0] as BatchPlan).startByte;
+  const perBatch = Math.max(windowBytes / window.length, 1);
+  return Math.max(0, Math.min(wanted, Math.floor((maxBytes - windowBytes) / perBatch)));
 }
 
 export interface PlanBatchesInput {
@@ -41,14 +69,20 @@ export interface PlanBatchesInput {
 
 export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatches) {
   /**
-   * Plans the first window from the layout (its first bytes only) and has it built early. Best
-   * effort: whatever fails here, the submits build their batches as they would have.
+   * Plans the first window from the layout (its first bytes only) and has it built early, then plans
+   * the rest of the first page when asked to. Best effort: whatever fails here, the submits build
+   * their batches and the workflow plans its first page as they would have (undefined: no page).
    */
-  const buildFirstWindow = async (input: InspectSourceInput, window: NonNullable<InspectSourceInput['firstWindow']>, layout: SourceLayout) => {
+  const planFirstWindow = async (input: InspectSourceInput, window: FirstWindow, layout: SourceLayout): Promise<EarlyPage | undefined> => {
     const source = await openSource(deps.dataDir, input.source);
-    const page = await plan(source, { format: input.format, layout, cursor: null, batchSize: window.batchSize, maxBatches: window.batches });
+    const planned = (cursor: PlanCursor | null, maxBatches: number) => plan(source, { format: input.format, layout, cursor, batchSize: window.batchSize, maxBatches });
+    const first = await planned(null, window.batches);
     const job: ImportJob = { importId: input.importId, source: input.source, format: input.format, layout, mapping: input.mapping, dryRun: window.dryRun };
-    for (const batch of page.batches) builds.prepareEarly(job, batch);
+    for (const batch of first.batches) builds.prepareEarly(job, batch);
+    const more = first.next === null ? 0 : batchesWithin(first.batches, (window.pageBatches ?? 0) - first.batches.length, window.pageBytes);
+    if (more === 0) return window.pageBatches === undefined ? undefined : { layout, page: first };
+    const rest = await planned(first.next, more);
+    return { layout, page: { batches: [...first.batches, ...rest.batches], next: rest.next } };
   };
 
   return {
@@ -62,7 +96,7 @@ export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatch
       const paths = new ReportPaths(deps.reportDir, input.importId);
       const digester = new BlockDigester();
       const window = input.firstWindow;
-      let firstWindow: Promise<void> | undefined;
+      let firstWindow: Promise<EarlyPage | undefined> | undefined;
       try {
         const inspection = await inspectWithIdentityIndex(source, {
           format: input.format,
@@ -74,10 +108,13 @@ export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatch
           // volume: the system temp folder may be memory (the compose worker's /tmp is a tmpfs).
           index: { onProgress: () => source.heartbeat(), tmpDir: paths.root },
           digester,
-          ...(window ? { onLayout: (layout: SourceLayout) => void (firstWindow = buildFirstWindow(input, window, layout).catch(() => undefined)) } : {}),
+          ...(window ? { onLayout: (layout: SourceLayout) => void (firstWindow = planFirstWindow(input, window, layout).catch(() => undefined)) } : {}),
         });
         await writeBlockDigests(paths.sourceDigests, digester.finish());
-        return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded };
+        // Planned from fewer bytes than the pass reads, it is long done by now (a tiny file aside).
+        const early = await firstWindow;
+        const firstPage = early !== undefined && sameLayout(early.layout, inspection.layout) ? early.page : undefined;
+        return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded, ...(firstPage ? { firstPage } : {}) };
       } catch (error) {
         // No submit will come for what was built early (a later attempt builds it again): let it go.
         if (firstWindow !== undefined) {

@@ -80,6 +80,15 @@ const FIRST_WINDOW_BUILT_DURING_INSPECTION = 'first-window-built-during-inspecti
 /** The first plan page holds this many windows of batches (at most a whole page). */
 const FIRST_PAGE_WINDOWS = 2;
 /**
+ * patched() id: the inspection also plans the first page (EARLY_PAGE_WINDOWS windows, at most
+ * `bytesPerPlanPage` past the first), so the first window starts without a planning step, and the
+ * next page is asked for only once the first window's places start to free, not while its eight
+ * batches are being posted. bench (b): the first page took 160 ms after the inspection, and the
+ * second page's scan (a second of the worker's main thread) slowed the first window's posts.
+ */
+const FIRST_PAGE_PLANNED_DURING_INSPECTION = 'first-page-planned-during-inspection';
+const EARLY_PAGE_WINDOWS = 3;
+/**
  * patched() id: the next plan page is asked for while two windows of batches are left, not one, and
  * joins the queue as soon as it comes. A batch started near a page's end then still names the batch
  * `concurrency` places on for its worker to build ahead (bench (b): 16 of 100 batches waited about
@@ -285,6 +294,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       .finally(() => inFlight.delete(batch.index));
   };
 
+  // The first page when the inspection planned it; only ever in an import's first run.
+  let earlyPage: PlanPage | undefined;
   let cursorForNextRun: PlanCursor | null = null;
   let continueRun = false;
   try {
@@ -301,7 +312,14 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       access?.catch(() => undefined); // awaited below; this only keeps an early rejection from counting as unhandled
       // A retry sends only some batches again: its first window is not the file's first batches.
       const firstWindow =
-        input.retryOf === undefined && patched(FIRST_WINDOW_BUILT_DURING_INSPECTION) ? { batchSize: input.batchSize, batches: concurrency, dryRun: input.dryRun } : undefined;
+        input.retryOf === undefined && patched(FIRST_WINDOW_BUILT_DURING_INSPECTION)
+          ? {
+              batchSize: input.batchSize,
+              batches: concurrency,
+              dryRun: input.dryRun,
+              ...(patched(FIRST_PAGE_PLANNED_DURING_INSPECTION) ? { pageBatches: EARLY_PAGE_WINDOWS * concurrency, pageBytes: tuning.bytesPerPlanPage } : {}),
+            }
+          : undefined;
       const inspection = await inspectSource({
         importId,
         source: input.source,
@@ -315,6 +333,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       if (accessAnswer?.watchesTasks === false) submitWatches = false;
       layout = inspection.layout;
       totalRows = inspection.totalRows;
+      earlyPage = inspection.firstPage;
       if (input.retryOf) {
         const plan = await loadRetryPlan({ importId, fingerprint: layout.fingerprint, totalBatches: Math.ceil(totalRows / input.batchSize) });
         Object.assign(totals, plan.takenOver);
@@ -330,9 +349,9 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     const batchesPerPage = Math.max(1, Math.min(BATCHES_PER_PLAN_PAGE, Math.floor(tuning.bytesPerPlanPage / Math.max(bytesPerBatch, 1))));
 
     // The plan is read page by page, one page ahead of the window, so planning never stalls sending.
-    let planCursor: PlanCursor | null = carried ? carried.cursor : null;
-    let planExhausted = carried !== undefined && carried.cursor === null;
-    let queue: BatchPlan[] = [];
+    let planCursor: PlanCursor | null = carried ? carried.cursor : (earlyPage?.next ?? null);
+    let planExhausted = (carried !== undefined && carried.cursor === null) || earlyPage?.next === null;
+    let queue: BatchPlan[] = earlyPage?.batches ?? [];
     let nextPage: Promise<PlanPage> | undefined;
     let nextPageReady = false;
     const requestPage = () => {
@@ -350,12 +369,16 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     };
     const pagesEarly = patched(PLAN_PAGES_A_WINDOW_EARLIER);
     let startedThisRun = 0;
+    // With the first page planned early, the second is asked for while two windows are left only once
+    // a batch has ended (before then, while one is left): until then the first window is being posted.
+    const endedBefore = totals.batches.done;
+    const pageAheadWindows = () => (earlyPage !== undefined && totals.batches.done === endedBefore ? 1 : 2);
     for (;;) {
       // Asked for before the wait for a free place, so the page is there when that place frees; but
       // not before this run's first window is out, whose batches are built on the spot, nor for a
       // run that will continue as new before it needs the page.
       const pageAhead = startedThisRun >= concurrency && startedThisRun + queue.length < tuning.maxBatchesPerRun;
-      if (pagesEarly && pageAhead && queue.length <= 2 * concurrency) requestPage();
+      if (pagesEarly && pageAhead && queue.length <= pageAheadWindows() * concurrency) requestPage();
       await condition(() => fatal !== undefined || (!paused && inFlight.size < concurrency));
       if (fatal !== undefined) break;
       if (queue.length <= concurrency) requestPage();

@@ -61,7 +61,7 @@ export async function confirmEarlyBuild(folders: BuildFolders, job: ImportJob, b
 }
 
 /** Layouts equal in all a build reads: the content hash, known only at the inspection's end, aside. */
-function sameLayout(a: SourceLayout, b: SourceLayout): boolean {
+export function sameLayout(a: SourceLayout, b: SourceLayout): boolean {
   const unhashed = (layout: SourceLayout) => ({ ...layout, fingerprint: { ...layout.fingerprint, sha256: '' } });
   return isDeepStrictEqual(unhashed(a), unhashed(b));
 }

@@ -41,8 +41,11 @@ describe('plan pages', () => {
 
     const parent = (await importHistories(stack.client.client, importId)).find((h) => h.workflowId === importId);
     const events = parent?.events ?? [];
+    // The first page comes with the inspection: the window (2) and as many more as fit in a page's bytes.
+    const [inspection] = completedActivities(events, 'inspectSource').map((a) => a.result as { firstPage?: { batches: unknown[] } });
+    expect(inspection?.firstPage?.batches).toHaveLength(4);
     const pages = completedActivities(events, 'planBatches').map((p) => (p.result as { batches: unknown[] }).batches.length);
-    expect(pages).toEqual([4, 4, 4, 4, 4]);
+    expect(pages).toEqual([4, 4, 4, 4]);
 
     const named = new Map<number, number | undefined>();
     // A batch starts as the import's submit (the hint is its prepareNext) or, when its tasks are
@@ -64,5 +67,35 @@ describe('plan pages', () => {
     for (const [index, next] of named) {
       expect({ index, next }).toEqual({ index, next: index + concurrency < batches ? index + concurrency : undefined });
     }
+  });
+
+  it('the second page is asked for once the first window has a batch back, not while it is posted', async () => {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
+    const file = path.join(stack.dataDir, 'later-page.csv');
+    await writeSampleFile(file, { rows: 2_000 });
+    const { importId } = await startImport(stack.client, { source: 'later-page.csv', importId: 'later-page', batchSize: 100, concurrency: 2 });
+    const report = await waitForReport(stack.client, importId);
+    expect(report.status).toBe('completed');
+    expect(report.rows.imported).toBe(2_000);
+
+    const parent = (await importHistories(stack.client.client, importId)).find((h) => h.workflowId === importId);
+    const events = parent?.events ?? [];
+    const [inspection] = completedActivities(events, 'inspectSource').map((a) => a.result as { firstPage?: { batches: unknown[] } });
+    // Three windows of two: the rest of the file (14 batches) in one page of planBatches.
+    expect(inspection?.firstPage?.batches).toHaveLength(6);
+    expect(completedActivities(events, 'planBatches').map((p) => (p.result as { batches: unknown[] }).batches.length)).toEqual([14]);
+    const scheduledNames = new Map<string, string>();
+    let firstBatchBack = -1;
+    let pageAsked = -1;
+    for (const [i, event] of events.entries()) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled) scheduledNames.set(String(event.eventId), scheduled.activityType?.name ?? '');
+      if (scheduled?.activityType?.name === 'planBatches' && pageAsked < 0) pageAsked = i;
+      const done = event.activityTaskCompletedEventAttributes ?? event.childWorkflowExecutionCompletedEventAttributes;
+      const name = event.activityTaskCompletedEventAttributes ? scheduledNames.get(String(event.activityTaskCompletedEventAttributes.scheduledEventId)) : 'child';
+      if (done && (name === 'submitBatch' || name === 'child') && firstBatchBack < 0) firstBatchBack = i;
+    }
+    expect(firstBatchBack).toBeGreaterThan(0);
+    expect(pageAsked).toBeGreaterThan(firstBatchBack);
   });
 });

@@ -155,3 +155,40 @@ describe('the first window, built while the inspection reads', () => {
     expect(await confirmEarlyBuild(worker.folders, job, otherTime, batch, early)).toBe(false);
   });
 });
+
+describe('the first plan page, planned while the inspection reads', () => {
+  const window = { batchSize: BATCH_SIZE, batches: 3, dryRun: false };
+
+  it('is the page planBatches answers from the start with the inspected layout', async () => {
+    const worker = workerWith('page.csv', csv(100));
+    const result = await worker.inspect({ firstWindow: { ...window, pageBatches: 7 } });
+    const page = await planBatches(new LocalFileSource(worker.path), { format: 'csv', layout: result.layout, cursor: null, batchSize: BATCH_SIZE, maxBatches: 7 });
+    expect(result.firstPage).toEqual(page);
+    expect(result.firstPage?.batches.map((b) => b.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(result.firstPage?.next).toMatchObject({ row: 71, nextBatchIndex: 7 });
+    // Only the window is built early; the rest of the page is planned, not built.
+    await untilQueued(worker.prepared, 3);
+  });
+
+  it('stops about pageBytes past the window, and reaches the end of a short file', async () => {
+    const worker = workerWith('bytes.csv', csv(100));
+    const perBatch = (await planOf(worker.path, await worker.inspect()))[0] as BatchPlan;
+    const batchBytes = perBatch.endByte - perBatch.startByte;
+    const capped = await worker.inspect({ firstWindow: { ...window, pageBatches: 9, pageBytes: Math.floor(batchBytes * 5.5) } });
+    expect(capped.firstPage?.batches).toHaveLength(5);
+    // A page cap smaller than the window still returns the window, which is planned anyway.
+    const small = await worker.inspect({ firstWindow: { ...window, pageBatches: 9, pageBytes: batchBytes } });
+    expect(small.firstPage?.batches).toHaveLength(3);
+    const short = workerWith('short.csv', csv(25));
+    const whole = await short.inspect({ firstWindow: { ...window, pageBatches: 9 } });
+    expect(whole.firstPage).toEqual({ batches: await planOf(short.path, whole), next: null });
+    expect(whole.firstPage?.batches.map((b) => b.rowCount)).toEqual([10, 10, 5]);
+  });
+
+  it('is not planned unless asked for (an older workflow) or without a first window (a retry)', async () => {
+    const worker = workerWith('unasked.csv', csv(40));
+    expect((await worker.inspect({ firstWindow: window })).firstPage).toBeUndefined();
+    expect((await worker.inspect()).firstPage).toBeUndefined();
+  });
+});
+
