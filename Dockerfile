@@ -44,4 +44,5 @@ USER node
 # Requires only dist/workers/healthFile.js, not the whole CLI, so each probe stays cheap.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "-e", "process.exit(require('./dist/workers/healthFile.js').checkHealthFile(process.env.XP_IMPORT_HEALTH_FILE, 30000) ? 0 : 1)"]
-CMD ["node", "dist/bin/xp-import.js", "worker"]
+# The flag keeps the main thread's young generation small (workers/nodeFlags.ts).
+CMD ["node", "--max-semi-space-size=4", "dist/bin/xp-import.js", "worker"]

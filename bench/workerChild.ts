@@ -1,8 +1,9 @@
 import path from 'node:path';
+import { WORKER_NODE_FLAGS } from '../workers/nodeFlags';
 import { spawnNode, type NodeChild } from './childProcess';
 import { MemorySampler, type ProcessMemory } from './procStats';
 
-/** `xp-import worker` as a child process, exactly as deployments run it, with its memory sampled. */
+/** `xp-import worker` as a child process, exactly as deployments run it (its node flags too), with its memory sampled. */
 export interface WorkerChild {
   process: NodeChild;
   pid: number;
@@ -17,7 +18,7 @@ export async function startWorkerChild(env: Record<string, string>, nodeFlags: s
   const { process: child } = await spawnNode(CLI_SCRIPT, {
     args: ['worker'],
     env: { XP_IMPORT_LOG_LEVEL: 'INFO', ...env },
-    nodeFlags,
+    nodeFlags: [...WORKER_NODE_FLAGS, ...nodeFlags],
     ready: /"message":"worker ready"/,
   });
   const sampler = new MemorySampler(child.pid).start();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorkerEnvSchema } from '../../../common/config';
+import { WORKER_NODE_FLAGS } from '../../../workers/nodeFlags';
 import { execForm, readCompose, readDockerfile, ROOT, service, stage, stageEnv } from './support';
 
 const dockerfile = readDockerfile();
@@ -50,9 +51,10 @@ describe('Dockerfile', () => {
     expect(keywords.lastIndexOf('RUN')).toBeLessThan(keywords.indexOf('USER'));
   });
 
-  it('starts the worker exactly as the compose file does, through the package bin', () => {
+  it('starts the worker exactly as the compose file and the bench do, through the package bin', () => {
     const [cmd] = instructions('runtime', 'CMD');
-    expect(execForm(cmd ?? '')).toEqual(['node', 'dist/bin/xp-import.js', 'worker']);
+    expect(execForm(cmd ?? '')).toEqual(['node', ...WORKER_NODE_FLAGS, 'dist/bin/xp-import.js', 'worker']);
+    expect(WORKER_NODE_FLAGS).toContain('--max-semi-space-size=4');
     expect(worker.command).toEqual(execForm(cmd ?? ''));
     const bin = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin;
     expect(bin['xp-import']).toBe('dist/bin/xp-import.js');
