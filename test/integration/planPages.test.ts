@@ -19,32 +19,33 @@ describe('plan pages', () => {
     stack = undefined;
   });
 
-  it('every batch but the last window names the batch to build ahead, across page ends', async () => {
-    // 300 ms a request: a batch takes over a second, a page of four batches a few milliseconds.
+  /**
+   * Imports 2,000 rows in 20 batches of 100, two at a time, 300 ms a request (a batch takes over a
+   * second, a page of batches a few milliseconds), and answers the import's history with the
+   * sizes of its first page (from the inspection) and of the pages planned after it.
+   */
+  async function importedInPages(name: string, bytesPerPlanPage?: (bytesPerBatch: number) => number) {
     stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
-    const file = path.join(stack.dataDir, 'pages.csv');
+    const file = path.join(stack.dataDir, `${name}.csv`);
     await writeSampleFile(file, { rows: 2_000 });
-    const batchSize = 100;
-    const batches = 20;
-    const concurrency = 2;
-    const bytesPerBatch = statSync(file).size / batches;
-    const { importId } = await startImport(stack.client, {
-      source: 'pages.csv',
-      importId: 'plan-pages',
-      batchSize,
-      concurrency,
-      tuning: { bytesPerPlanPage: Math.floor(bytesPerBatch * 4.5) },
-    });
+    const tuning = bytesPerPlanPage ? { tuning: { bytesPerPlanPage: bytesPerPlanPage(statSync(file).size / batches) } } : {};
+    const { importId } = await startImport(stack.client, { source: `${name}.csv`, importId: name, batchSize: 100, concurrency, ...tuning });
     const report = await waitForReport(stack.client, importId);
     expect(report.status).toBe('completed');
     expect(report.rows.imported).toBe(2_000);
-
     const parent = (await importHistories(stack.client.client, importId)).find((h) => h.workflowId === importId);
     const events = parent?.events ?? [];
-    // The first page comes with the inspection: the window (2) and as many more as fit in a page's bytes.
     const [inspection] = completedActivities(events, 'inspectSource').map((a) => a.result as { firstPage?: { batches: unknown[] } });
-    expect(inspection?.firstPage?.batches).toHaveLength(4);
     const pages = completedActivities(events, 'planBatches').map((p) => (p.result as { batches: unknown[] }).batches.length);
+    return { events, firstPage: inspection?.firstPage?.batches.length, pages };
+  }
+  const batches = 20;
+  const concurrency = 2;
+
+  it('every batch but the last window names the batch to build ahead, across page ends', async () => {
+    const { events, firstPage, pages } = await importedInPages('plan-pages', (bytesPerBatch) => Math.floor(bytesPerBatch * 4.5));
+    // The first page comes with the inspection: the window (2) and as many more as fit in a page's bytes.
+    expect(firstPage).toBe(4);
     expect(pages).toEqual([4, 4, 4, 4]);
 
     const named = new Map<number, number | undefined>();
@@ -70,20 +71,10 @@ describe('plan pages', () => {
   });
 
   it('the second page is asked for once the first window has a batch back, not while it is posted', async () => {
-    stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
-    const file = path.join(stack.dataDir, 'later-page.csv');
-    await writeSampleFile(file, { rows: 2_000 });
-    const { importId } = await startImport(stack.client, { source: 'later-page.csv', importId: 'later-page', batchSize: 100, concurrency: 2 });
-    const report = await waitForReport(stack.client, importId);
-    expect(report.status).toBe('completed');
-    expect(report.rows.imported).toBe(2_000);
-
-    const parent = (await importHistories(stack.client.client, importId)).find((h) => h.workflowId === importId);
-    const events = parent?.events ?? [];
-    const [inspection] = completedActivities(events, 'inspectSource').map((a) => a.result as { firstPage?: { batches: unknown[] } });
+    const { events, firstPage, pages } = await importedInPages('later-page');
     // Three windows of two: the rest of the file (14 batches) in one page of planBatches.
-    expect(inspection?.firstPage?.batches).toHaveLength(6);
-    expect(completedActivities(events, 'planBatches').map((p) => (p.result as { batches: unknown[] }).batches.length)).toEqual([14]);
+    expect(firstPage).toBe(6);
+    expect(pages).toEqual([14]);
     const scheduledNames = new Map<string, string>();
     let firstBatchBack = -1;
     let pageAsked = -1;
