@@ -14,7 +14,7 @@ describe('the start of an import', () => {
     stack = undefined;
   });
 
-  it('checks the token while it inspects, and plans a first page of two windows only', async () => {
+  it('checks the token while it inspects, which plans the first page too: the first batches start with no planning step', async () => {
     stack = await startTestStack();
     await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 1_500 });
     const { importId } = await startImport(stack.client, { source: 'p.csv', importId: 'start-up', batchSize: 100, concurrency: 3 });
@@ -33,18 +33,15 @@ describe('the start of an import', () => {
     expect(eventOf('checkXtremepushAccess', 'scheduled')).toBeGreaterThan(-1);
     expect(eventOf('checkXtremepushAccess', 'scheduled')).toBeLessThan(eventOf('inspectSource', 'completed'));
 
-    const pages = completedActivities(events, 'planBatches').map((p) => ({
-      maxBatches: (p.input as { maxBatches: number }).maxBatches,
-      batches: (p.result as { batches: unknown[] }).batches.length,
-    }));
-    expect(pages[0]).toEqual({ maxBatches: 6, batches: 6 });
-    expect(pages.slice(1).reduce((sum, p) => sum + p.batches, 0)).toBe(9);
-    expect(pages[1]?.maxBatches).toBeGreaterThan(6);
-    // The first batch started once the short page was there, before the next page was planned.
+    // The inspection's page: three windows of three. The other six batches come in a page of their own.
+    const [inspection] = completedActivities(events, 'inspectSource').map((a) => a.result as { firstPage?: { batches: unknown[] } });
+    expect(inspection?.firstPage?.batches).toHaveLength(9);
+    const pages = completedActivities(events, 'planBatches').map((p) => (p.result as { batches: unknown[] }).batches.length);
+    expect(pages).toEqual([6]);
+    // The first batch started straight after the inspection, long before any page was planned.
     const firstBatch = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'submitBatch' || e.startChildWorkflowExecutionInitiatedEventAttributes);
-    const secondPageScheduled = events.findIndex((e, i) => i > eventOf('planBatches', 'scheduled') && e.activityTaskScheduledEventAttributes?.activityType?.name === 'planBatches');
-    expect(firstBatch).toBeGreaterThan(-1);
-    expect(firstBatch).toBeLessThan(secondPageScheduled);
+    expect(firstBatch).toBeGreaterThan(eventOf('inspectSource', 'completed'));
+    expect(firstBatch).toBeLessThan(eventOf('planBatches', 'scheduled'));
   });
 
   it('reports the file, not the token, when the file is bad and the token wrong', async () => {
