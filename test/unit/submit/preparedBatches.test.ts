@@ -207,4 +207,36 @@ describe('batches built during the inspection', () => {
     expect(prepared.size).toBe(0);
     expect(calls).toEqual([]);
   });
+
+  it('a first-window batch whose early build has not begun waits for the build thread, not the main thread', async () => {
+    const main = controlledBuild();
+    const thread = controlledBuild();
+    const early = controlledBuild();
+    const prepared = new PreparedBatches({
+      build: main.build,
+      buildAhead: thread.build,
+      early: { build: early.build, confirm: () => Promise.resolve(true) },
+      parallel: 1,
+    });
+    prepared.prepareEarly(job, batchAt(0));
+    prepared.prepareEarly(job, batchAt(1));
+    expect(early.calls).toEqual([0]); // one thread: batch 1 waits its turn
+    const second = prepared.take(job, batchAt(1));
+    await settle();
+    expect(main.calls).toEqual([]);
+    early.finish(0);
+    await settle();
+    // The thread, once free, builds it for its submit (the inspection is over: an ordinary build).
+    expect(thread.calls).toEqual([1]);
+    expect(early.calls).toEqual([0]);
+    thread.finish(0);
+    expect((await second).total).toBe(10);
+    expect(main.calls).toEqual([]);
+    // A batch never queued early (nothing prepared) still goes to the main thread first.
+    const other = prepared.take(job, batchAt(5));
+    await settle();
+    expect(main.calls).toEqual([5]);
+    main.finish(0);
+    await other;
+  });
 });
