@@ -39,7 +39,7 @@ export class WorkerNotAnsweringError extends Error {
 }
 
 /** A gRPC deadline that ran out (code 4), on the error or its cause. */
-export function isDeadlineExceeded(error: unknown): boolean {
+function isDeadlineExceeded(error: unknown): boolean {
   const code = (e: unknown) => (e as { code?: unknown } | undefined)?.code;
   return code(error) === 4 || code((error as { cause?: unknown } | undefined)?.cause) === 4;
 }
