@@ -46,6 +46,8 @@ export const ImportWorkflowInputSchema = z.object({
       stuckLookEveryMs: z.number().int().positive().optional(),
       maxTaskResubmits: z.number().int().nonnegative().optional(),
       maxSubmitAttempts: z.number().int().positive().optional(),
+      /** Attempts at each source step (inspection, plan pages, access check) before the import fails with a report. */
+      maxSourceAttempts: z.number().int().positive().optional(),
       /** A plan page scans at most about this many bytes. */
       bytesPerPlanPage: z.number().int().positive().optional(),
     })

@@ -8,12 +8,17 @@ import { FATAL_FAILURE_TYPES } from '../common/batchIds';
  */
 const nonRetryableErrorTypes = [...FATAL_FAILURE_TYPES, 'RequestRejectedError', 'InvalidInputError'];
 
-/** Reading and planning the source: long streaming passes that heartbeat as they go. */
-export const sourceActivities = proxyActivities<Pick<ImportActivities, 'inspectSource' | 'planBatches' | 'checkXtremepushAccess'>>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes },
-});
+/**
+ * Reading and planning the source: long streaming passes that heartbeat as they go. Ten attempts
+ * by default: about two and a half minutes for a source that cannot be reached.
+ */
+export function sourceActivities(maxAttempts: number) {
+  return proxyActivities<Pick<ImportActivities, 'inspectSource' | 'planBatches' | 'checkXtremepushAccess'>>({
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: maxAttempts, nonRetryableErrorTypes },
+  });
+}
 
 /** Writing report files: quick local I/O. */
 export const reportActivities = proxyActivities<Pick<ImportActivities, 'recordBatchResults' | 'writeReport' | 'loadRetryPlan' | 'postedRequests'>>({

@@ -10,6 +10,7 @@ import {
   patched,
   setCurrentDetails,
   setHandler,
+  TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -61,6 +62,7 @@ const DEFAULTS = {
   stuckLookEveryMs: DEFAULT_STUCK_LOOK_EVERY_MS,
   maxTaskResubmits: 3,
   maxSubmitAttempts: 25,
+  maxSourceAttempts: 10,
   /** Batch results are written to the report folder in groups of this many. */
   resultsPerFlush: 100,
   /** Search attributes are refreshed every this many batches (each upsert is a history event). */
@@ -108,6 +110,12 @@ const BATCHES_SUBMITTED_BY_THE_IMPORT = 'batches-submitted-by-the-import';
  * hint did (task times too uneven for the hint), the run's later batches start as batch workflows.
  */
 const SUBMITS_JUDGED = 10;
+/**
+ * patched() id: a step that ran out of attempts (a source that cannot be reached, a report that
+ * cannot be written) ends the import as failed with a report, as a fatal error does. Before, the
+ * workflow failed without one, and its search attribute still said Running.
+ */
+const REPORT_WHEN_A_STEP_GIVES_UP = 'report-when-a-step-gives-up';
 const MAX_SUBMITS_HANDED_ON = 3;
 
 /**
@@ -123,7 +131,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     maxTaskResubmits: tuning.maxTaskResubmits,
     maxSubmitAttempts: tuning.maxSubmitAttempts,
   };
-  const { inspectSource, planBatches, checkXtremepushAccess } = sourceActivities;
+  const { inspectSource, planBatches, checkXtremepushAccess } = sourceActivities(tuning.maxSourceAttempts);
   const { recordBatchResults, writeReport, loadRetryPlan, postedRequests } = reportActivities;
   // A cancelled batch waits for its submit to say what it posted (see submitActivities).
   const { submitBatch } = submitActivities(settings.maxSubmitAttempts, true);
@@ -416,7 +424,10 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
         await finish('cancelled', { code: 'Cancelled', message: 'the import was cancelled' });
         throw error;
       }
-      if (fatal === undefined && !isFatal(error)) throw error;
+      // Only a bug in this code (a plain error) is left to fail the workflow task, which is tried
+      // again once a mended worker runs it.
+      const endsImport = fatal !== undefined || isFatal(error) || (error instanceof TemporalFailure && patched(REPORT_WHEN_A_STEP_GIVES_UP));
+      if (!endsImport) throw error;
       batchScope.cancel();
       await condition(() => inFlight.size === 0);
       const failure = describeFailure(error);

@@ -101,6 +101,14 @@ async function recordScenarios(tag: string): Promise<void> {
   await waitForReport(stack.client, id);
   await save(stack, 'failed', id);
   await stack.stop();
+
+  // A source that cannot be reached in any attempt: the import fails with a report.
+  stack = await startTestStack();
+  id = 'replay-gave-up';
+  await startImport(stack.client, { source: 'http://127.0.0.1:1/gone.csv', importId: id, tuning: { maxSourceAttempts: 2 } });
+  await waitForReport(stack.client, id);
+  await save(stack, 'gave-up', id);
+  await stack.stop();
 }
 
 describe('recorded histories', () => {
@@ -108,7 +116,7 @@ describe('recorded histories', () => {
     if (RECORD_TAG) await recordScenarios(RECORD_TAG);
     const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThanOrEqual(20);
-    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
+    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
 
     const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')) as unknown }));
     const failures: string[] = [];

@@ -139,4 +139,23 @@ describe('an import from an http URL', () => {
     expect(stored.length).toBeGreaterThan(0);
     expect(stored.filter((email) => email.endsWith('example.org'))).toEqual([]);
   }, 180_000);
+
+  it('ends as failed, with a report, when the source cannot be reached in any of its attempts', async () => {
+    stack = await startTestStack();
+    // Port 1: nothing listens, so every attempt is refused at once (a retryable SourceUnavailableError).
+    const url = `http://127.0.0.1:1/gone.csv?${SIGNATURE}`;
+    const { importId } = await startImport(stack.client, { source: url, importId: 'url-unreachable', tuning: { maxSourceAttempts: 2 } });
+    const report = await waitForReport(stack.client, importId);
+    expect(report.status).toBe('failed');
+    expect(report.failure?.code).toBe('SourceUnavailableError');
+    expect(report.failure?.message).not.toContain(SIGNATURE);
+    expect(report.rows.total).toBe(0);
+    const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue };
+    const cli = await runCli(['report', importId], env);
+    expect(cli.code).toBe(3);
+    expect(cli.stdout).toContain('SourceUnavailableError');
+    // The UI's list shows it as failed, not still running.
+    const described = await stack.client.client.workflow.getHandle(importId).describe();
+    expect(described.searchAttributes.ImportStatus).toEqual(['Failed']);
+  }, 120_000);
 });
