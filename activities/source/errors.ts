@@ -21,7 +21,8 @@ export type SourceFormatErrorCode =
   | 'header_empty_name'
   | 'header_duplicate_name'
   | 'header_too_long'
-  | 'unclosed_quote';
+  | 'unclosed_quote'
+  | 'row_too_many_lines';
 
 /**
  * The whole source cannot be read as the format it claims to be. Retrying cannot help.
@@ -60,6 +61,21 @@ export function unclosedQuoteError(source: string, quote: OpenQuote): SourceForm
     `${source}: a quote opened at line ${quote.line} (byte ${quote.byteOffset}) is never closed, so the rest of the ` +
       `file would be one cell. Close the quoted cell or double the quote ("") if it is part of the value.`,
     { line: quote.line, byteOffset: quote.byteOffset },
+  );
+}
+
+/** Lines one row may span (its quoted cells hold the line breaks); past this a stray quote is far likelier. */
+export const MAX_LINES_PER_ROW = 1_000;
+
+/** A row spans more than MAX_LINES_PER_ROW lines: `sofar` while its quote is still open. */
+export function rowTooLongError(source: string, row: { line: number; byteOffset: number }, lines: number, sofar: boolean): SourceFormatError {
+  return new SourceFormatError(
+    'row_too_many_lines',
+    `${source}: the row that starts at line ${row.line} (byte ${row.byteOffset}) spans ${sofar ? 'more than ' : ''}` +
+      `${lines.toLocaleString('en-US')} lines, because a quoted cell in it holds their line breaks; a row may span ` +
+      `${MAX_LINES_PER_ROW.toLocaleString('en-US')}. The rows after the quote would be read as one cell: a stray quote. ` +
+      `Remove it, or double it ("") if it is part of the value.`,
+    row,
   );
 }
 

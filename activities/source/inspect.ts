@@ -4,7 +4,7 @@ import type { Delimiter, Fingerprint, SourceFormat } from '../../common/source';
 import type { BlockDigester } from './blockDigests';
 import type { ByteSource } from './byteSource';
 import { detectDelimiter } from './delimiter';
-import { assertSameVersion, SourceChangedError, SourceFormatError, unclosedQuoteError } from './errors';
+import { assertSameVersion, MAX_LINES_PER_ROW, rowTooLongError, SourceChangedError, SourceFormatError, unclosedQuoteError } from './errors';
 import { checkMagicBytes, checkNdjsonStart, readCsvHeader, type FirstRecord } from './headerChecks';
 import { RecordAssembler, RecordBounds } from './recordAssembler';
 import type { RecordParser, SourceRecord } from './recordParsers';
@@ -121,6 +121,7 @@ class InspectionPass<R> implements RecordSink {
     }
     if (this.scanner) {
       this.scanner.feed(chunk, this);
+      this.stopRunawayRow(this.scanner);
       this.checkFirstRecord();
       this.handOver(chunk);
       this.announce();
@@ -130,6 +131,8 @@ class InspectionPass<R> implements RecordSink {
   }
 
   record(start: number, contentEnd: number, end: number, line: number): boolean {
+    const lines = (this.scanner as RecordScanner).nextRecordLine - line;
+    if (lines > MAX_LINES_PER_ROW) throw rowTooLongError(this.source, { line, byteOffset: start }, lines, false);
     if (!this.first) {
       this.first = { start, contentEnd, line };
       if (this.options.format === 'csv') return true;
@@ -216,6 +219,18 @@ class InspectionPass<R> implements RecordSink {
     this.checkFirstRecord();
     this.handOver(fed);
     this.announce();
+  }
+
+  /**
+   * A stray quote makes the rest of the file one cell, which the pass would only notice at the
+   * end, or, when a second stray quote closes it, never: a row spanning thousands of lines stops
+   * the pass as soon as it has, not after reading on to the end of a large file.
+   */
+  private stopRunawayRow(scanner: RecordScanner): void {
+    const lines = scanner.currentLine - scanner.nextRecordLine;
+    if (lines > MAX_LINES_PER_ROW && scanner.openQuote) {
+      throw rowTooLongError(this.source, { line: scanner.nextRecordLine, byteOffset: scanner.nextRecordStart }, lines, true);
+    }
   }
 
   /** With `options.records`: parses the data records the chunk just fed completed and visits them. */

@@ -79,6 +79,11 @@ export class RecordScanner {
     return this.recordLine;
   }
 
+  /** The physical line at the scan position. */
+  get currentLine(): number {
+    return this.line;
+  }
+
   /** The quote that is open at the current position, if any. */
   get openQuote(): OpenQuote | undefined {
     return this.inQuotes && !this.quotePending ? { byteOffset: this.quoteOpenedAt, line: this.quoteOpenedLine } : undefined;

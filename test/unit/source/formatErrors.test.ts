@@ -85,6 +85,34 @@ describe('SourceFormatError', () => {
     expectError(error, 'unclosed_quote', { line: 2, byteOffset: 29 }, ['alice', 'Alice', 'Secret', 'bob']);
   });
 
+  it('a stray pair of quotes thousands of lines apart stops the file at the row it starts in', async () => {
+    const rows = Array.from({ length: 3_000 }, (_, i) => `u${i},Person${i}`);
+    rows[10] = 'u10,"Stray Secret';
+    rows[2_500] = 'u2500,Closer"';
+    const content = `user_id,name\n${rows.join('\n')}\n`;
+    const byteOffset = Buffer.byteLength(`user_id,name\n${rows.slice(0, 10).join('\n')}\n`);
+    // In one chunk the row is seen whole; in small ones the pass stops while the quote is open.
+    for (const [chunkBytes, span] of [[1 << 20, 'spans 2,491 lines'], [3, 'spans more than 1,001 lines']] as const) {
+      const error = await inspectionError(content, 'csv', undefined, chunkBytes);
+      expectError(error, 'row_too_many_lines', { line: 12, byteOffset }, ['Stray', 'Secret', 'Closer', 'Person']);
+      expect(error.message).toContain(`${span}, because a quoted cell in it holds their line breaks; a row may span 1,000.`);
+      expect(error.message).toContain('a stray quote. Remove it, or double it ("") if it is part of the value.');
+    }
+  });
+
+  it('a row of 1,000 lines is read as one; an open quote past that stops the pass before the end', async () => {
+    const cell = Array.from({ length: 999 }, (_, i) => `line ${i}`).join('\n');
+    const fits = writeTemp(`format-${fileNumber++}.csv`, `user_id,note\nu1,"${cell}"\nu2,short\n`);
+    const inspected = await inspectSource(new LocalFileSource(fits, { chunkBytes: 64 }), { format: 'csv' });
+    expect(inspected.totalRows).toBe(2);
+
+    const endless = `user_id,note\nu1,"open\n${Array.from({ length: 50_000 }, (_, i) => `u${i},x`).join('\n')}\n`;
+    const error = await inspectionError(endless, 'csv', undefined, 4_096);
+    expectError(error, 'row_too_many_lines', { line: 2, byteOffset: 13 });
+    // Told while the quote is still open, a few chunks in: not `unclosed_quote` at the end of the file.
+    expect(error.message).toMatch(/spans more than 1,\d{3} lines/);
+  });
+
   it('a quote opened in the header and never closed', async () => {
     expectError(await inspectionError('email,"name\nx,y\n'), 'unclosed_quote', { line: 1, byteOffset: 6 });
   });

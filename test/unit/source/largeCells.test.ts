@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { LocalFileSource } from '../../../activities/source/byteSource';
+import { MAX_LINES_PER_ROW } from '../../../activities/source/errors';
 import { inspectSource } from '../../../activities/source/inspect';
 import { planAll, readAll, writeTemp } from './support';
 
-/** A 5 MB cell with quotes and line breaks inside, between ordinary rows. */
+/**
+ * A 5 MB cell with quotes and line breaks inside, between ordinary rows: 6 KB lines, so the row
+ * spans fewer lines than a row may (MAX_LINES_PER_ROW; more is a stray quote, formatErrors.test.ts).
+ */
 function hugeCell(): string {
-  const unit = 'Lorem "ipsum" dolor,\nsit amet; ';
-  return unit.repeat(Math.ceil((5 * 1024 * 1024) / unit.length));
+  const line = 'Lorem "ipsum" dolor, sit amet; '.repeat(200);
+  const lines = Math.ceil((5 * 1024 * 1024) / line.length);
+  expect(lines).toBeLessThan(MAX_LINES_PER_ROW);
+  return Array.from({ length: lines }, () => line).join('\n');
 }
 
 describe('huge cells', () => {
