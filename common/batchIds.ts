@@ -1,3 +1,10 @@
+/**
+ * Import IDs become workflow IDs and the names of folders under XP_IMPORT_REPORT_DIR: a safe
+ * alphabet, and no way out of that folder (no "/", no leading "."). Here, zod-free, for the workflow.
+ */
+export const IMPORT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const IMPORT_ID_RULE = 'use letters, digits, ".", "_" and "-" (starting with a letter or digit)';
+
 /** The workflow ID of batch `n` (1-based, as the UI and reports number batches). */
 export function batchWorkflowId(importId: string, batchNumber: number): string {
   return `${importId}/batch-${batchNumber}`;

@@ -1,14 +1,10 @@
 import { z } from 'zod';
+import { IMPORT_ID_PATTERN, IMPORT_ID_RULE } from './batchIds';
 import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST } from './limits';
 import { MappingSchema } from './mapping';
 import { DelimiterSchema, SourceFormatSchema, SourceRefSchema } from './source';
 
-/** Import IDs become workflow IDs and folder names: keep them to a safe alphabet. */
-export const ImportIdSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-" (starting with a letter or digit)');
+export const ImportIdSchema = z.string().min(1).max(200).regex(IMPORT_ID_PATTERN, IMPORT_ID_RULE);
 
 export const BatchSizeSchema = z.coerce.number().int().min(1).max(MAX_ROWS_PER_REQUEST);
 export const ConcurrencySchema = z.coerce.number().int().min(1).max(MAX_CONCURRENCY);

@@ -1,11 +1,17 @@
 import path from 'node:path';
+import { IMPORT_ID_RULE } from '../../common/batchIds';
+import { ImportIdSchema } from '../../common/importInput';
+import { InputError } from '../failures';
 
 /** Where one import's report files live under XP_IMPORT_REPORT_DIR. */
 export class ReportPaths {
   constructor(
     readonly reportDir: string,
     readonly importId: string,
-  ) {}
+  ) {
+    // The client checks IDs, but whoever can start a workflow can pass any: none may lead out of the folder.
+    if (!ImportIdSchema.safeParse(importId).success) throw new InputError(`the import ID is not a folder name of XP_IMPORT_REPORT_DIR: ${IMPORT_ID_RULE}`);
+  }
 
   get root(): string {
     return path.join(this.reportDir, this.importId);

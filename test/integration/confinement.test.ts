@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { SourceAccessError } from '../../activities/failures';
+import { InputError, SourceAccessError } from '../../activities/failures';
+import { ReportPaths } from '../../activities/reports/reportPaths';
 import { LocalFileSource } from '../../activities/source/byteSource';
 import { HttpRangeSource } from '../../activities/source/httpSource';
 import { openSource, resolveLocalPath } from '../../activities/sourceAccess';
@@ -46,6 +47,26 @@ describe('local sources stay inside XP_IMPORT_DATA_DIR', () => {
     const stats = stack.sandbox.stats();
     expect(stats.requests['import/profile'] ?? 0).toBe(0);
     expect(stats.profiles).toBe(0);
+  });
+
+  it('refuses an import ID that would lead out of XP_IMPORT_REPORT_DIR, from a workflow started without the client', async () => {
+    stack = await startTestStack();
+    writeFileSync(path.join(stack.dataDir, 'good.csv'), 'user_id,email,email_subscription\nu1,inside@example.com,1\n');
+    const escaped = path.join(path.dirname(stack.reportDir), `escaped-${path.basename(stack.reportDir)}`);
+    const importId = `../${path.basename(escaped)}/pwn`;
+    const handle = await stack.client.client.workflow.start('importProfilesWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: 'confined-report-dir',
+      args: [{ importId, source: { kind: 'file', path: 'good.csv' }, format: 'csv', batchSize: 100, concurrency: 1, dryRun: false }],
+    });
+    const failure = await rejectionOf(handle.result());
+    expect(String((failure as Error & { cause?: Error }).cause?.message)).toMatch(/import ID is not valid: use letters, digits/);
+    expect(existsSync(escaped)).toBe(false);
+    expect(stack.sandbox.stats().requests['import/profile'] ?? 0).toBe(0);
+    // The worker's own check, where the folders are named, whatever workflow code asks.
+    expect(() => new ReportPaths(stack!.reportDir, importId)).toThrow(/not a folder name of XP_IMPORT_REPORT_DIR/);
+    expect(() => new ReportPaths(stack!.reportDir, '..')).toThrow(InputError);
+    expect(new ReportPaths(stack.reportDir, 'ok-1.2_3').root).toBe(path.join(stack.reportDir, 'ok-1.2_3'));
   });
 });
 
