@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errors as undiciErrors, getGlobalDispatcher, request, type Dispatcher } from 'undici';
+import { describeUrl } from '../../common/sourceName';
 import { SourceAccessError } from '../failures';
 import { DEFAULT_CHUNK_BYTES, type ByteSource, type SourceStat } from './byteSource';
 import { SourceChangedError } from './errors';
@@ -36,16 +37,6 @@ interface Validators {
 const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
 /** HEAD answers that do not mean "no access": pre-signed URLs are signed for GET only, some servers lack HEAD. */
 const HEAD_UNUSABLE = new Set([403, 405, 501]);
-
-/** Origin and path only: the query of a pre-signed URL is a credential, and user info is one too. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`;
-  } catch {
-    return 'a URL that cannot be parsed';
-  }
-}
 
 function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
   const value = headers[name];
