@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { Runtime } from '@temporalio/worker';
+import { DEFAULT_TASK_QUEUE } from '../common/limits';
 import { loadWorkerConfig } from '../workers/config';
 import { JsonLinesLogger } from '../workers/logger';
 import { startDevServer, type DevServer } from '../workers/devServer';
@@ -35,11 +36,13 @@ export interface DevStackOptions {
  * another terminal so that the CLI there talks to this stack (on any port) and sees its files.
  */
 export function devBanner(stack: Pick<DevStack, 'env' | 'dataDir' | 'reportDir'> & { uiUrl: string | null | undefined; sandboxUrl: string }): string {
+  // The worker takes XP_IMPORT_TASK_QUEUE from the environment `dev` runs in: the CLI must use it too.
+  const queue = stack.env.XP_IMPORT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
   return [
-    `Temporal ${stack.env.TEMPORAL_ADDRESS} (UI ${stack.uiUrl ?? 'off'}), sandbox ${stack.sandboxUrl}, worker on task queue xp-import`,
+    `Temporal ${stack.env.TEMPORAL_ADDRESS} (UI ${stack.uiUrl ?? 'off'}), sandbox ${stack.sandboxUrl}, worker on task queue ${queue}`,
     `data folder: ${stack.dataDir}    reports: ${stack.reportDir}`,
     'in another terminal:',
-    `  export TEMPORAL_ADDRESS=${stack.env.TEMPORAL_ADDRESS} XP_IMPORT_DATA_DIR=${shellQuote(stack.dataDir)}`,
+    `  export TEMPORAL_ADDRESS=${stack.env.TEMPORAL_ADDRESS} XP_IMPORT_DATA_DIR=${shellQuote(stack.dataDir)}${queue === DEFAULT_TASK_QUEUE ? '' : ` XP_IMPORT_TASK_QUEUE=${shellQuote(queue)}`}`,
     '  xp-import start <file in the data folder> --wait',
     '',
   ].join('\n');
@@ -61,13 +64,15 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   let sandbox: Sandbox | undefined;
   try {
     sandbox = await startSandbox({ port: options.sandboxPort ?? 0, apptoken });
-    const env = {
+    const env: Record<string, string> = {
       TEMPORAL_ADDRESS: server.address,
       XTREMEPUSH_API_URL: sandbox.url,
       XP_IMPORT_DATA_DIR: dataDir,
       XP_IMPORT_REPORT_DIR: reportDir,
     };
-    const worker = await createImportWorker(loadWorkerConfig({ ...process.env, ...env, XTREMEPUSH_APPTOKEN: apptoken }));
+    const config = loadWorkerConfig({ ...process.env, ...env, XTREMEPUSH_APPTOKEN: apptoken });
+    env.XP_IMPORT_TASK_QUEUE = config.env.XP_IMPORT_TASK_QUEUE;
+    const worker = await createImportWorker(config);
     const running = worker.worker.run();
     const stack: DevStack = {
       server,

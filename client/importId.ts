@@ -7,18 +7,22 @@ import type { SourceRef } from '../common/source';
 /**
  * Where the worker should look for a local file, and a stable import ID for it. A file inside
  * XP_IMPORT_DATA_DIR is named relative to it (workers may mount that folder elsewhere); a file
- * found from the current folder is named absolutely; anything else is passed on as given.
+ * found from the current folder is named absolutely; anything else is passed on as given. A path
+ * that names a file both from the current folder and in the data folder means the data folder's:
+ * the worker reads nothing else.
  */
 export function resolveSourceForWorker(ref: SourceRef, dataDir = process.env.XP_IMPORT_DATA_DIR): { ref: SourceRef; localPath: string | null } {
   if (ref.kind !== 'file') return { ref, localPath: null };
-  const candidates = [path.resolve(ref.path), ...(dataDir ? [path.resolve(dataDir, ref.path)] : [])];
-  const found = candidates.find((c) => existsSync(c));
+  const inData = (file: string): string | undefined => {
+    if (!dataDir) return undefined;
+    const relative = path.relative(path.resolve(dataDir), file);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : undefined;
+  };
+  const candidates = [path.resolve(ref.path), ...(dataDir ? [path.resolve(dataDir, ref.path)] : [])].filter((c) => existsSync(c));
+  const found = candidates.find((c) => inData(c) !== undefined) ?? candidates[0];
   if (found === undefined) return { ref, localPath: null };
-  if (dataDir) {
-    const relative = path.relative(path.resolve(dataDir), found);
-    if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) return { ref: { kind: 'file', path: relative }, localPath: found };
-  }
-  return { ref: { kind: 'file', path: found }, localPath: found };
+  const relative = inData(found);
+  return { ref: { kind: 'file', path: relative ?? found }, localPath: found };
 }
 
 function slug(text: string): string {

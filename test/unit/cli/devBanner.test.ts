@@ -14,6 +14,13 @@ describe('xp-import dev says what to set in another terminal', () => {
     expect(devBanner(stack).split('\n')).toContain('  export TEMPORAL_ADDRESS=127.0.0.1:17433 XP_IMPORT_DATA_DIR=/srv/data');
   });
 
+  it('names the task queue the worker took from the environment, in the export line too', () => {
+    const lines = devBanner({ ...stack, env: { ...stack.env, XP_IMPORT_TASK_QUEUE: 'team-a' } }).split('\n');
+    expect(lines[0]).toMatch(/worker on task queue team-a$/);
+    expect(lines).toContain('  export TEMPORAL_ADDRESS=127.0.0.1:17433 XP_IMPORT_DATA_DIR=/srv/data XP_IMPORT_TASK_QUEUE=team-a');
+    expect(devBanner(stack).split('\n')[0]).toMatch(/worker on task queue xp-import$/);
+  });
+
   it('quotes a folder the shell would split', () => {
     expect(devBanner({ ...stack, dataDir: "/srv/my data/it's" })).toContain(`XP_IMPORT_DATA_DIR='/srv/my data/it'\\''s'`);
   });

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { defaultImportId, defaultImportIdFor, probeRemoteVersion } from '../../../client/importId';
+import { defaultImportId, defaultImportIdFor, probeRemoteVersion, resolveSourceForWorker } from '../../../client/importId';
 import type { SourceRef } from '../../../common/source';
 import { etagOf, startRangeServer, type RangeServer } from '../../support/rangeServer';
 
@@ -66,5 +66,32 @@ describe('the default import ID of a local file', () => {
     expect(dry).toMatch(/^customers-dry-run-[0-9a-f]{12}$/);
     expect(dry.slice(-12)).toBe(direct.slice(-12));
     expect(await defaultImportIdFor(ref, file)).toBe(direct);
+  });
+});
+
+describe('where the client finds a local file', () => {
+  it('a name found both in the current folder and in the data folder means the data folder’s', () => {
+    const here = mkdtempSync(path.join(tmpdir(), 'xp-import-cwd-'));
+    const data = path.join(folder, 'data');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(path.join(here, 'same.csv'), 'user_id\nhere\n');
+    writeFileSync(path.join(data, 'same.csv'), 'user_id\ndata\n');
+    writeFileSync(path.join(here, 'only-here.csv'), 'user_id\nhere\n');
+    const cwd = process.cwd();
+    try {
+      process.chdir(here);
+      expect(resolveSourceForWorker({ kind: 'file', path: 'same.csv' }, data)).toEqual({ ref: { kind: 'file', path: 'same.csv' }, localPath: path.join(data, 'same.csv') });
+      // Found only from here: named absolutely, for the worker to refuse if it is outside its folder.
+      expect(resolveSourceForWorker({ kind: 'file', path: 'only-here.csv' }, data)).toEqual({
+        ref: { kind: 'file', path: path.join(here, 'only-here.csv') },
+        localPath: path.join(here, 'only-here.csv'),
+      });
+      // A path from here into the data folder is named relative to it.
+      const intoData = path.relative(here, path.join(data, 'same.csv'));
+      expect(resolveSourceForWorker({ kind: 'file', path: intoData }, data).ref).toEqual({ kind: 'file', path: 'same.csv' });
+    } finally {
+      process.chdir(cwd);
+      rmSync(here, { recursive: true, force: true });
+    }
   });
 });
