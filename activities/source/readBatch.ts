@@ -30,7 +30,7 @@ export async function* readBatch(src: ByteSource, options: ReadBatchOptions): As
   const scanner = new RecordScanner({ format: options.format, delimiter: layout.delimiter, startByte: batch.startByte, startLine: batch.firstLine });
   const found = new RecordBounds();
   const records = new RecordAssembler(sourceRecordParser(options.format, layout.header, layout.delimiter), batch.startByte, batch.firstRow);
-  const mismatch = (detail: string) => new SourceChangedError(source, `batch ${batch.index} (bytes ${batch.startByte}-${batch.endByte}) ${detail}`);
+  const mismatch = (detail: string) => new SourceChangedError(source, `batch ${batch.index + 1} (bytes ${batch.startByte}-${batch.endByte}) ${detail}`);
   const lastRow = batch.firstRow + batch.rowCount - 1;
   const tooMany = () => records.nextRow + found.count - 1 > lastRow;
 
