@@ -38,6 +38,8 @@ const ABANDON_WAITS_FOR_SUBMIT = 'abandon-waits-for-submit';
 const STUCK_TASKS_KEEP_BEING_LOOKED_AT = 'stuck-tasks-keep-being-looked-at';
 /** `cancel --abandon` while a submit waits for its next attempt: what it posted is read from the report folder. */
 const ABANDON_BETWEEN_ATTEMPTS = 'abandon-between-submit-attempts';
+/** patched() id: a batch abandoned while its tasks are reported stuck lists them, as one abandoned while waiting does. */
+const ABANDON_REPORTS_STUCK_TASKS = 'abandon-reports-stuck-tasks';
 
 /**
  * One batch of an import, as its own workflow (`${importId}/batch-${n}`) so an operator can find it
@@ -144,11 +146,20 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       const lookEveryMs = settings.stuckLookEveryMs ?? DEFAULT_STUCK_LOOK_EVERY_MS;
       const also = keepsLooking ? ` (looked at every ${Math.round(lookEveryMs / 1000)} s: the batch goes on by itself if it ends)` : '';
       setCurrentDetails(`${label}: STUCK — task ${stuck.map((r) => r.taskId).join(', ')} still running; resolve with resubmit or abandon${also}`);
-      await tellImport(true);
-      // Histories from before the slow looks wait for the operator alone.
-      const lateEnds = keepsLooking
-        ? await untilResolvedOrEnded(stuck, batch.index, lookEveryMs, () => stuckResolution !== null)
-        : await condition(() => stuckResolution !== null).then(() => new Map<string, TaskEnd>());
+      let lateEnds: Map<string, TaskEnd>;
+      try {
+        await tellImport(true);
+        // Histories from before the slow looks wait for the operator alone.
+        lateEnds = keepsLooking
+          ? await untilResolvedOrEnded(stuck, batch.index, lookEveryMs, () => stuckResolution !== null)
+          : await condition(() => stuckResolution !== null).then(() => new Map<string, TaskEnd>());
+      } catch (error) {
+        // Cancelled (--abandon) while stuck: the stuck tasks may still be applied, so the report names them.
+        if (!isCancellation(error) || !patched(ABANDON_REPORTS_STUCK_TASKS)) throw error;
+        // Failed tasks of this round would have been sent again: their rows are skipped, not open.
+        result.rows.skipped += sum(pending.filter((r) => again.includes(r.key)).map((r) => r.rows));
+        return abandoned(abandonedWhileWaiting(job.importId, result, stuck, new Map(), submission.rows.unsent, label));
+      }
       const resolution = stuckResolution as StuckResolution | null;
       stuckResolution = null;
       stuckCount = 0;

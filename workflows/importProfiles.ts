@@ -116,6 +116,8 @@ const SUBMITS_JUDGED = 10;
  * workflow failed without one, and its search attribute still said Running.
  */
 const REPORT_WHEN_A_STEP_GIVES_UP = 'report-when-a-step-gives-up';
+/** patched() id: `cancel --abandon` after a plain cancel abandons the batches the first one waits for. */
+const ABANDON_AFTER_CANCEL = 'abandon-after-cancel';
 const MAX_SUBMITS_HANDED_ON = 3;
 
 /**
@@ -213,6 +215,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   );
   setHandler(cancelModeSignal, (mode) => {
     cancelMode = mode;
+    // A cancel already waiting for its batches (stuck ones wait for an operator) can still be told to abandon them.
+    if (cancelling && mode === 'abandon' && patched(ABANDON_AFTER_CANCEL)) batchScope.cancel();
   });
   setHandler(batchStuckSignal, ({ index, stuck: isStuck }) => {
     if (isStuck) stuck.add(index);

@@ -109,6 +109,19 @@ async function recordScenarios(tag: string): Promise<void> {
   await waitForReport(stack.client, id);
   await save(stack, 'gave-up', id);
   await stack.stop();
+
+  // A plain cancel waiting on a stuck batch, then cancel --abandon: the stuck task is reported.
+  stack = await startTestStack({ sandbox: { faults: { latencyMs: 100, stuckTaskIds: [1] } } });
+  await writeSampleFile(path.join(stack.dataDir, 's.csv'), { rows: 400 });
+  id = 'replay-abandoned-stuck';
+  await startImport(stack.client, { source: 's.csv', importId: id, batchSize: 200, concurrency: 2, tuning: { stuckAfterMs: 2_000, stuckLookEveryMs: 60_000 } });
+  await until(() => getProgress(stack.client, id), (p: Progress) => p.batches.stuck === 1 && p.batches.done === 1);
+  await cancelImport(stack.client, id);
+  await until(() => getProgress(stack.client, id), (p: Progress) => p.phase === 'cancelling');
+  await cancelImport(stack.client, id, 'abandon');
+  await waitForReport(stack.client, id);
+  await save(stack, 'abandoned-stuck', id);
+  await stack.stop();
 }
 
 describe('recorded histories', () => {
@@ -116,7 +129,7 @@ describe('recorded histories', () => {
     if (RECORD_TAG) await recordScenarios(RECORD_TAG);
     const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThanOrEqual(20);
-    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
+    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up', 'abandoned-stuck']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
 
     const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')) as unknown }));
     const failures: string[] = [];

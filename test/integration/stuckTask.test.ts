@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
-import { getProgress, resolveStuckBatch, startImport, waitForReport } from '../../client/imports';
+import { cancelImport, getProgress, resolveStuckBatch, startImport, waitForReport } from '../../client/imports';
 import type { Progress } from '../../common/progress';
 import { until } from '../support/poll';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -71,6 +71,39 @@ describe('a stuck task', () => {
     expect(report.rows).toEqual({ total: 400, imported: 400, rejected: 0, skipped: 0 });
     expect(stack.sandbox.stats().requests['import/profile']).toBe(requestsBefore);
     await expect(resolveStuckBatch(stack.client, started.importId, stuckBatch, 'resubmit')).rejects.toThrow(/is not running/);
+  });
+
+  it('a cancel waiting on a stuck batch can still be told to abandon it; the report names the stuck task', async () => {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 100, stuckTaskIds: [1] } } });
+    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400 });
+    const started = await startImport(stack.client, {
+      source: 'p.csv',
+      importId: 'stuck-cancel-abandon',
+      batchSize: 200,
+      concurrency: 2,
+      tuning: { stuckAfterMs: 2_000, stuckLookEveryMs: 60_000 },
+    });
+    const stuck = await until(() => getProgress(stack!.client, started.importId), (p: Progress) => p.batches.stuck === 1 && p.batches.done === 1);
+    const [stuckBatch] = stuck.batches.stuckBatches as [number];
+    // A plain cancel waits for the batch in flight, which waits for an operator.
+    await cancelImport(stack.client, started.importId);
+    await until(() => getProgress(stack!.client, started.importId), (p: Progress) => p.phase === 'cancelling');
+    await cancelImport(stack.client, started.importId, 'abandon');
+
+    const report = await waitForReport(stack.client, started.importId);
+    expect(report.status).toBe('cancelled');
+    expect(report.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200 });
+    // Every task the API accepted is in the report, the stuck one included: its rows may still be applied.
+    expect(report.taskIdsTotal).toBe(stack.sandbox.tasks().length);
+    expect(report.taskIds).toContain('1');
+    expect(report.failedBatches).toEqual([
+      {
+        batch: stuckBatch,
+        rows: `${(stuckBatch - 1) * 200 + 1}-${stuckBatch * 200}`,
+        status: 'abandoned',
+        failure: { code: 'Abandoned', message: expect.stringMatching(/while waiting for task 1; its rows may still be applied/) as string },
+      },
+    ]);
   });
 
   it('refuses a resolution for a batch that is not stuck', async () => {
