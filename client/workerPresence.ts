@@ -45,14 +45,30 @@ function isDeadlineExceeded(error: unknown): boolean {
 }
 
 /**
+ * The server's own answer to a query that no worker took: FAILED_PRECONDITION "no poller seen for
+ * task queue recently, worker may be down". The server gives it a second before the client's
+ * deadline when the queue the query went to has had no poller for a few seconds, which is what a
+ * worker killed moments ago leaves (it still counts as polling for `requireWorker`).
+ */
+function isNoPollerAnswer(error: unknown): boolean {
+  const said = (e: unknown) => {
+    const grpc = e as { code?: unknown; details?: unknown; message?: unknown } | undefined;
+    const text = [grpc?.details, grpc?.message].filter((part) => typeof part === 'string').join(' ');
+    return grpc?.code === 9 && /no poller seen/i.test(text);
+  };
+  return said(error) || said((error as { cause?: unknown } | undefined)?.cause);
+}
+
+/**
  * Whether a query that failed after `elapsedMs` got no answer within `deadlineMs`. The deadline
  * mostly comes back as DEADLINE_EXCEEDED; but when the server gives up on the query at about the
  * same moment, the SDK throws its ServiceError "Failed to query Workflow" with another code (seen
  * once in many runs of the noWorker test, where `status` then printed that instead of saying that
- * no worker answered). Either way, nothing answered in time.
+ * no worker answered). And a worker that was killed a few seconds before gets the server's "no
+ * poller seen" about a second before the deadline. Either way, nothing answered in time.
  */
 export function queryNotAnswered(error: unknown, elapsedMs: number, deadlineMs: number): boolean {
-  return isDeadlineExceeded(error) || (error instanceof ServiceError && elapsedMs >= deadlineMs);
+  return isDeadlineExceeded(error) || isNoPollerAnswer(error) || (error instanceof ServiceError && elapsedMs >= deadlineMs);
 }
 
 export function noWorkerMessage(taskQueue: string, lastSeenAt: Date | null, now = Date.now()): string {

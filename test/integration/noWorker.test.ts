@@ -81,6 +81,28 @@ describe('an import that cannot move says why', () => {
     expect(status.stderr).not.toMatch(/Failed to query/);
   });
 
+  it('with its only worker killed moments ago: status says no worker answered (exit 2), not the server\'s "Failed to query Workflow"', async () => {
+    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, sandbox: { faults: { latencyMs: 2_000 } } }));
+    const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
+    await writeSampleFile(path.join(stack.dataDir, 'orphaned.csv'), { rows: 3_000 });
+    const worker = spawnWorker(stack.env);
+    workers.push(worker);
+    await worker.ready;
+    const { importId } = await startImport(stack.client, { source: 'orphaned.csv', importId: 'worker-killed', batchSize: 100 });
+    await until(() => getProgress(stack.client, importId), (p) => p.batches.inFlight > 0, 30_000);
+    worker.kill('SIGKILL');
+    await worker.exited;
+    // Within the two minutes in which the killed worker still counts as polling.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const notAnswered = `no worker answered within 10 s, though one polled task queue "${stack.taskQueue}" lately`;
+
+    // The server's own "Failed to query Workflow" came back before the client's deadline: exit 3.
+    const status = await runCli(['status', importId], env);
+    expect(status.code, `status said: ${status.stderr}`).toBe(2);
+    expect(status.stderr).toContain(notAnswered);
+    expect(status.stderr).not.toMatch(/Failed to query/);
+  });
+
   it('a source URL that refuses connections: status shows the inspection retrying and why', async () => {
     const stack = (perTest.stack = await startTestStack());
     const port = await closedPort();
