@@ -21,7 +21,7 @@ import { describeSource } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
 import type { ImportClientContext } from './connect';
 import { defaultImportIdFor, resolveSourceForWorker } from './importId';
-import { NoWorkerError, queryNotAnswered, requireWorker, WorkerNotAnsweringError } from './workerPresence';
+import { NoWorkerError, queryNotAnswered, requireWorker, updateNotAnswered, WorkerNotAnsweringError } from './workerPresence';
 
 export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
 
@@ -148,6 +148,33 @@ export async function getProgress(ctx: ImportClientContext, importId: string): P
 const PROGRESS_QUERY_TIMEOUT_MS = 10_000;
 
 /**
+ * A worker applies pause, resume, set-concurrency and resolve in milliseconds (their handlers do
+ * no I/O). Without a deadline the SDK re-sends an update the server holds for a worker until one
+ * takes it: minutes, or for ever, after the only worker died.
+ */
+const UPDATE_TIMEOUT_MS = 10_000;
+
+/**
+ * Sends an update with UPDATE_TIMEOUT_MS to be answered in. The server keeps an update that no
+ * worker has taken in memory and hands it to the next worker that picks up the workflow, whether
+ * or not its client still waits; so a request given up on may still be applied, and the message
+ * says so.
+ */
+async function updateInTime<T>(ctx: ImportClientContext, request: string, importId: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await ctx.client.connection.withDeadline(Date.now() + UPDATE_TIMEOUT_MS, send);
+  } catch (error) {
+    if (!updateNotAnswered(error)) throw error;
+    throw new WorkerNotAnsweringError(
+      ctx.taskQueue,
+      UPDATE_TIMEOUT_MS,
+      `The ${request} was not confirmed, but Temporal keeps it for the next worker, so it may still take effect if a worker comes back ` +
+        `(unless the Temporal server restarts first). Once one runs, check with \`xp-import status ${importId}\` before sending it again.`,
+    );
+  }
+}
+
+/**
  * The progress query's answer, with what only the server knows: how far the inspection has read
  * (its last heartbeat: the workflow learns nothing until the pass ends) and a step that failed and
  * waits for another attempt.
@@ -215,22 +242,29 @@ async function steer<T>(
 }
 
 export async function pauseImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
-  return steer(ctx, importId, 'pause', (handle) => handle.executeUpdate(pauseUpdate), { needsWorker: true });
+  return steer(ctx, importId, 'pause', (handle) => updateInTime(ctx, 'pause', importId, () => handle.executeUpdate(pauseUpdate)), { needsWorker: true });
 }
 
 export async function resumeImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
-  return steer(ctx, importId, 'resume', (handle) => handle.executeUpdate(resumeUpdate), { needsWorker: true });
+  return steer(ctx, importId, 'resume', (handle) => updateInTime(ctx, 'resume', importId, () => handle.executeUpdate(resumeUpdate)), { needsWorker: true });
 }
 
 export async function setImportConcurrency(ctx: ImportClientContext, importId: string, concurrency: number): Promise<Progress> {
-  return steer(ctx, importId, 'change', (handle) => handle.executeUpdate(setConcurrencyUpdate, { args: [concurrency] }), { needsWorker: true });
+  return steer(
+    ctx,
+    importId,
+    'change',
+    (handle) => updateInTime(ctx, `change of concurrency to ${concurrency}`, importId, () => handle.executeUpdate(setConcurrencyUpdate, { args: [concurrency] })),
+    { needsWorker: true },
+  );
 }
 
 /** An operator's decision about a batch whose task is stuck: send it again, or give up on it. */
 export async function resolveStuckBatch(ctx: ImportClientContext, importId: string, batchNumber: number, resolution: StuckResolution): Promise<string> {
   try {
     await requireWorker(ctx);
-    return await ctx.client.workflow.getHandle(batchWorkflowId(importId, batchNumber)).executeUpdate(resolveStuckBatchUpdate, { args: [resolution] });
+    const batch = ctx.client.workflow.getHandle(batchWorkflowId(importId, batchNumber));
+    return await updateInTime(ctx, `decision to ${resolution} batch ${batchNumber}`, importId, () => batch.executeUpdate(resolveStuckBatchUpdate, { args: [resolution] }));
   } catch (error) {
     // The workflow's refusal (e.g. "has no stuck task") is the message an operator needs.
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof Error) throw new ImportSteeringError(error.cause.message);

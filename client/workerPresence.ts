@@ -1,4 +1,4 @@
-import { ServiceError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { ImportClientContext } from './connect';
 
@@ -30,10 +30,12 @@ export class WorkerNotAnsweringError extends Error {
   constructor(
     readonly taskQueue: string,
     readonly waitedMs: number,
+    /** What to do about it; by default what suits a query. */
+    next = 'Check its log; `xp-import watch` keeps asking.',
   ) {
     super(
       `no worker answered within ${Math.round(waitedMs / 1000)} s, though one polled task queue "${taskQueue}" lately: ` +
-        'it may be stopped, overloaded or cut off from Temporal. Check its log; `xp-import watch` keeps asking.',
+        `it may be stopped, overloaded or cut off from Temporal. ${next}`,
     );
   }
 }
@@ -69,6 +71,15 @@ function isNoPollerAnswer(error: unknown): boolean {
  */
 export function queryNotAnswered(error: unknown, elapsedMs: number, deadlineMs: number): boolean {
   return isDeadlineExceeded(error) || isNoPollerAnswer(error) || (error instanceof ServiceError && elapsedMs >= deadlineMs);
+}
+
+/**
+ * Whether an update sent within a deadline got no answer: the SDK's WorkflowUpdateRPCTimeoutOrCancelledError
+ * (the server holds an update until a worker takes it, re-sending it past its 20 s long poll), or a
+ * bare DEADLINE_EXCEEDED.
+ */
+export function updateNotAnswered(error: unknown): boolean {
+  return error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(error);
 }
 
 export function noWorkerMessage(taskQueue: string, lastSeenAt: Date | null, now = Date.now()): string {

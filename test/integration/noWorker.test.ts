@@ -81,7 +81,7 @@ describe('an import that cannot move says why', () => {
     expect(status.stderr).not.toMatch(/Failed to query/);
   });
 
-  it('with its only worker killed moments ago: status says no worker answered (exit 2), not the server\'s "Failed to query Workflow"', async () => {
+  it('with its only worker killed moments ago: status, pause, resume and set-concurrency give up after about 10 s (exit 2), not the server\'s error or a wait of minutes', async () => {
     const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, sandbox: { faults: { latencyMs: 2_000 } } }));
     const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
     await writeSampleFile(path.join(stack.dataDir, 'orphaned.csv'), { rows: 3_000 });
@@ -101,6 +101,21 @@ describe('an import that cannot move says why', () => {
     expect(status.code, `status said: ${status.stderr}`).toBe(2);
     expect(status.stderr).toContain(notAnswered);
     expect(status.stderr).not.toMatch(/Failed to query/);
+
+    // An update waited for a worker with no deadline: a minute or more.
+    for (const args of [['pause', importId], ['resume', importId], ['set-concurrency', importId, '2']]) {
+      const asked = Date.now();
+      const steered = await runCli(args, env, 60_000);
+      expect(Date.now() - asked, `${args[0]} took too long`).toBeLessThan(25_000);
+      expect(steered.code, `${args[0]} said: ${steered.stderr}`).toBe(2);
+      expect(steered.stderr).toContain(notAnswered);
+      expect(steered.stderr).toMatch(/may still take effect if a worker comes back/);
+    }
+    // As the message says: the server kept the updates, and a worker that comes back applies them.
+    const again = spawnWorker(stack.env);
+    workers.push(again);
+    await again.ready;
+    await until(() => getProgress(stack.client, importId), (p) => p.concurrency === 2, 60_000);
   });
 
   it('a source URL that refuses connections: status shows the inspection retrying and why', async () => {
