@@ -49,6 +49,11 @@ export const BatchResultSchema = z.object({
   failure: FailureSummarySchema.optional(),
   /** How long its tasks took to finish after they were sent (the slowest), when it had any. */
   taskWaitMs: z.number().int().nonnegative().optional(),
+  /**
+   * An abandoned batch's requests whose tasks were not seen to end: a re-run takes them over and
+   * looks at them, instead of posting rows the API may have applied (keys and task IDs only).
+   */
+  openTasks: z.array(z.object({ key: z.string(), taskId: z.string() })).optional(),
 });
 export type BatchResult = z.infer<typeof BatchResultSchema>;
 

@@ -138,6 +138,8 @@ export function abandonedWhileWaiting(
   result.rows.skipped += sum(open.map((r) => r.rows)) + unsent;
   result.status = 'abandoned';
   const tasks = open.flatMap((r) => (r.taskId === undefined ? [] : [r.taskId]));
+  const openTasks = open.flatMap((r) => (r.taskId === undefined ? [] : [{ key: r.key, taskId: r.taskId }]));
+  if (openTasks.length > 0) result.openTasks = openTasks;
   const notSent = unsent > 0 ? `; ${unsent} row(s) not sent` : '';
   result.failure = { code: ABANDONED_FAILURE_CODE, message: `${label}: stopped (cancel --abandon, or the import failed) while waiting for task ${tasks.join(', ')}; its rows may still be applied${notSent}` };
   log.info('batch abandoned', { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20) });

@@ -43,6 +43,10 @@ export class ReportPaths {
   get results(): string {
     return path.join(this.root, 'results');
   }
+  /** Tasks that batches abandoned in the runs before left open, for a re-run's submits (openTasks.ts). */
+  get openTasks(): string {
+    return path.join(this.root, 'open-tasks.json');
+  }
   /**
    * Row numbers (packed uint32 LE, ascending) that a later row of the same identity supersedes:
    * written by the inspection, read by every batch, so it lives where every worker can read it.

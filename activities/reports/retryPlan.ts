@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { ImportReportSchema } from '../../common/report';
+import { ImportReportSchema, type BatchResult } from '../../common/report';
 import type { Fingerprint } from '../../common/source';
 import { emptyTotals, type ImportTotals } from '../../common/totals';
 import { InputError } from '../failures';
 import { SourceChangedError } from '../source/errors';
+import { writeOpenTasks } from './openTasks';
 import { ReportPaths } from './reportPaths';
 import { readLatestResults } from './resultsStore';
 
@@ -23,6 +24,7 @@ export interface RetryPlan {
 /**
  * What a re-run must do: every batch that did not succeed in the runs before (failed, abandoned,
  * cancelled, or never started), read from the results the earlier runs wrote to the report folder.
+ * The tasks abandoned batches left open are written for the re-run's submits to take over.
  */
 export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): Promise<RetryPlan> {
   const paths = new ReportPaths(reportDir, input.importId);
@@ -41,8 +43,12 @@ export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): P
   // in the re-run's report, which would otherwise describe only its own batches.
   const takenOver: ImportTotals = { ...emptyTotals(), requests: previous.requests, retries: { ...previous.retries }, possibleDuplicates: previous.possibleDuplicates };
   const succeeded = new Set<number>();
+  const openTasks = new Map<number, NonNullable<BatchResult['openTasks']>>();
   for (const result of await readLatestResults(paths.results)) {
-    if (result.status !== 'succeeded') continue;
+    if (result.status !== 'succeeded') {
+      if (result.openTasks) openTasks.set(result.index, result.openTasks);
+      continue;
+    }
     succeeded.add(result.index);
     takenOver.rows.imported += result.rows.imported;
     takenOver.rows.rejected += result.rows.rejected;
@@ -58,5 +64,8 @@ export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): P
     if (last && last[1] === index - 1) last[1] = index;
     else redo.push([index, index]);
   }
+  await writeOpenTasks(paths.openTasks, openTasks);
+  // The re-run's submits count the requests they take over among their own.
+  for (const tasks of openTasks.values()) takenOver.requests -= tasks.length;
   return { redo, takenOver };
 }

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { open } from 'node:fs/promises';
+import { writeWhole } from '../writeWhole';
 
 /**
  * Digests of a source's fixed-size blocks, taken by the inspection and checked by every batch
@@ -74,14 +74,7 @@ export function blocksOf(startByte: number, endByte: number, blockBytes = DIGEST
 
 /** Writes the digests whole or not at all: a reader never sees half a file. */
 export async function writeBlockDigests(file: string, digests: Buffer): Promise<void> {
-  const partial = `${file}.${process.pid}.partial`;
-  await mkdir(path.dirname(file), { recursive: true });
-  try {
-    await writeFile(partial, digests);
-    await rename(partial, file);
-  } finally {
-    await rm(partial, { force: true });
-  }
+  await writeWhole(file, digests);
 }
 
 /**

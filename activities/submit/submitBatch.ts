@@ -6,6 +6,7 @@ import type { ActivityDeps } from '../deps';
 import { DENSE_POLLS, watchTask } from '../awaitTask';
 import { toApplicationFailure } from '../failures';
 import { heartbeatWhile } from '../heartbeats';
+import { readOpenTasks } from '../reports/openTasks';
 import { ReportPaths } from '../reports/reportPaths';
 import { appendRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
 import { RateLimitedError, RequestRejectedError, XtremepushError } from '../xtremepush/errors';
@@ -47,6 +48,8 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
     const postSignal = abortedUnlessCancelRequested(context);
     try {
       const journal = await SubmitJournal.open(paths.submitJournal(batch.index), submitOwner(context), progress);
+      // A re-run's batch that an earlier run abandoned while its tasks ran: those requests are posted.
+      if (input.onlyKeys === undefined) for (const task of await readOpenTasks(paths.openTasks, batch.index)) progress.posted[task.key] ??= task.taskId;
       const built = await prepared.take(job, batch);
       // While this batch's requests and task run, the worker has time to build the one likely to follow it.
       if (input.prepareNext !== undefined) prepared.prepareAhead(job, input.prepareNext);

@@ -158,6 +158,32 @@ describe('steering an import', () => {
     expect(report!.failedBatches.filter((b) => b.status === 'abandoned').map((b) => b.failure?.code)).toEqual(['Abandoned', 'Abandoned']);
   }, 60_000);
 
+  it('retry after cancel --abandon looks at the tasks it abandoned instead of posting their rows again', async () => {
+    // Tasks of 3 s: the cancel lands while the first window's two tasks run; they then complete.
+    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 1_000, processingMs: 2_000 } } });
+    const file = path.join(stack.dataDir, 'abandon-then-retry.csv');
+    await writeSampleFile(file, { rows: 2_000 });
+    const { importId } = await startImport(stack.client, { source: 'abandon-then-retry.csv', batchSize: 500, concurrency: 2 });
+    await until(() => Promise.resolve(importRequests().length), (n) => n === 2, 60_000, 20);
+    await cancelImport(stack.client, importId, 'abandon');
+    const first = await waitForReport(stack.client, importId);
+    expect(first.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000 });
+    const abandonedTasks = importRequests().map((r) => String(r.taskId));
+    await until(() => Promise.resolve(stack!.sandbox.tasks().filter((t) => t.status === 'completed').length), (n) => n === 2, 30_000, 100);
+
+    await retryFailed(stack.client, importId);
+    const second = await waitForReport(stack.client, importId);
+    // Only the two batches that never started are posted: the abandoned ones' tasks were applied.
+    const sent = importRequests();
+    expect(sent).toHaveLength(4);
+    expect(sent.slice(0, 2).map((r) => String(r.taskId))).toEqual(abandonedTasks);
+    expect(second.status).toBe('completed');
+    expect(second.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0 });
+    expect([...second.taskIds].sort()).toEqual(sent.map((r) => String(r.taskId)).sort());
+    expect(second.requests).toBe(4);
+    expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
+  }, 90_000);
+
   it('cancel --abandon while a submit is still posting: it stops, and the report has what went out', async () => {
     // Rows that fill different attributes go in different requests: each batch of 2,000 here is 20
     // requests of 100 (rows fill one of 20 columns), posted one after another, each held 1 s by the API.
