@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import { ClientConfigError } from '../client/connect';
-import { ImportAlreadyExistsError, ImportNotFoundError, ImportSteeringError } from '../client/imports';
+import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError } from '../client/imports';
 import { NoWorkerError, WorkerNotAnsweringError } from '../client/workerPresence';
 import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';
@@ -179,6 +179,7 @@ const EXPECTED_ERRORS: Array<[new (...args: never[]) => Error, number]> = [
   [ClientConfigError, ExitCode.usage],
   [SandboxUsageError, ExitCode.usage],
   [ImportAlreadyExistsError, ExitCode.usage],
+  [ImportIdInUseError, ExitCode.usage],
   [ImportNotFoundError, ExitCode.usage],
   [ImportSteeringError, ExitCode.usage],
   [PortInUseError, ExitCode.usage],

@@ -35,6 +35,22 @@ export class ImportAlreadyExistsError extends Error {
   }
 }
 
+/** An import ID given with --id that a running import of another source already has. */
+export class ImportIdInUseError extends Error {
+  override name = 'ImportIdInUseError';
+  constructor(
+    readonly importId: string,
+    /** The running import's source as its ImportSource search attribute names it; null when it is not known. */
+    readonly runningSource: string | null,
+    source: string,
+  ) {
+    super(
+      `import ${importId} is already running for another source (${runningSource ?? 'not recorded'}), so ${source} would not be imported; ` +
+        `choose another --id (or leave it out: the default ID comes from the source). \`xp-import status ${importId}\` shows the running import.`,
+    );
+  }
+}
+
 export class ImportNotFoundError extends Error {
   override name = 'ImportNotFoundError';
   constructor(readonly importId: string) {
@@ -84,8 +100,13 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
     tuning: request.tuning,
   });
 
-  const running = await importStatus(ctx, importId);
-  if (running === 'RUNNING') return { importId, alreadyRunning: true, input };
+  const running = await runningImportSource(ctx, importId);
+  if (running !== undefined) {
+    // Following an import of another file would report success for a file never read.
+    const source = describeSource(input.source).slice(0, 200);
+    if (running !== source) throw new ImportIdInUseError(importId, running, describeSource(input.source));
+    return { importId, alreadyRunning: true, input };
+  }
   try {
     await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {
       workflowId: importId,
@@ -119,6 +140,32 @@ function detailsOf(input: ImportWorkflowInput): string {
     `**Mapping:** ${input.mapping ? `${Object.keys(input.mapping.columns).length} column rule(s), ${Object.keys(input.mapping.constants).length} constant(s)` : 'none (columns sent as named)'}`,
     'Each batch is a `submitBatch` activity named `batch <n>: rows …`; one whose task outlasts it goes on as a child workflow `<import id>/batch-<n>`. Query `progress` for counts.',
   ].join('\n\n');
+}
+
+/**
+ * The source of the import running under this ID, as its ImportSource search attribute names it
+ * (set at start, and by the workflow's first task for one started otherwise), or from its run's
+ * input while it has none; null when neither tells; undefined when no import of this ID runs.
+ */
+async function runningImportSource(ctx: ImportClientContext, importId: string): Promise<string | null | undefined> {
+  let description;
+  try {
+    description = await handleOf(ctx, importId).describe();
+  } catch (error) {
+    if ((error as { name?: string }).name === 'WorkflowNotFoundError') return undefined;
+    throw error;
+  }
+  if (description.status.name !== 'RUNNING') return undefined;
+  const named = description.typedSearchAttributes.get(ImportSourceKey);
+  if (named !== undefined) return named;
+  const { history } = await ctx.client.workflowService.getWorkflowExecutionHistory({
+    namespace: ctx.client.options.namespace,
+    execution: { workflowId: importId, runId: description.runId },
+    maximumPageSize: 1,
+  });
+  const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const input = ImportWorkflowInputSchema.safeParse(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
+  return input.success ? describeSource(input.data.source).slice(0, 200) : null;
 }
 
 /** The import's Temporal status (`RUNNING`, `COMPLETED`, ...); null for an ID the server does not know. */

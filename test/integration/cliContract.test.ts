@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
+import { IMPORT_WORKFLOW_TYPE } from '../../client/imports';
 import { ImportReportSchema } from '../../common/report';
 import { runCli } from '../support/cli';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -56,6 +57,39 @@ describe('the xp-import CLI contract', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--batch-size/);
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses (exit 2) an --id that a running import of another source has, naming its source; the same source is followed', async () => {
+    // No worker: the imports stay running.
+    stack = await startTestStack({ inProcessWorker: false });
+    await writeSampleFile(path.join(stack.dataDir, 'first.csv'), { rows: 10 });
+    await writeSampleFile(path.join(stack.dataDir, 'other.csv'), { rows: 10 });
+    const env = clientEnv(stack);
+    const workflows = stack.client.client.workflow;
+    try {
+      expect((await runCli(['start', 'first.csv', '--id', 'q1'], env)).code).toBe(0);
+      // Before, this said "already running for this source; following it" (exit 0), and other.csv was never imported.
+      const other = await runCli(['start', 'other.csv', '--id', 'q1'], env);
+      expect(other.code, other.stderr).toBe(2);
+      expect(other.stderr).toContain('import q1 is already running for another source (first.csv), so other.csv would not be imported');
+      expect(other.stderr).toContain('choose another --id');
+      expect(other.stdout).toBe('');
+      const same = await runCli(['start', 'first.csv', '--id', 'q1'], env);
+      expect(same.code).toBe(0);
+      expect(same.stderr).toContain('import q1 is already running for this source');
+
+      // Started without the client, before a worker set its ImportSource: its input names the source.
+      await workflows.start(IMPORT_WORKFLOW_TYPE, {
+        workflowId: 'q2',
+        taskQueue: stack.taskQueue,
+        args: [{ importId: 'q2', source: { kind: 'file', path: 'first.csv' }, format: 'csv', batchSize: 10, concurrency: 1, dryRun: false }],
+      });
+      const unnamed = await runCli(['start', 'other.csv', '--id', 'q2'], env);
+      expect(unnamed.code, unnamed.stderr).toBe(2);
+      expect(unnamed.stderr).toContain('import q2 is already running for another source (first.csv)');
+    } finally {
+      for (const id of ['q1', 'q2']) await workflows.getHandle(id).terminate('test over').catch(() => undefined);
+    }
   });
 
   it('exits 2 when the file cannot be imported as it is (no identity column)', async () => {
