@@ -18,14 +18,32 @@ export function parseFlags<T extends z.ZodType>(schema: T, value: unknown, what 
   throw new UsageError(`invalid ${what}s:\n${lines.join('\n')}`);
 }
 
+/**
+ * A mapping file's text. Editors on Windows save UTF-8 with a byte order mark, which JSON.parse
+ * takes for a stray character; it is dropped. A UTF-16 file (with its mark, or with the NUL bytes
+ * of its ASCII) would give a message about characters nobody can see: it is named as such.
+ */
+function mappingText(file: string, bytes: Buffer): string {
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.subarray(0, 64).includes(0);
+  if (utf16) throw new UsageError(`mapping file ${file} is not UTF-8 (it looks like UTF-16): save it as UTF-8 and try again`);
+  const text = bytes.toString('utf8');
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
 /** Reads and validates a mapping file, naming the file and the field at fault. */
 export function loadMappingFile(file: string): Mapping {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read mapping file ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(mappingText(file, bytes));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code ? `cannot read mapping file ${file} (${code})` : `mapping file ${file} is not valid JSON: ${(error as Error).message}`);
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`mapping file ${file} is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = MappingSchema.safeParse(json);
   if (!parsed.success) {

@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadMappingFile, UsageError } from '../../../client/cli/usage';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'xp-import-mapping-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const mapping = JSON.stringify({ columns: { 'Customer ID': 'user_id', 'Email Address': 'email' } });
+function saved(name: string, bytes: Buffer): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
+describe('a mapping file as editors save it', () => {
+  it('is read the same with or without a UTF-8 byte order mark', () => {
+    const plain = loadMappingFile(saved('plain.json', Buffer.from(mapping, 'utf8')));
+    // Before, the mark was refused as "not valid JSON: Unexpected token '\uFEFF'": a character nobody can see.
+    const marked = loadMappingFile(saved('bom.json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(mapping, 'utf8')])));
+    expect(marked).toEqual(plain);
+    expect(marked.columns['Customer ID']).toBe('user_id');
+  });
+
+  it('in UTF-16, with or without its mark, is refused with a message that asks for UTF-8', () => {
+    const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(mapping, 'utf16le')]);
+    const utf16be = Buffer.from(utf16le.subarray(2)).swap16();
+    for (const bytes of [utf16le, Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be]), Buffer.from(mapping, 'utf16le')]) {
+      const file = saved('utf16.json', bytes);
+      expect(() => loadMappingFile(file)).toThrow(UsageError);
+      expect(() => loadMappingFile(file)).toThrow(`mapping file ${file} is not UTF-8 (it looks like UTF-16): save it as UTF-8`);
+    }
+  });
+
+  it('that is not JSON, or missing, still says so', () => {
+    expect(() => loadMappingFile(saved('broken.json', Buffer.from('{"columns": ', 'utf8')))).toThrow(/is not valid JSON/);
+    expect(() => loadMappingFile(path.join(dir, 'absent.json'))).toThrow(/cannot read mapping file .*absent\.json \(ENOENT\)/);
+  });
+});
