@@ -48,6 +48,7 @@ export async function validateCommand(source: string, rawFlags: Record<string, u
   try {
     const flags = parseFlags(ValidateFlagsSchema, rawFlags);
     json = flags.json;
+    if (source.trim() === '') throw new UsageError('the source is empty: give the path of a local CSV or NDJSON file');
     const mapping = flags.mapping === undefined ? undefined : loadMappingFile(flags.mapping);
     const summary = await validateSource(source, { format: flags.format, delimiter: flags.delimiter, mapping, maxErrors: flags.maxErrors, rejectsFile: flags.rejects });
     process.stdout.write(`${json ? JSON.stringify(summary, null, 2) : formatValidation(summary)}\n`);

@@ -8,6 +8,7 @@ import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';
 import { PortSchema } from '../common/config';
 import { ExitCode } from '../common/report';
+import { SourceArgumentError } from '../common/source';
 import { runSandboxCommand, SandboxUsageError } from '../sandbox';
 import { ConfigError } from '../workers/config';
 import { PortInUseError, startDevServer } from '../workers/devServer';
@@ -180,6 +181,7 @@ const EXPECTED_ERRORS: Array<[new (...args: never[]) => Error, number]> = [
   [SandboxUsageError, ExitCode.usage],
   [ImportAlreadyExistsError, ExitCode.usage],
   [ImportIdInUseError, ExitCode.usage],
+  [SourceArgumentError, ExitCode.usage],
   [ImportNotFoundError, ExitCode.usage],
   [ImportSteeringError, ExitCode.usage],
   [PortInUseError, ExitCode.usage],

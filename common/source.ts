@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeUrl } from './sourceName';
 
 /**
  * Where the rows come from. Only a reference travels through Temporal: a path relative to
@@ -36,8 +37,33 @@ export const FingerprintSchema = z.object({
 });
 export type Fingerprint = z.infer<typeof FingerprintSchema>;
 
-/** Turns the source argument of the CLI into a reference: URLs stay URLs, anything else is a path. */
+/** A source argument that names nothing that can be imported: bad usage, said before anything runs. */
+export class SourceArgumentError extends Error {
+  override name = 'SourceArgumentError';
+}
+
+const WHAT_A_SOURCE_IS = 'a path (inside XP_IMPORT_DATA_DIR on the worker) or an http(s) URL of a CSV or NDJSON file';
+
+/**
+ * Turns the source argument of the CLI into a reference: URLs stay URLs, anything else is a path.
+ * Refuses an empty argument (it would name the data folder itself), a URL of another scheme, and
+ * an http(s) URL that does not parse; messages show a URL without its query or user info.
+ */
 export function sourceRefFromArgument(argument: string): SourceRef {
-  return /^https?:\/\//i.test(argument) ? { kind: 'url', url: argument } : { kind: 'file', path: argument };
+  if (argument.trim() === '') throw new SourceArgumentError(`the source is empty: give ${WHAT_A_SOURCE_IS}`);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(argument)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { kind: 'file', path: argument };
+  if (scheme !== 'http' && scheme !== 'https') {
+    const instead = scheme === 'file' ? 'give the path itself, without file://' : 'download the file into XP_IMPORT_DATA_DIR, or serve it over http(s)';
+    throw new SourceArgumentError(`only http(s) URLs or local paths can be imported, not ${scheme}:// URLs: ${instead}`);
+  }
+  const host = /^[a-z]+:\/\/(?:[^/?#]*@)?([^/?#]*)/i.exec(argument)?.[1] ?? '';
+  let problem: string | undefined;
+  if (host === '') problem = 'it has no host name';
+  else if (!URL.canParse(argument) || !SourceRefSchema.safeParse({ kind: 'url', url: argument }).success) {
+    problem = /\s/.test(host) ? 'its host name contains a space' : 'it cannot be parsed';
+  }
+  if (problem === undefined) return { kind: 'url', url: argument };
+  throw new SourceArgumentError(`source ${describeUrl(argument)} is not a valid URL: ${problem}. Check it and give ${WHAT_A_SOURCE_IS}`);
 }
 

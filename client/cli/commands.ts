@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConcurrencySchema, ImportIdSchema, ImportOptionsSchema } from '../../common/importInput';
 import { formatProgressLine } from '../../common/progressLine';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
-import { DelimiterFlagSchema, SourceFormatSchema } from '../../common/source';
+import { DelimiterFlagSchema, SourceFormatSchema, sourceRefFromArgument } from '../../common/source';
 import { connectImportClient, type ImportClientContext } from '../connect';
 import { cancelImport, getProgress, getReport, importStatus, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../imports';
 import { noWorkerWarning } from '../workerPresence';
@@ -51,10 +51,12 @@ export const StartFlagsSchema = z.object({
 
 export async function startCommand(source: string, rawFlags: Record<string, unknown>): Promise<number> {
   const flags = parseFlags(StartFlagsSchema, rawFlags);
+  // Bad usage is said before Temporal is asked anything.
+  const ref = sourceRefFromArgument(source);
   const mapping = flags.mapping ? loadMappingFile(flags.mapping) : undefined;
   return withClient(async (ctx) => {
     const started = await startImport(ctx, {
-      source,
+      source: ref,
       importId: flags.id,
       format: flags.format,
       delimiter: flags.delimiter,

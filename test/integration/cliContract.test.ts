@@ -92,6 +92,28 @@ describe('the xp-import CLI contract', () => {
     }
   });
 
+  it('exits 2 on a source that names nothing to import, saying what is wrong and what to give, before asking Temporal', async () => {
+    // Nothing listens: what is said about the argument cannot depend on the server.
+    const env = { TEMPORAL_ADDRESS: '127.0.0.1:1' };
+    const cases: Array<[string[], string]> = [
+      // Before: "Invalid URL", exit 3.
+      [['start', 'http://'], 'source http:// is not a valid URL: it has no host name. Check it and give a path (inside XP_IMPORT_DATA_DIR on the worker) or an http(s) URL'],
+      [['start', 'https://exa mple.com/x.csv'], 'source https://exa mple.com/x.csv is not a valid URL: its host name contains a space'],
+      // Before: an import of the data folder itself.
+      [['start', ''], 'the source is empty: give a path'],
+      [['start', 'ftp://example.com/x.csv'], 'only http(s) URLs or local paths can be imported, not ftp:// URLs'],
+      [['start', 'file:///srv/imports/x.csv'], 'only http(s) URLs or local paths can be imported, not file:// URLs: give the path itself'],
+      // Before: "xp-import validate:  does not exist".
+      [['validate', ''], 'the source is empty: give the path of a local CSV or NDJSON file'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(args, env);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).not.toMatch(/Invalid URL|\n\s+at /);
+    }
+  });
+
   it('exits 2 when the file cannot be imported as it is (no identity column)', async () => {
     stack = await startTestStack();
     await writeFile(path.join(stack.dataDir, 'no-id.csv'), 'email,email_subscription\na@example.com,1\n');
