@@ -12,9 +12,23 @@ function formatCounts(p: Progress): string {
   return (
     `${p.phase}: ${p.rows.done.toLocaleString('en-US')}/${total} rows ` +
     `(${p.rows.imported} imported, ${p.rows.rejected} rejected, ${p.rows.skipped} skipped), ` +
-    `batches ${p.batches.done}/${p.batches.total ?? '?'} (${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}), ` +
+    `batches ${p.batches.done}/${p.batches.total ?? '?'} (${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}), ` +
     `${Math.round(p.rowsPerSecond)} rows/s${eta}`
   );
+}
+
+/** The stuck batches mentioned in a line at most; `status --json` has up to 100. */
+const STUCK_LISTED = 10;
+
+/**
+ * `3 stuck: batches 4, 9, 12`: the numbers `xp-import resolve <id> <batch>` takes, which its
+ * refusal says `status` lists.
+ */
+export function formatStuck(batches: Pick<Progress['batches'], 'stuck' | 'stuckBatches'>): string {
+  const listed = batches.stuckBatches.slice(0, STUCK_LISTED);
+  if (listed.length === 0) return `${batches.stuck} stuck`;
+  const more = batches.stuck - listed.length;
+  return `${batches.stuck} stuck: batch${batches.stuck === 1 ? '' : 'es'} ${listed.join(', ')}${more > 0 ? ` and ${more} more (\`status --json\` lists up to 100)` : ''}`;
 }
 
 /** `retrying inspectSource (attempt 3 of 10): SourceUnavailableError: …` */

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Progress } from '../../common/progress';
-import { formatProgressLine, formatRetrying, formatSourceRead } from '../../common/progressLine';
+import { formatProgressLine, formatRetrying, formatSourceRead, formatStuck } from '../../common/progressLine';
 
 export interface ProgressView {
   update(progress: Progress): void;
@@ -26,7 +26,7 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
           detail:
             (p.phase === 'inspecting' && p.inspection !== undefined
               ? `inspecting, ${formatSourceRead(p.inspection)}`
-              : `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${p.batches.stuck} stuck` : ''}`) +
+              : `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}`) +
             (p.retrying === undefined ? '' : `; ${formatRetrying(p.retrying)}`),
         };
         if (!started) {

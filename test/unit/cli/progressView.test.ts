@@ -26,6 +26,21 @@ function stream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => strin
   return { stream: s, text: () => out };
 }
 
+describe('the progress line of status, watch and the UI', () => {
+  it('lists the stuck batches by number, as `resolve` takes them', () => {
+    const stuck = (numbers: number[], count = numbers.length) => {
+      const p = progress(500);
+      return formatProgressLine({ ...p, batches: { ...p.batches, stuck: count, stuckBatches: numbers } });
+    };
+    // Before: "(1 in flight, 3 stuck)", while resolve's refusal says status lists the stuck batches.
+    expect(stuck([4, 9, 12])).toContain('batches 5/10 (1 in flight, 3 stuck: batches 4, 9, 12), 250 rows/s');
+    expect(stuck([7])).toContain('(1 in flight, 1 stuck: batch 7)');
+    const many = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(stuck(many, 130)).toContain('(1 in flight, 130 stuck: batches 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 120 more (`status --json` lists up to 100))');
+    expect(stuck([])).toContain('(1 in flight), ');
+  });
+});
+
 describe('the progress view of watch and start --wait', () => {
   it('prints plain, timestamped lines when the output is not a terminal', () => {
     const out = stream(false);
