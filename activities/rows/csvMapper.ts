@@ -1,7 +1,7 @@
 import { isBlankText } from './blank';
 import type { CsvPlan, IndexedColumn } from './csvPlan';
 import { isInvalid } from './invalid';
-import { characterCount } from './text';
+import { characterCount, identityRule } from './text';
 import type { Cell, RowIssue, RowMapper, RowOutcome, MappableRecord } from './types';
 
 /** Maps the records of one CSV source; everything per column was decided by compileMapping. */
@@ -41,6 +41,8 @@ export class CsvRowMapper implements RowMapper {
 
     const identity = (cells[plan.identity.index] ?? '').trim();
     if (identity === '') return { ok: false, issue: this.identityBlank };
+    const checked = identityRule.fromText(identity);
+    if (isInvalid(checked)) return { ok: false, issue: { code: checked.code, column: plan.identity.source, reason: `${plan.identity.label} ${checked.problem}` } };
     const values = new Map<string, Cell>();
     values.set(plan.identity.attribute, identity);
     const warnings: RowIssue[] = [];

@@ -36,9 +36,19 @@ export const untypedJsonRule: ValueRule = {
 
 const IDENTITY_INVALID = new Invalid('identity_invalid', 'must be a text or a number identifier, not a JSON object, array or boolean');
 
+/** C0 controls and DEL: no identifier holds one, and a line break in one is a stray quote's doing. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+const IDENTITY_CONTROL = new Invalid('identity_invalid', 'holds a line break, a tab or another control character, which an identifier never does (a stray quote, or a broken export?)');
+
 /** user_id / device_id: trimmed text; numbers from NDJSON become their decimal text. */
 export const identityRule: ValueRule = {
   trims: true,
-  fromText: (text) => text,
+  fromText: (text) => (hasControlCharacter(text) ? IDENTITY_CONTROL : text),
   fromJson: (value) => (typeof value === 'number' ? String(value) : IDENTITY_INVALID),
 };

@@ -49,6 +49,16 @@ describe('CSV row mapping', () => {
     });
   });
 
+  it('rejects an identity holding a line break, a tab or a NUL, and keeps one whose whitespace is only at its ends', () => {
+    for (const id of ['C-1\nC-2', 'C-1\tx', 'C-1\u0000']) {
+      expect(mapper.map({ row: 5, line: 6, byteOffset: 0, cells: [id, 'Al', '', '', '', '', '', ''] }), JSON.stringify(id)).toMatchObject({
+        ok: false,
+        issue: { code: 'identity_invalid', column: 'Customer ID', reason: expect.stringMatching(/line break, a tab or another control character/) as string },
+      });
+    }
+    expect(mapper.map({ row: 5, line: 6, byteOffset: 0, cells: [' C-1\n', 'Al', '', '', '', '', '', ''] })).toMatchObject({ ok: true, identity: 'user_id:C-1' });
+  });
+
   it('stops at the first invalid cell and names its source column', () => {
     const outcome = mapper.map({ row: 4, line: 5, byteOffset: 0, cells: ['C-003', 'Al', 'al@example', 'maybe', '', '', '', ''] });
     expect(outcome).toMatchObject({ ok: false, issue: { code: 'email_invalid', column: 'Email Address' } });

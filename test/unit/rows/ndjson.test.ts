@@ -87,6 +87,7 @@ describe('NDJSON: identity, keys and per-row header checks', () => {
       ok: false,
       issue: { code: 'identity_invalid', column: 'user_id', reason: 'Column "user_id" must be a text or a number identifier, not a JSON object, array or boolean' },
     });
+    expect(mapValue(mapper, { user_id: 'u1\nu2' })).toMatchObject({ ok: false, issue: { code: 'identity_invalid', column: 'user_id' } });
   });
 
   it('has no identity attribute and no attributes until a row is accepted, then grows in first-seen order', () => {
