@@ -171,7 +171,11 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
         else if (end === 'failed') again.push(request.key);
         else open.push(request);
       }
-      if (open.length > 0 && resolution === 'resubmit') again.push(...open.map((r) => r.key));
+      if (open.length > 0 && resolution === 'resubmit') {
+        again.push(...open.map((r) => r.key));
+        // The stuck task may still end and apply its rows: the resubmitted ones may go in twice.
+        result.possibleDuplicates += open.length;
+      }
       else if (open.length > 0) {
         result.status = 'abandoned';
         result.rows.skipped += sum(open.map((r) => r.rows));
