@@ -52,7 +52,8 @@ export async function validateCommand(source: string, rawFlags: Record<string, u
     const mapping = flags.mapping === undefined ? undefined : loadMappingFile(flags.mapping);
     const summary = await validateSource(source, { format: flags.format, delimiter: flags.delimiter, mapping, maxErrors: flags.maxErrors, rejectsFile: flags.rejects });
     process.stdout.write(`${json ? JSON.stringify(summary, null, 2) : formatValidation(summary)}\n`);
-    return summary.rows.rejected === 0 ? ExitCode.ok : ExitCode.usage;
+    // A mapping key no NDJSON line has is a misspelling as surely as a missing CSV column is.
+    return summary.rows.rejected === 0 && summary.unusedMappingKeys.length === 0 ? ExitCode.ok : ExitCode.usage;
   } catch (error) {
     const failure = describeFailure(source, error);
     if (failure === undefined) throw error;

@@ -14,7 +14,16 @@ function counts(record: Record<string, number>): string {
 /** The summary of `xp-import validate` for people: counts first, then what to fix and where. */
 export function formatValidation(summary: ValidationSummary): string {
   const { rows } = summary;
-  const verdict = rows.rejected === 0 ? 'every row is valid' : `${n(rows.rejected)} row${rows.rejected === 1 ? '' : 's'} would be rejected`;
+  const unused = summary.unusedMappingKeys.length;
+  const rowsVerdict =
+    rows.total === 0
+      ? 'the file has no data rows, nothing to import'
+      : rows.rejected > 0
+        ? `${n(rows.rejected)} row${rows.rejected === 1 ? '' : 's'} would be rejected`
+        : unused === 0
+          ? 'every row is valid'
+          : 'every row is valid as read';
+  const verdict = [rowsVerdict, ...(unused === 0 ? [] : [`the mapping names ${unused === 1 ? 'a key' : `${unused} keys`} no line has`])].join('; ');
   const delimiter = summary.delimiter === undefined ? '' : `, ${DELIMITER_NAMES[summary.delimiter] ?? summary.delimiter}-separated`;
   const lines = [
     `${summary.source} (${summary.format}${delimiter}): ${verdict}`,
@@ -36,6 +45,15 @@ export function formatValidation(summary: ValidationSummary): string {
       const column = error.column === null ? '' : `, column ${JSON.stringify(error.column)}`;
       const reason = error.reason.length > MAX_REASON_CHARS ? `${error.reason.slice(0, MAX_REASON_CHARS - 1)}…` : error.reason;
       lines.push(`    row ${n(error.row)} (line ${n(error.line)}${column}) ${error.code}: ${reason}`);
+    }
+  }
+  if (summary.firstWarnings.length > 0) {
+    const warned = Object.values(summary.warningsByCode).reduce((a, b) => a + b, 0);
+    const more = warned - summary.firstWarnings.length;
+    lines.push(`  first ${summary.firstWarnings.length === 1 ? 'warning' : `${summary.firstWarnings.length} warnings`}${more > 0 ? ` (${n(more)} more)` : ''}:`);
+    for (const warning of summary.firstWarnings) {
+      const column = warning.column === null ? '' : `, column ${JSON.stringify(warning.column)}`;
+      lines.push(`    row ${n(warning.row)} (line ${n(warning.line)}${column}) ${warning.code}: ${warning.reason}`);
     }
   }
   if (summary.rejectsFile !== null) lines.push(`  rejects     ${summary.rejectsFile}${rows.rejected === 0 ? ' (empty)' : ''}`);

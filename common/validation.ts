@@ -49,6 +49,8 @@ export const ValidationSummarySchema = z.object({
   unusedMappingKeys: z.array(z.string()).default([]),
   /** The first rejected rows, in file order. */
   firstErrors: z.array(ValidationErrorSchema),
+  /** The first values sent with a warning (a row can have several), in file order: what the import's report counts. */
+  firstWarnings: z.array(ValidationErrorSchema).default([]),
   /** The rejects file written (`--rejects`), or null. */
   rejectsFile: z.string().nullable(),
   durationMs: z.number().nonnegative(),

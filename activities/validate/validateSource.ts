@@ -69,6 +69,7 @@ export async function validateSource(file: string, options: ValidateOptions = {}
       attributes: tally.attributes,
       unusedMappingKeys: tally.unusedMappingKeys,
       firstErrors: tally.firstErrors,
+      firstWarnings: tally.firstWarnings,
       rejectsFile: options.rejectsFile ?? null,
       durationMs,
       rowsPerSecond: durationMs > 0 ? (inspection.totalRows / durationMs) * 1000 : 0,
@@ -88,6 +89,7 @@ interface Tally {
   attributes: Array<{ name: string; rows: number }>;
   unusedMappingKeys: string[];
   firstErrors: ValidationError[];
+  firstWarnings: ValidationError[];
 }
 
 /** The second pass: every record judged as a batch would judge it. */
@@ -101,7 +103,7 @@ async function judgeRows(
   const { layout, totalRows } = inspection;
   const mapper = compileMapping({ format, header: layout.header, mapping: options.mapping });
   const maxErrors = options.maxErrors ?? DEFAULT_MAX_ERRORS;
-  const tally: Tally = { identity: null, valid: 0, rejected: 0, duplicates: 0, rejectedByCode: new Map(), warningsByCode: new Map(), attributes: [], unusedMappingKeys: [], firstErrors: [] };
+  const tally: Tally = { identity: null, valid: 0, rejected: 0, duplicates: 0, rejectedByCode: new Map(), warningsByCode: new Map(), attributes: [], unusedMappingKeys: [], firstErrors: [], firstWarnings: [] };
   const filled = new Map<string, number>();
   // NDJSON: the mapped keys not yet seen in any line; each is struck off once one line holds it.
   const unseen = new Set(format === 'ndjson' ? Object.keys(MappingSchema.parse(options.mapping ?? {}).columns) : []);
@@ -121,7 +123,10 @@ async function judgeRows(
         const verdict = judgeRecord(mapper, record);
         if (verdict.ok) {
           tally.valid++;
-          for (const warning of verdict.warnings) bump(tally.warningsByCode, warning.code);
+          for (const warning of verdict.warnings) {
+            bump(tally.warningsByCode, warning.code);
+            if (tally.firstWarnings.length < maxErrors) tally.firstWarnings.push({ row: record.row, line: record.line, column: warning.column ?? null, code: warning.code, reason: warning.reason });
+          }
           for (const attribute of verdict.values.keys()) bump(filled, attribute);
           continue;
         }

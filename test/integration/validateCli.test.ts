@@ -75,6 +75,15 @@ describe('xp-import validate (built), with no server running', () => {
     expect(result.stdout).toMatch(/3 total: 2 valid, 0 rejected, 1 duplicate /);
   });
 
+  it('exits 2 when the mapping names an NDJSON key no line has, though every row is valid as read', async () => {
+    const points = write('points.ndjson', '{"user_id":"c1","points":"12"}\n{"user_id":"c2","points":"x"}\n');
+    const mapping = write('points-mapping.json', JSON.stringify({ columns: { Points: { to: 'points', type: 'number' } } }));
+    const result = await runValidate([points, '--mapping', mapping]);
+    expect(result.code).toBe(2);
+    expect(result.stdout.split('\n')[0]).toMatch(/: every row is valid as read; the mapping names a key no line has$/);
+    expect(result.stdout).toContain('names keys no line has: "Points" (spelled as in the file?)');
+  });
+
   it('exits 2 with the problem, not a stack trace, when the file or the mapping is bad', async () => {
     const noId = await runValidate([write('no-id.csv', 'email,email_subscription\na@example.com,1\n')]);
     expect(noId.code).toBe(2);

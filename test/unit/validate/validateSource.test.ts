@@ -159,6 +159,24 @@ describe('validateSource: NDJSON', () => {
   });
 });
 
+describe('validateSource: warnings and empty files', () => {
+  it('lists the first values sent with a warning, with row, line and column, as the import report points here for them', async () => {
+    const long = 'x'.repeat(150);
+    const summary = await validateSource(write(`user_id,first_name,last_name\nu1,Ann,Lee\nu2,${long},Ng\nu3,Bo,${long}\n`), { maxErrors: 1 });
+    expect(summary.warningsByCode).toEqual({ string_too_long: 2 });
+    expect(summary.firstWarnings).toEqual([{ row: 2, line: 3, column: 'first_name', code: 'string_too_long', reason: expect.stringMatching(/longer than 101 characters/) as string }]);
+    const text = formatValidation(summary);
+    expect(text).toContain('  first warning (1 more):\n    row 2 (line 3, column "first_name") string_too_long: ');
+    expect(text).not.toContain(long);
+  });
+
+  it('says a file with a header and no data rows has none', async () => {
+    const summary = await validateSource(write('user_id,first_name\n'));
+    expect(summary.rows.total).toBe(0);
+    expect(formatValidation(summary).split('\n')[0]).toMatch(/: the file has no data rows, nothing to import$/);
+  });
+});
+
 describe('validateSource: the rejects file', () => {
   it('writes the rejected rows with their values, as an import would, ready to fix', async () => {
     const rejects = path.join(folder, 'rejects.csv');
