@@ -1,6 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { BatchResult } from '../../common/report';
-import { writeWhole } from '../writeWhole';
+import { readTextIfPresent, writeWhole } from '../wholeFiles';
 
 type OpenTasks = NonNullable<BatchResult['openTasks']>;
 
@@ -19,12 +19,6 @@ export async function writeOpenTasks(file: string, byBatch: Map<number, OpenTask
 
 /** The batch's open tasks; none when the import is not a re-run or the batch left none. */
 export async function readOpenTasks(file: string, batchIndex: number): Promise<OpenTasks> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return (JSON.parse(text) as Record<string, OpenTasks>)[String(batchIndex)] ?? [];
+  const text = await readTextIfPresent(file);
+  return text === undefined ? [] : ((JSON.parse(text) as Record<string, OpenTasks>)[String(batchIndex)] ?? []);
 }

@@ -1,8 +1,9 @@
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isRejectColumn, REJECT_COLUMNS } from '../../common/report';
 import type { SourceFormat } from '../../common/source';
 import { csvLine } from './csvWrite';
+import { readTextIfPresent } from '../wholeFiles';
 
 /**
  * One rejected row as kept in a batch's part file: where it is, why, and its original values.
@@ -82,13 +83,8 @@ export async function appendRejectPart(file: string, rows: RejectedRow[]): Promi
 }
 
 export async function readRejectPart(file: string): Promise<RejectedRow[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const text = await readTextIfPresent(file);
+  if (text === undefined) return [];
   return text
     .split('\n')
     .filter((line) => line.length > 0)

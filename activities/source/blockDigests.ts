@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { writeWhole } from '../writeWhole';
+import { writeWhole } from '../wholeFiles';
 
 /**
  * Digests of a source's fixed-size blocks, taken by the inspection and checked by every batch

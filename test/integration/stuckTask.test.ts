@@ -13,6 +13,13 @@ describe('a stuck task', () => {
     await stack?.stop();
     stack = undefined;
   });
+  /** 400 rows in two batches of 200, the first task held "processing" by the sandbox. */
+  const startStuckImport = async (importId: string, tuning: { stuckAfterMs: number; stuckLookEveryMs: number }, latencyMs = 0) => {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs, stuckTaskIds: [1] } } });
+    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400 });
+    const live = stack;
+    return { live, started: await startImport(live.client, { source: 'p.csv', importId, batchSize: 200, concurrency: 2, tuning }) };
+  };
 
   it('is reported stuck after the watchdog time; resubmitting completes the batch, abandoning skips it', async () => {
     // Tasks 1 and 2 (the first two batches) stay "processing" forever.
@@ -53,50 +60,34 @@ describe('a stuck task', () => {
   });
 
   it('a stuck task that ends later ends its batch by itself: its rows count as imported, nothing is sent again', async () => {
-    stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [1] } } });
-    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400 });
-    const started = await startImport(stack.client, {
-      source: 'p.csv',
-      importId: 'stuck-then-done',
-      batchSize: 200,
-      concurrency: 2,
-      tuning: { stuckAfterMs: 2_000, stuckLookEveryMs: 500 },
-    });
-    const stuck = await until(() => getProgress(stack!.client, started.importId), (p: Progress) => p.batches.stuck === 1);
+    const { live, started } = await startStuckImport('stuck-then-done', { stuckAfterMs: 2_000, stuckLookEveryMs: 500 });
+    const stuck = await until(() => getProgress(live.client, started.importId), (p: Progress) => p.batches.stuck === 1);
     const [stuckBatch] = stuck.batches.stuckBatches as [number];
-    const requestsBefore = stack.sandbox.stats().requests['import/profile'];
-    stack.sandbox.configure({}); // the task is no longer held: it completes
+    const requestsBefore = live.sandbox.stats().requests['import/profile'];
+    live.sandbox.configure({}); // the task is no longer held: it completes
 
     // Before, the batch waited for an operator forever: resubmitting re-sent applied rows, abandoning counted them as skipped.
-    const report = await waitForReport(stack.client, started.importId);
+    const report = await waitForReport(live.client, started.importId);
     expect(report.status).toBe('completed');
     expect(report.rows).toEqual({ total: 400, imported: 400, rejected: 0, skipped: 0 });
-    expect(stack.sandbox.stats().requests['import/profile']).toBe(requestsBefore);
-    await expect(resolveStuckBatch(stack.client, started.importId, stuckBatch, 'resubmit')).rejects.toThrow(/is not running/);
+    expect(live.sandbox.stats().requests['import/profile']).toBe(requestsBefore);
+    await expect(resolveStuckBatch(live.client, started.importId, stuckBatch, 'resubmit')).rejects.toThrow(/is not running/);
   });
 
   it('a cancel waiting on a stuck batch can still be told to abandon it; the report names the stuck task', async () => {
-    stack = await startTestStack({ sandbox: { faults: { latencyMs: 100, stuckTaskIds: [1] } } });
-    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400 });
-    const started = await startImport(stack.client, {
-      source: 'p.csv',
-      importId: 'stuck-cancel-abandon',
-      batchSize: 200,
-      concurrency: 2,
-      tuning: { stuckAfterMs: 2_000, stuckLookEveryMs: 60_000 },
-    });
-    const stuck = await until(() => getProgress(stack!.client, started.importId), (p: Progress) => p.batches.stuck === 1 && p.batches.done === 1);
+    const { live, started } = await startStuckImport('stuck-cancel-abandon', { stuckAfterMs: 2_000, stuckLookEveryMs: 60_000 }, 100);
+    const stuck = await until(() => getProgress(live.client, started.importId), (p: Progress) => p.batches.stuck === 1 && p.batches.done === 1);
     const [stuckBatch] = stuck.batches.stuckBatches as [number];
     // A plain cancel waits for the batch in flight, which waits for an operator.
-    await cancelImport(stack.client, started.importId);
-    await until(() => getProgress(stack!.client, started.importId), (p: Progress) => p.phase === 'cancelling');
-    await cancelImport(stack.client, started.importId, 'abandon');
+    await cancelImport(live.client, started.importId);
+    await until(() => getProgress(live.client, started.importId), (p: Progress) => p.phase === 'cancelling');
+    await cancelImport(live.client, started.importId, 'abandon');
 
-    const report = await waitForReport(stack.client, started.importId);
+    const report = await waitForReport(live.client, started.importId);
     expect(report.status).toBe('cancelled');
     expect(report.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200 });
     // Every task the API accepted is in the report, the stuck one included: its rows may still be applied.
-    expect(report.taskIdsTotal).toBe(stack.sandbox.tasks().length);
+    expect(report.taskIdsTotal).toBe(live.sandbox.tasks().length);
     expect(report.taskIds).toContain('1');
     expect(report.failedBatches).toEqual([
       {
