@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { wholeNumber } from '../common/wholeNumber';
 import { MappingError } from '../activities/rows';
 import { SourceAccessError } from '../activities/failures';
 import { SourceFormatError } from '../activities/source';
@@ -21,7 +22,7 @@ export const ValidateFlagsSchema = z.object({
   delimiter: DelimiterFlagSchema.optional(),
   mapping: z.string().optional(),
   rejects: z.string().optional(),
-  maxErrors: z.coerce.number().int().min(0).max(10_000).default(20),
+  maxErrors: wholeNumber(0, 10_000).default(20),
   json: z.boolean().default(false),
 });
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { z } from 'zod';
 import { ClientConfigError } from '../client/connect';
 import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError } from '../client/imports';
 import { NoWorkerError, WorkerNotAnsweringError } from '../client/workerPresence';
 import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';
 import { PortSchema } from '../common/config';
+import { wholeNumber } from '../common/wholeNumber';
 import { ExitCode } from '../common/report';
 import { SourceArgumentError } from '../common/source';
 import { runSandboxCommand, SandboxUsageError } from '../sandbox';
@@ -92,7 +92,7 @@ program
   .command('server')
   .description('a local Temporal dev server with the search attributes registered')
   .option('--port <port>', 'frontend gRPC port', '7233')
-  .option('--ui-port <port>', 'Web UI port (default: port + 1000)')
+  .option('--ui-port <port>', 'Web UI port (default: port + 1000; port - 1000 above 64535)')
   .option('--db-file <file>', 'keep state in this SQLite file across restarts')
   .option('--headless', 'no Web UI')
   .action(
@@ -100,7 +100,7 @@ program
       const port = parseFlags(PortSchema, flags.port, 'port');
       const server = await startDevServer({
         port,
-        uiPort: flags.uiPort ? parseFlags(PortSchema, flags.uiPort, 'UI port') : port + 1000,
+        uiPort: flags.uiPort ? parseFlags(PortSchema, flags.uiPort, 'UI port') : defaultUiPort(port),
         dbFile: flags.dbFile,
         headless: flags.headless,
       });
@@ -140,13 +140,13 @@ program
   .command('dev')
   .description('server + sandbox + worker in one process: the embedded local setup')
   .option('--port <port>', 'Temporal frontend port', '7233')
-  .option('--ui-port <port>', 'Temporal UI port (default: the frontend port + 1000)')
+  .option('--ui-port <port>', 'Temporal UI port (default: the frontend port + 1000; - 1000 above 64535)')
   .option('--sandbox-port <port>', 'sandbox port (default: any free one)')
   .option('--db-file <file>', 'keep Temporal state in this file')
   .action(
     run(async (flags: { port: string; uiPort?: string; sandboxPort?: string; dbFile?: string }) => {
       const port = parseFlags(PortSchema, flags.port, 'port');
-      const uiPort = flags.uiPort === undefined ? port + 1000 : parseFlags(PortSchema, flags.uiPort, 'UI port');
+      const uiPort = flags.uiPort === undefined ? defaultUiPort(port) : parseFlags(PortSchema, flags.uiPort, 'UI port');
       const sandboxPort = flags.sandboxPort === undefined ? undefined : parseFlags(PortSchema, flags.sandboxPort, 'sandbox port');
       const stack = await startDevStack({ port, uiPort, sandboxPort, dbFile: flags.dbFile });
       process.stdout.write(devBanner({ ...stack, uiUrl: stack.server.uiUrl, sandboxUrl: stack.sandbox.url }));
@@ -163,9 +163,14 @@ program
   .option('--keep', 'keep the stack running (to browse the Temporal UI) until Ctrl-C')
   .action(
     run(async (flags: { rows: string; keep?: boolean }) => {
-      return runDemo(parseFlags(z.coerce.number().int().positive(), flags.rows, 'row count'), flags.keep ?? false);
+      return runDemo(parseFlags(wholeNumber(1), flags.rows, 'row count'), flags.keep ?? false);
     }),
   );
+
+/** The UI listens next to the frontend by default: 1000 above it, or 1000 below where that is no port. */
+function defaultUiPort(port: number): number {
+  return port + 1000 <= 65535 ? port + 1000 : port - 1000;
+}
 
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wholeNumber } from './wholeNumber';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS, DEFAULT_XTREMEPUSH_API_URL } from './limits';
 
 /**
@@ -9,7 +10,7 @@ const optionalPath = z.string().min(1).optional();
 const positiveInt = z.coerce.number().int().positive();
 
 /** A TCP port, from an environment variable or a flag. */
-export const PortSchema = z.coerce.number().int().min(1).max(65535);
+export const PortSchema = wholeNumber(1, 65535);
 
 export const TemporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { IMPORT_ID_PATTERN, IMPORT_ID_RULE } from './batchIds';
 import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST } from './limits';
 import { MappingSchema } from './mapping';
+import { wholeNumber } from './wholeNumber';
 import { DelimiterSchema, SourceFormatSchema, SourceRefSchema } from './source';
 
 export const ImportIdSchema = z.string().min(1).max(200).regex(IMPORT_ID_PATTERN, IMPORT_ID_RULE);
 
-export const BatchSizeSchema = z.coerce.number().int().min(1).max(MAX_ROWS_PER_REQUEST);
-export const ConcurrencySchema = z.coerce.number().int().min(1).max(MAX_CONCURRENCY);
+export const BatchSizeSchema = wholeNumber(1, MAX_ROWS_PER_REQUEST);
+export const ConcurrencySchema = wholeNumber(1, MAX_CONCURRENCY);
 
 /** What a user asks for: the same schema behind the CLI flags and the client API. */
 export const ImportOptionsSchema = z.object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConcurrencySchema, ImportIdSchema, ImportOptionsSchema } from '../../common/importInput';
+import { wholeNumber } from '../../common/wholeNumber';
 import { formatProgressLine } from '../../common/progressLine';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
 import { DelimiterFlagSchema, SourceFormatSchema, sourceRefFromArgument } from '../../common/source';
@@ -163,7 +164,7 @@ export async function retryCommand(id: string, flags: { wait?: boolean; json?: b
 }
 
 export async function resolveCommand(id: string, batch: string, resolution: string): Promise<number> {
-  const batchNumber = parseFlags(z.coerce.number().int().positive(), batch, 'batch number');
+  const batchNumber = parseFlags(wholeNumber(1), batch, 'batch number');
   const decision = parseFlags(z.enum(['resubmit', 'abandon']), resolution, 'resolution');
   return withClient(async (ctx) => {
     out(await resolveStuckBatch(ctx, importId(id), batchNumber, decision));
