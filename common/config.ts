@@ -7,7 +7,7 @@ import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS, DEFAUL
  * the Temporal part; only the worker reads the Xtremepush part (the token never leaves it).
  */
 const optionalPath = z.string().min(1).optional();
-const positiveInt = z.coerce.number().int().positive();
+const positiveInt = wholeNumber(1);
 
 /** A TCP port, from an environment variable or a flag. */
 export const PortSchema = wholeNumber(1, 65535);
@@ -47,9 +47,9 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
   /** Activities one worker runs at once (batches being sent, tasks being polled). */
   XP_IMPORT_MAX_CONCURRENT_ACTIVITIES: positiveInt.default(32),
   /** Threads that read and map batches ahead of their submit, beside the main thread (0: none). */
-  XP_IMPORT_BUILD_THREADS: z.coerce.number().int().min(0).max(16).default(1),
+  XP_IMPORT_BUILD_THREADS: wholeNumber(0, 16).default(1),
   /** How far the worker's heaps grow past their live data before a full collection (workers/heapGrowth.ts; 0: V8's own). */
-  XP_IMPORT_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(50),
+  XP_IMPORT_HEAP_GROWING_PERCENT: wholeNumber(0, 400).default(50),
   /** API calls per second across all workers of the task queue (Temporal enforces it server-side). */
   XP_IMPORT_API_RATE_LIMIT: z.coerce.number().positive().optional(),
   /** On SIGTERM, how long in-flight activities may take to finish before the worker exits. */
