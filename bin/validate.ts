@@ -6,7 +6,7 @@ import { SourceAccessError } from '../activities/failures';
 import { SourceFormatError } from '../activities/source';
 import { RejectsFileError, validateSource } from '../activities/validate';
 import { localMessageOf } from '../activities/wording';
-import { loadMappingFile, parseFlags, UsageError } from '../client/cli/usage';
+import { checkDelimiterFlag, loadMappingFile, parseFlags, UsageError } from '../client/cli/usage';
 import { ExitCode } from '../common/report';
 import { DelimiterFlagSchema, SourceFormatSchema } from '../common/source';
 import type { ValidationFailure } from '../common/validation';
@@ -50,6 +50,7 @@ export async function validateCommand(source: string, rawFlags: Record<string, u
     const flags = parseFlags(ValidateFlagsSchema, rawFlags);
     json = flags.json;
     if (source.trim() === '') throw new UsageError('the source is empty: give the path of a local CSV or NDJSON file');
+    checkDelimiterFlag(source, flags.format, flags.delimiter);
     const mapping = flags.mapping === undefined ? undefined : loadMappingFile(flags.mapping);
     const summary = await validateSource(source, { format: flags.format, delimiter: flags.delimiter, mapping, maxErrors: flags.maxErrors, rejectsFile: flags.rejects });
     process.stdout.write(`${json ? JSON.stringify(summary, null, 2) : formatValidation(summary)}\n`);

@@ -9,7 +9,7 @@ import { cancelImport, getProgress, getReport, importStatus, pauseImport, resolv
 import { noWorkerWarning } from '../workerPresence';
 import { createProgressView } from './progressView';
 import { formatReport } from './reportView';
-import { loadMappingFile, parseFlags, UsageError } from './usage';
+import { checkDelimiterFlag, loadMappingFile, parseFlags, UsageError } from './usage';
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const err = (text: string) => process.stderr.write(`${text}\n`);
@@ -54,6 +54,7 @@ export async function startCommand(source: string, rawFlags: Record<string, unkn
   const flags = parseFlags(StartFlagsSchema, rawFlags);
   // Bad usage is said before Temporal is asked anything.
   const ref = sourceRefFromArgument(source);
+  checkDelimiterFlag(source, flags.format, flags.delimiter);
   const mapping = flags.mapping ? loadMappingFile(flags.mapping) : undefined;
   return withClient(async (ctx) => {
     const started = await startImport(ctx, {

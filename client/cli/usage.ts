@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { inferFormat } from '../../common/importInput';
 import { MappingSchema, type Mapping } from '../../common/mapping';
+import type { SourceFormat } from '../../common/source';
 
 /** Bad flags, a bad mapping file or a bad environment: exit code 2 with this message. */
 export class UsageError extends Error {
@@ -51,4 +53,10 @@ export function loadMappingFile(file: string): Mapping {
     throw new UsageError(`mapping file ${file} is invalid:\n${lines.join('\n')}\nSee docs/mapping.md for the format.`);
   }
   return parsed.data;
+}
+
+/** --delimiter splits CSV cells; an NDJSON line has none, so the flag there is a mistake to say, not to ignore. */
+export function checkDelimiterFlag(source: string, format: SourceFormat | undefined, delimiter: string | undefined): void {
+  if (delimiter === undefined || (format ?? inferFormat(source)) !== 'ndjson') return;
+  throw new UsageError('--delimiter applies to CSV only, and this source is read as NDJSON: leave the flag out, or add --format csv if the file is CSV');
 }

@@ -105,6 +105,8 @@ describe('the xp-import CLI contract', () => {
       [['start', 'file:///srv/imports/x.csv'], 'only http(s) URLs or local paths can be imported, not file:// URLs: give the path itself'],
       // Before: "xp-import validate:  does not exist".
       [['validate', ''], 'the source is empty: give the path of a local CSV or NDJSON file'],
+      // Before: the flag was ignored.
+      [['start', 'people.ndjson', '--delimiter', ';'], '--delimiter applies to CSV only, and this source is read as NDJSON'],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args, env);

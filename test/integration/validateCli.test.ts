@@ -84,6 +84,17 @@ describe('xp-import validate (built), with no server running', () => {
     expect(result.stdout).toContain('names keys no line has: "Points" (spelled as in the file?)');
   });
 
+  it('exits 2 on --delimiter for a source read as NDJSON, instead of ignoring it', async () => {
+    const lines = write('lines.ndjson', '{"user_id":"c1"}\n');
+    const refused = await runValidate([lines, '--delimiter', ';']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--delimiter applies to CSV only, and this source is read as NDJSON');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    // Read as CSV on purpose, the flag counts.
+    const asCsv = await runValidate([write('semi.ndjson', 'user_id;first_name\nu1;Ann\n'), '--format', 'csv', '--delimiter', ';']);
+    expect(asCsv.code).toBe(0);
+  });
+
   it('exits 2 with the problem, not a stack trace, when the file or the mapping is bad', async () => {
     const noId = await runValidate([write('no-id.csv', 'email,email_subscription\na@example.com,1\n')]);
     expect(noId.code).toBe(2);
