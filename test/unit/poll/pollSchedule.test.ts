@@ -174,7 +174,11 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
   it('with a first-poll hint from earlier tasks, a task that takes 1 s costs two polls', async () => {
     const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 } });
     const started = Date.now();
-    const first: Promise<AwaitTaskResult> = new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: started }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 900 });
+    // The hint is the earlier tasks' time: the first look lands about when the task ends, so the
+    // look after it (one overlap gap on) sees the end even when a loaded machine fires the sandbox's
+    // end a few tens of ms late. A hint of 900 put the second look on the end itself, and one run
+    // of the whole suite took a third.
+    const first: Promise<AwaitTaskResult> = new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: started }).run(awaitImportTask, { taskId, batchIndex: 0, firstPollAfterMs: 1_000 });
     let outcome: { done: true; status: string } | { done: false; delayMs: number } = await first.then(
       (answer: AwaitTaskResult) => ({ done: true as const, status: answer.status }),
       (error: ApplicationFailure) => ({ done: false as const, delayMs: Number(error.nextRetryDelay) }),
