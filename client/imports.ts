@@ -17,7 +17,7 @@ import type { ImportActivities } from '../activities';
 import { ImportReportSchema, type ImportReport } from '../common/report';
 import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
 import { sourceRefFromArgument, type SourceRef } from '../common/source';
-import { describeSource } from '../common/sourceName';
+import { describeSource, sourceAttribute } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
 import type { ImportClientContext } from './connect';
 import { defaultImportIdFor, resolveSourceForWorker } from './importId';
@@ -103,8 +103,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
   const running = await runningImportSource(ctx, importId);
   if (running !== undefined) {
     // Following an import of another file would report success for a file never read.
-    const source = describeSource(input.source).slice(0, 200);
-    if (running !== source) throw new ImportIdInUseError(importId, running, describeSource(input.source));
+    if (running !== sourceAttribute(input.source)) throw new ImportIdInUseError(importId, running, describeSource(input.source));
     return { importId, alreadyRunning: true, input };
   }
   try {
@@ -118,7 +117,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
       staticDetails: detailsOf(input),
       typedSearchAttributes: [
         { key: ImportStatusKey, value: 'Running' },
-        { key: ImportSourceKey, value: describeSource(input.source).slice(0, 200) },
+        { key: ImportSourceKey, value: sourceAttribute(input.source) },
       ],
     });
   } catch (error) {
@@ -165,7 +164,7 @@ async function runningImportSource(ctx: ImportClientContext, importId: string): 
   });
   const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   const input = ImportWorkflowInputSchema.safeParse(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
-  return input.success ? describeSource(input.data.source).slice(0, 200) : null;
+  return input.success ? sourceAttribute(input.data.source) : null;
 }
 
 /** The import's Temporal status (`RUNNING`, `COMPLETED`, ...); null for an ID the server does not know. */
@@ -357,7 +356,7 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
     staticDetails: `${detailsOf(input)}\n\nRe-run of run \`${description.runId}\`: only the batches that did not succeed are sent.`,
     typedSearchAttributes: [
       { key: ImportStatusKey, value: 'Running' },
-      { key: ImportSourceKey, value: describeSource(input.source).slice(0, 200) },
+      { key: ImportSourceKey, value: sourceAttribute(input.source) },
     ],
   });
   return { importId, alreadyRunning: false, input };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeUrl } from './sourceName';
+import { describeUrl, urlParts } from './sourceName';
 
 /**
  * Where the rows come from. Only a reference travels through Temporal: a path relative to
@@ -51,13 +51,14 @@ const WHAT_A_SOURCE_IS = 'a path (inside XP_IMPORT_DATA_DIR on the worker) or an
  */
 export function sourceRefFromArgument(argument: string): SourceRef {
   if (argument.trim() === '') throw new SourceArgumentError(`the source is empty: give ${WHAT_A_SOURCE_IS}`);
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(argument)?.[1]?.toLowerCase();
-  if (scheme === undefined) return { kind: 'file', path: argument };
+  const parts = urlParts(argument);
+  if (parts === undefined) return { kind: 'file', path: argument };
+  const scheme = parts.scheme.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') {
     const instead = scheme === 'file' ? 'give the path itself, without file://' : 'download the file into XP_IMPORT_DATA_DIR, or serve it over http(s)';
     throw new SourceArgumentError(`only http(s) URLs or local paths can be imported, not ${scheme}:// URLs: ${instead}`);
   }
-  const host = /^[a-z]+:\/\/(?:[^/?#]*@)?([^/?#]*)/i.exec(argument)?.[1] ?? '';
+  const { host } = parts;
   let problem: string | undefined;
   if (host === '') problem = 'it has no host name';
   else if (!URL.canParse(argument) || !SourceRefSchema.safeParse({ kind: 'url', url: argument }).success) {

@@ -24,7 +24,7 @@ import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/pl
 import { formatProgressLine } from '../common/progressLine';
 import type { BatchResult, FailureSummary, ImportReport, ImportStatus } from '../common/report';
 import { ImportSourceKey, ImportStatusKey, RowsImportedKey, RowsRejectedKey, type ImportStatusValue } from '../common/searchAttributes';
-import { describeSource } from '../common/sourceName';
+import { sourceAttribute } from '../common/sourceName';
 import { reportActivities, sourceActivities, submitActivities } from './activityOptions';
 import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, logBatchFinished, settledBySubmit, submitInputFor } from './batchResult';
 import { describeFailure, isFatal } from './failures';
@@ -316,7 +316,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     if (layout === undefined) {
       upsertSearchAttributes([
         { key: ImportStatusKey, value: 'Running' },
-        { key: ImportSourceKey, value: describeSource(input.source).slice(0, 200) },
+        { key: ImportSourceKey, value: sourceAttribute(input.source) },
       ]);
       // One cheap call before any row is sent: a wrong token or region stops the import here. It runs
       // beside the inspection (a round trip saved before the first batch); a bad file is still the
