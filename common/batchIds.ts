@@ -27,5 +27,8 @@ export const FATAL_FAILURE_TYPES = [
  */
 export const ABANDONED_FAILURE_CODE = 'Abandoned';
 
+/** The failure code of a batch cancelled before all of it was sent (a plain cancel, or one never started). */
+export const CANCELLED_FAILURE_CODE = 'Cancelled';
+
 /** A stuck task is looked at once a minute: one Task Info call, and an operator's decision is rarely quicker. */
 export const DEFAULT_STUCK_LOOK_EVERY_MS = 60_000;

@@ -14,6 +14,8 @@ export const setConcurrencyUpdate = defineUpdate<Progress, [number]>('setConcurr
 /** How a cancellation treats batches already sent: wait for them, or stop waiting at once. */
 export type CancelMode = 'finish-in-flight' | 'abandon';
 export const cancelModeSignal = defineSignal<[CancelMode]>('cancelMode');
+/** The import to a batch workflow on a plain cancel: post nothing more; what was posted is still waited for. */
+export const stopSendingSignal = defineSignal('stopSending');
 
 /** A batch child tells the import (by workflow ID, so it reaches the newest run) that a task looks stuck. */
 export const batchStuckSignal = defineSignal<[{ index: number; stuck: boolean }]>('batchStuck');

@@ -1,8 +1,9 @@
-import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
 import type { BatchWorkflowInput, ImportJob, RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../common/batch';
-import { ABANDONED_FAILURE_CODE } from '../common/batchIds';
+import { ABANDONED_FAILURE_CODE, CANCELLED_FAILURE_CODE } from '../common/batchIds';
 import type { BatchPlan } from '../common/plan';
 import type { BatchResult, RetryCounts } from '../common/report';
+import { endedByCancel } from './failures';
 
 /**
  * How a batch's result is made from what its submit and its waits said: shared by the import,
@@ -68,7 +69,8 @@ export function addSubmission(result: BatchResult, submission: Pick<SubmitBatchR
 /** A failure the submit reported itself (attempts used up, or stopped by a cancel): its unsent rows are skipped. */
 export function takeSubmitFailure(result: BatchResult, submission: SubmitBatchResult): void {
   if (!submission.failure) return;
-  result.status = submission.failure.code === ABANDONED_FAILURE_CODE ? 'abandoned' : 'failed';
+  const { code } = submission.failure;
+  result.status = code === ABANDONED_FAILURE_CODE ? 'abandoned' : code === CANCELLED_FAILURE_CODE ? 'cancelled' : 'failed';
   result.failure = submission.failure;
   result.rows.skipped += submission.rows.unsent;
 }
@@ -98,6 +100,9 @@ export function settledBySubmit(job: ImportJob, batch: BatchPlan, submission: Su
   return result;
 }
 
+/** patched() id: a batch abandoned during a submit attempt that then failed reports what earlier attempts posted, as one abandoned between attempts does. */
+const ABANDONED_AFTER_A_FAILED_ATTEMPT = 'abandoned-after-a-failed-attempt';
+
 /**
  * A batch cancelled while its submit waited for its next attempt (the server answers such a
  * cancel at once, without what earlier attempts had posted): what they posted is read from the
@@ -109,7 +114,8 @@ export async function abandonedBetweenAttempts(
   batch: BatchPlan,
   postedRequests: (input: { importId: string; batchIndex: number }) => Promise<RequestSlice[]>,
 ): Promise<BatchResult> {
-  if (!isCancellation(error)) throw error;
+  // Cancelled during an attempt that then failed: that attempt's failure, not a cancellation, comes back.
+  if (!isCancellation(error) && !(endedByCancel(error) && patched(ABANDONED_AFTER_A_FAILED_ATTEMPT))) throw error;
   const sent = await CancellationScope.nonCancellable(() => postedRequests({ importId, batchIndex: batch.index }));
   if (sent.length === 0) throw error;
   const result = emptyBatchResult(batch);

@@ -1,5 +1,5 @@
-import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import { FATAL_FAILURE_TYPES } from '../common/batchIds';
+import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { CANCELLED_FAILURE_CODE, FATAL_FAILURE_TYPES } from '../common/batchIds';
 import type { FailureSummary } from '../common/report';
 
 /** The innermost ApplicationFailure of a chain (activity → child workflow → ...), if any. */
@@ -22,6 +22,14 @@ export function isFatal(error: unknown): boolean {
 export function describeFailure(error: unknown): FailureSummary {
   const app = rootApplicationFailure(error);
   if (app) return { code: app.type ?? 'ApplicationFailure', message: app.message };
-  if (isCancellation(error)) return { code: 'Cancelled', message: 'cancelled' };
+  if (isCancellation(error)) return { code: CANCELLED_FAILURE_CODE, message: 'cancelled' };
   return { code: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * The activity ended because the workflow cancelled it: cancelled outright, or cancelled during an
+ * attempt that then failed, which the server does not retry once a cancel is asked for.
+ */
+export function endedByCancel(error: unknown): boolean {
+  return isCancellation(error) || (error instanceof ActivityFailure && error.retryState === 'CANCEL_REQUESTED');
 }

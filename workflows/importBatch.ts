@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../common/batch';
 import { DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
-import { batchStuckSignal, resolveStuckBatchUpdate, type StuckResolution } from '../common/messages';
+import { batchStuckSignal, resolveStuckBatchUpdate, stopSendingSignal, type StuckResolution } from '../common/messages';
 import type { BatchResult } from '../common/report';
 import { awaitTaskActivities, reportActivities, stuckTaskActivities, submitActivities } from './activityOptions';
 import {
@@ -29,6 +29,8 @@ import {
   takeSubmitFailure,
   type TaskEnd,
 } from './batchResult';
+import { endedByCancel } from './failures';
+import { cancelledWhilePosting, notSentFailure, SendingStops, stoppedBetweenAttempts } from './stopSending';
 
 /** `cancel --abandon` while tasks are awaited: the batch reports what it sent instead of failing as cancelled. */
 const ABANDON_REPORTS_WHAT_WAS_SENT = 'abandon-reports-what-was-sent';
@@ -70,6 +72,21 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     },
   );
 
+  // A plain cancel of the import: post nothing more, wait for what was posted (see stopSending.ts).
+  const stops = new SendingStops();
+  setHandler(stopSendingSignal, () => stops.stopAll());
+  /** A submit, or what a plain cancel left of it; a cancel --abandon between its attempts is thrown. */
+  const submitOrStop = async (onlyKeys: string[] | undefined, asked: number, summary: string): Promise<SubmitBatchResult> => {
+    let submission: SubmitBatchResult;
+    try {
+      submission = await stops.run(() => submitBatch.executeWithOptions({ summary }, [submitInputFor(input, onlyKeys)]));
+    } catch (error) {
+      if (!(stops.stopped && endedByCancel(error) && !CancellationScope.current().consideredCancelled)) throw error;
+      submission = await stoppedBetweenAttempts(job.importId, batch, asked, postedRequests);
+    }
+    return stops.stopped ? cancelledWhilePosting(submission, batch) : submission;
+  };
+
   const tellImport = async (stuck: boolean) => {
     await getExternalWorkflowHandle(input.parentWorkflowId).signal(batchStuckSignal, { index: batch.index, stuck });
   };
@@ -82,9 +99,9 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   } else {
     setCurrentDetails(`${label}: submitting`);
     try {
-      submission = await submitBatch.executeWithOptions({ summary: `${label}: submit` }, [submitInputFor(input)]);
+      submission = await submitOrStop(undefined, batch.rowCount, `${label}: submit`);
     } catch (error) {
-      if (!isCancellation(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
+      if (!endedByCancel(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
       return abandoned(await abandonedBetweenAttempts(error, job.importId, batch, postedRequests));
     }
   }
@@ -189,6 +206,14 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     takeSubmitFailure(result, submission);
     if (again.length === 0) break;
     const retried = pending.filter((r) => again.includes(r.key));
+    if (stops.stopped) {
+      // Their tasks failed, so their rows were not applied: sending them again would be new sending.
+      const rows = sum(retried.map((r) => r.rows));
+      result.status = 'cancelled';
+      result.rows.skipped += rows;
+      result.failure = notSentFailure(batch, rows);
+      break;
+    }
     if (resubmits >= settings.maxTaskResubmits) {
       result.status = 'failed';
       result.rows.skipped += sum(retried.map((r) => r.rows));
@@ -197,7 +222,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     }
     bump(result.retries, 'task_failed', retried.length);
     setCurrentDetails(`${label}: resubmitting ${retried.length} request(s) whose task failed`);
-    submission = await submitBatch.executeWithOptions({ summary: `${label}: resubmit ${again.length} request(s)` }, [submitInputFor(input, again)]);
+    submission = await submitOrStop(again, sum(retried.map((r) => r.rows)), `${label}: resubmit ${again.length} request(s)`);
     pending = submission.requests;
     // Rows counted at the first submission are not counted again.
     submission = { ...submission, rows: { ...submission.rows, rejected: 0, skipped: 0 } };

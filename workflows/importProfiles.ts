@@ -4,22 +4,22 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  executeChild,
   isCancellation,
   log,
   patched,
   setCurrentDetails,
   setHandler,
+  startChild,
   TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BatchSettings, BatchWorkflowInput, ImportJob, SubmitBatchResult } from '../common/batch';
-import { batchWorkflowId, DEFAULT_STUCK_LOOK_EVERY_MS, IMPORT_ID_PATTERN, IMPORT_ID_RULE } from '../common/batchIds';
+import { batchWorkflowId, CANCELLED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS, IMPORT_ID_PATTERN, IMPORT_ID_RULE } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
 import { firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS, rememberTaskWait } from '../common/firstPoll';
-import { batchStuckSignal, cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, type CancelMode } from '../common/messages';
+import { batchStuckSignal, cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, stopSendingSignal, type CancelMode } from '../common/messages';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import { formatProgressLine } from '../common/progressLine';
 import type { BatchResult, FailureSummary, ImportReport, ImportStatus } from '../common/report';
@@ -27,8 +27,9 @@ import { ImportSourceKey, ImportStatusKey, RowsImportedKey, RowsRejectedKey, typ
 import { sourceAttribute } from '../common/sourceName';
 import { reportActivities, sourceActivities, submitActivities } from './activityOptions';
 import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, logBatchFinished, settledBySubmit, submitInputFor } from './batchResult';
-import { describeFailure, isFatal } from './failures';
+import { describeFailure, endedByCancel, isFatal } from './failures';
 import { importBatchWorkflow } from './importBatch';
+import { CANCEL_STOPS_SENDING, cancelledWhilePosting, SendingStops, stoppedBetweenAttempts } from './stopSending';
 import { addBatchResult, computeProgress, emptyTotals, finalStatus, rowsDone, type ImportTotals } from '../common/totals';
 
 /** What one run hands to the next at continue-as-new: a cursor and counters, never rows or row lists. */
@@ -227,6 +228,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   // Batches run in a scope shielded from the import's own cancellation, so that a cancel can let
   // in-flight batches finish; the import cancels this scope itself when it must abandon them.
   const batchScope = new CancellationScope({ cancellable: true, parent: new CancellationScope({ cancellable: false }) });
+  // A plain cancel stops what has not been sent yet (see stopSending.ts).
+  const stops = new SendingStops();
   let fatal: unknown;
 
   const flushResults = async () => {
@@ -267,9 +270,16 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     if (handedOn.length > SUBMITS_JUDGED) handedOn.shift();
   };
 
-  const batchWorkflow = (batchInput: BatchWorkflowInput) => {
+  const batchWorkflow = async (batchInput: BatchWorkflowInput) => {
     const { batch } = batchInput;
-    return executeChild(importBatchWorkflow, { workflowId: batchWorkflowId(importId, batch.index + 1), args: [batchInput], staticSummary: batchLabel(batch) });
+    const child = await startChild(importBatchWorkflow, { workflowId: batchWorkflowId(importId, batch.index + 1), args: [batchInput], staticSummary: batchLabel(batch) });
+    // A child that has ended by then cannot be signalled: nothing is lost, it sends nothing more.
+    const forget = stops.register(() => void child.signal(stopSendingSignal).catch(() => undefined));
+    try {
+      return await child.result();
+    } finally {
+      forget();
+    }
   };
 
   const runBatch = async (batchInput: BatchWorkflowInput): Promise<BatchResult> => {
@@ -278,10 +288,12 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     const submitInput = submitInputFor(batchInput);
     let submission: SubmitBatchResult;
     try {
-      submission = await submitBatch.executeWithOptions({ summary: batchLabel(batch) }, [submitInput]);
+      submission = await stops.run(() => submitBatch.executeWithOptions({ summary: batchLabel(batch) }, [submitInput]));
     } catch (error) {
-      return await abandonedBetweenAttempts(error, importId, batch, postedRequests);
+      if (!(stops.stopped && endedByCancel(error) && !CancellationScope.current().consideredCancelled)) return await abandonedBetweenAttempts(error, importId, batch, postedRequests);
+      submission = await stoppedBetweenAttempts(importId, batch, batch.rowCount, postedRequests);
     }
+    if (stops.stopped) submission = cancelledWhilePosting(submission, batch);
     const settled = settledBySubmit(job, batch, submission);
     judge(submitInput.watchTasks?.firstPollAfterMs !== undefined, settled === undefined);
     if (settled) {
@@ -425,9 +437,10 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       if (isCancellation(error)) {
         cancelling = true;
         if (cancelMode === 'abandon') batchScope.cancel();
+        else if (patched(CANCEL_STOPS_SENDING)) stops.stopAll();
         showProgress();
         await condition(() => inFlight.size === 0);
-        await finish('cancelled', { code: 'Cancelled', message: 'the import was cancelled' });
+        await finish('cancelled', { code: CANCELLED_FAILURE_CODE, message: 'the import was cancelled' });
         throw error;
       }
       // Only a bug in this code (a plain error) is left to fail the workflow task, which is tried

@@ -147,7 +147,7 @@ export async function setConcurrencyCommand(id: string, value: string): Promise<
 export async function cancelCommand(id: string, flags: { abandon?: boolean }): Promise<number> {
   return withClient(async (ctx) => {
     await cancelImport(ctx, importId(id), flags.abandon ? 'abandon' : 'finish-in-flight');
-    out(`cancelling ${id}: ${flags.abandon ? 'in-flight batches are abandoned' : 'batches already sent finish first'}; the report is written either way (xp-import report ${id})`);
+    out(`cancelling ${id}: ${flags.abandon ? 'in-flight batches are abandoned' : 'nothing more is sent, and requests already sent finish first'}; the report is written either way (xp-import report ${id})`);
     return ExitCode.ok;
   });
 }

@@ -122,6 +122,41 @@ async function recordScenarios(tag: string): Promise<void> {
   await waitForReport(stack.client, id);
   await save(stack, 'abandoned-stuck', id);
   await stack.stop();
+
+  // A plain cancel while posts are answered 429: from the import's submits, then (a worker under an
+  // API rate limit) from batch workflows told to stop; the request taken before the 429 is waited for.
+  for (const [where, workerEnv] of [
+    ['import', {}],
+    ['children', { XP_IMPORT_API_RATE_LIMIT: '50' }],
+  ] as const) {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 500 } }, workerEnv });
+    const rows = Array.from({ length: 400 }, (_, i) => `b${i},${i < 200 ? `Name ${i},` : `,City ${i}`}`);
+    writeFileSync(path.join(stack.dataDir, `t-${where}.csv`), `user_id,first_name,city\n${rows.join('\n')}\n`);
+    id = `replay-cancel-stops-${where}`;
+    await startImport(stack.client, { source: `t-${where}.csv`, importId: id, batchSize: 400, concurrency: 1 });
+    const requests = () => Promise.resolve(stack.sandbox.requestLog().filter((r) => r.method === 'import/profile'));
+    await until(requests, (log) => log.length >= 1, 60_000, 20);
+    stack.sandbox.configure({ latencyMs: 500, rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 30 });
+    await until(requests, (log) => log.some((r) => r.status === 429), 60_000, 20);
+    await cancelImport(stack.client, id);
+    await waitForReport(stack.client, id);
+    await save(stack, `cancel-stops-${where}`, id);
+    await stack.stop();
+  }
+
+  // cancel --abandon during a submit's attempt that is then answered 429.
+  stack = await startTestStack({ sandbox: { faults: { latencyMs: 1_000 } } });
+  writeFileSync(path.join(stack.dataDir, 'u.csv'), `user_id,first_name,city\n${Array.from({ length: 400 }, (_, i) => `b${i},${i < 200 ? `Name ${i},` : `,City ${i}`}`).join('\n')}\n`);
+  id = 'replay-abandoned-attempt';
+  await startImport(stack.client, { source: 'u.csv', importId: id, batchSize: 400, concurrency: 1 });
+  const posts = () => Promise.resolve(stack.sandbox.requestLog().filter((r) => r.method === 'import/profile'));
+  await until(posts, (log) => log.length >= 1, 60_000, 20);
+  stack.sandbox.configure({ latencyMs: 1_000, rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 30 });
+  await until(posts, (log) => log.length >= 2, 60_000, 20);
+  await cancelImport(stack.client, id, 'abandon');
+  await waitForReport(stack.client, id);
+  await save(stack, 'abandoned-attempt', id);
+  await stack.stop();
 }
 
 describe('recorded histories', () => {
@@ -129,7 +164,7 @@ describe('recorded histories', () => {
     if (RECORD_TAG) await recordScenarios(RECORD_TAG);
     const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThanOrEqual(20);
-    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up', 'abandoned-stuck']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
+    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up', 'abandoned-stuck', 'cancel-stops-import', 'cancel-stops-children', 'abandoned-attempt']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
 
     const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')) as unknown }));
     const failures: string[] = [];

@@ -209,17 +209,22 @@ describe('steering an import', () => {
     expect(abandoned.map((b) => b.failure?.message).join('\n')).toMatch(/not sent/);
   }, 90_000);
 
-  it('cancel --abandon while a submit waits to try again: the request its failed attempt posted is in the report', async () => {
-    // One batch of two requests (rows fill two different attributes). The first is accepted; the
-    // second is answered 429 with Retry-After 30 s, so the submit fails and waits for its next attempt.
+  // One batch of two requests (rows fill two different attributes). The first is accepted; the
+  // second is answered 429 with Retry-After 30 s, so the submit fails and waits for its next attempt.
+  // A cancel during that attempt is the other case: the server does not retry an attempt that fails
+  // once a cancel is asked for, and reports the attempt's failure, not a cancellation.
+  it.each([
+    ['waits to try again', 'backoff', 429],
+    ['is posting the request that will be answered 429', 'attempt', null],
+  ])('cancel --abandon while a submit %s: the request its failed attempt posted is in the report', async (_when, tag, cancelAt) => {
     stack = await startTestStack({ sandbox: { faults: { latencyMs: 1_000 } } });
     const rows = Array.from({ length: 400 }, (_, i) => `b${i},${i < 200 ? `Name ${i},` : `,City ${i}`}`);
-    await writeFile(path.join(stack.dataDir, 'abandon-backoff.csv'), `user_id,first_name,city\n${rows.join('\n')}\n`);
-    const { importId } = await startImport(stack.client, { source: 'abandon-backoff.csv', batchSize: 400, concurrency: 1 });
+    await writeFile(path.join(stack.dataDir, `abandon-${tag}.csv`), `user_id,first_name,city\n${rows.join('\n')}\n`);
+    const { importId } = await startImport(stack.client, { source: `abandon-${tag}.csv`, batchSize: 400, concurrency: 1 });
     await until(() => Promise.resolve(importRequests().length), (n) => n >= 1, 60_000, 20);
     stack.sandbox.configure({ latencyMs: 1_000, rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 30 });
-    await until(() => Promise.resolve(importRequests().filter((r) => r.status === 429).length), (n) => n >= 1, 60_000, 20);
-    await new Promise((r) => setTimeout(r, 1_000));
+    await until(() => Promise.resolve(importRequests().filter((r, i) => i > 0 && r.status === cancelAt).length), (n) => n >= 1, 60_000, 20);
+    if (cancelAt !== null) await new Promise((r) => setTimeout(r, 1_000));
     await cancelImport(stack.client, importId, 'abandon');
     const report = await until(() => getReport(stack!.client, importId), (r) => r !== null);
 
