@@ -68,7 +68,6 @@ describe('a plain cancel stops batches not yet sent', () => {
     expect(report.requests).toBe(0);
     expect(report.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000 });
     // The two batches that were trying are cancelled with their reason; the two never started are counted skipped.
-    console.log(JSON.stringify(report.failedBatches));
     const cancelled = report.failedBatches.filter((b) => b.failure?.message.includes('were sent'));
     expect(cancelled.map((b) => [b.status, b.failure?.code])).toEqual([
       ['cancelled', 'Cancelled'],
