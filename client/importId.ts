@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
-import type { SourceRef } from '../common/source';
+import { SourceArgumentError, type SourceRef } from '../common/source';
 
 /**
  * Where the worker should look for a local file, and a stable import ID for it. A file inside
  * XP_IMPORT_DATA_DIR is named relative to it (workers may mount that folder elsewhere); a file
  * found from the current folder is named absolutely; anything else is passed on as given. A path
  * that names a file both from the current folder and in the data folder means the data folder's:
- * the worker reads nothing else.
+ * the worker reads nothing else. A path that names only folders is refused (SourceArgumentError).
  */
 export function resolveSourceForWorker(ref: SourceRef, dataDir = process.env.XP_IMPORT_DATA_DIR): { ref: SourceRef; localPath: string | null } {
   if (ref.kind !== 'file') return { ref, localPath: null };
@@ -18,7 +18,10 @@ export function resolveSourceForWorker(ref: SourceRef, dataDir = process.env.XP_
     const relative = path.relative(path.resolve(dataDir), file);
     return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : undefined;
   };
-  const candidates = [path.resolve(ref.path), ...(dataDir ? [path.resolve(dataDir, ref.path)] : [])].filter((c) => existsSync(c));
+  const existing = [path.resolve(ref.path), ...(dataDir ? [path.resolve(dataDir, ref.path)] : [])].filter((c) => existsSync(c));
+  const candidates = existing.filter((c) => !statSync(c).isDirectory());
+  // Said here, before an import is started for the worker to refuse (`start .` names the data folder).
+  if (candidates.length === 0 && existing.length > 0) throw new SourceArgumentError(`${ref.path} is a folder, not a file: give the path of a CSV or NDJSON file in it`);
   const found = candidates.find((c) => inData(c) !== undefined) ?? candidates[0];
   if (found === undefined) return { ref, localPath: null };
   const relative = inData(found);

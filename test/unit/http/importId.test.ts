@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { defaultImportId, defaultImportIdFor, probeRemoteVersion, resolveSourceForWorker } from '../../../client/importId';
-import type { SourceRef } from '../../../common/source';
+import { SourceArgumentError, type SourceRef } from '../../../common/source';
 import { etagOf, startRangeServer, type RangeServer } from '../../support/rangeServer';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-id-'));
@@ -89,6 +89,9 @@ describe('where the client finds a local file', () => {
       // A path from here into the data folder is named relative to it.
       const intoData = path.relative(here, path.join(data, 'same.csv'));
       expect(resolveSourceForWorker({ kind: 'file', path: intoData }, data).ref).toEqual({ kind: 'file', path: 'same.csv' });
+      // A folder (`start .` from inside the data folder) is refused with what to give instead.
+      process.chdir(data);
+      expect(() => resolveSourceForWorker({ kind: 'file', path: '.' }, data)).toThrow(new SourceArgumentError('. is a folder, not a file: give the path of a CSV or NDJSON file in it'));
     } finally {
       process.chdir(cwd);
       rmSync(here, { recursive: true, force: true });
