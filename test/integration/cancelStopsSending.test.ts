@@ -5,6 +5,7 @@ import { writeSampleFile } from '../../bin/sampleData';
 import { cancelImport, getProgress, getReport, startImport } from '../../client/imports';
 import type { Progress } from '../../common/progress';
 import { until } from '../support/poll';
+import { twoRequestBatchCsv } from '../support/twoRequestBatch';
 import { startTestStack, type TestStack } from '../support/stack';
 
 // Under a rate limit the import's submits are left to batch workflows (no look may skip the
@@ -32,8 +33,7 @@ describe('a plain cancel stops batches not yet sent', () => {
     // One batch of two requests (rows fill two different attributes): the first is accepted, the
     // second answered 429, so the submit waits for its next attempt when the cancel comes.
     stack = await startTestStack({ sandbox: { faults: { latencyMs: 1_000 }, taskTiming: { queuedMs: 500, processingMs: 1_000 } }, workerEnv });
-    const rows = Array.from({ length: 400 }, (_, i) => `b${i},${i < 200 ? `Name ${i},` : `,City ${i}`}`);
-    await writeFile(path.join(stack.dataDir, `cancel-backoff-${tag}.csv`), `user_id,first_name,city\n${rows.join('\n')}\n`);
+    await writeFile(path.join(stack.dataDir, `cancel-backoff-${tag}.csv`), twoRequestBatchCsv());
     const { importId } = await startImport(stack.client, { source: `cancel-backoff-${tag}.csv`, batchSize: 400, concurrency: 1 });
     await until(() => Promise.resolve(importRequests().length), (n) => n >= 1, 60_000, 20);
     stack.sandbox.configure({ latencyMs: 1_000, rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 30 });

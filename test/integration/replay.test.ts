@@ -8,6 +8,7 @@ import { cancelImport, getProgress, pauseImport, resolveStuckBatch, resumeImport
 import type { Progress } from '../../common/progress';
 import { importHistories } from '../support/history';
 import { until } from '../support/poll';
+import { twoRequestBatchCsv } from '../support/twoRequestBatch';
 import { startTestStack } from '../support/stack';
 import { findTemporalBinary } from '../../workers/temporalBinary';
 
@@ -130,8 +131,7 @@ async function recordScenarios(tag: string): Promise<void> {
     ['children', { XP_IMPORT_API_RATE_LIMIT: '50' }],
   ] as const) {
     stack = await startTestStack({ sandbox: { faults: { latencyMs: 500 } }, workerEnv });
-    const rows = Array.from({ length: 400 }, (_, i) => `b${i},${i < 200 ? `Name ${i},` : `,City ${i}`}`);
-    writeFileSync(path.join(stack.dataDir, `t-${where}.csv`), `user_id,first_name,city\n${rows.join('\n')}\n`);
+    writeFileSync(path.join(stack.dataDir, `t-${where}.csv`), twoRequestBatchCsv());
     id = `replay-cancel-stops-${where}`;
     await startImport(stack.client, { source: `t-${where}.csv`, importId: id, batchSize: 400, concurrency: 1 });
     const requests = () => Promise.resolve(stack.sandbox.requestLog().filter((r) => r.method === 'import/profile'));
@@ -146,7 +146,7 @@ async function recordScenarios(tag: string): Promise<void> {
 
   // cancel --abandon during a submit's attempt that is then answered 429.
   stack = await startTestStack({ sandbox: { faults: { latencyMs: 1_000 } } });
-  writeFileSync(path.join(stack.dataDir, 'u.csv'), `user_id,first_name,city\n${Array.from({ length: 400 }, (_, i) => `b${i},${i < 200 ? `Name ${i},` : `,City ${i}`}`).join('\n')}\n`);
+  writeFileSync(path.join(stack.dataDir, 'u.csv'), twoRequestBatchCsv());
   id = 'replay-abandoned-attempt';
   await startImport(stack.client, { source: 'u.csv', importId: id, batchSize: 400, concurrency: 1 });
   const posts = () => Promise.resolve(stack.sandbox.requestLog().filter((r) => r.method === 'import/profile'));

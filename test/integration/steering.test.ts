@@ -22,6 +22,7 @@ import { ImportReportSchema } from '../../common/report';
 import { runsOf } from '../support/history';
 import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
 import { until } from '../support/poll';
+import { twoRequestBatchCsv } from '../support/twoRequestBatch';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /** The most requests that overlapped in time among these (each [received, responded]). */
@@ -218,8 +219,7 @@ describe('steering an import', () => {
     ['is posting the request that will be answered 429', 'attempt', null],
   ])('cancel --abandon while a submit %s: the request its failed attempt posted is in the report', async (_when, tag, cancelAt) => {
     stack = await startTestStack({ sandbox: { faults: { latencyMs: 1_000 } } });
-    const rows = Array.from({ length: 400 }, (_, i) => `b${i},${i < 200 ? `Name ${i},` : `,City ${i}`}`);
-    await writeFile(path.join(stack.dataDir, `abandon-${tag}.csv`), `user_id,first_name,city\n${rows.join('\n')}\n`);
+    await writeFile(path.join(stack.dataDir, `abandon-${tag}.csv`), twoRequestBatchCsv());
     const { importId } = await startImport(stack.client, { source: `abandon-${tag}.csv`, batchSize: 400, concurrency: 1 });
     await until(() => Promise.resolve(importRequests().length), (n) => n >= 1, 60_000, 20);
     stack.sandbox.configure({ latencyMs: 1_000, rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 30 });
