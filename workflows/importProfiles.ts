@@ -117,6 +117,11 @@ const SUBMITS_JUDGED = 10;
  * workflow failed without one, and its search attribute still said Running.
  */
 const REPORT_WHEN_A_STEP_GIVES_UP = 'report-when-a-step-gives-up';
+/**
+ * patched() id: a cancel that comes as the import ends (after its last batch, or between two runs)
+ * still leaves a report. Before, the workflow ended cancelled without one, its ImportStatus Running.
+ */
+const CANCEL_AT_THE_END_STILL_REPORTS = 'cancel-at-the-end-still-reports';
 /** patched() id: `cancel --abandon` after a plain cancel abandons the batches the first one waits for. */
 const ABANDON_AFTER_CANCEL = 'abandon-after-cancel';
 const MAX_SUBMITS_HANDED_ON = 3;
@@ -455,16 +460,30 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     });
   }
 
-  await flushing;
-  await flushResults();
-  if (continueRun) {
-    await condition(allHandlersFinished);
-    const next: CarriedState = { layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode, retry, recentTaskWaits, submitWatches };
-    return await continueAsNew<typeof importProfilesWorkflow>(input, next);
+  try {
+    await flushing;
+    await flushResults();
+    if (continueRun) {
+      await condition(allHandlersFinished);
+      const next: CarriedState = { layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode, retry, recentTaskWaits, submitWatches };
+      return await continueAsNew<typeof importProfilesWorkflow>(input, next);
+    }
+  } catch (error) {
+    // Cancelled after the run's last batch, before the next run: the batches not started are skipped, as in any cancel.
+    if (!isCancellation(error) || !patched(CANCEL_AT_THE_END_STILL_REPORTS)) throw error;
+    return await CancellationScope.nonCancellable(async () => {
+      cancelling = true;
+      await finish('cancelled', { code: CANCELLED_FAILURE_CODE, message: 'the import was cancelled' });
+      throw error;
+    });
   }
-  const report = await finish(finalStatus(totals), undefined);
-  await condition(allHandlersFinished);
-  return report;
+  // Every batch has ended: a cancel now comes too late to change anything, and must not stop the report.
+  const ending = async () => {
+    const report = await finish(finalStatus(totals), undefined);
+    await condition(allHandlersFinished);
+    return report;
+  };
+  return patched(CANCEL_AT_THE_END_STILL_REPORTS) ? await CancellationScope.nonCancellable(ending) : await ending();
 
   async function finish(status: ImportStatus, failure: FailureSummary | undefined): Promise<ImportReport> {
     finishing = true;
