@@ -5,7 +5,7 @@ import { createReportActivities } from './reports/writeReport';
 import { createSourceActivities } from './sourceActivities';
 import type { XtremepushAccess } from '../common/batch';
 import { createBatchBuilds } from './submit/batchBuilds';
-import { createPostedRequests, createSubmitBatch, submitsWatchTasks } from './submit/submitBatch';
+import { createPostedRequests, createSubmitBatch, createSubmitRemains, submitsWatchTasks } from './submit/submitBatch';
 
 /**
  * Every activity of xp-import, bound to the worker's folders and API client. Workflows import only
@@ -18,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReportActivities(deps.reportDir),
     submitBatch: createSubmitBatch(deps, builds),
     postedRequests: createPostedRequests(deps),
+    submitRemains: createSubmitRemains(deps),
     awaitImportTask: createAwaitImportTask(deps),
     /**
      * One cheap API call before anything is sent: a wrong token stops the import at once. It also

@@ -42,6 +42,8 @@ export const RequestSliceSchema = z.object({
   rows: z.number().int().positive(),
   /** Async: the task to wait for. Sync (under 100 rows): applied already. */
   taskId: z.string().optional(),
+  /** A re-run's request sent by an earlier run (its task taken over, or its rows applied): counted there, not again. */
+  takenOver: z.literal(true).optional(),
 });
 export type RequestSlice = z.infer<typeof RequestSliceSchema>;
 
@@ -95,6 +97,8 @@ export const SubmitBatchResultSchema = z.object({
   retries: RetryCountsSchema,
   /** Set when the last allowed attempt still could not send everything. */
   failure: FailureSummarySchema.optional(),
+  /** With a failure: requests sent whose answer was lost; the API may have applied them. */
+  unknownKeys: z.array(z.string()).optional(),
   possibleDuplicates: z.number().int().nonnegative(),
   warnings: z.number().int().nonnegative(),
   /** Tasks the submit saw end while it watched them (watchTasks); the others are waited for. */

@@ -54,6 +54,13 @@ export const BatchResultSchema = z.object({
    * looks at them, instead of posting rows the API may have applied (keys and task IDs only).
    */
   openTasks: z.array(z.object({ key: z.string(), taskId: z.string() })).optional(),
+  /**
+   * A batch that did not succeed: its requests the API applied (their tasks seen to complete, or
+   * applied at once). A re-run takes them as sent instead of posting their rows again.
+   */
+  appliedRequests: z.array(z.object({ key: z.string(), taskId: z.string().optional() })).optional(),
+  /** A batch that did not succeed: requests sent whose answer was lost. A re-run sending them again counts possible duplicates. */
+  unknownRequests: z.array(z.string()).optional(),
 });
 export type BatchResult = z.infer<typeof BatchResultSchema>;
 

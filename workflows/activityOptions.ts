@@ -21,7 +21,7 @@ export function sourceActivities(maxAttempts: number) {
 }
 
 /** Writing report files: quick local I/O. */
-export const reportActivities = proxyActivities<Pick<ImportActivities, 'recordBatchResults' | 'writeReport' | 'loadRetryPlan' | 'postedRequests'>>({
+export const reportActivities = proxyActivities<Pick<ImportActivities, 'recordBatchResults' | 'writeReport' | 'loadRetryPlan' | 'postedRequests' | 'submitRemains'>>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes },
 });

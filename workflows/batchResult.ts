@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, log, patched } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, isCancellation, log, patched } from '@temporalio/workflow';
 import type { BatchWorkflowInput, ImportJob, RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../common/batch';
 import { ABANDONED_FAILURE_CODE, CANCELLED_FAILURE_CODE } from '../common/batchIds';
 import type { BatchPlan } from '../common/plan';
@@ -60,7 +60,7 @@ export function takeFirstSubmission(result: BatchResult, submission: SubmitBatch
 }
 
 export function addSubmission(result: BatchResult, submission: Pick<SubmitBatchResult, 'requests' | 'retries' | 'possibleDuplicates'>): void {
-  result.requests += submission.requests.length;
+  result.requests += submission.requests.filter((request) => !request.takenOver).length;
   for (const request of submission.requests) if (request.taskId !== undefined) result.taskIds.push(request.taskId);
   for (const [cause, n] of Object.entries(submission.retries) as Array<[keyof RetryCounts, number]>) bump(result.retries, cause, n);
   result.possibleDuplicates += submission.possibleDuplicates;
@@ -73,6 +73,7 @@ export function takeSubmitFailure(result: BatchResult, submission: SubmitBatchRe
   result.status = code === ABANDONED_FAILURE_CODE ? 'abandoned' : code === CANCELLED_FAILURE_CODE ? 'cancelled' : 'failed';
   result.failure = submission.failure;
   result.rows.skipped += submission.rows.unsent;
+  noteUnknown(result, submission.unknownKeys ?? []);
 }
 
 /**
@@ -97,30 +98,80 @@ export function settledBySubmit(job: ImportJob, batch: BatchPlan, submission: Su
     if (seen) result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, seen.waitedMs);
   }
   takeSubmitFailure(result, submission);
+  keepApplied(result, submission.requests);
   return result;
+}
+
+export type AppliedRequest = NonNullable<BatchResult['appliedRequests']>[number];
+
+/** The requests of `requests` that the API applied: seen to complete, or applied at once (no task). */
+export function appliedOf(requests: RequestSlice[], settled: ReadonlyMap<string, TaskEnd> = new Map()): AppliedRequest[] {
+  return requests.filter((r) => r.taskId === undefined || settled.get(r.key) === 'completed').map((r) => (r.taskId === undefined ? { key: r.key } : { key: r.key, taskId: r.taskId }));
+}
+
+/** A batch that did not succeed names the requests the API applied, for a re-run to take as sent (nothing for one that succeeded). */
+export function keepApplied(result: BatchResult, applied: AppliedRequest[]): void {
+  if (result.status === 'succeeded' || applied.length === 0) return;
+  result.appliedRequests = applied.map((r) => (r.taskId === undefined ? { key: r.key } : { key: r.key, taskId: r.taskId }));
 }
 
 /** patched() id: a batch abandoned during a submit attempt that then failed reports what earlier attempts posted, as one abandoned between attempts does. */
 const ABANDONED_AFTER_A_FAILED_ATTEMPT = 'abandoned-after-a-failed-attempt';
+
+/** The activities that read what a submit stopped between its attempts had done (its journal in the report folder). */
+export interface SubmitJournalReaders {
+  postedRequests: (input: { importId: string; batchIndex: number }) => Promise<RequestSlice[]>;
+  submitRemains: (input: { importId: string; batchIndex: number; firstSubmit: boolean }) => Promise<SubmitRemains>;
+}
+export interface SubmitRemains {
+  requests: RequestSlice[];
+  unknownKeys: string[];
+  rejectedRows: number;
+}
+
+/**
+ * patched() id: a submit stopped between attempts is read whole (its lost answers, the rows refused),
+ * so its batch counts the rows validation or the API rejected as rejected, not skipped, and a re-run
+ * counts a request sent again after a lost answer as a possible duplicate.
+ */
+const SUBMIT_REMAINS_READ_WHOLE = 'submit-remains-read-whole';
+
+/** What a submit stopped between its attempts had done, from its journal (the server answers such a cancel without it). */
+export async function remainsOfSubmit(readers: SubmitJournalReaders, importId: string, batch: BatchPlan, firstSubmit: boolean): Promise<SubmitRemains> {
+  const ids = { importId, batchIndex: batch.index };
+  return await CancellationScope.nonCancellable(async () =>
+    patched(SUBMIT_REMAINS_READ_WHOLE) ? await readers.submitRemains({ ...ids, firstSubmit }) : { requests: await readers.postedRequests(ids), unknownKeys: [], rejectedRows: 0 },
+  );
+}
 
 /**
  * A batch cancelled while its submit waited for its next attempt (the server answers such a
  * cancel at once, without what earlier attempts had posted): what they posted is read from the
  * submit's journal, so the report lists requests the API may still apply. Rethrows any other error.
  */
-export async function abandonedBetweenAttempts(
-  error: unknown,
-  importId: string,
-  batch: BatchPlan,
-  postedRequests: (input: { importId: string; batchIndex: number }) => Promise<RequestSlice[]>,
-): Promise<BatchResult> {
+export async function abandonedBetweenAttempts(error: unknown, importId: string, batch: BatchPlan, readers: SubmitJournalReaders): Promise<BatchResult> {
   // Cancelled during an attempt that then failed: that attempt's failure, not a cancellation, comes back.
-  if (!isCancellation(error) && !(endedByCancel(error) && patched(ABANDONED_AFTER_A_FAILED_ATTEMPT))) throw error;
-  const sent = await CancellationScope.nonCancellable(() => postedRequests({ importId, batchIndex: batch.index }));
-  if (sent.length === 0) throw error;
+  const cancelled = isCancellation(error);
+  if (!cancelled && !(endedByCancel(error) && patched(ABANDONED_AFTER_A_FAILED_ATTEMPT))) throw error;
+  const remains = await remainsOfSubmit(readers, importId, batch, true);
+  const sent = remains.requests;
+  if (sent.length === 0 && remains.unknownKeys.length === 0 && remains.rejectedRows === 0) {
+    // Nothing went out: the batch is cancelled, as one that had not started.
+    throw cancelled ? error : new CancelledFailure('cancelled during a submit attempt that then failed');
+  }
   const result = emptyBatchResult(batch);
+  result.rows.rejected = remains.rejectedRows;
   addSubmission(result, { requests: sent, retries: {}, possibleDuplicates: 0 });
-  return abandonedWhileWaiting(importId, result, sent, new Map(), batch.rowCount - sum(sent.map((r) => r.rows)), batchLabel(batch));
+  abandonedWhileWaiting(importId, result, sent, new Map(), batch.rowCount - sum(sent.map((r) => r.rows)) - remains.rejectedRows, batchLabel(batch));
+  noteUnknown(result, remains.unknownKeys);
+  return result;
+}
+
+/** Requests whose answer was lost: the batch's report says their rows may be applied, and a re-run sending them again counts them. */
+export function noteUnknown(result: BatchResult, keys: readonly string[]): void {
+  if (keys.length === 0) return;
+  result.unknownRequests = [...new Set([...(result.unknownRequests ?? []), ...keys])];
+  if (result.failure) result.failure = { ...result.failure, message: `${result.failure.message}; ${keys.length} request(s) whose answer was lost may have been applied` };
 }
 
 export type TaskEnd = 'completed' | 'failed' | 'stuck';
@@ -138,16 +189,20 @@ export function abandonedWhileWaiting(
   settled: ReadonlyMap<string, TaskEnd>,
   unsent: number,
   label: string,
+  appliedBefore: AppliedRequest[] = [],
 ): BatchResult {
-  const open = pending.filter((request) => settled.get(request.key) !== 'completed');
-  result.rows.imported += sum(pending.filter((request) => settled.get(request.key) === 'completed').map((r) => r.rows));
+  const applied = appliedOf(pending, settled);
+  const open = pending.filter((request) => !applied.some((a) => a.key === request.key));
+  result.rows.imported += sum(pending.filter((request) => !open.includes(request)).map((r) => r.rows));
   result.rows.skipped += sum(open.map((r) => r.rows)) + unsent;
   result.status = 'abandoned';
+  keepApplied(result, [...appliedBefore, ...applied]);
   const tasks = open.flatMap((r) => (r.taskId === undefined ? [] : [r.taskId]));
   const openTasks = open.flatMap((r) => (r.taskId === undefined ? [] : [{ key: r.key, taskId: r.taskId }]));
   if (openTasks.length > 0) result.openTasks = openTasks;
   const notSent = unsent > 0 ? `; ${unsent} row(s) not sent` : '';
-  result.failure = { code: ABANDONED_FAILURE_CODE, message: `${label}: stopped (cancel --abandon, or the import failed) while waiting for task ${tasks.join(', ')}; its rows may still be applied${notSent}` };
+  const waiting = tasks.length > 0 ? ` while waiting for task ${tasks.join(', ')}; its rows may still be applied` : '';
+  result.failure = { code: ABANDONED_FAILURE_CODE, message: `${label}: stopped (cancel --abandon, or the import failed)${waiting}${notSent}` };
   log.info('batch abandoned', { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20) });
   return result;
 }

@@ -17,10 +17,15 @@ import { awaitTaskActivities, reportActivities, stuckTaskActivities, submitActiv
 import {
   abandonedBetweenAttempts,
   abandonedWhileWaiting,
+  appliedOf,
+  type AppliedRequest,
   addSubmission,
   batchLabel,
   bump,
   emptyBatchResult,
+  keepApplied,
+  noteUnknown,
+  remainsOfSubmit,
   logBatchFinished,
   outcomesSeenBy,
   submitInputFor,
@@ -40,6 +45,10 @@ const ABANDON_WAITS_FOR_SUBMIT = 'abandon-waits-for-submit';
 const STUCK_TASKS_KEEP_BEING_LOOKED_AT = 'stuck-tasks-keep-being-looked-at';
 /** `cancel --abandon` while a submit waits for its next attempt: what it posted is read from the report folder. */
 const ABANDON_BETWEEN_ATTEMPTS = 'abandon-between-submit-attempts';
+/** patched() id: a batch abandoned while it resubmits requests whose task failed keeps what it did (before: it failed, its requests and imported rows lost from the report). */
+const ABANDON_DURING_RESUBMIT = 'abandon-during-resubmit';
+/** patched() id: a resubmit's rows refused by the API count as rejected (its submit no longer counts the batch's validation rejects again). */
+const RESUBMIT_COUNTS_ITS_REJECTS = 'resubmit-counts-its-rejects';
 /** patched() id: a batch abandoned while its tasks are reported stuck lists them, as one abandoned while waiting does. */
 const ABANDON_REPORTS_STUCK_TASKS = 'abandon-reports-stuck-tasks';
 
@@ -53,7 +62,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   const { job, batch, settings } = input;
   const { submitBatch } = submitActivities(settings.maxSubmitAttempts, patched(ABANDON_WAITS_FOR_SUBMIT));
   const { awaitImportTask } = awaitTaskActivities(settings.stuckAfterMs);
-  const { postedRequests } = reportActivities;
+  const journalReaders = reportActivities;
   const label = batchLabel(batch);
   const result = emptyBatchResult(batch);
 
@@ -82,7 +91,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       submission = await stops.run(() => submitBatch.executeWithOptions({ summary }, [submitInputFor(input, onlyKeys)]));
     } catch (error) {
       if (!(stops.stopped && endedByCancel(error) && !CancellationScope.current().consideredCancelled)) throw error;
-      submission = await stoppedBetweenAttempts(job.importId, batch, asked, postedRequests);
+      submission = await stoppedBetweenAttempts(job.importId, batch, asked, onlyKeys === undefined, journalReaders);
     }
     return stops.stopped ? cancelledWhilePosting(submission, batch) : submission;
   };
@@ -102,12 +111,18 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       submission = await submitOrStop(undefined, batch.rowCount, `${label}: submit`);
     } catch (error) {
       if (!endedByCancel(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
-      return abandoned(await abandonedBetweenAttempts(error, job.importId, batch, postedRequests));
+      return abandoned(await abandonedBetweenAttempts(error, job.importId, batch, journalReaders));
     }
   }
   takeFirstSubmission(result, submission);
 
   let pending = submission.requests;
+  /** Requests the API applied, over every round: a batch that does not succeed names them for a re-run. */
+  const applied: AppliedRequest[] = [];
+  const imported = (request: RequestSlice) => {
+    result.rows.imported += request.rows;
+    applied.push(...appliedOf([request], new Map([[request.key, 'completed']])));
+  };
   for (let resubmits = 0; ; resubmits++) {
     addSubmission(result, submission);
     if (job.dryRun) {
@@ -144,14 +159,14 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     } catch (error) {
       // The import was cancelled with --abandon: its requests went out, so the report must list them.
       if (!isCancellation(error) || !patched(ABANDON_REPORTS_WHAT_WAS_SENT)) throw error;
-      return abandoned(abandonedWhileWaiting(job.importId, result, pending, settled, submission.rows.unsent, label));
+      return abandoned(abandonedWhileWaiting(job.importId, result, pending, settled, submission.rows.unsent, label, applied));
     }
 
     const again: string[] = [];
     const stuck: RequestSlice[] = [];
     pending.forEach((request, i) => {
       const outcome = outcomes[i];
-      if (outcome === 'completed') result.rows.imported += request.rows;
+      if (outcome === 'completed') imported(request);
       else if (outcome === 'failed') again.push(request.key);
       else stuck.push(request);
     });
@@ -175,7 +190,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
         if (!isCancellation(error) || !patched(ABANDON_REPORTS_STUCK_TASKS)) throw error;
         // Failed tasks of this round would have been sent again: their rows are skipped, not open.
         result.rows.skipped += sum(pending.filter((r) => again.includes(r.key)).map((r) => r.rows));
-        return abandoned(abandonedWhileWaiting(job.importId, result, stuck, new Map(), submission.rows.unsent, label));
+        return abandoned(abandonedWhileWaiting(job.importId, result, stuck, new Map(), submission.rows.unsent, label, applied));
       }
       const resolution = stuckResolution as StuckResolution | null;
       stuckResolution = null;
@@ -184,7 +199,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       const open: RequestSlice[] = [];
       for (const request of stuck) {
         const end = lateEnds.get(request.key);
-        if (end === 'completed') result.rows.imported += request.rows;
+        if (end === 'completed') imported(request);
         else if (end === 'failed') again.push(request.key);
         else open.push(request);
       }
@@ -196,6 +211,8 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       else if (open.length > 0) {
         result.status = 'abandoned';
         result.rows.skipped += sum(open.map((r) => r.rows));
+        // The stuck tasks may still be applied: a re-run looks at them instead of posting their rows again.
+        result.openTasks = open.flatMap((r) => (r.taskId === undefined ? [] : [{ key: r.key, taskId: r.taskId }]));
         result.failure = {
           code: 'TaskStuck',
           message: `${label}: task ${open.map((r) => r.taskId).join(', ')} still running after ${Math.round(settings.stuckAfterMs / 1000)} s; abandoned by an operator`,
@@ -222,11 +239,27 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     }
     bump(result.retries, 'task_failed', retried.length);
     setCurrentDetails(`${label}: resubmitting ${retried.length} request(s) whose task failed`);
-    submission = await submitOrStop(again, sum(retried.map((r) => r.rows)), `${label}: resubmit ${again.length} request(s)`);
+    const asked = sum(retried.map((r) => r.rows));
+    try {
+      submission = await submitOrStop(again, asked, `${label}: resubmit ${again.length} request(s)`);
+    } catch (error) {
+      // Abandoned during the resubmit: what the batch did before, and what the resubmit posted, stay in its result.
+      if (!endedByCancel(error) || !patched(ABANDON_DURING_RESUBMIT)) throw error;
+      const remains = await remainsOfSubmit(journalReaders, job.importId, batch, false);
+      addSubmission(result, { requests: remains.requests, retries: {}, possibleDuplicates: 0 });
+      result.rows.rejected += remains.rejectedRows;
+      const unsent = asked - sum(remains.requests.map((r) => r.rows)) - remains.rejectedRows;
+      abandonedWhileWaiting(job.importId, result, remains.requests, new Map(), unsent, label, applied);
+      noteUnknown(result, remains.unknownKeys);
+      return abandoned(result);
+    }
     pending = submission.requests;
+    // A resubmit's rows the API refused are rejected (its submit counts no others).
+    if (patched(RESUBMIT_COUNTS_ITS_REJECTS)) result.rows.rejected += submission.rows.rejected;
     // Rows counted at the first submission are not counted again.
     submission = { ...submission, rows: { ...submission.rows, rejected: 0, skipped: 0 } };
   }
+  keepApplied(result, applied);
   setCurrentDetails(`${label}: ${result.status}, ${result.rows.imported} imported, ${result.rows.rejected} rejected, ${result.rows.skipped} skipped`);
   logBatchFinished(job.importId, result);
   return result;

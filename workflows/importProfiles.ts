@@ -142,7 +142,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     maxSubmitAttempts: tuning.maxSubmitAttempts,
   };
   const { inspectSource, planBatches, checkXtremepushAccess } = sourceActivities(tuning.maxSourceAttempts);
-  const { recordBatchResults, writeReport, loadRetryPlan, postedRequests } = reportActivities;
+  const { recordBatchResults, writeReport, loadRetryPlan } = reportActivities;
   // A cancelled batch waits for its submit to say what it posted (see submitActivities).
   const { submitBatch } = submitActivities(settings.maxSubmitAttempts, true);
 
@@ -295,8 +295,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     try {
       submission = await stops.run(() => submitBatch.executeWithOptions({ summary: batchLabel(batch) }, [submitInput]));
     } catch (error) {
-      if (!(stops.stopped && endedByCancel(error) && !CancellationScope.current().consideredCancelled)) return await abandonedBetweenAttempts(error, importId, batch, postedRequests);
-      submission = await stoppedBetweenAttempts(importId, batch, batch.rowCount, postedRequests);
+      if (!(stops.stopped && endedByCancel(error) && !CancellationScope.current().consideredCancelled)) return await abandonedBetweenAttempts(error, importId, batch, reportActivities);
+      submission = await stoppedBetweenAttempts(importId, batch, batch.rowCount, true, reportActivities);
     }
     if (stops.stopped) submission = cancelledWhilePosting(submission, batch);
     const settled = settledBySubmit(job, batch, submission);
@@ -307,7 +307,13 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     }
     // Cancelled (--abandon, or a fatal error elsewhere) while it ran: no batch workflow could start.
     if (CancellationScope.current().consideredCancelled) return abandonedAfterSubmit(importId, batch, submission);
-    return await batchWorkflow({ ...batchInput, submitted: submission });
+    try {
+      return await batchWorkflow({ ...batchInput, submitted: submission });
+    } catch (error) {
+      // Cancelled as the batch workflow was being started (or before its first step): it never took the submission over.
+      if (!isCancellation(error)) throw error;
+      return abandonedAfterSubmit(importId, batch, submission);
+    }
   };
 
   const startBatch = (job: ImportJob, batch: BatchPlan, next: BatchPlan | undefined) => {

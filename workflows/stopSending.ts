@@ -1,9 +1,9 @@
 import { CancellationScope } from '@temporalio/workflow';
-import type { RequestSlice, SubmitBatchResult } from '../common/batch';
+import type { SubmitBatchResult } from '../common/batch';
 import { ABANDONED_FAILURE_CODE, CANCELLED_FAILURE_CODE } from '../common/batchIds';
 import type { BatchPlan } from '../common/plan';
 import type { FailureSummary } from '../common/report';
-import { batchLabel, sum } from './batchResult';
+import { batchLabel, remainsOfSubmit, sum, type SubmitJournalReaders } from './batchResult';
 
 /**
  * A plain cancel ("batches already sent finish") also stops what has not been sent: a submit
@@ -67,23 +67,19 @@ export function cancelledWhilePosting(submission: SubmitBatchResult, batch: Batc
 /**
  * A submit stopped by a plain cancel while it waited for its next attempt (the server answers such
  * a cancel at once): what its earlier attempts posted, read from its journal, is waited for like
- * any submission's; the rest of the `asked` rows are not sent.
+ * any submission's; the rows refused are rejected; the rest of the `asked` rows are not sent.
  */
-export async function stoppedBetweenAttempts(
-  importId: string,
-  batch: BatchPlan,
-  asked: number,
-  postedRequests: (input: { importId: string; batchIndex: number }) => Promise<RequestSlice[]>,
-): Promise<SubmitBatchResult> {
-  const posted = await CancellationScope.nonCancellable(() => postedRequests({ importId, batchIndex: batch.index }));
-  const sent = sum(posted.map((r) => r.rows));
-  const unsent = asked - sent;
+export async function stoppedBetweenAttempts(importId: string, batch: BatchPlan, asked: number, firstSubmit: boolean, readers: SubmitJournalReaders): Promise<SubmitBatchResult> {
+  const remains = await remainsOfSubmit(readers, importId, batch, firstSubmit);
+  const sent = sum(remains.requests.map((r) => r.rows));
+  const unsent = asked - sent - remains.rejectedRows;
   return {
-    requests: posted,
-    rows: { total: batch.rowCount, sent, rejected: 0, skipped: 0, unsent },
+    requests: remains.requests,
+    rows: { total: batch.rowCount, sent, rejected: remains.rejectedRows, skipped: 0, unsent },
     retries: {},
     possibleDuplicates: 0,
     warnings: 0,
     ...(unsent > 0 ? { failure: notSentFailure(batch, unsent) } : {}),
+    ...(unsent > 0 && remains.unknownKeys.length > 0 ? { unknownKeys: remains.unknownKeys } : {}),
   };
 }

@@ -14,8 +14,8 @@ export async function writeResults(dir: string, name: string, recordedAt: string
   await writeFile(path.join(dir, `${name}.json`), JSON.stringify(file));
 }
 
-/** The newest result of every batch, in batch order (a re-run's results replace older ones). */
-export async function readLatestResults(dir: string): Promise<BatchResult[]> {
+/** Every result recorded, oldest first (a re-run's results come after the runs' before it). */
+export async function readAllResults(dir: string): Promise<BatchResult[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -23,13 +23,21 @@ export async function readLatestResults(dir: string): Promise<BatchResult[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const latest = new Map<number, { at: string; result: BatchResult }>();
-  for (const name of names.filter((n) => n.endsWith('.json'))) {
-    const file = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as ResultsFile;
-    for (const result of file.results) {
-      const seen = latest.get(result.index);
-      if (seen === undefined || seen.at <= file.recordedAt) latest.set(result.index, { at: file.recordedAt, result });
-    }
-  }
-  return [...latest.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v.result);
+  const files: ResultsFile[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json'))) files.push(JSON.parse(await readFile(path.join(dir, name), 'utf8')) as ResultsFile);
+  // A stable sort: files recorded at the same instant keep the order readdir gave, as before.
+  files.sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
+  return files.flatMap((file) => file.results);
+}
+
+/** The newest result of every batch, in batch order (a re-run's results replace older ones). */
+export async function readLatestResults(dir: string): Promise<BatchResult[]> {
+  return latestOf(await readAllResults(dir));
+}
+
+/** The last of `results` (oldest first) for each batch, in batch order. */
+export function latestOf(results: BatchResult[]): BatchResult[] {
+  const latest = new Map<number, BatchResult>();
+  for (const result of results) latest.set(result.index, result);
+  return [...latest.entries()].sort((a, b) => a[0] - b[0]).map(([, result]) => result);
 }

@@ -4,9 +4,9 @@ import type { Fingerprint } from '../../common/source';
 import { emptyTotals, type ImportTotals } from '../../common/totals';
 import { InputError } from '../failures';
 import { SourceChangedError } from '../source/errors';
-import { writeOpenTasks } from './openTasks';
+import { writeTakenOver, type TakenOverRequests } from './openTasks';
 import { ReportPaths } from './reportPaths';
-import { readLatestResults } from './resultsStore';
+import { latestOf, readAllResults } from './resultsStore';
 
 export interface RetryPlanInput {
   importId: string;
@@ -24,7 +24,8 @@ export interface RetryPlan {
 /**
  * What a re-run must do: every batch that did not succeed in the runs before (failed, abandoned,
  * cancelled, or never started), read from the results the earlier runs wrote to the report folder.
- * The tasks abandoned batches left open are written for the re-run's submits to take over.
+ * The requests those batches had sent (tasks left open, requests applied) are written for the
+ * re-run's submits to take over.
  */
 export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): Promise<RetryPlan> {
   const paths = new ReportPaths(reportDir, input.importId);
@@ -43,12 +44,9 @@ export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): P
   // in the re-run's report, which would otherwise describe only its own batches.
   const takenOver: ImportTotals = { ...emptyTotals(), requests: previous.requests, retries: { ...previous.retries }, possibleDuplicates: previous.possibleDuplicates };
   const succeeded = new Set<number>();
-  const openTasks = new Map<number, NonNullable<BatchResult['openTasks']>>();
-  for (const result of await readLatestResults(paths.results)) {
-    if (result.status !== 'succeeded') {
-      if (result.openTasks) openTasks.set(result.index, result.openTasks);
-      continue;
-    }
+  const all = await readAllResults(paths.results);
+  for (const result of latestOf(all)) {
+    if (result.status !== 'succeeded') continue;
     succeeded.add(result.index);
     takenOver.rows.imported += result.rows.imported;
     takenOver.rows.rejected += result.rows.rejected;
@@ -64,8 +62,37 @@ export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): P
     if (last && last[1] === index - 1) last[1] = index;
     else redo.push([index, index]);
   }
-  await writeOpenTasks(paths.openTasks, openTasks);
-  // The re-run's submits count the requests they take over among their own.
-  for (const tasks of openTasks.values()) takenOver.requests -= tasks.length;
+  // Counted in the runs that sent them (previous.requests): the re-run's submits do not count them again.
+  await writeTakenOver(paths.openTasks, requestsSentBefore(all, succeeded));
   return { redo, takenOver };
+}
+
+/**
+ * For each batch to redo, the requests the runs before sent that a re-run must not post again:
+ * tasks that may still apply their rows, and requests applied. Over every run, not only the last:
+ * a run that stopped before its submit took them over says nothing of them, and must not make
+ * them be sent again. What a later run says of a request replaces what an earlier one did (a task
+ * taken over and seen to complete is applied); an open task that has since failed is looked at,
+ * seen failed, and sent again. A request whose answer was lost is sent again as a possible duplicate.
+ */
+function requestsSentBefore(results: BatchResult[], succeeded: ReadonlySet<number>): Map<number, TakenOverRequests> {
+  type Sent = { state: 'open' | 'applied' | 'unknown'; taskId?: string };
+  const byBatch = new Map<number, Map<string, Sent>>();
+  for (const result of results) {
+    if (succeeded.has(result.index)) continue;
+    const requests = byBatch.get(result.index) ?? new Map<string, Sent>();
+    for (const key of result.unknownRequests ?? []) requests.set(key, { state: 'unknown' });
+    for (const task of result.openTasks ?? []) requests.set(task.key, { state: 'open', taskId: task.taskId });
+    for (const request of result.appliedRequests ?? []) requests.set(request.key, { state: 'applied', ...(request.taskId ? { taskId: request.taskId } : {}) });
+    if (requests.size > 0) byBatch.set(result.index, requests);
+  }
+  const takenOver = new Map<number, TakenOverRequests>();
+  for (const [index, requests] of byBatch) {
+    const sent = [...requests];
+    const open = sent.flatMap(([key, r]) => (r.state === 'open' && r.taskId !== undefined ? [{ key, taskId: r.taskId }] : []));
+    const applied = sent.flatMap(([key, r]) => (r.state === 'applied' ? [{ key, ...(r.taskId ? { taskId: r.taskId } : {}) }] : []));
+    const unknown = sent.flatMap(([key, r]) => (r.state === 'unknown' ? [key] : []));
+    takenOver.set(index, { open, applied, ...(unknown.length > 0 ? { unknown } : {}) });
+  }
+  return takenOver;
 }

@@ -8,7 +8,7 @@ import { describeSource } from '../../common/sourceName';
 import type { ImportTotals } from '../../common/totals';
 import { readRejectPart, rejectsFileLines, type RejectedRow } from './rejectParts';
 import { ReportPaths } from './reportPaths';
-import { readLatestResults, writeResults } from './resultsStore';
+import { latestOf, readAllResults, writeResults } from './resultsStore';
 import { loadRetryPlan, type RetryPlan, type RetryPlanInput } from './retryPlan';
 
 
@@ -89,8 +89,11 @@ export function createReportActivities(reportDir: string) {
       // A re-run refused before its plan changed nothing: what the import has done is the kept
       // report's (so `report` still shows it); only the status and why this run stopped are new.
       if (kept) return forResult({ ...kept, status: input.status, finishedAt: input.finishedAt, ...(input.failure ? { failure: input.failure } : {}) });
-      const results = await readLatestResults(paths.results);
-      const taskIds = results.flatMap((r) => r.taskIds);
+      const all = await readAllResults(paths.results);
+      const results = latestOf(all);
+      // Every task of the import, the runs before a re-run included (a batch it redid had tasks
+      // then too), as `requests` counts them; a task a re-run took over is listed once.
+      const taskIds = [...new Set(all.flatMap((r) => r.taskIds))];
       const failedBatches = results
         .filter((r) => r.status !== 'succeeded')
         .map((r) => ({

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../../common/batch';
 import { ABANDONED_FAILURE_CODE } from '../../common/batchIds';
@@ -6,15 +7,15 @@ import type { ActivityDeps } from '../deps';
 import { DENSE_POLLS, watchTask } from '../awaitTask';
 import { toApplicationFailure } from '../failures';
 import { heartbeatWhile } from '../heartbeats';
-import { readOpenTasks } from '../reports/openTasks';
+import { readTakenOver, type TakenOverRequests } from '../reports/openTasks';
 import { ReportPaths } from '../reports/reportPaths';
-import { appendRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
+import { appendRejectPart, readRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
 import { RateLimitedError, RequestRejectedError, XtremepushError } from '../xtremepush/errors';
 import { partRow, rowsJson, type Part } from './part';
 import { originalRows, type OriginalRow } from './originalRows';
 import type { PreparedBatches } from './preparedBatches';
-import { postedBySubmit, SubmitJournal } from './submitJournal';
-import { countRetry, parseRequestKey, requestKey, restoreProgress, type SubmitProgress } from './submitProgress';
+import { postedBySubmit, remainsOfSubmit, SubmitJournal } from './submitJournal';
+import { countRetry, parseRequestKey, requestKey, restoreProgress, splitPath, type SubmitProgress } from './submitProgress';
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -48,12 +49,14 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
     const postSignal = abortedUnlessCancelRequested(context);
     try {
       const journal = await SubmitJournal.open(paths.submitJournal(batch.index), submitOwner(context), progress);
-      // A re-run's batch that an earlier run abandoned while its tasks ran: those requests are posted.
-      if (input.onlyKeys === undefined) for (const task of await readOpenTasks(paths.openTasks, batch.index)) progress.posted[task.key] ??= task.taskId;
+      const earlier = input.onlyKeys === undefined ? await readTakenOver(paths.openTasks, batch.index) : undefined;
       const built = await prepared.take(job, batch);
+      const takenOver = earlier ? takeOver(progress, earlier, built.parts) : new Set<string>();
       // While this batch's requests and task run, the worker has time to build the one likely to follow it.
       if (input.prepareNext !== undefined) prepared.prepareAhead(job, input.prepareNext);
       if (input.onlyKeys === undefined) await writeRejectPart(paths.validationRejects(batch.index), built.rejects);
+      // A batch sent again by a re-run: rows the API refused before are refused again if they still are, or imported.
+      if (input.onlyKeys === undefined && context.info.attempt === 1) await rm(paths.apiRejects(batch.index), { force: true });
 
       const requests: RequestSlice[] = [];
       /** When each task of this attempt was posted: a watch counts from there. */
@@ -75,7 +78,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
         const rows = end - start;
         const posted = progress.posted[key];
         if (posted !== undefined) {
-          requests.push({ key, rows, ...(posted === '' ? {} : { taskId: posted }) });
+          requests.push({ key, rows, ...(posted === '' ? {} : { taskId: posted }), ...(takenOver.has(key) ? { takenOver: true as const } : {}) });
           return;
         }
         if (progress.rejected.includes(key)) {
@@ -172,7 +175,8 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
         rows: {
           total: built.total,
           sent: requests.reduce((n, r) => n + r.rows, 0),
-          rejected: built.rejects.length + apiRejectedRows,
+          // A resubmit counts only the rows the API refused in it: the validation rejects were counted by the first submit.
+          rejected: (input.onlyKeys === undefined ? built.rejects.length : 0) + apiRejectedRows,
           skipped: built.superseded,
           unsent,
         },
@@ -180,6 +184,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
         possibleDuplicates: progress.possibleDuplicates,
         warnings: built.warnings,
         ...(failure ? { failure } : {}),
+        ...(failure && progress.unknown.length > 0 ? { unknownKeys: [...progress.unknown] } : {}),
         ...(taskOutcomes.length > 0 ? { taskOutcomes } : {}),
         ...(watch !== undefined ? { watchedMs: watch.watchedMs } : {}),
       };
@@ -187,6 +192,32 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
       throw toApplicationFailure(error);
     }
   };
+}
+
+/**
+ * A re-run's batch that an earlier run did not finish: the requests it had sent are posted already
+ * (an open task is waited for, an applied request counts as applied at once) and were counted
+ * there. A request split out of a refused one is reached through the halves above it, which are
+ * marked refused; a key that no longer fits the batch is posted again. Returns the keys taken over.
+ */
+function takeOver(progress: SubmitProgress, earlier: TakenOverRequests, parts: Part[]): Set<string> {
+  const taken = new Set<string>();
+  const sent: Array<[string, string]> = [...earlier.open.map((t): [string, string] => [t.key, t.taskId]), ...earlier.applied.map((r): [string, string] => [r.key, ''])];
+  const reach = (key: string): boolean => {
+    const part = parts[parseRequestKey(key).part];
+    const path = part === undefined ? undefined : splitPath(key, part.rows.length);
+    if (path === undefined) return false;
+    for (const halved of path) if (!progress.rejected.includes(halved)) progress.rejected.push(halved);
+    return true;
+  };
+  for (const [key, taskId] of sent) {
+    if (!reach(key)) continue;
+    progress.posted[key] ??= taskId;
+    taken.add(key);
+  }
+  // Sent again by this run, and counted as a possible duplicate when it is.
+  for (const key of earlier.unknown ?? []) if (progress.posted[key] === undefined && !progress.unknown.includes(key) && reach(key)) progress.unknown.push(key);
+  return taken;
 }
 
 /** Names one submit activity across its attempts, and no other (a resubmit or a later run starts its own journal). */
@@ -269,6 +300,21 @@ export function createPostedRequests(deps: ActivityDeps) {
   return async function postedRequests(input: { importId: string; batchIndex: number }): Promise<RequestSlice[]> {
     const runId = Context.current().info.workflowExecution?.runId ?? '';
     return postedBySubmit(new ReportPaths(deps.reportDir, input.importId).submitJournal(input.batchIndex), runId);
+  };
+}
+
+/**
+ * What a batch's submit had done when a cancel stopped it between attempts: what it posted, the
+ * requests whose answer was lost, and the rows refused (the API's, and on a batch's first submit
+ * the validation's, read from the batch's rejects part), so that the batch's counts add up.
+ */
+export function createSubmitRemains(deps: ActivityDeps) {
+  return async function submitRemains(input: { importId: string; batchIndex: number; firstSubmit: boolean }): Promise<{ requests: RequestSlice[]; unknownKeys: string[]; rejectedRows: number }> {
+    const runId = Context.current().info.workflowExecution?.runId ?? '';
+    const paths = new ReportPaths(deps.reportDir, input.importId);
+    const remains = await remainsOfSubmit(paths.submitJournal(input.batchIndex), runId);
+    const validationRejects = input.firstSubmit ? (await readRejectPart(paths.validationRejects(input.batchIndex))).length : 0;
+    return { requests: remains.requests, unknownKeys: remains.unknownKeys, rejectedRows: validationRejects + remains.rejectedRowKeys.length };
   };
 }
 

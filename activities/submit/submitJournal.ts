@@ -98,6 +98,29 @@ export async function postedBySubmit(file: string, runId: string): Promise<Reque
   });
 }
 
+/** What the latest submit of this batch's run had done when it stopped: its posts, and what it cannot know. */
+export interface SubmitRemains {
+  requests: RequestSlice[];
+  /** Requests sent whose answer was lost (or still in flight): the API may have applied them. */
+  unknownKeys: string[];
+  /** Keys of single rows the API refused (their reasons are in the batch's rejects part). */
+  rejectedRowKeys: string[];
+}
+
+/** As postedBySubmit, with the requests whose outcome is unknown and the rows the API refused. */
+export async function remainsOfSubmit(file: string, runId: string): Promise<SubmitRemains> {
+  const requests = await postedBySubmit(file, runId);
+  const saved = await readJournal(file);
+  if (saved === undefined || !saved.owner.startsWith(`${runId}/`)) return { requests, unknownKeys: [], rejectedRowKeys: [] };
+  const { posted, rejected, unknown } = saved.progress;
+  const unknownKeys = [...new Set([...unknown, ...saved.sending])].filter((key) => posted[key] === undefined && !rejected.includes(key));
+  const rejectedRowKeys = rejected.filter((key) => {
+    const { start, end } = parseRequestKey(key);
+    return end - start === 1;
+  });
+  return { requests, unknownKeys, rejectedRowKeys };
+}
+
 async function readJournal(file: string): Promise<JournalFile | undefined> {
   const text = await readText(file);
   return text === undefined ? undefined : parseJournal(text);

@@ -46,3 +46,22 @@ export function parseRequestKey(key: string): { part: number; start: number; end
   if (!match) throw new Error(`malformed request key ${key}`);
   return { part: Number(match[1]), start: Number(match[2]), end: Number(match[3]) };
 }
+
+/**
+ * The keys a part's request (of `partRows` rows) was split through to reach `key`, halving as the
+ * submit does after a 400, so a re-run can walk down to a request an earlier run sent. Undefined
+ * when `key` is not one of the part's halves.
+ */
+export function splitPath(key: string, partRows: number): string[] | undefined {
+  const { part, start, end } = parseRequestKey(key);
+  const path: string[] = [];
+  let [from, to] = [0, partRows];
+  while (from !== start || to !== end) {
+    const middle = from + Math.floor((to - from) / 2);
+    if (to - from <= 1 || start < from || end > to || (start < middle && end > middle)) return undefined;
+    path.push(requestKey(part, from, to));
+    if (end <= middle) to = middle;
+    else from = middle;
+  }
+  return path;
+}

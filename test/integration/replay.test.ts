@@ -157,6 +157,35 @@ async function recordScenarios(tag: string): Promise<void> {
   await waitForReport(stack.client, id);
   await save(stack, 'abandoned-attempt', id);
   await stack.stop();
+
+  // cancel --abandon while a batch resubmits the request whose task failed (the resubmit waits out a 429).
+  stack = await startTestStack({ sandbox: { faults: { latencyMs: 500, failTasksContaining: ['b300'] } } });
+  writeFileSync(path.join(stack.dataDir, 'v.csv'), twoRequestBatchCsv());
+  id = 'replay-resubmit-abandoned';
+  await startImport(stack.client, { source: 'v.csv', importId: id, batchSize: 400, concurrency: 1 });
+  await until(() => Promise.resolve(stack.sandbox.tasks().filter((t) => t.status === 'failed').length), (n) => n >= 1, 60_000, 20);
+  stack.sandbox.configure({ latencyMs: 500, failTasksContaining: ['b300'], rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 30 });
+  await until(posts, (log) => log.some((r) => r.status === 429), 60_000, 20);
+  await cancelImport(stack.client, id, 'abandon');
+  await waitForReport(stack.client, id);
+  await save(stack, 'resubmit-abandoned', id);
+  await stack.stop();
+
+  // A plain cancel after a post whose answer was lost (then 429s), and a re-run that sends it again.
+  stack = await startTestStack({ sandbox: { faults: { latencyMs: 500, dropAfterApply: 1 } } });
+  await writeSampleFile(path.join(stack.dataDir, 'w.csv'), { rows: 200 });
+  id = 'replay-lost-answer';
+  await startImport(stack.client, { source: 'w.csv', importId: id, batchSize: 200, concurrency: 1 });
+  await until(posts, (log) => log.some((r) => r.respondedAt !== null), 60_000, 5);
+  stack.sandbox.configure({ latencyMs: 200, rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 30 });
+  await until(posts, (log) => log.some((r) => r.status === 429), 60_000, 20);
+  await cancelImport(stack.client, id);
+  await waitForReport(stack.client, id);
+  stack.sandbox.configure({});
+  await retryFailed(stack.client, id);
+  await waitForReport(stack.client, id);
+  await save(stack, 'lost-answer', id);
+  await stack.stop();
 }
 
 describe('recorded histories', () => {
@@ -164,7 +193,7 @@ describe('recorded histories', () => {
     if (RECORD_TAG) await recordScenarios(RECORD_TAG);
     const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThanOrEqual(20);
-    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up', 'abandoned-stuck', 'cancel-stops-import', 'cancel-stops-children', 'abandoned-attempt']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
+    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up', 'abandoned-stuck', 'cancel-stops-import', 'cancel-stops-children', 'abandoned-attempt', 'resubmit-abandoned', 'lost-answer']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
 
     const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')) as unknown }));
     const failures: string[] = [];
