@@ -45,6 +45,8 @@ const ABANDON_WAITS_FOR_SUBMIT = 'abandon-waits-for-submit';
 const STUCK_TASKS_KEEP_BEING_LOOKED_AT = 'stuck-tasks-keep-being-looked-at';
 /** `cancel --abandon` while a submit waits for its next attempt: what it posted is read from the report folder. */
 const ABANDON_BETWEEN_ATTEMPTS = 'abandon-between-submit-attempts';
+/** patched() id: the signal that a stuck batch is no longer stuck is not cut off by a cancel --abandon that lands just then. */
+const STUCK_DECIDED_TELLS_IMPORT_UNCUT = 'stuck-decided-tells-import-uncut';
 /** patched() id: a batch abandoned while it resubmits requests whose task failed keeps what it did (before: it failed, its requests and imported rows lost from the report). */
 const ABANDON_DURING_RESUBMIT = 'abandon-during-resubmit';
 /** patched() id: a resubmit's rows refused by the API count as rejected (its submit no longer counts the batch's validation rejects again). */
@@ -195,7 +197,9 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       const resolution = stuckResolution as StuckResolution | null;
       stuckResolution = null;
       stuckCount = 0;
-      await tellImport(false);
+      // Once the operator has decided, a cancel --abandon must not cut the batch off before it says what it did.
+      if (patched(STUCK_DECIDED_TELLS_IMPORT_UNCUT)) await CancellationScope.nonCancellable(() => tellImport(false));
+      else await tellImport(false);
       const open: RequestSlice[] = [];
       for (const request of stuck) {
         const end = lateEnds.get(request.key);
@@ -203,7 +207,8 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
         else if (end === 'failed') again.push(request.key);
         else open.push(request);
       }
-      if (open.length > 0 && resolution === 'resubmit') {
+      // A plain cancel sends nothing more: a stuck task the operator asked to resubmit is left open instead.
+      if (open.length > 0 && resolution === 'resubmit' && !stops.stopped) {
         again.push(...open.map((r) => r.key));
         // The stuck task may still end and apply its rows: the resubmitted ones may go in twice.
         result.possibleDuplicates += open.length;
@@ -213,9 +218,10 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
         result.rows.skipped += sum(open.map((r) => r.rows));
         // The stuck tasks may still be applied: a re-run looks at them instead of posting their rows again.
         result.openTasks = open.flatMap((r) => (r.taskId === undefined ? [] : [{ key: r.key, taskId: r.taskId }]));
+        const decided = resolution === 'resubmit' ? 'not resubmitted: the import was cancelled' : 'abandoned by an operator';
         result.failure = {
           code: 'TaskStuck',
-          message: `${label}: task ${open.map((r) => r.taskId).join(', ')} still running after ${Math.round(settings.stuckAfterMs / 1000)} s; abandoned by an operator`,
+          message: `${label}: task ${open.map((r) => r.taskId).join(', ')} still running after ${Math.round(settings.stuckAfterMs / 1000)} s; ${decided}`,
         };
       }
     }

@@ -99,6 +99,30 @@ describe('a stuck task', () => {
     ]);
   });
 
+  it('a plain cancel waiting on a stuck batch sends nothing more: "resubmit" leaves the task open for a re-run', async () => {
+    const { live, started } = await startStuckImport('stuck-cancel-resubmit', { stuckAfterMs: 2_000, stuckLookEveryMs: 60_000 }, 100);
+    const stuck = await until(() => getProgress(live.client, started.importId), (p: Progress) => p.batches.stuck === 1 && p.batches.done === 1);
+    const [stuckBatch] = stuck.batches.stuckBatches as [number];
+    await cancelImport(live.client, started.importId);
+    await until(() => getProgress(live.client, started.importId), (p: Progress) => p.phase === 'cancelling');
+    const posted = live.sandbox.requestLog().filter((r) => r.method === 'import/profile').length;
+    await resolveStuckBatch(live.client, started.importId, stuckBatch, 'resubmit');
+
+    const report = await waitForReport(live.client, started.importId);
+    expect(live.sandbox.requestLog().filter((r) => r.method === 'import/profile')).toHaveLength(posted);
+    expect(report.status).toBe('cancelled');
+    expect(report.possibleDuplicates).toBe(0);
+    expect(report.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200 });
+    expect(report.failedBatches).toEqual([
+      {
+        batch: stuckBatch,
+        rows: `${(stuckBatch - 1) * 200 + 1}-${stuckBatch * 200}`,
+        status: 'abandoned',
+        failure: { code: 'TaskStuck', message: expect.stringMatching(/task 1 still running after 2 s; not resubmitted: the import was cancelled/) as string },
+      },
+    ]);
+  });
+
   it('refuses a resolution for a batch that is not stuck', async () => {
     stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [1] } } });
     await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400 });
