@@ -127,6 +127,9 @@ export interface SubmitRemains {
   requests: RequestSlice[];
   unknownKeys: string[];
   rejectedRows: number;
+  /** Absent in answers recorded before they were read. */
+  retries?: RetryCounts;
+  possibleDuplicates?: number;
 }
 
 /**
@@ -161,7 +164,7 @@ export async function abandonedBetweenAttempts(error: unknown, importId: string,
   }
   const result = emptyBatchResult(batch);
   result.rows.rejected = remains.rejectedRows;
-  addSubmission(result, { requests: sent, retries: {}, possibleDuplicates: 0 });
+  addSubmission(result, { requests: sent, retries: remains.retries ?? {}, possibleDuplicates: remains.possibleDuplicates ?? 0 });
   abandonedWhileWaiting(importId, result, sent, new Map(), batch.rowCount - sum(sent.map((r) => r.rows)) - remains.rejectedRows, batchLabel(batch));
   noteUnknown(result, remains.unknownKeys);
   return result;

@@ -252,7 +252,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       // Abandoned during the resubmit: what the batch did before, and what the resubmit posted, stay in its result.
       if (!endedByCancel(error) || !patched(ABANDON_DURING_RESUBMIT)) throw error;
       const remains = await remainsOfSubmit(journalReaders, job.importId, batch, false);
-      addSubmission(result, { requests: remains.requests, retries: {}, possibleDuplicates: 0 });
+      addSubmission(result, { requests: remains.requests, retries: remains.retries ?? {}, possibleDuplicates: remains.possibleDuplicates ?? 0 });
       result.rows.rejected += remains.rejectedRows;
       const unsent = asked - sum(remains.requests.map((r) => r.rows)) - remains.rejectedRows;
       abandonedWhileWaiting(job.importId, result, remains.requests, new Map(), unsent, label, applied);

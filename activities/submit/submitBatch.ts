@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../../common/batch';
 import { ABANDONED_FAILURE_CODE } from '../../common/batchIds';
-import type { FailureSummary } from '../../common/report';
+import type { FailureSummary, RetryCounts } from '../../common/report';
 import type { ActivityDeps } from '../deps';
 import { DENSE_POLLS, watchTask } from '../awaitTask';
 import { toApplicationFailure } from '../failures';
@@ -303,18 +303,27 @@ export function createPostedRequests(deps: ActivityDeps) {
   };
 }
 
+export interface SubmitRemainsResult {
+  requests: RequestSlice[];
+  unknownKeys: string[];
+  rejectedRows: number;
+  retries: RetryCounts;
+  possibleDuplicates: number;
+}
+
 /**
  * What a batch's submit had done when a cancel stopped it between attempts: what it posted, the
  * requests whose answer was lost, and the rows refused (the API's, and on a batch's first submit
  * the validation's, read from the batch's rejects part), so that the batch's counts add up.
  */
 export function createSubmitRemains(deps: ActivityDeps) {
-  return async function submitRemains(input: { importId: string; batchIndex: number; firstSubmit: boolean }): Promise<{ requests: RequestSlice[]; unknownKeys: string[]; rejectedRows: number }> {
+  return async function submitRemains(input: { importId: string; batchIndex: number; firstSubmit: boolean }): Promise<SubmitRemainsResult> {
     const runId = Context.current().info.workflowExecution?.runId ?? '';
     const paths = new ReportPaths(deps.reportDir, input.importId);
     const remains = await remainsOfSubmit(paths.submitJournal(input.batchIndex), runId);
     const validationRejects = input.firstSubmit ? (await readRejectPart(paths.validationRejects(input.batchIndex))).length : 0;
-    return { requests: remains.requests, unknownKeys: remains.unknownKeys, rejectedRows: validationRejects + remains.rejectedRowKeys.length };
+    const { requests, unknownKeys, retries, possibleDuplicates } = remains;
+    return { requests, unknownKeys, rejectedRows: validationRejects + remains.rejectedRowKeys.length, retries, possibleDuplicates };
   };
 }
 

@@ -105,20 +105,22 @@ export interface SubmitRemains {
   unknownKeys: string[];
   /** Keys of single rows the API refused (their reasons are in the batch's rejects part). */
   rejectedRowKeys: string[];
+  retries: SubmitProgress['retries'];
+  possibleDuplicates: number;
 }
 
 /** As postedBySubmit, with the requests whose outcome is unknown and the rows the API refused. */
 export async function remainsOfSubmit(file: string, runId: string): Promise<SubmitRemains> {
   const requests = await postedBySubmit(file, runId);
   const saved = await readJournal(file);
-  if (saved === undefined || !saved.owner.startsWith(`${runId}/`)) return { requests, unknownKeys: [], rejectedRowKeys: [] };
-  const { posted, rejected, unknown } = saved.progress;
+  if (saved === undefined || !saved.owner.startsWith(`${runId}/`)) return { requests, unknownKeys: [], rejectedRowKeys: [], retries: {}, possibleDuplicates: 0 };
+  const { posted, rejected, unknown, retries, possibleDuplicates } = saved.progress;
   const unknownKeys = [...new Set([...unknown, ...saved.sending])].filter((key) => posted[key] === undefined && !rejected.includes(key));
   const rejectedRowKeys = rejected.filter((key) => {
     const { start, end } = parseRequestKey(key);
     return end - start === 1;
   });
-  return { requests, unknownKeys, rejectedRowKeys };
+  return { requests, unknownKeys, rejectedRowKeys, retries, possibleDuplicates };
 }
 
 async function readJournal(file: string): Promise<JournalFile | undefined> {

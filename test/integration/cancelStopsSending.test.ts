@@ -52,6 +52,8 @@ describe('a plain cancel stops batches not yet sent', () => {
     const batch = report.failedBatches[0]!;
     expect([batch.status, batch.failure?.code]).toEqual(['cancelled', 'Cancelled']);
     expect(batch.failure?.message).toMatch(/cancelled before 200 row\(s\) of it were sent/);
+    // The 429s its attempts met are counted, though the cancel came between two of them.
+    expect(report.retries.rate_limited).toBe(importRequests().filter((r) => r.status === 429).length);
   }, 90_000);
 
   it.each(WHERE_BATCHES_ARE_SENT)('sent from %s: when every post is answered 429, nothing is sent and every row is skipped', async (_where, tag, workerEnv) => {
