@@ -24,7 +24,9 @@ function expectError(error: SourceFormatError, code: SourceFormatErrorCode, posi
   expect(error.position).toMatchObject(position);
   if (position.line !== undefined) expect(error.message).toContain(`line ${position.line}`);
   if (position.byteOffset !== undefined && position.byteOffset > 0) expect(error.message).toContain(`byte ${position.byteOffset}`);
-  for (const secret of secrets) expect(error.message).not.toContain(secret);
+  // The file's own path (a random temporary folder name, which may hold such letters) is not what the line holds.
+  const told = error.message.replace(/^.*?\.(csv|ndjson): /, '');
+  for (const secret of secrets) expect(told).not.toContain(secret);
 }
 
 describe('SourceFormatError', () => {
