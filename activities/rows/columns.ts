@@ -83,7 +83,11 @@ export function resolveColumn(column: string | HeaderCell, entry: ColumnMapping 
         ? {
             column: at,
             problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
-            fix: words`map it in "columns", e.g. ${keyRef(cell)}: ${suggestionFor(cell, source)}, or leave it out with ${keyRef(cell)}: {"skip": true}`,
+            // No mapping entry can name __proto__: JSON.parse makes it the object's prototype, not a key.
+            fix:
+              source === '__proto__'
+                ? words`rename ${keyRef(cell)} in the file (or leave the column out of it): no entry in "columns" can name it, as a JSON object takes that key for its prototype`
+                : words`map it in "columns", e.g. ${keyRef(cell)}: ${suggestionFor(cell, source)}, or leave it out with ${keyRef(cell)}: {"skip": true}`,
           }
         : {
             column: at,

@@ -17,6 +17,15 @@ function csvProblems(header: string[], mapping?: MappingInput): readonly LocalMa
 }
 
 describe('header-level problems of a CSV source', () => {
+  it('a __proto__ column is to be renamed in the file: no mapping entry can name it', () => {
+    // JSON.parse takes the key for the object's prototype: {"__proto__": {"skip": true}} maps nothing.
+    const advice = 'rename "__proto__" in the file (or leave the column out of it): no entry in "columns" can name it, as a JSON object takes that key for its prototype';
+    expect(csvProblems(['user_id', '__proto__'])).toEqual([{ column: '__proto__', problem: expect.stringContaining('is not a valid Xtremepush attribute name') as string, fix: advice }]);
+    expect(csvProblems(['user_id', '__proto__'], JSON.parse('{"columns":{"__proto__":{"skip":true}}}') as MappingInput)).toEqual([
+      { column: '__proto__', problem: expect.stringContaining('is not a valid Xtremepush attribute name') as string, fix: advice },
+    ]);
+  });
+
   it('lists every problem of a raw CRM export at once, each with a suggested mapping entry', () => {
     expect(csvProblems(['Customer ID', 'Email Address', 'Phone', 'Opt In', 'Signup Date'])).toEqual([
       {
