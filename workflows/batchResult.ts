@@ -102,15 +102,8 @@ export function settledBySubmit(job: ImportJob, batch: BatchPlan, submission: Su
   return result;
 }
 
-export type AppliedRequest = NonNullable<BatchResult['appliedRequests']>[number];
-
-/** The requests of `requests` that the API applied: seen to complete, or applied at once (no task). */
-export function appliedOf(requests: RequestSlice[], settled: ReadonlyMap<string, TaskEnd> = new Map()): AppliedRequest[] {
-  return requests.filter((r) => r.taskId === undefined || settled.get(r.key) === 'completed').map((r) => (r.taskId === undefined ? { key: r.key } : { key: r.key, taskId: r.taskId }));
-}
-
 /** A batch that did not succeed names the requests the API applied, for a re-run to take as sent (nothing for one that succeeded). */
-export function keepApplied(result: BatchResult, applied: AppliedRequest[]): void {
+export function keepApplied(result: BatchResult, applied: readonly RequestSlice[]): void {
   if (result.status === 'succeeded' || applied.length === 0) return;
   result.appliedRequests = applied.map((r) => (r.taskId === undefined ? { key: r.key } : { key: r.key, taskId: r.taskId }));
 }
@@ -162,10 +155,23 @@ export async function abandonedBetweenAttempts(error: unknown, importId: string,
     // Nothing went out: the batch is cancelled, as one that had not started.
     throw cancelled ? error : new CancelledFailure('cancelled during a submit attempt that then failed');
   }
-  const result = emptyBatchResult(batch);
-  result.rows.rejected = remains.rejectedRows;
-  addSubmission(result, { requests: sent, retries: remains.retries ?? {}, possibleDuplicates: remains.possibleDuplicates ?? 0 });
-  abandonedWhileWaiting(importId, result, sent, new Map(), batch.rowCount - sum(sent.map((r) => r.rows)) - remains.rejectedRows, batchLabel(batch));
+  return abandonedWithRemains(importId, emptyBatchResult(batch), remains, batch.rowCount, batchLabel(batch));
+}
+
+/** Rows of the `asked` a stopped submit neither posted nor saw refused. */
+export function unsentOf(remains: SubmitRemains, asked: number): number {
+  return asked - sum(remains.requests.map((r) => r.rows)) - remains.rejectedRows;
+}
+
+/**
+ * A batch abandoned while a submit of `asked` rows was stopped between its attempts: what the
+ * submit posted is abandoned as it would be while waiting, the rows refused are rejected, and its
+ * lost answers are named. `appliedBefore`: requests the batch had seen applied in earlier rounds.
+ */
+export function abandonedWithRemains(importId: string, result: BatchResult, remains: SubmitRemains, asked: number, label: string, appliedBefore: readonly RequestSlice[] = []): BatchResult {
+  addSubmission(result, { requests: remains.requests, retries: remains.retries ?? {}, possibleDuplicates: remains.possibleDuplicates ?? 0 });
+  result.rows.rejected += remains.rejectedRows;
+  abandonedWhileWaiting(importId, result, remains.requests, new Map(), unsentOf(remains, asked), label, appliedBefore);
   noteUnknown(result, remains.unknownKeys);
   return result;
 }
@@ -192,11 +198,12 @@ export function abandonedWhileWaiting(
   settled: ReadonlyMap<string, TaskEnd>,
   unsent: number,
   label: string,
-  appliedBefore: AppliedRequest[] = [],
+  appliedBefore: readonly RequestSlice[] = [],
 ): BatchResult {
-  const applied = appliedOf(pending, settled);
-  const open = pending.filter((request) => !applied.some((a) => a.key === request.key));
-  result.rows.imported += sum(pending.filter((request) => !open.includes(request)).map((r) => r.rows));
+  // Applied: seen to complete, or applied at once (no task).
+  const applied = pending.filter((request) => request.taskId === undefined || settled.get(request.key) === 'completed');
+  const open = pending.filter((request) => !applied.includes(request));
+  result.rows.imported += sum(applied.map((r) => r.rows));
   result.rows.skipped += sum(open.map((r) => r.rows)) + unsent;
   result.status = 'abandoned';
   keepApplied(result, [...appliedBefore, ...applied]);

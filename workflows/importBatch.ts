@@ -17,14 +17,12 @@ import { awaitTaskActivities, reportActivities, stuckTaskActivities, submitActiv
 import {
   abandonedBetweenAttempts,
   abandonedWhileWaiting,
-  appliedOf,
-  type AppliedRequest,
+  abandonedWithRemains,
   addSubmission,
   batchLabel,
   bump,
   emptyBatchResult,
   keepApplied,
-  noteUnknown,
   remainsOfSubmit,
   logBatchFinished,
   outcomesSeenBy,
@@ -120,10 +118,10 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
 
   let pending = submission.requests;
   /** Requests the API applied, over every round: a batch that does not succeed names them for a re-run. */
-  const applied: AppliedRequest[] = [];
+  const applied: RequestSlice[] = [];
   const imported = (request: RequestSlice) => {
     result.rows.imported += request.rows;
-    applied.push(...appliedOf([request], new Map([[request.key, 'completed']])));
+    applied.push(request);
   };
   for (let resubmits = 0; ; resubmits++) {
     addSubmission(result, submission);
@@ -252,12 +250,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
       // Abandoned during the resubmit: what the batch did before, and what the resubmit posted, stay in its result.
       if (!endedByCancel(error) || !patched(ABANDON_DURING_RESUBMIT)) throw error;
       const remains = await remainsOfSubmit(journalReaders, job.importId, batch, false);
-      addSubmission(result, { requests: remains.requests, retries: remains.retries ?? {}, possibleDuplicates: remains.possibleDuplicates ?? 0 });
-      result.rows.rejected += remains.rejectedRows;
-      const unsent = asked - sum(remains.requests.map((r) => r.rows)) - remains.rejectedRows;
-      abandonedWhileWaiting(job.importId, result, remains.requests, new Map(), unsent, label, applied);
-      noteUnknown(result, remains.unknownKeys);
-      return abandoned(result);
+      return abandoned(abandonedWithRemains(job.importId, result, remains, asked, label, applied));
     }
     pending = submission.requests;
     // A resubmit's rows the API refused are rejected (its submit counts no others).

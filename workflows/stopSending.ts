@@ -3,7 +3,7 @@ import type { SubmitBatchResult } from '../common/batch';
 import { ABANDONED_FAILURE_CODE, CANCELLED_FAILURE_CODE } from '../common/batchIds';
 import type { BatchPlan } from '../common/plan';
 import type { FailureSummary } from '../common/report';
-import { batchLabel, remainsOfSubmit, sum, type SubmitJournalReaders } from './batchResult';
+import { batchLabel, remainsOfSubmit, sum, unsentOf, type SubmitJournalReaders } from './batchResult';
 
 /**
  * A plain cancel ("batches already sent finish") also stops what has not been sent: a submit
@@ -72,7 +72,7 @@ export function cancelledWhilePosting(submission: SubmitBatchResult, batch: Batc
 export async function stoppedBetweenAttempts(importId: string, batch: BatchPlan, asked: number, firstSubmit: boolean, readers: SubmitJournalReaders): Promise<SubmitBatchResult> {
   const remains = await remainsOfSubmit(readers, importId, batch, firstSubmit);
   const sent = sum(remains.requests.map((r) => r.rows));
-  const unsent = asked - sent - remains.rejectedRows;
+  const unsent = unsentOf(remains, asked);
   return {
     requests: remains.requests,
     rows: { total: batch.rowCount, sent, rejected: remains.rejectedRows, skipped: 0, unsent },
