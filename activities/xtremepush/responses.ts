@@ -69,8 +69,11 @@ export function normaliseTaskStatus(task: TaskRecord): TaskStatus {
   return 'running';
 }
 
-/** Is this 400 about authentication rather than the request's content? */
+/**
+ * Is this 400 about authentication rather than the request's content? Only the message is read:
+ * `errors` may echo a row's values, and a row holding "author@…" or a `push_token` column is
+ * content the API refused, not a wrong token. Whole words only, for the same reason.
+ */
 export function mentionsAuthentication(body: Envelope | undefined): boolean {
-  const text = `${body?.message ?? ''} ${JSON.stringify(body?.errors ?? '')}`.toLowerCase();
-  return /apptoken|app token|token|auth|credential/.test(text);
+  return /\b(app ?token|token|auth|authenticat\w*|unauthori[sz]ed|credentials?)\b/i.test(body?.message ?? '');
 }
