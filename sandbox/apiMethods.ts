@@ -46,9 +46,11 @@ function importProfile(state: SandboxState, body: Record<string, unknown>, entry
   if (!batch.forceSync && batch.rows.length >= ASYNC_ROW_THRESHOLD) {
     const task = state.tasks.create(batch, entry.seq);
     entry.taskId = task.id;
+    state.faults.noteImportAccepted();
     return { status: 202, body: { success: true, code: 202, model: { id: task.id } } };
   }
   state.applyRows(batch);
+  state.faults.noteImportAccepted();
   return ok({});
 }
 

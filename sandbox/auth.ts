@@ -39,6 +39,7 @@ export class Authenticator {
       throw new SandboxHttpError(403, 'API access not authorised for this apptoken', { fault: 'forbiddenTokens' });
     }
     if (token !== this.apptoken) throw new SandboxHttpError(401, 'authentication failed');
+    if (this.faults.tokenRevoked()) throw new SandboxHttpError(401, 'authentication failed', { fault: 'revokeTokenAfterImports' });
   }
 
   /** `POST /api/oauth/token`, grant type client_credentials; credentials in the body or HTTP Basic. */

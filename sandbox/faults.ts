@@ -32,6 +32,8 @@ export class FaultInjector {
   private failIdentities!: Set<string>;
   private rejectIdentities!: Set<string>;
   private forbidden!: Set<string>;
+  /** Import requests accepted since the config was given (for `revokeTokenAfterImports`). */
+  private importsAccepted = 0;
 
   constructor(private config: FaultConfig) {
     this.replace(config);
@@ -54,6 +56,18 @@ export class FaultInjector {
 
   restart(): void {
     this.streams.clear();
+    this.importsAccepted = 0;
+  }
+
+  /** An import request was accepted: applied at once, or made a task. */
+  noteImportAccepted(): void {
+    this.importsAccepted++;
+  }
+
+  /** Whether the apptoken has been revoked by now (`revokeTokenAfterImports`). */
+  tokenRevoked(): boolean {
+    const after = this.config.revokeTokenAfterImports;
+    return after !== null && this.importsAccepted >= after;
   }
 
   forRequest(method: ApiMethod): RequestFault {

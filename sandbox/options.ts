@@ -57,6 +57,8 @@ export const FaultConfigSchema = z
     rejectIdentities: z.array(z.string()).default([]),
     /** Apptokens answered 403 (valid but not authorised for the API). */
     forbiddenTokens: z.array(z.string()).default([]),
+    /** A token revoked mid-import: once this many import requests were accepted (since this config), the apptoken is answered 401. */
+    revokeTokenAfterImports: z.number().int().min(0).nullable().default(null),
   })
   .strict()
   .refine((config) => REQUEST_FAULT_RATES.reduce((sum, rate) => sum + config[rate], 0) <= 1, {

@@ -2,8 +2,8 @@ import { CancellationScope, CancelledFailure, isCancellation, log, patched } fro
 import type { BatchWorkflowInput, ImportJob, RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../common/batch';
 import { ABANDONED_FAILURE_CODE, CANCELLED_FAILURE_CODE } from '../common/batchIds';
 import type { BatchPlan } from '../common/plan';
-import type { BatchResult, RetryCounts } from '../common/report';
-import { endedByCancel } from './failures';
+import type { BatchResult, FailureSummary, RetryCounts } from '../common/report';
+import { describeFailure, endedByCancel } from './failures';
 
 /**
  * How a batch's result is made from what its submit and its waits said: shared by the import,
@@ -158,20 +158,52 @@ export async function abandonedBetweenAttempts(error: unknown, importId: string,
   return abandonedWithRemains(importId, emptyBatchResult(batch), remains, batch.rowCount, batchLabel(batch));
 }
 
+/**
+ * patched() id: a batch whose submit failed for good (an answer no retry fixes, such as a token
+ * revoked mid-import, or a worker lost during the last attempt) keeps what the submit had done:
+ * the requests it posted (listed for a re-run, which takes them over instead of posting them
+ * again) and the rows refused. Before, every row of the batch was reported skipped.
+ */
+export const FAILED_SUBMIT_KEEPS_WHAT_IT_DID = 'failed-submit-keeps-what-it-did';
+
+/**
+ * A batch whose submit failed with `error` (not a cancel): what the submit's journal says it did
+ * stays in the result, as for a batch abandoned between attempts, and the failure is the error's.
+ * `resubmit`: the batch's result so far, the rows the resubmit was asked to send, and the requests
+ * seen applied in earlier rounds.
+ */
+export async function failedSubmit(
+  error: unknown,
+  importId: string,
+  batch: BatchPlan,
+  readers: SubmitJournalReaders,
+  resubmit?: { result: BatchResult; asked: number; applied: readonly RequestSlice[] },
+): Promise<BatchResult> {
+  const remains = await remainsOfSubmit(readers, importId, batch, resubmit === undefined);
+  const { result, asked, applied } = resubmit ?? { result: emptyBatchResult(batch), asked: batch.rowCount, applied: [] };
+  return abandonedWithRemains(importId, result, remains, asked, batchLabel(batch), { appliedBefore: applied, failedBy: describeFailure(error) });
+}
+
 /** Rows of the `asked` a stopped submit neither posted nor saw refused. */
 export function unsentOf(remains: SubmitRemains, asked: number): number {
   return asked - sum(remains.requests.map((r) => r.rows)) - remains.rejectedRows;
 }
 
+/** How a batch stopped waiting: what it had seen applied before, and the failure that stopped it (none: a cancel --abandon). */
+export interface StopContext {
+  appliedBefore?: readonly RequestSlice[];
+  failedBy?: FailureSummary;
+}
+
 /**
- * A batch abandoned while a submit of `asked` rows was stopped between its attempts: what the
- * submit posted is abandoned as it would be while waiting, the rows refused are rejected, and its
- * lost answers are named. `appliedBefore`: requests the batch had seen applied in earlier rounds.
+ * A batch abandoned while a submit of `asked` rows was stopped between its attempts (or failed, as
+ * `stop.failedBy` says): what the submit posted is abandoned as it would be while waiting, the
+ * rows refused are rejected, and its lost answers are named.
  */
-export function abandonedWithRemains(importId: string, result: BatchResult, remains: SubmitRemains, asked: number, label: string, appliedBefore: readonly RequestSlice[] = []): BatchResult {
+export function abandonedWithRemains(importId: string, result: BatchResult, remains: SubmitRemains, asked: number, label: string, stop: StopContext = {}): BatchResult {
   addSubmission(result, { requests: remains.requests, retries: remains.retries ?? {}, possibleDuplicates: remains.possibleDuplicates ?? 0 });
   result.rows.rejected += remains.rejectedRows;
-  abandonedWhileWaiting(importId, result, remains.requests, new Map(), unsentOf(remains, asked), label, appliedBefore);
+  abandonedWhileWaiting(importId, result, remains.requests, new Map(), unsentOf(remains, asked), label, stop);
   noteUnknown(result, remains.unknownKeys);
   return result;
 }
@@ -186,10 +218,10 @@ export function noteUnknown(result: BatchResult, keys: readonly string[]): void 
 export type TaskEnd = 'completed' | 'failed' | 'stuck';
 
 /**
- * The result of a batch whose waits were cancelled: requests whose tasks were seen to complete are
- * imported; the others' rows are skipped, though their tasks may still be applied, which the
- * failure says, with their task IDs (also in the report's `taskIds`). `unsent`: rows the submit
- * did not post because the cancel reached it first.
+ * The result of a batch whose waits were cancelled (or failed, as `stop.failedBy` says): requests
+ * whose tasks were seen to complete are imported; the others' rows are skipped, though their tasks
+ * may still be applied, which the failure says, with their task IDs (also in the report's
+ * `taskIds`). `unsent`: rows the submit did not post because the cancel or failure came first.
  */
 export function abandonedWhileWaiting(
   importId: string,
@@ -198,22 +230,27 @@ export function abandonedWhileWaiting(
   settled: ReadonlyMap<string, TaskEnd>,
   unsent: number,
   label: string,
-  appliedBefore: readonly RequestSlice[] = [],
+  { appliedBefore = [], failedBy }: StopContext = {},
 ): BatchResult {
   // Applied: seen to complete, or applied at once (no task).
   const applied = pending.filter((request) => request.taskId === undefined || settled.get(request.key) === 'completed');
   const open = pending.filter((request) => !applied.includes(request));
   result.rows.imported += sum(applied.map((r) => r.rows));
   result.rows.skipped += sum(open.map((r) => r.rows)) + unsent;
-  result.status = 'abandoned';
+  result.status = failedBy ? 'failed' : 'abandoned';
   keepApplied(result, [...appliedBefore, ...applied]);
   const tasks = open.flatMap((r) => (r.taskId === undefined ? [] : [r.taskId]));
   const openTasks = open.flatMap((r) => (r.taskId === undefined ? [] : [{ key: r.key, taskId: r.taskId }]));
   if (openTasks.length > 0) result.openTasks = openTasks;
   const notSent = unsent > 0 ? `; ${unsent} row(s) not sent` : '';
-  const waiting = tasks.length > 0 ? ` while waiting for task ${tasks.join(', ')}; its rows may still be applied` : '';
-  result.failure = { code: ABANDONED_FAILURE_CODE, message: `${label}: stopped (cancel --abandon, or the import failed)${waiting}${notSent}` };
-  log.info('batch abandoned', { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20) });
+  if (failedBy) {
+    const posted = tasks.length > 0 ? `; task ${tasks.join(', ')} had been posted: its rows may still be applied` : '';
+    result.failure = { code: failedBy.code, message: `${label}: ${failedBy.message}${posted}${notSent}` };
+  } else {
+    const waiting = tasks.length > 0 ? ` while waiting for task ${tasks.join(', ')}; its rows may still be applied` : '';
+    result.failure = { code: ABANDONED_FAILURE_CODE, message: `${label}: stopped (cancel --abandon, or the import failed)${waiting}${notSent}` };
+  }
+  log.info(failedBy ? 'batch failed' : 'batch abandoned', { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20) });
   return result;
 }
 

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { CANCELLED_FAILURE_CODE, FATAL_FAILURE_TYPES } from '../common/batchIds';
-import type { FailureSummary } from '../common/report';
+import type { BatchResult, FailureSummary } from '../common/report';
 
 /** The innermost ApplicationFailure of a chain (activity → child workflow → ...), if any. */
 export function rootApplicationFailure(error: unknown): ApplicationFailure | undefined {
@@ -16,6 +16,16 @@ export function rootApplicationFailure(error: unknown): ApplicationFailure | und
 export function isFatal(error: unknown): boolean {
   const type = rootApplicationFailure(error)?.type;
   return type !== undefined && type !== null && (FATAL_FAILURE_TYPES as readonly string[]).includes(type);
+}
+
+/**
+ * A batch that reports a failure no retry fixes (its submit or a look failed for good, and it kept
+ * what it had done) ends the import as if the failure had been thrown: the error to end it with.
+ */
+export function fatalFailureOf(result: BatchResult): ApplicationFailure | undefined {
+  const code = result.failure?.code;
+  if (result.status !== 'failed' || code === undefined || !(FATAL_FAILURE_TYPES as readonly string[]).includes(code)) return undefined;
+  return ApplicationFailure.create({ type: code, message: result.failure?.message, nonRetryable: true });
 }
 
 /** A code and a message fit for history and reports (activities never put row values in messages). */

@@ -22,6 +22,8 @@ import {
   batchLabel,
   bump,
   emptyBatchResult,
+  FAILED_SUBMIT_KEEPS_WHAT_IT_DID,
+  failedSubmit,
   keepApplied,
   remainsOfSubmit,
   logBatchFinished,
@@ -32,7 +34,7 @@ import {
   takeSubmitFailure,
   type TaskEnd,
 } from './batchResult';
-import { endedByCancel } from './failures';
+import { describeFailure, endedByCancel } from './failures';
 import { cancelledWhilePosting, notSentFailure, SendingStops, stoppedBetweenAttempts } from './stopSending';
 
 /** `cancel --abandon` while tasks are awaited: the batch reports what it sent instead of failing as cancelled. */
@@ -110,6 +112,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     try {
       submission = await submitOrStop(undefined, batch.rowCount, `${label}: submit`);
     } catch (error) {
+      if (!endedByCancel(error) && patched(FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) return abandoned(await failedSubmit(error, job.importId, batch, journalReaders));
       if (!endedByCancel(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
       return abandoned(await abandonedBetweenAttempts(error, job.importId, batch, journalReaders));
     }
@@ -157,9 +160,13 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     try {
       outcomes = await Promise.all(pending.map((request) => outcomeOf(request).then((end) => (settled.set(request.key, end), end))));
     } catch (error) {
+      // A look failed for good (a token revoked meanwhile): the requests went out, so the report lists them, as below.
+      if (!isCancellation(error) && patched(FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) {
+        return abandoned(abandonedWhileWaiting(job.importId, result, pending, settled, submission.rows.unsent, label, { appliedBefore: applied, failedBy: describeFailure(error) }));
+      }
       // The import was cancelled with --abandon: its requests went out, so the report must list them.
       if (!isCancellation(error) || !patched(ABANDON_REPORTS_WHAT_WAS_SENT)) throw error;
-      return abandoned(abandonedWhileWaiting(job.importId, result, pending, settled, submission.rows.unsent, label, applied));
+      return abandoned(abandonedWhileWaiting(job.importId, result, pending, settled, submission.rows.unsent, label, { appliedBefore: applied }));
     }
 
     const again: string[] = [];
@@ -190,7 +197,7 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
         if (!isCancellation(error) || !patched(ABANDON_REPORTS_STUCK_TASKS)) throw error;
         // Failed tasks of this round would have been sent again: their rows are skipped, not open.
         result.rows.skipped += sum(pending.filter((r) => again.includes(r.key)).map((r) => r.rows));
-        return abandoned(abandonedWhileWaiting(job.importId, result, stuck, new Map(), submission.rows.unsent, label, applied));
+        return abandoned(abandonedWhileWaiting(job.importId, result, stuck, new Map(), submission.rows.unsent, label, { appliedBefore: applied }));
       }
       const resolution = stuckResolution as StuckResolution | null;
       stuckResolution = null;
@@ -247,10 +254,11 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
     try {
       submission = await submitOrStop(again, asked, `${label}: resubmit ${again.length} request(s)`);
     } catch (error) {
+      if (!endedByCancel(error) && patched(FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) return abandoned(await failedSubmit(error, job.importId, batch, journalReaders, { result, asked, applied }));
       // Abandoned during the resubmit: what the batch did before, and what the resubmit posted, stay in its result.
       if (!endedByCancel(error) || !patched(ABANDON_DURING_RESUBMIT)) throw error;
       const remains = await remainsOfSubmit(journalReaders, job.importId, batch, false);
-      return abandoned(abandonedWithRemains(job.importId, result, remains, asked, label, applied));
+      return abandoned(abandonedWithRemains(job.importId, result, remains, asked, label, { appliedBefore: applied }));
     }
     pending = submission.requests;
     // A resubmit's rows the API refused are rejected (its submit counts no others).

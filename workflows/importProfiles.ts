@@ -26,8 +26,8 @@ import type { BatchResult, FailureSummary, ImportReport, ImportStatus } from '..
 import { ImportSourceKey, ImportStatusKey, RowsImportedKey, RowsRejectedKey, type ImportStatusValue } from '../common/searchAttributes';
 import { sourceAttribute } from '../common/sourceName';
 import { reportActivities, sourceActivities, submitActivities } from './activityOptions';
-import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, logBatchFinished, settledBySubmit, submitInputFor } from './batchResult';
-import { describeFailure, endedByCancel, isFatal } from './failures';
+import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, FAILED_SUBMIT_KEEPS_WHAT_IT_DID, failedSubmit, logBatchFinished, settledBySubmit, submitInputFor } from './batchResult';
+import { describeFailure, endedByCancel, fatalFailureOf, isFatal } from './failures';
 import { importBatchWorkflow } from './importBatch';
 import { CANCEL_STOPS_SENDING, cancelledWhilePosting, SendingStops, stoppedBetweenAttempts } from './stopSending';
 import { addBatchResult, computeProgress, emptyTotals, finalStatus, rowsDone, type ImportTotals } from '../common/totals';
@@ -295,6 +295,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     try {
       submission = await stops.run(() => submitBatch.executeWithOptions({ summary: batchLabel(batch) }, [submitInput]));
     } catch (error) {
+      if (!endedByCancel(error) && patched(FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) return await failedSubmit(error, importId, batch, reportActivities);
       if (!(stops.stopped && endedByCancel(error) && !CancellationScope.current().consideredCancelled)) return await abandonedBetweenAttempts(error, importId, batch, reportActivities);
       submission = await stoppedBetweenAttempts(importId, batch, batch.rowCount, true, reportActivities);
     }
@@ -319,15 +320,24 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const startBatch = (job: ImportJob, batch: BatchPlan, next: BatchPlan | undefined) => {
     inFlight.set(batch.index, batch);
     const batchInput: BatchWorkflowInput = { job, batch, settings: { ...settings, firstPollAfterMs: firstPollAfterMs(recentTaskWaits) }, parentWorkflowId: importId, ...(next ? { next } : {}) };
+    // A failure no retry fixes stops every batch, whether it failed the batch or the batch reported it.
+    const stopImport = (error: unknown) => {
+      fatal ??= error;
+      batchScope.cancel();
+    };
     void batchScope
       .run(() => runBatch(batchInput))
-      .then(onBatchDone, (error: unknown) => {
-        if (isFatal(error)) {
-          fatal ??= error;
-          batchScope.cancel();
-        }
-        onBatchDone(unfinishedBatch(batch, isCancellation(error) ? 'cancelled' : 'failed', describeFailure(error)));
-      })
+      .then(
+        (result) => {
+          const error = fatalFailureOf(result);
+          if (error) stopImport(error);
+          onBatchDone(result);
+        },
+        (error: unknown) => {
+          if (isFatal(error)) stopImport(error);
+          onBatchDone(unfinishedBatch(batch, isCancellation(error) ? 'cancelled' : 'failed', describeFailure(error)));
+        },
+      )
       .finally(() => inFlight.delete(batch.index));
   };
 

@@ -133,7 +133,13 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
             if (rows > 1) await send(partIndex, part, start, end);
             return;
           }
-          if (!(error instanceof XtremepushError) || !error.retryable) throw error;
+          if (!(error instanceof XtremepushError)) throw error;
+          if (!error.retryable) {
+            // An answer that ends the import (a revoked token): the API took nothing, so the journal
+            // must not leave the request as one that may have been applied (best effort, as below).
+            if (!error.details.outcomeUnknown) await journal.settled(progress).catch(() => undefined);
+            throw error;
+          }
           countRetry(progress, error.retryCause);
           if (error.details.outcomeUnknown && !progress.unknown.includes(key)) progress.unknown.push(key);
           // Best effort: failing to save must not change how the attempt fails.

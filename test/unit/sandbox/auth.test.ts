@@ -46,6 +46,18 @@ describe('apptoken authentication', () => {
     expect(sandbox.requestLog()[0]?.outcome).toBe('fault:forbiddenTokens');
   });
 
+  it('revokes the apptoken once revokeTokenAfterImports import requests were accepted: 401 on every method after, counted afresh by a new config', async () => {
+    sandbox = await startSandbox({ faults: { revokeTokenAfterImports: 2 } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await importWith({ apptoken: TOKEN })).status);
+    const list = await post(sandbox.url, '/api/external/list/profile', { apptoken: TOKEN, limit: 1 });
+    expect([...statuses, list.status]).toEqual([200, 200, 401, 401]);
+    expect(sandbox.requestLog()[2]?.outcome).toBe('fault:revokeTokenAfterImports');
+    sandbox.configure({ revokeTokenAfterImports: 1 });
+    expect((await importWith({ apptoken: TOKEN })).status).toBe(200);
+    expect((await importWith({ apptoken: TOKEN })).status).toBe(401);
+  });
+
   it('checks the token on every method, with the configured apptoken', async () => {
     sandbox = await startSandbox({ apptoken: 'project-token' });
     const wrong = await post(sandbox.url, '/api/external/list/profile', { apptoken: TOKEN, limit: 1 });
