@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { ImportReportSchema, type BatchResult } from '../../common/report';
 import type { Fingerprint } from '../../common/source';
 import { emptyTotals, type ImportTotals } from '../../common/totals';
@@ -64,7 +65,29 @@ export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): P
   }
   // Counted in the runs that sent them (previous.requests): the re-run's submits do not count them again.
   await writeTakenOver(paths.openTasks, requestsSentBefore(all, succeeded));
+  await clearRejectParts(paths, succeeded);
   return { redo, takenOver };
+}
+
+/**
+ * The reject parts of the batches to send again go: the re-run's submits write them afresh (the
+ * API may take a row it refused before), and a batch the re-run does not reach lists no rejects,
+ * as its rows count as skipped. Done here, before any submit, rather than by each batch's first
+ * submit attempt, which may fail before it gets that far and leave a stale part behind.
+ */
+async function clearRejectParts(paths: ReportPaths, succeeded: ReadonlySet<number>): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(paths.rejectParts);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const redone = names.filter((name) => {
+    const batch = /^batch-(\d+)(-api)?\.part$/.exec(name)?.[1];
+    return batch !== undefined && !succeeded.has(Number(batch) - 1);
+  });
+  await Promise.all(redone.map((name) => rm(path.join(paths.rejectParts, name), { force: true })));
 }
 
 /**

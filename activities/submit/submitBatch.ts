@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../../common/batch';
 import { ABANDONED_FAILURE_CODE } from '../../common/batchIds';
@@ -55,8 +54,6 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
       // While this batch's requests and task run, the worker has time to build the one likely to follow it.
       if (input.prepareNext !== undefined) prepared.prepareAhead(job, input.prepareNext);
       if (input.onlyKeys === undefined) await writeRejectPart(paths.validationRejects(batch.index), built.rejects);
-      // A batch sent again by a re-run: rows the API refused before are refused again if they still are, or imported.
-      if (input.onlyKeys === undefined && context.info.attempt === 1) await rm(paths.apiRejects(batch.index), { force: true });
 
       const requests: RequestSlice[] = [];
       /** When each task of this attempt was posted: a watch counts from there. */
