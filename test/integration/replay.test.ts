@@ -186,6 +186,25 @@ async function recordScenarios(tag: string): Promise<void> {
   await waitForReport(stack.client, id);
   await save(stack, 'lost-answer', id);
   await stack.stop();
+
+  // The apptoken revoked in the middle of a batch (its submit in the import, its submit in a batch
+  // workflow, the wait of a batch workflow), then a re-run once it is valid again.
+  for (const [scenario, accepted, workerEnv] of [
+    ['revoked-submit', 1, {}],
+    ['revoked-child-submit', 1, { XP_IMPORT_API_RATE_LIMIT: '50' }],
+    ['revoked-child-wait', 2, { XP_IMPORT_API_RATE_LIMIT: '50' }],
+  ] as const) {
+    stack = await startTestStack({ sandbox: { faults: { revokeTokenAfterImports: accepted } }, workerEnv });
+    writeFileSync(path.join(stack.dataDir, `${scenario}.csv`), twoRequestBatchCsv());
+    id = `replay-${scenario}`;
+    await startImport(stack.client, { source: `${scenario}.csv`, importId: id, batchSize: 400, concurrency: 1 });
+    await waitForReport(stack.client, id);
+    stack.sandbox.configure({});
+    await retryFailed(stack.client, id);
+    await waitForReport(stack.client, id);
+    await save(stack, scenario, id);
+    await stack.stop();
+  }
 }
 
 describe('recorded histories', () => {
@@ -193,7 +212,7 @@ describe('recorded histories', () => {
     if (RECORD_TAG) await recordScenarios(RECORD_TAG);
     const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThanOrEqual(20);
-    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up', 'abandoned-stuck', 'cancel-stops-import', 'cancel-stops-children', 'abandoned-attempt', 'resubmit-abandoned', 'lost-answer']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
+    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up', 'abandoned-stuck', 'cancel-stops-import', 'cancel-stops-children', 'abandoned-attempt', 'resubmit-abandoned', 'lost-answer', 'revoked-submit', 'revoked-child-submit', 'revoked-child-wait']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
 
     const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')) as unknown }));
     const failures: string[] = [];
