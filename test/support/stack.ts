@@ -7,6 +7,7 @@ import { connectImportClient, type ImportClientContext } from '../../client/conn
 import { startSandbox, type Sandbox, type SandboxOptionsInput } from '../../sandbox';
 import { loadWorkerConfig } from '../../workers/config';
 import { createImportWorker, type ImportWorker } from '../../workers/importWorker';
+import { reportFolderProblems } from './reportFolderCheck';
 
 export const SANDBOX_TOKEN = 'test-apptoken-5f3c9a';
 
@@ -81,7 +82,9 @@ export async function startTestStack(
       }
       await client.close();
       await sandbox.close();
+      const problems = reportFolderProblems(reportDir);
       rmSync(root, { recursive: true, force: true });
+      if (problems.length > 0) throw new Error(`the report folder breaks invariant 3 (every row imported, rejected or skipped, once):\n${problems.join('\n')}`);
     },
   };
 }
