@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 export interface SourceStat {
   size: number;
@@ -37,16 +37,29 @@ export class LocalFileSource implements ByteSource {
     return this.path;
   }
 
+  /**
+   * Every stat and read goes through a descriptor opened here, never by name again: a subclass that
+   * checks what it opened (ConfinedFileSource) then checks exactly what is read.
+   */
+  protected open(): Promise<FileHandle> {
+    return open(this.path, 'r');
+  }
+
   async stat(): Promise<SourceStat> {
-    const info = await stat(this.path);
-    return { size: info.size, version: String(info.mtimeMs) };
+    const handle = await this.open();
+    try {
+      const info = await handle.stat();
+      return { size: info.size, version: String(info.mtimeMs) };
+    } finally {
+      await handle.close();
+    }
   }
 
   async *stream(start: number, endExclusive?: number): AsyncIterable<Buffer> {
     if (endExclusive !== undefined && endExclusive <= start) return;
-    // createReadStream's `end` is inclusive.
+    // createReadStream's `end` is inclusive; the stream closes the handle when it ends or is dropped.
     const end = endExclusive === undefined ? undefined : endExclusive - 1;
-    const input = createReadStream(this.path, { start, end, highWaterMark: this.chunkBytes });
+    const input = createReadStream(this.path, { fd: await this.open(), start, end, highWaterMark: this.chunkBytes });
     for await (const chunk of input) yield chunk as Buffer;
   }
 }
