@@ -51,7 +51,9 @@ const WHAT_A_SOURCE_IS = 'a path (inside XP_IMPORT_DATA_DIR on the worker) or an
  */
 export function sourceRefFromArgument(argument: string): SourceRef {
   if (argument.trim() === '') throw new SourceArgumentError(`the source is empty: give ${WHAT_A_SOURCE_IS}`);
-  const parts = urlParts(argument);
+  // A URL pasted with a stray space is still a URL: taken for a path, its query (a signature) would be shown everywhere.
+  const text = argument.trim();
+  const parts = urlParts(text);
   if (parts === undefined) return { kind: 'file', path: argument };
   const scheme = parts.scheme.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') {
@@ -61,10 +63,11 @@ export function sourceRefFromArgument(argument: string): SourceRef {
   const { host } = parts;
   let problem: string | undefined;
   if (host === '') problem = 'it has no host name';
-  else if (!URL.canParse(argument) || !SourceRefSchema.safeParse({ kind: 'url', url: argument }).success) {
+  else if (!URL.canParse(text) || !SourceRefSchema.safeParse({ kind: 'url', url: text }).success) {
     problem = /\s/.test(host) ? 'its host name contains a space' : 'it cannot be parsed';
   }
-  if (problem === undefined) return { kind: 'url', url: argument };
-  throw new SourceArgumentError(`source ${describeUrl(argument)} is not a valid URL: ${problem}. Check it and give ${WHAT_A_SOURCE_IS}`);
+  // Kept as URL parsing reads it, which is what is fetched: a backslash becomes the slash it stands for.
+  if (problem === undefined) return { kind: 'url', url: new URL(text).href };
+  throw new SourceArgumentError(`source ${describeUrl(text)} is not a valid URL: ${problem}. Check it and give ${WHAT_A_SOURCE_IS}`);
 }
 

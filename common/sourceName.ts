@@ -8,9 +8,13 @@ export interface UrlParts {
   hasQuery: boolean;
 }
 
-/** By pattern rather than with URL, so that the workflow can use it as well; undefined without `scheme://`. */
+/**
+ * By pattern rather than with URL, so that the workflow can use it as well; undefined without
+ * `scheme://`. A backslash ends the host, as URL parsing (and so the fetch) has it for http(s):
+ * `http://a\\@b/` is fetched from a, and must not be shown as b.
+ */
 export function urlParts(url: string): UrlParts | undefined {
-  const parts = /^([a-z][a-z0-9+.-]*):\/\/(?:[^/?#]*@)?([^/?#]*)([^?#]*)(\?[^#]*)?/i.exec(url);
+  const parts = /^([a-z][a-z0-9+.-]*):\/\/(?:[^/?#\\]*@)?([^/?#\\]*)([^?#]*)(\?[^#]*)?/i.exec(url);
   if (parts === null) return undefined;
   return { scheme: parts[1] as string, host: parts[2] as string, path: parts[3] as string, hasQuery: parts[4] !== undefined };
 }

@@ -1,12 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { SourceArgumentError, sourceRefFromArgument } from '../../../common/source';
+import { describeSource, sourceAttribute } from '../../../common/sourceName';
 
 describe('the source argument of start', () => {
   it('is a path, or an http(s) URL that parses', () => {
     expect(sourceRefFromArgument('crm/customers.csv')).toEqual({ kind: 'file', path: 'crm/customers.csv' });
     expect(sourceRefFromArgument('C:\\exports\\customers.csv')).toEqual({ kind: 'file', path: 'C:\\exports\\customers.csv' });
     expect(sourceRefFromArgument('https://example.com/x.csv?sig=abc')).toEqual({ kind: 'url', url: 'https://example.com/x.csv?sig=abc' });
-    expect(sourceRefFromArgument('HTTP://localhost:8080/a b.csv')).toEqual({ kind: 'url', url: 'HTTP://localhost:8080/a b.csv' });
+    // Kept as URL parsing reads it: what the worker fetches.
+    expect(sourceRefFromArgument('HTTP://localhost:8080/a b.csv')).toEqual({ kind: 'url', url: 'http://localhost:8080/a%20b.csv' });
+  });
+
+  it('is a URL even with a stray space around it, so that its query (a signature) is never shown as part of a path', () => {
+    const ref = sourceRefFromArgument(' https://bucket.example.com/customers.csv?X-Amz-Signature=deadbeef\n');
+    expect(ref).toEqual({ kind: 'url', url: 'https://bucket.example.com/customers.csv?X-Amz-Signature=deadbeef' });
+    expect(describeSource(ref)).toBe('https://bucket.example.com/customers.csv?…');
+  });
+
+  it('names a URL by the host it is fetched from: a backslash ends the host, as URL parsing has it', () => {
+    const given = 'http://127.0.0.1:9000\\@trusted-bucket.example.com/exports/customers.csv';
+    expect(new URL(given).host).toBe('127.0.0.1:9000');
+    const ref = sourceRefFromArgument(given);
+    expect(ref).toEqual({ kind: 'url', url: 'http://127.0.0.1:9000/@trusted-bucket.example.com/exports/customers.csv' });
+    // Given as it is (through the client API, not the CLI), it is still named by its real host.
+    for (const url of [given, (ref as { url: string }).url]) expect(sourceAttribute({ kind: 'url', url })).toMatch(/^http:\/\/127\.0\.0\.1:9000[\\/]@trusted/);
   });
 
   it('is refused when empty: it would name the data folder itself', () => {
