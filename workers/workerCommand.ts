@@ -4,6 +4,7 @@ import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { checkWorkerFolders } from './folders';
 import { runImportWorker } from './importWorker';
 import { JsonLinesLogger } from './logger';
+import { describeUrl } from '../common/sourceName';
 
 /** `xp-import worker`: a worker configured from the environment, until SIGINT or SIGTERM. */
 export async function runWorkerCommand(): Promise<number> {
@@ -50,7 +51,8 @@ async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogg
       taskQueue: config.env.XP_IMPORT_TASK_QUEUE,
       namespace: config.env.TEMPORAL_NAMESPACE,
       temporal: config.env.TEMPORAL_ADDRESS,
-      api: config.apiUrl,
+      // User info or a query in the URL would be credentials: the log names scheme, host and path only.
+      api: describeUrl(config.apiUrl),
       dataDir: config.dataDir ?? null,
       reportDir: config.reportDir,
       metrics: metricsPort ? `http://0.0.0.0:${metricsPort}/metrics` : null,

@@ -12,6 +12,7 @@ import { startTestStack, type TestStack } from '../support/stack';
 import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 const FILE_TOKEN = 'apptoken-from-a-secret-file-94c1e7';
+const URL_PASSWORD = 'url-password-3f8a0d';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-prod-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -48,6 +49,8 @@ describe('a worker whose apptoken comes from XTREMEPUSH_APPTOKEN_FILE', () => {
       XTREMEPUSH_REGION: '',
       XP_IMPORT_API_RATE_LIMIT: '',
       XTREMEPUSH_APPTOKEN_FILE: secretFile('apptoken', FILE_TOKEN),
+      // Credentials in the API URL (a proxy's, say) are not logged with it.
+      XTREMEPUSH_API_URL: stack.env.XTREMEPUSH_API_URL.replace('http://', `http://proxy:${URL_PASSWORD}@`),
     });
     await worker.ready;
     const { importId } = await startImport(stack.client, { source: 'customers.csv', importId: 'token-from-file', batchSize: 800 });
@@ -62,7 +65,8 @@ describe('a worker whose apptoken comes from XTREMEPUSH_APPTOKEN_FILE', () => {
     const text = histories.map((h) => historyText(h.events)).join('\n');
     const log = worker.log();
     expect(log).toContain('"message":"worker ready"');
-    const secrets = [FILE_TOKEN, ...readSampleCsv(file).map((row) => row.email as string)];
+    expect(log).toContain(`"api":"${stack.env.XTREMEPUSH_API_URL}"`);
+    const secrets = [FILE_TOKEN, URL_PASSWORD, ...readSampleCsv(file).map((row) => row.email as string)];
     expect(secrets.filter((secret) => text.includes(secret))).toEqual([]);
     expect(secrets.filter((secret) => log.includes(secret))).toEqual([]);
   });
