@@ -65,12 +65,14 @@ export interface ProgressInput {
   concurrency: number;
   startedAt: string;
   now: number;
+  /** Rows a re-run took over from the runs before: done, but not by it, so not in its rate. */
+  rowsTakenOver?: number;
 }
 
 export function computeProgress(p: ProgressInput): Progress {
   const done = rowsDone(p.totals);
   const elapsedSeconds = Math.max((p.now - Date.parse(p.startedAt)) / 1000, 0.001);
-  const rowsPerSecond = done / elapsedSeconds;
+  const rowsPerSecond = Math.max(done - (p.rowsTakenOver ?? 0), 0) / elapsedSeconds;
   const remaining = p.totalRows === null ? null : Math.max(p.totalRows - done, 0);
   return {
     importId: p.importId,
@@ -85,8 +87,9 @@ export function computeProgress(p: ProgressInput): Progress {
     },
     concurrency: p.concurrency,
     rowsPerSecond,
-    // A paused import starts nothing new: an ETA at its average rate would be a guess about when it resumes.
-    etaSeconds: p.phase === 'paused' || remaining === null || rowsPerSecond === 0 ? null : remaining / rowsPerSecond,
+    // Only while it imports: paused or pausing, nothing new starts until it is resumed (an ETA would
+    // guess when); cancelling, the rest is never sent; inspecting or finishing, there is no rate yet or no rest.
+    etaSeconds: p.phase !== 'importing' || remaining === null || rowsPerSecond === 0 ? null : remaining / rowsPerSecond,
     startedAt: p.startedAt,
     updatedAt: new Date(p.now).toISOString(),
   };

@@ -26,9 +26,19 @@ describe('the progress of an import', () => {
     expect(formatProgressLine(progress)).toMatch(/100 rows\/s, ETA 6s$/);
   });
 
-  it('gives none while it is paused: nothing new starts until it is resumed', () => {
-    const progress = computeProgress({ ...input, phase: 'paused' });
-    expect(progress.etaSeconds).toBeNull();
-    expect(formatProgressLine(progress)).not.toContain('ETA');
+  it('gives none unless it imports: paused or pausing nothing new starts, cancelling the rest is never sent', () => {
+    for (const phase of ['paused', 'pausing', 'cancelling', 'finishing', 'inspecting'] as const) {
+      const progress = computeProgress({ ...input, phase });
+      expect(progress.etaSeconds).toBeNull();
+      expect(formatProgressLine(progress)).not.toContain('ETA');
+    }
+  });
+
+  it('of a re-run: its rate and ETA are of the rows it did, not of those it took over from the runs before', () => {
+    const rerun = { ...input, rowsTakenOver: 400 };
+    expect(computeProgress(rerun)).toMatchObject({ rowsPerSecond: 0, etaSeconds: null });
+    const later = emptyTotals();
+    later.rows.imported = 600;
+    expect(computeProgress({ ...rerun, totals: later })).toMatchObject({ rowsPerSecond: 50, etaSeconds: 8 });
   });
 });
