@@ -124,6 +124,12 @@ const REPORT_WHEN_A_STEP_GIVES_UP = 'report-when-a-step-gives-up';
 const CANCEL_AT_THE_END_STILL_REPORTS = 'cancel-at-the-end-still-reports';
 /** patched() id: `cancel --abandon` after a plain cancel abandons the batches the first one waits for. */
 const ABANDON_AFTER_CANCEL = 'abandon-after-cancel';
+/**
+ * patched() id: RowsImported and RowsRejected are set as a run hands on to the next and once a
+ * re-run has taken over the rows of the runs before. Before, each run counted its own batches
+ * towards the next update, so runs shorter than that never showed any rows imported.
+ */
+const COUNTS_SHOWN_AS_RUNS_HAND_ON = 'counts-shown-as-runs-hand-on';
 const MAX_SUBMITS_HANDED_ON = 3;
 
 /**
@@ -189,6 +195,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       concurrency,
       startedAt,
       now: Date.now(),
+      ...(retry ? { rowsTakenOver: retry.takenOver.rows.imported + retry.takenOver.rows.rejected + retry.takenOver.rows.skipped } : {}),
     });
   const showProgress = () => setCurrentDetails(formatProgressLine(progress()));
   const setStatus = (status: ImportStatusValue) => upsertSearchAttributes([{ key: ImportStatusKey, value: status }]);
@@ -384,6 +391,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       if (input.retryOf) {
         const plan = await loadRetryPlan({ importId, fingerprint: layout.fingerprint, totalBatches: Math.ceil(totalRows / input.batchSize) });
         Object.assign(totals, plan.takenOver);
+        if (patched(COUNTS_SHOWN_AS_RUNS_HAND_ON)) upsertCounts(totals);
         retry = {
           redo: plan.redo,
           takenOver: { fromRunId: input.retryOf.fromRunId, batches: plan.takenOver.batches.succeeded, rows: { ...plan.takenOver.rows } },
@@ -481,6 +489,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     await flushResults();
     if (continueRun) {
       await condition(allHandlersFinished);
+      if (patched(COUNTS_SHOWN_AS_RUNS_HAND_ON)) upsertCounts(totals);
       const next: CarriedState = { layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode, retry, recentTaskWaits, submitWatches };
       return await continueAsNew<typeof importProfilesWorkflow>(input, next);
     }

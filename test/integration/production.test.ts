@@ -50,7 +50,7 @@ describe('a worker whose apptoken comes from XTREMEPUSH_APPTOKEN_FILE', () => {
       XP_IMPORT_API_RATE_LIMIT: '',
       XTREMEPUSH_APPTOKEN_FILE: secretFile('apptoken', FILE_TOKEN),
       // Credentials in the API URL (a proxy's, say) are not logged with it.
-      XTREMEPUSH_API_URL: stack.env.XTREMEPUSH_API_URL.replace('http://', `http://proxy:${URL_PASSWORD}@`),
+      XTREMEPUSH_API_URL: stack.sandbox.url.replace('http://', `http://proxy:${URL_PASSWORD}@`),
     });
     await worker.ready;
     const { importId } = await startImport(stack.client, { source: 'customers.csv', importId: 'token-from-file', batchSize: 800 });
@@ -65,7 +65,7 @@ describe('a worker whose apptoken comes from XTREMEPUSH_APPTOKEN_FILE', () => {
     const text = histories.map((h) => historyText(h.events)).join('\n');
     const log = worker.log();
     expect(log).toContain('"message":"worker ready"');
-    expect(log).toContain(`"api":"${stack.env.XTREMEPUSH_API_URL}"`);
+    expect(log).toContain(`"api":"${stack.sandbox.url}"`);
     const secrets = [FILE_TOKEN, URL_PASSWORD, ...readSampleCsv(file).map((row) => row.email as string)];
     expect(secrets.filter((secret) => text.includes(secret))).toEqual([]);
     expect(secrets.filter((secret) => log.includes(secret))).toEqual([]);
