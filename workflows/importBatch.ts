@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../common/batch';
 import { DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
-import { batchStuckSignal, resolveStuckBatchUpdate, stopSendingSignal, type StuckResolution } from '../common/messages';
+import { batchEndedSignal, batchStuckSignal, handOverSignal, resolveStuckBatchUpdate, stopSendingSignal, type BatchEnded, type StuckResolution } from '../common/messages';
 import type { BatchResult } from '../common/report';
 import { awaitTaskActivities, reportActivities, stuckTaskActivities, submitActivities } from './activityOptions';
 import {
@@ -59,8 +59,30 @@ const ABANDON_REPORTS_STUCK_TASKS = 'abandon-reports-stuck-tasks';
  * in the UI. Submitting and waiting are separate durable steps: once a task ID is in history it is
  * waited on, never re-posted, unless the task itself fails. The submit watches its tasks for a
  * few looks before it answers, so a task that ends soon needs no wait step at all.
+ *
+ * Handed over by a run of the import that continued as new while it ran, it tells the import its
+ * end by signal: the import's newest run is waiting for it (see handOverSignal).
  */
 export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
+  let handedOver = false;
+  setHandler(handOverSignal, () => void (handedOver = true));
+  const tell = async (ended: BatchEnded) => {
+    if (!handedOver) return;
+    // An import that has ended (terminated, say) has no one to tell.
+    await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(input.parentWorkflowId).signal(batchEndedSignal, ended)).catch(() => undefined);
+  };
+  let result: BatchResult;
+  try {
+    result = await runImportBatch(input);
+  } catch (error) {
+    await tell({ index: input.batch.index, failure: describeFailure(error), cancelled: isCancellation(error) });
+    throw error;
+  }
+  await tell({ index: input.batch.index, result });
+  return result;
+}
+
+async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
   const { job, batch, settings } = input;
   const { submitBatch } = submitActivities(settings.maxSubmitAttempts, patched(ABANDON_WAITS_FOR_SUBMIT));
   const { awaitImportTask } = awaitTaskActivities(settings.stuckAfterMs);

@@ -19,7 +19,7 @@ import { batchWorkflowId, CANCELLED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS, I
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
 import { firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS, rememberTaskWait } from '../common/firstPoll';
-import { batchStuckSignal, cancelModeSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, stopSendingSignal, type CancelMode } from '../common/messages';
+import { batchStuckSignal, cancelModeSignal, handOverSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, stopSendingSignal, type CancelMode } from '../common/messages';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import { formatProgressLine } from '../common/progressLine';
 import type { BatchResult, FailureSummary, ImportReport, ImportStatus } from '../common/report';
@@ -28,6 +28,7 @@ import { sourceAttribute } from '../common/sourceName';
 import { reportActivities, sourceActivities, submitActivities } from './activityOptions';
 import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, FAILED_SUBMIT_KEEPS_WHAT_IT_DID, failedSubmit, logBatchFinished, settledBySubmit, submitInputFor } from './batchResult';
 import { describeFailure, endedByCancel, fatalFailureOf, isFatal } from './failures';
+import { BATCH_WORKFLOWS_OUTLIVE_A_RUN, HandedOverBatches, type BatchEnd } from './handOver';
 import { importBatchWorkflow } from './importBatch';
 import { CANCEL_STOPS_SENDING, cancelledWhilePosting, SendingStops, stoppedBetweenAttempts } from './stopSending';
 import { addBatchResult, computeProgress, emptyTotals, finalStatus, rowsDone, type ImportTotals } from '../common/totals';
@@ -53,6 +54,10 @@ export interface CarriedState {
   recentTaskWaits?: number[];
   /** False when the import's workers do not watch the tasks their submits post (absent: they do). */
   submitWatches?: boolean;
+  /** Batch workflows still running as the run handed on: they report their end to the next (handOver.ts). */
+  handedOver?: BatchPlan[];
+  /** Those of them waiting for an operator. */
+  stuck?: number[];
 }
 
 type TakenOver = NonNullable<ImportReport['takenOver']>;
@@ -163,7 +168,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   let cancelling = false;
   let finishing = false;
   const inFlight = new Map<number, BatchPlan>();
-  const stuck = new Set<number>();
+  const handedOver = new HandedOverBatches(importId, inFlight);
+  const stuck = new Set<number>(carried?.stuck ?? []);
   let unflushed: BatchResult[] = [];
   // How long this import's recent tasks took, over its runs: a new batch first looks at its task about then (common/firstPoll.ts).
   const recentTaskWaits: number[] = [...(carried?.recentTaskWaits ?? [])];
@@ -284,13 +290,16 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
 
   const batchWorkflow = async (batchInput: BatchWorkflowInput) => {
     const { batch } = batchInput;
-    const child = await startChild(importBatchWorkflow, { workflowId: batchWorkflowId(importId, batch.index + 1), args: [batchInput], staticSummary: batchLabel(batch) });
+    const options = handedOver.startOptions();
+    const child = await startChild(importBatchWorkflow, { workflowId: batchWorkflowId(importId, batch.index + 1), args: [batchInput], staticSummary: batchLabel(batch), ...options });
+    handedOver.started(batch.index, options, () => child.signal(handOverSignal));
     // A child that has ended by then cannot be signalled: nothing is lost, it sends nothing more.
     const forget = stops.register(() => void child.signal(stopSendingSignal).catch(() => undefined));
     try {
       return await child.result();
     } finally {
       forget();
+      handedOver.ended(batch.index);
     }
   };
 
@@ -324,29 +333,28 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     }
   };
 
+  /** Where a batch's end goes, however it came (its submit, its workflow's result or signal): once. */
+  const batchEnded = (batch: BatchPlan, end: BatchEnd) => {
+    if (inFlight.get(batch.index) !== batch) return;
+    // A failure no retry fixes stops every batch, whether it failed the batch or the batch reported it.
+    const error = 'result' in end ? fatalFailureOf(end.result) : isFatal(end.error) ? end.error : undefined;
+    if (error !== undefined) {
+      fatal ??= error;
+      batchScope.cancel();
+    }
+    onBatchDone('result' in end ? end.result : unfinishedBatch(batch, isCancellation(end.error) ? 'cancelled' : 'failed', describeFailure(end.error)));
+    inFlight.delete(batch.index);
+  };
   const startBatch = (job: ImportJob, batch: BatchPlan, next: BatchPlan | undefined) => {
     inFlight.set(batch.index, batch);
     const batchInput: BatchWorkflowInput = { job, batch, settings: { ...settings, firstPollAfterMs: firstPollAfterMs(recentTaskWaits) }, parentWorkflowId: importId, ...(next ? { next } : {}) };
-    // A failure no retry fixes stops every batch, whether it failed the batch or the batch reported it.
-    const stopImport = (error: unknown) => {
-      fatal ??= error;
-      batchScope.cancel();
-    };
-    void batchScope
-      .run(() => runBatch(batchInput))
-      .then(
-        (result) => {
-          const error = fatalFailureOf(result);
-          if (error) stopImport(error);
-          onBatchDone(result);
-        },
-        (error: unknown) => {
-          if (isFatal(error)) stopImport(error);
-          onBatchDone(unfinishedBatch(batch, isCancellation(error) ? 'cancelled' : 'failed', describeFailure(error)));
-        },
-      )
-      .finally(() => inFlight.delete(batch.index));
+    void batchScope.run(() => runBatch(batchInput)).then(
+      (result) => batchEnded(batch, { result }),
+      (error: unknown) => batchEnded(batch, { error }),
+    );
   };
+  // Before the first step that waits: batches handed on by the run before are in flight from the start.
+  handedOver.begin(carried?.handedOver ?? [], batchScope, stops, batchEnded);
 
   // The first page when the inspection planned it; only ever in an import's first run.
   let earlyPage: PlanPage | undefined;
@@ -459,7 +467,10 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       startBatch(job, batch, retry ? undefined : queue[concurrency - 1]);
       startedThisRun++;
     }
-    await condition(() => inFlight.size === 0);
+    // Handing on, batch workflows still running go on beside the next run; ending, every batch is waited for.
+    const handingOn = continueRun && fatal === undefined && patched(BATCH_WORKFLOWS_OUTLIVE_A_RUN);
+    if (handingOn) await handedOver.handOver();
+    await condition(() => inFlight.size === 0 || (handingOn && handedOver.allHandedOver()));
     if (fatal !== undefined) throw fatal as Error;
   } catch (error) {
     return await CancellationScope.nonCancellable(async () => {
@@ -489,8 +500,24 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     await flushResults();
     if (continueRun) {
       await condition(allHandlersFinished);
+      // A handed-over batch that ended meanwhile was counted: its result is written before the run hands on.
+      while (unflushed.length > 0) await flushResults();
       if (patched(COUNTS_SHOWN_AS_RUNS_HAND_ON)) upsertCounts(totals);
-      const next: CarriedState = { layout, totalRows: totalRows ?? 0, cursor: cursorForNextRun, totals, startedAt, paused, concurrency, cancelMode, retry, recentTaskWaits, submitWatches };
+      const handing = handedOver.handedOver();
+      const next: CarriedState = {
+        layout,
+        totalRows: totalRows ?? 0,
+        cursor: cursorForNextRun,
+        totals,
+        startedAt,
+        paused,
+        concurrency,
+        cancelMode,
+        retry,
+        recentTaskWaits,
+        submitWatches,
+        ...(handing.length > 0 ? { handedOver: handing, stuck: handing.map((b) => b.index).filter((index) => stuck.has(index)) } : {}),
+      };
       return await continueAsNew<typeof importProfilesWorkflow>(input, next);
     }
   } catch (error) {
