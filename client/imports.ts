@@ -58,6 +58,25 @@ export class ImportNotFoundError extends Error {
   }
 }
 
+/**
+ * An import stopped from outside (terminated, or timed out) before it could write its report: no
+ * report says what it did, and a re-run cannot know which batches it finished since its last
+ * results were written, so `retry` is refused too.
+ */
+export class ImportEndedWithoutReportError extends Error {
+  override name = 'ImportEndedWithoutReportError';
+  constructor(
+    readonly importId: string,
+    readonly status: string,
+  ) {
+    super(
+      `import ${importId} was ${status.toLowerCase().replace('_', ' ')} before it wrote a report, so there is none; what its batches did up to then is in ` +
+        `XP_IMPORT_REPORT_DIR/${importId}/results on the worker. It cannot be re-run with \`xp-import retry\`: start the source again with --id <new id> ` +
+        '(cancel an import with `xp-import cancel` rather than terminate it: it then writes its report).',
+    );
+  }
+}
+
 /** A steering request the import refused, with its reason. */
 export class ImportSteeringError extends Error {
   override name = 'ImportSteeringError';
@@ -337,6 +356,7 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
     throw error;
   }
   if (description.status.name === 'RUNNING') throw new ImportSteeringError(`import ${importId} is still running; retry it once it has ended`);
+  if (description.status.name !== 'COMPLETED' && (await reportFromHistory(handle)) === null) throw new ImportEndedWithoutReportError(importId, description.status.name);
   const last = description.status.name === 'COMPLETED' ? ImportReportSchema.safeParse(await handle.result()) : undefined;
   if (last?.success && last.data.status !== 'cancelled' && last.data.batches.failed === 0 && last.data.batches.succeeded === last.data.batches.total) {
     // A re-run would read the whole file again to send nothing, and write the report again.
@@ -370,7 +390,7 @@ export async function cancelImport(ctx: ImportClientContext, importId: string, m
   });
 }
 
-/** The final report of a finished import; null while it runs. */
+/** The final report of a finished import; null while it runs. Throws ImportEndedWithoutReportError for one stopped from outside before it wrote one. */
 export async function getReport(ctx: ImportClientContext, importId: string): Promise<ImportReport | null> {
   const status = await importStatus(ctx, importId);
   if (status === null) throw new ImportNotFoundError(importId);
@@ -380,7 +400,9 @@ export async function getReport(ctx: ImportClientContext, importId: string): Pro
     const result: unknown = await handle.result();
     return ImportReportSchema.parse(result);
   }
-  return reportFromHistory(handle);
+  const report = await reportFromHistory(handle);
+  if (report === null) throw new ImportEndedWithoutReportError(importId, status);
+  return report;
 }
 
 /** Waits for the import to end, calling `onProgress` about once a second. */
