@@ -8,11 +8,11 @@ import { z } from 'zod';
  * subscriptions, columns the header lacks) is checked by the activities' `compileMapping`, which
  * lists every problem at once instead of stopping at the first.
  */
-export const AttributeTypeSchema = z.enum(['string', 'number', 'boolean', 'date', 'json']);
+export const AttributeTypeSchema = z.enum(['string', 'number', 'boolean', 'date', 'json'], { error: 'a "type" is one of string, number, boolean, date or json' });
 export type AttributeType = z.infer<typeof AttributeTypeSchema>;
 
 /** `leave`: a blank cell keeps the stored value (nothing is sent). `clear`: a blank cell sends "". */
-export const BlankPolicySchema = z.enum(['leave', 'clear']);
+export const BlankPolicySchema = z.enum(['leave', 'clear'], { error: '"blank" is leave (a blank cell keeps the stored value) or clear (it sends "")' });
 export type BlankPolicy = z.infer<typeof BlankPolicySchema>;
 
 /** Xtremepush attribute names: lowercase letters, digits and underscore (documented). */
@@ -36,8 +36,18 @@ export const ColumnRuleSchema = z
   });
 export type ColumnRule = z.infer<typeof ColumnRuleSchema>;
 
-/** A bare string is shorthand for `{ "to": "<string>" }`. */
-export const ColumnMappingSchema = z.union([z.string().min(1), ColumnRuleSchema]);
+/**
+ * A bare string is shorthand for `{ "to": "<string>" }`. A rule that does not parse is told by
+ * what is wrong in it, not by the union's "Invalid input", which names neither form.
+ */
+export const ColumnMappingSchema = z.union([z.string().min(1), ColumnRuleSchema], {
+  error: (issue) => {
+    if (issue.code !== 'invalid_union') return undefined;
+    const inRule = issue.input !== null && typeof issue.input === 'object' ? issue.errors[1]?.[0] : undefined;
+    if (inRule) return inRule.path.length > 0 ? `"${inRule.path.join('.')}": ${inRule.message}` : inRule.message;
+    return 'a column maps to an attribute name (a string such as "first_name") or to a rule such as { "to": "points", "type": "number" }';
+  },
+});
 export type ColumnMapping = z.infer<typeof ColumnMappingSchema>;
 
 export const ConstantValueSchema = z.union([z.string(), z.number(), z.boolean()], {

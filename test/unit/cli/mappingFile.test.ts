@@ -37,4 +37,19 @@ describe('a mapping file as editors save it', () => {
     expect(() => loadMappingFile(saved('broken.json', Buffer.from('{"columns": ', 'utf8')))).toThrow(/is not valid JSON/);
     expect(() => loadMappingFile(path.join(dir, 'absent.json'))).toThrow(/cannot read mapping file .*absent\.json \(ENOENT\)/);
   });
+
+  it('with a column entry of the wrong form says what is wrong in it and what is allowed, not "Invalid input"', () => {
+    const refusal = (columns: unknown) => {
+      try {
+        loadMappingFile(saved('columns.json', Buffer.from(JSON.stringify({ columns }), 'utf8')));
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(refusal({ pts: { type: 'integer' } })).toMatch(/columns\.pts: "type": a "type" is one of string, number, boolean, date or json/);
+    expect(refusal({ vip: { to: 'vip', blank: 'zap' } })).toMatch(/columns\.vip: "blank": "blank" is leave .* or clear/);
+    expect(refusal({ 'Customer ID': 123 })).toMatch(/columns\.Customer ID: a column maps to an attribute name \(a string such as "first_name"\) or to a rule/);
+    for (const columns of [{ pts: { type: 'integer' } }, { 'Customer ID': 123 }]) expect(refusal(columns)).not.toMatch(/Invalid input/);
+  });
 });
