@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { Runtime } from '@temporalio/worker';
-import { DEFAULT_TASK_QUEUE } from '../common/limits';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../common/limits';
 import { loadWorkerConfig } from '../workers/config';
 import { JsonLinesLogger } from '../workers/logger';
-import { startDevServer, type DevServer } from '../workers/devServer';
+import { asPortInUse, startDevServer, type DevServer } from '../workers/devServer';
 import { createImportWorker, type ImportWorker } from '../workers/importWorker';
 
 export interface DevStack {
@@ -52,6 +52,14 @@ function shellQuote(text: string): string {
   return /^[\w./:-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
 }
 
+/**
+ * The environment without TEMPORAL_* settings: those name the cluster a shell is set up for
+ * (another namespace, TLS files), not the stack's own server, whose worker would then not start.
+ */
+function withoutTemporalSettings(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(source).filter(([name]) => !name.startsWith('TEMPORAL_')));
+}
+
 /** A Temporal dev server, the sandbox and a worker in this process: the embedded local setup. */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const dataDir = path.resolve(options.dataDir ?? process.env.XP_IMPORT_DATA_DIR ?? '.data/dev/data');
@@ -63,14 +71,18 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   const apptoken = 'sandbox-token';
   let sandbox: Sandbox | undefined;
   try {
-    sandbox = await startSandbox({ port: options.sandboxPort ?? 0, apptoken });
+    sandbox = await startSandbox({ port: options.sandboxPort ?? 0, apptoken }).catch((error: unknown) => {
+      throw asPortInUse(error, '--sandbox-port');
+    });
     const env: Record<string, string> = {
       TEMPORAL_ADDRESS: server.address,
+      // The stack's own server has only the default namespace, no TLS and no API key.
+      TEMPORAL_NAMESPACE: DEFAULT_NAMESPACE,
       XTREMEPUSH_API_URL: sandbox.url,
       XP_IMPORT_DATA_DIR: dataDir,
       XP_IMPORT_REPORT_DIR: reportDir,
     };
-    const config = loadWorkerConfig({ ...process.env, ...env, XTREMEPUSH_APPTOKEN: apptoken });
+    const config = loadWorkerConfig({ ...withoutTemporalSettings(process.env), ...env, XTREMEPUSH_APPTOKEN: apptoken });
     env.XP_IMPORT_TASK_QUEUE = config.env.XP_IMPORT_TASK_QUEUE;
     const worker = await createImportWorker(config);
     const running = worker.worker.run();

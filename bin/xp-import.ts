@@ -11,7 +11,7 @@ import { ExitCode } from '../common/report';
 import { SourceArgumentError } from '../common/source';
 import { runSandboxCommand, SandboxUsageError } from '../sandbox';
 import { ConfigError } from '../workers/config';
-import { PortInUseError, startDevServer } from '../workers/devServer';
+import { asPortInUse, PortInUseError, startDevServer } from '../workers/devServer';
 import { ensureTemporalBinary, temporalBinaryVersion } from '../workers/temporalBinary';
 import { runWorkerCommand } from '../workers/workerCommand';
 import { runDemo } from './demo';
@@ -131,7 +131,9 @@ program
   .argument('[flags...]')
   .action(
     run(async (flags: string[]) => {
-      await runSandboxCommand(flags);
+      await runSandboxCommand(flags).catch((error: unknown) => {
+        throw asPortInUse(error, '--port');
+      });
       return ExitCode.ok;
     }),
   );

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { describeEnvIssues, temporalConnectionOptions, temporalUnreachableMessage, TemporalEnvSchema, withoutEmptyValues, type TemporalEnv } from '../common/config';
+import {
+  describeEnvIssues,
+  namespaceMissingMessage,
+  SettingFileError,
+  temporalConnectionOptions,
+  temporalUnreachableMessage,
+  TemporalEnvSchema,
+  withoutEmptyValues,
+  type TemporalEnv,
+} from '../common/config';
 
 export class ClientConfigError extends Error {
   override name = 'ClientConfigError';
@@ -20,11 +29,33 @@ export interface ImportClientContext {
 
 /** A Temporal client for imports, configured like the worker (TEMPORAL_ADDRESS, ...). */
 export async function connectImportClient(env: TemporalEnv = loadTemporalEnv()): Promise<ImportClientContext> {
-  const connection = await Connection.connect({ ...temporalConnectionOptions(env, (file) => readFileSync(file)), connectTimeout: 10_000 }).catch(
-    (error: unknown) => {
-      throw new ClientConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
-    },
-  );
+  let options;
+  try {
+    options = temporalConnectionOptions(env, (file) => readFileSync(file));
+  } catch (error) {
+    throw error instanceof SettingFileError ? new ClientConfigError(error.message) : error;
+  }
+  const connection = await Connection.connect({ ...options, connectTimeout: 10_000 }).catch((error: unknown) => {
+    throw new ClientConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
+  });
+  await assertNamespaceExists(connection, env).catch(async (error: unknown) => {
+    await connection.close();
+    throw error;
+  });
   const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
   return { client, taskQueue: env.XP_IMPORT_TASK_QUEUE, close: () => connection.close() };
+}
+
+/**
+ * A wrong TEMPORAL_NAMESPACE is a setting to fix (exit 2), said once here rather than as the
+ * NOT_FOUND of whichever call a command makes first. Any other failure of this look (a key not
+ * allowed to describe the namespace) is left to the command's own calls.
+ */
+async function assertNamespaceExists(connection: Connection, env: TemporalEnv): Promise<void> {
+  try {
+    await connection.workflowService.describeNamespace({ namespace: env.TEMPORAL_NAMESPACE });
+  } catch (error) {
+    const missing = namespaceMissingMessage(error, env.TEMPORAL_NAMESPACE, env.TEMPORAL_ADDRESS);
+    if (missing) throw new ClientConfigError(missing);
+  }
 }

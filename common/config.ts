@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { wholeNumber } from './wholeNumber';
+import { positiveDecimal, wholeNumber } from './wholeNumber';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS, DEFAULT_XTREMEPUSH_API_URL } from './limits';
 
 /**
@@ -12,7 +12,7 @@ const positiveInt = wholeNumber(1);
 /** A TCP port, from an environment variable or a flag. */
 export const PortSchema = wholeNumber(1, 65535);
 
-export const TemporalEnvSchema = z.object({
+const temporalFields = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
   TEMPORAL_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
   XP_IMPORT_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
@@ -26,14 +26,37 @@ export const TemporalEnvSchema = z.object({
   TEMPORAL_TLS_CA: optionalPath,
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
 });
-export type TemporalEnv = z.infer<typeof TemporalEnvSchema>;
+export type TemporalEnv = z.infer<typeof temporalFields>;
+
+/** An API key or a client certificate needs TLS, so either turns it on. */
+function tlsOn(env: TemporalEnv): boolean {
+  return env.TEMPORAL_TLS === 'true' || env.TEMPORAL_API_KEY !== undefined || env.TEMPORAL_API_KEY_FILE !== undefined || env.TEMPORAL_TLS_CERT !== undefined;
+}
+
+/**
+ * Combinations the connection would otherwise drop without a word: a certificate without its key
+ * (or the reverse) used to connect without either, a CA or server name without TLS in plain text.
+ * The worker and the client share them, so both refuse what one of them would refuse.
+ */
+function checkTemporalCombinations(env: TemporalEnv, ctx: z.RefinementCtx): void {
+  const refuse = (variable: keyof TemporalEnv, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
+  if (env.TEMPORAL_API_KEY && env.TEMPORAL_API_KEY_FILE) refuse('TEMPORAL_API_KEY_FILE', 'set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE, not both');
+  if (env.TEMPORAL_TLS_CERT && !env.TEMPORAL_TLS_KEY) refuse('TEMPORAL_TLS_CERT', 'is set without TEMPORAL_TLS_KEY (its private key): set both, or neither');
+  if (env.TEMPORAL_TLS_KEY && !env.TEMPORAL_TLS_CERT) refuse('TEMPORAL_TLS_KEY', 'is set without TEMPORAL_TLS_CERT (its certificate): set both, or neither');
+  if (tlsOn(env)) return;
+  for (const variable of ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_NAME'] as const) {
+    if (env[variable]) refuse(variable, 'is set but TLS is off, so the connection would be plain text: set TEMPORAL_TLS=true');
+  }
+}
+
+export const TemporalEnvSchema = temporalFields.superRefine(checkTemporalCombinations);
 
 export const REGION_URLS = {
   eu: DEFAULT_XTREMEPUSH_API_URL,
   us: 'https://api.us.xtremepush.com',
 } as const;
 
-export const WorkerEnvSchema = TemporalEnvSchema.extend({
+export const WorkerEnvSchema = temporalFields.extend({
   XTREMEPUSH_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   XTREMEPUSH_REGION: z.enum(['eu', 'us']).optional(),
   XTREMEPUSH_APPTOKEN: z.string().min(1).optional(),
@@ -51,7 +74,7 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
   /** How far the worker's heaps grow past their live data before a full collection (workers/heapGrowth.ts; 0: V8's own). */
   XP_IMPORT_HEAP_GROWING_PERCENT: wholeNumber(0, 400).default(50),
   /** API calls per second across all workers of the task queue (Temporal enforces it server-side). */
-  XP_IMPORT_API_RATE_LIMIT: z.coerce.number().positive().optional(),
+  XP_IMPORT_API_RATE_LIMIT: positiveDecimal().optional(),
   /** On SIGTERM, how long in-flight activities may take to finish before the worker exits. */
   XP_IMPORT_SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
   XP_IMPORT_METRICS_PORT: PortSchema.optional(),
@@ -59,7 +82,7 @@ export const WorkerEnvSchema = TemporalEnvSchema.extend({
   XP_IMPORT_WORKFLOW_BUNDLE: optionalPath,
   /** A file the worker rewrites every 10 s while it runs: container healthchecks read its age. */
   XP_IMPORT_HEALTH_FILE: optionalPath,
-});
+}).superRefine(checkTemporalCombinations);
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
 /** Formats zod issues as one line per variable, naming it and what is wrong. */
@@ -68,20 +91,54 @@ export function describeEnvIssues(error: z.ZodError): string {
 }
 
 /**
- * Connection options for the worker's NativeConnection and the client's Connection alike. Files
- * are read through the caller's `readFile`, since this module also loads inside workflows.
+ * A file named by a setting (TEMPORAL_API_KEY_FILE, TEMPORAL_TLS_CA, ...) that cannot be used. The
+ * worker and the client turn it into their configuration error: exit 2 with the variable named,
+ * not the raw ENOENT of a read deep in the connection.
+ */
+export class SettingFileError extends Error {
+  override name = 'SettingFileError';
+}
+
+/** Reads the file a variable names through the caller's `readFile` (no Node built-ins here: workflows load this module). */
+export function readSettingFile(variable: string, file: string, readFile: (file: string) => Buffer): Buffer {
+  let content: Buffer;
+  try {
+    content = readFile(file);
+  } catch (error) {
+    throw new SettingFileError(`${variable} points to ${file}, which cannot be read (${(error as { code?: string }).code ?? 'error'})`);
+  }
+  if (content.toString('utf8').trim() === '') throw new SettingFileError(`${variable} points to ${file}, which is empty`);
+  return content;
+}
+
+/**
+ * Connection options for the worker's NativeConnection and the client's Connection alike; throws
+ * SettingFileError for a file that cannot be read. The env has passed TemporalEnvSchema, so a
+ * certificate comes with its key and a CA only with TLS.
  */
 export function temporalConnectionOptions(env: TemporalEnv, readFile: (file: string) => Buffer) {
-  const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE ? readFile(env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
-  const useTls = env.TEMPORAL_TLS === 'true' || apiKey !== undefined || env.TEMPORAL_TLS_CERT !== undefined;
-  const tls = useTls
+  const read = (variable: keyof TemporalEnv, file: string) => readSettingFile(variable, file, readFile);
+  const apiKey = env.TEMPORAL_API_KEY ?? (env.TEMPORAL_API_KEY_FILE ? read('TEMPORAL_API_KEY_FILE', env.TEMPORAL_API_KEY_FILE).toString('utf8').trim() : undefined);
+  const tls = tlsOn(env)
     ? {
         serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME,
-        serverRootCACertificate: env.TEMPORAL_TLS_CA ? readFile(env.TEMPORAL_TLS_CA) : undefined,
-        clientCertPair: env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY ? { crt: readFile(env.TEMPORAL_TLS_CERT), key: readFile(env.TEMPORAL_TLS_KEY) } : undefined,
+        serverRootCACertificate: env.TEMPORAL_TLS_CA ? read('TEMPORAL_TLS_CA', env.TEMPORAL_TLS_CA) : undefined,
+        clientCertPair:
+          env.TEMPORAL_TLS_CERT && env.TEMPORAL_TLS_KEY ? { crt: read('TEMPORAL_TLS_CERT', env.TEMPORAL_TLS_CERT), key: read('TEMPORAL_TLS_KEY', env.TEMPORAL_TLS_KEY) } : undefined,
       }
     : undefined;
   return { address: env.TEMPORAL_ADDRESS, tls, apiKey };
+}
+export type TemporalConnectionOptions = ReturnType<typeof temporalConnectionOptions>;
+
+/**
+ * A namespace the server does not have, as the worker's Worker.create and the client's
+ * DescribeNamespace report it: one line saying what to do, not the RPC status with its binary
+ * details. Undefined for any other error.
+ */
+export function namespaceMissingMessage(error: unknown, namespace: string, address: string): string | undefined {
+  if (!(error instanceof Error) || !/Namespace \S+ (was not found|is not found)/.test(error.message)) return undefined;
+  return `namespace "${namespace}" does not exist on the Temporal server at ${address}: create it (temporal operator namespace create --namespace ${namespace}) or set TEMPORAL_NAMESPACE`;
 }
 
 /**

@@ -14,3 +14,14 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
     .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error })
     .pipe(z.number().int({ error }).min(min, { error }).max(max, { error }));
 }
+
+/**
+ * A number above 0 that may have decimals (a rate per second), from a number or the plain digits
+ * of a setting ("20", "0.5"): like wholeNumber, "1e3", "0x10" and " 5" are refused.
+ */
+export function positiveDecimal() {
+  const error = (issue: { input?: unknown }) => `expected a number above 0 such as 20 or 0.5, got ${JSON.stringify(issue.input) ?? String(issue.input)}`;
+  return z
+    .union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)], { error })
+    .pipe(z.number().positive({ error }).finite({ error }));
+}

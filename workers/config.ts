@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeEnvIssues, REGION_URLS, WorkerEnvSchema, withoutEmptyValues, type WorkerEnv } from '../common/config';
+import {
+  describeEnvIssues,
+  readSettingFile,
+  REGION_URLS,
+  SettingFileError,
+  temporalConnectionOptions,
+  WorkerEnvSchema,
+  withoutEmptyValues,
+  type TemporalConnectionOptions,
+  type WorkerEnv,
+} from '../common/config';
 
 import { DEFAULT_XTREMEPUSH_API_URL } from '../common/limits';
 
@@ -11,6 +21,8 @@ export class ConfigError extends Error {
 
 export interface WorkerConfig {
   env: WorkerEnv;
+  /** Read at load time, so that a TLS or API key file that cannot be read stops the worker before it starts. */
+  temporal: TemporalConnectionOptions;
   apiUrl: string;
   /** Exactly one way to authenticate; kept out of logs by never being printed. */
   auth: { kind: 'apptoken'; apptoken: string } | { kind: 'oauth'; clientId: string; clientSecret: string };
@@ -18,15 +30,19 @@ export interface WorkerConfig {
   reportDir: string;
 }
 
-function readSecretFile(variable: string, file: string): string {
+/** A setting's file that cannot be used is a configuration error: exit 2, naming the variable. */
+function asConfigError<T>(read: () => T): T {
   try {
-    const value = readFileSync(file, 'utf8').trim();
-    if (value === '') throw new ConfigError(`${variable} points to ${file}, which is empty`);
-    return value;
+    return read();
   } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`${variable} points to ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw error instanceof SettingFileError ? new ConfigError(error.message) : error;
   }
+}
+
+function readSecretFile(variable: string, file: string): string {
+  return asConfigError(() => readSettingFile(variable, file, (f) => readFileSync(f)))
+    .toString('utf8')
+    .trim();
 }
 
 export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -34,8 +50,7 @@ export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): Worke
   if (!parsed.success) throw new ConfigError(`invalid worker configuration:\n${describeEnvIssues(parsed.error)}`);
   const env = parsed.data;
 
-  if (env.TEMPORAL_API_KEY && env.TEMPORAL_API_KEY_FILE) throw new ConfigError('set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE, not both');
-  if (env.TEMPORAL_API_KEY_FILE) readSecretFile('TEMPORAL_API_KEY_FILE', env.TEMPORAL_API_KEY_FILE);
+  const temporal = asConfigError(() => temporalConnectionOptions(env, (file) => readFileSync(file)));
   if (env.XTREMEPUSH_API_URL && env.XTREMEPUSH_REGION) {
     throw new ConfigError('set XTREMEPUSH_API_URL or XTREMEPUSH_REGION, not both');
   }
@@ -60,6 +75,7 @@ export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): Worke
 
   return {
     env,
+    temporal,
     apiUrl,
     auth,
     dataDir: env.XP_IMPORT_DATA_DIR ? path.resolve(env.XP_IMPORT_DATA_DIR) : undefined,

@@ -87,30 +87,40 @@ async function waitUntilServing(address: string, child: ChildProcess, deadlineMs
 /** A start on ports picked at random can lose one to another process between the pick and the bind. */
 const RANDOM_PORT_ATTEMPTS = 3;
 
-/** A port asked for (`--port`, `--ui-port`) is taken: say so instead of starting beside it. */
+/** A port asked for (`--port`, `--ui-port`, `--sandbox-port`, XP_IMPORT_METRICS_PORT) is taken: say so, naming the setting, instead of the raw EADDRINUSE. */
 export class PortInUseError extends Error {
   override readonly name = 'PortInUseError';
   constructor(
     readonly host: string,
     readonly port: number,
+    readonly setting: string,
   ) {
-    super(`port ${port} on ${host} is in use (another Temporal server, or \`xp-import dev\` already running?); stop it or choose another port with --port`);
+    super(`port ${port} on ${host} is in use: stop what listens there, or choose another port with ${setting}`);
   }
 }
 
-async function assertPortFree(host: string, port: number): Promise<void> {
-  try {
-    await bindAndRelease(host, port);
-  } catch (error) {
-    throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new PortInUseError(host, port) : error;
-  }
+/** An EADDRINUSE from a listen becomes a PortInUseError naming `setting`; any other error stays as it is. */
+export function asPortInUse(error: unknown, setting: string): unknown {
+  const failure = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  return failure.code === 'EADDRINUSE' && failure.port !== undefined ? new PortInUseError(failure.address ?? 'localhost', failure.port, setting) : error;
+}
+
+/** Refuses a taken port before anything starts, rather than after half a stack is up. */
+export async function assertPortFree(host: string, port: number, setting: string): Promise<void> {
+  await bindAndRelease(host, port).catch((error: unknown) => {
+    throw asPortInUse(error, setting);
+  });
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const ip = options.ip ?? '127.0.0.1';
-  if (options.port !== undefined) await assertPortFree(ip, options.port);
-  if (options.uiPort !== undefined && !options.headless) await assertPortFree(ip, options.uiPort);
+  if (options.port !== undefined) await assertPortFree(ip, options.port, '--port');
+  if (options.uiPort !== undefined && !options.headless) {
+    // Each port alone is free, but the server cannot take one port twice.
+    if (options.uiPort === options.port) throw new PortInUseError(ip, options.uiPort, '--ui-port');
+    await assertPortFree(ip, options.uiPort, '--ui-port');
+  }
   let binary: string;
   try {
     binary = await ensureTemporalBinary(log);

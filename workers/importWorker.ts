@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { AppTokenCredentials, type Credentials } from '../activities/xtremepush/credentials';
 import { XtremepushClient } from '../activities/xtremepush/client';
 import { OAuthCredentials } from '../activities/xtremepush/oauth';
-import { temporalConnectionOptions, temporalUnreachableMessage } from '../common/config';
+import { namespaceMissingMessage, temporalUnreachableMessage } from '../common/config';
 import { WORKFLOWS_ENTRY, defaultBundlePath } from './bundleWorkflows';
 import { ConfigError, type WorkerConfig } from './config';
 import { startHealthFile, type HealthFile } from './healthFile';
@@ -28,14 +28,6 @@ function credentialsFor(config: WorkerConfig): Credentials {
     clientSecret: auth.clientSecret,
     requestTimeoutMs: config.env.XTREMEPUSH_REQUEST_TIMEOUT_MS,
   });
-}
-
-/** A namespace the server does not have: one line saying what to do, not the RPC status with its binary details. */
-function namespaceMissing(error: unknown, namespace: string, address: string): ConfigError | undefined {
-  if (!(error instanceof Error) || !/Namespace \S+ (was not found|is not found)/.test(error.message)) return undefined;
-  return new ConfigError(
-    `namespace "${namespace}" does not exist on the Temporal server at ${address}: create it (temporal operator namespace create --namespace ${namespace}) or set TEMPORAL_NAMESPACE`,
-  );
 }
 
 /** Prefer a prebuilt bundle (fast start, identical code on every worker); else bundle now. */
@@ -73,7 +65,7 @@ function workerOptions(config: WorkerConfig, connection: NativeConnection, xtrem
 export async function createImportWorker(config: WorkerConfig): Promise<ImportWorker> {
   const { env } = config;
   applyHeapGrowingPercent(env.XP_IMPORT_HEAP_GROWING_PERCENT);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(env, (file) => readFileSync(file))).catch((error: unknown) => {
+  const connection = await NativeConnection.connect(config.temporal).catch((error: unknown) => {
     throw new ConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
   });
   const xtremepush = new XtremepushClient({ baseUrl: config.apiUrl, credentials: credentialsFor(config), requestTimeoutMs: env.XTREMEPUSH_REQUEST_TIMEOUT_MS });
@@ -81,7 +73,8 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
     // The open connection would keep the process alive after the error is printed.
     await xtremepush.close();
     await connection.close();
-    throw namespaceMissing(error, env.TEMPORAL_NAMESPACE, env.TEMPORAL_ADDRESS) ?? error;
+    const missing = namespaceMissingMessage(error, env.TEMPORAL_NAMESPACE, env.TEMPORAL_ADDRESS);
+    throw missing ? new ConfigError(missing) : error;
   });
   return {
     worker,

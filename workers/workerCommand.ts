@@ -1,6 +1,7 @@
 import { Runtime } from '@temporalio/worker';
 import { ExitCode } from '../common/report';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
+import { assertPortFree, PortInUseError } from './devServer';
 import { checkWorkerFolders } from './folders';
 import { runImportWorker } from './importWorker';
 import { JsonLinesLogger } from './logger';
@@ -12,8 +13,11 @@ export async function runWorkerCommand(): Promise<number> {
   try {
     config = loadWorkerConfig();
     checkWorkerFolders(config);
+    // The SDK would report a taken metrics port as its own error text, later, from inside the runtime.
+    const port = config.env.XP_IMPORT_METRICS_PORT;
+    if (port) await assertPortFree('0.0.0.0', port, 'XP_IMPORT_METRICS_PORT');
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof PortInUseError) {
       process.stderr.write(`xp-import worker: ${error.message}\n`);
       return ExitCode.usage;
     }
@@ -35,11 +39,10 @@ export async function runWorkerCommand(): Promise<number> {
     await runWorkerUntilStopped(config, logger, metricsPort);
   } catch (error) {
     // Temporal unreachable, or without the namespace: one line saying what to set, not the SDK's error chain.
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`xp-import worker: ${error.message}\n`);
-    // A Worker.create that fails (a missing namespace) leaves the SDK's workflow thread pool
-    // behind, which would keep the process alive with nothing to do.
-    process.exit(ExitCode.usage);
+    process.stderr.write(`xp-import worker: ${error instanceof Error ? error.message : String(error)}\n`);
+    // Once the runtime is installed, a worker that failed (a missing namespace, any other error)
+    // leaves the SDK's threads behind, which would keep the process alive and deaf to SIGTERM.
+    process.exit(error instanceof ConfigError ? ExitCode.usage : ExitCode.failed);
   }
   logger.info('worker stopped');
   return ExitCode.ok;

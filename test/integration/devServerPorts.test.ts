@@ -1,5 +1,7 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PortInUseError, startDevServer } from '../../workers/devServer';
 import { runCli } from '../support/cli';
 
@@ -25,6 +27,24 @@ describe('the local server and its ports', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is in use`);
     expect(result.stdout).toBe('');
+  });
+
+  // A reviewer saw these exit 3 with the raw EADDRINUSE or the SDK's text.
+  it.each([
+    ['sandbox --port <taken>', () => ['sandbox', '--port', String(port)], '--port'],
+    ['dev --sandbox-port <taken>', () => ['dev', '--port', '27761', '--ui-port', '27762', '--sandbox-port', String(port)], '--sandbox-port'],
+    ['server --port P --ui-port P', () => ['server', '--port', '27763', '--ui-port', '27763'], '--ui-port'],
+  ])('%s exits 2, naming the flag', async (_what, args, setting) => {
+    const result = await runCli(args(), {}, 30_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^xp-import: port \\d+ on \\S+ is in use: stop what listens there, or choose another port with ${setting}\n$`));
+  });
+
+  it('a worker whose XP_IMPORT_METRICS_PORT is taken exits 2, naming the variable', async () => {
+    const env = { XTREMEPUSH_APPTOKEN: 'token', XP_IMPORT_METRICS_PORT: String(port), XP_IMPORT_REPORT_DIR: path.join(tmpdir(), 'xp-import-metrics-port') };
+    const result = await runCli(['worker'], { ...env, TEMPORAL_ADDRESS: inject('temporalAddress') }, 30_000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`xp-import worker: port ${port} on 0.0.0.0 is in use: stop what listens there, or choose another port with XP_IMPORT_METRICS_PORT\n`);
   });
 
   it.each([
