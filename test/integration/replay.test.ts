@@ -205,6 +205,21 @@ async function recordScenarios(tag: string): Promise<void> {
     await save(stack, scenario, id);
     await stack.stop();
   }
+
+  // A batch whose task outlasts its run goes on beside the next runs (handed over): let through in
+  // one import, abandoned by cancel --abandon in the other.
+  for (const scenario of ['handed-over', 'handed-over-abandoned']) {
+    stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [1] } } });
+    await writeSampleFile(path.join(stack.dataDir, `${scenario}.csv`), { rows: 1_200 });
+    id = `replay-${scenario}`;
+    await startImport(stack.client, { source: `${scenario}.csv`, importId: id, batchSize: 200, concurrency: 2, tuning: { maxBatchesPerRun: 2, stuckAfterMs: 600_000 } });
+    await until(() => getProgress(stack.client, id), (p: Progress) => p.batches.done === 5, 60_000, 100);
+    if (scenario === 'handed-over') stack.sandbox.configure({});
+    else await cancelImport(stack.client, id, 'abandon');
+    await waitForReport(stack.client, id);
+    await save(stack, scenario, id);
+    await stack.stop();
+  }
 }
 
 describe('recorded histories', () => {
@@ -212,7 +227,7 @@ describe('recorded histories', () => {
     if (RECORD_TAG) await recordScenarios(RECORD_TAG);
     const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThanOrEqual(20);
-    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up', 'abandoned-stuck', 'cancel-stops-import', 'cancel-stops-children', 'abandoned-attempt', 'resubmit-abandoned', 'lost-answer', 'revoked-submit', 'revoked-child-submit', 'revoked-child-wait']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
+    for (const scenario of ['completed', 'retry', 'stuck', 'cancelled', 'failed', 'pages', 'gave-up', 'abandoned-stuck', 'cancel-stops-import', 'cancel-stops-children', 'abandoned-attempt', 'resubmit-abandoned', 'lost-answer', 'revoked-submit', 'revoked-child-submit', 'revoked-child-wait', 'handed-over', 'handed-over-abandoned']) expect(files.some((f) => f.startsWith(`${scenario}-`))).toBe(true);
 
     const histories = files.map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')) as unknown }));
     const failures: string[] = [];
