@@ -94,6 +94,13 @@ describe('docker-compose.yml: the stack', () => {
     expect(interpolate(service(doc, 'temporal-ui').ports?.[0] ?? '', { PUBLISH_IP: '10.1.2.3' })).toBe('10.1.2.3:8080:8080');
   });
 
+  it("keeps postgres's data in its volume whatever the image's default (postgres 18 moved it, and refuses a volume at the old path)", () => {
+    const postgres = service(doc, 'postgres');
+    const volume = (postgres.volumes as Array<{ type: string; target: string }>).find((v) => v.type === 'volume');
+    expect(volume?.target).toBeDefined();
+    expect((postgres.environment as Record<string, string>).PGDATA).toBe(volume?.target);
+  });
+
   it('pins every pulled image to a version, the same one for the Temporal server and admin-tools', () => {
     const tags = new Map<string, string>();
     for (const svc of Object.values(doc.services)) {
