@@ -9,6 +9,7 @@ import { localMessageOf } from '../activities/wording';
 import { checkDelimiterFlag, loadMappingFile, parseFlags, UsageError } from '../client/cli/usage';
 import { ExitCode } from '../common/report';
 import { DelimiterFlagSchema, SourceFormatSchema } from '../common/source';
+import { describeUrl, urlParts } from '../common/sourceName';
 import type { ValidationFailure } from '../common/validation';
 import { formatValidation } from './validateView';
 
@@ -50,6 +51,8 @@ export async function validateCommand(source: string, rawFlags: Record<string, u
     const flags = parseFlags(ValidateFlagsSchema, rawFlags);
     json = flags.json;
     if (source.trim() === '') throw new UsageError('the source is empty: give the path of a local CSV or NDJSON file');
+    // Taken for a path, a URL "does not exist": say what validate reads instead.
+    if (urlParts(source.trim()) !== undefined) throw new UsageError(`validate reads local files only, not URLs: download ${describeUrl(source.trim())} and validate the copy`);
     checkDelimiterFlag(source, flags.format, flags.delimiter);
     const mapping = flags.mapping === undefined ? undefined : loadMappingFile(flags.mapping);
     const summary = await validateSource(source, { format: flags.format, delimiter: flags.delimiter, mapping, maxErrors: flags.maxErrors, rejectsFile: flags.rejects });

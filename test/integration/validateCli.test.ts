@@ -95,6 +95,12 @@ describe('xp-import validate (built), with no server running', () => {
     expect(asCsv.code).toBe(0);
   });
 
+  it('exits 2 on a URL, saying it reads local files only (not that the URL "does not exist"), without its query', async () => {
+    const refused = await runValidate(['https://bucket.example.com/exports/customers.csv?X-Amz-Signature=secret']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe('xp-import validate: validate reads local files only, not URLs: download https://bucket.example.com/exports/customers.csv?… and validate the copy');
+  });
+
   it('exits 2 with the problem, not a stack trace, when the file or the mapping is bad', async () => {
     const noId = await runValidate([write('no-id.csv', 'email,email_subscription\na@example.com,1\n')]);
     expect(noId.code).toBe(2);
