@@ -4,6 +4,7 @@ import { startImport, waitForReport } from '../client/imports';
 import { createProgressView } from '../client/cli/progressView';
 import { formatReport } from '../client/cli/reportView';
 import { ExitCode, exitCodeForReport } from '../common/report';
+import { DEFAULT_FRONTEND_PORT, defaultUiPort } from '../workers/devServer';
 import { startDevStack, type DevStack } from './devStack';
 import { writeSampleFile } from './sampleData';
 
@@ -23,16 +24,18 @@ export async function runDemo(rows = 50_000, keep = false): Promise<number> {
     // The client uses the queue and namespace the stack's worker took, whatever the shell has set.
     const env = loadTemporalEnv(stack.env);
     ctx = await connectImportClient(env);
-    const code = await Promise.race([importSample(stack, ctx, env.TEMPORAL_NAMESPACE, rows), stop.signalled.then(() => undefined)]);
+    const imported = await Promise.race([importSample(stack, ctx, rows), stop.signalled.then(() => undefined)]);
     // Stopped before the report: the import did not finish here.
-    if (code === undefined) return ExitCode.failed;
-    if (keep) {
-      process.stdout.write('the stack stays up until Ctrl-C\n');
+    if (imported === undefined) return ExitCode.failed;
+    const page = `namespaces/${env.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(imported.importId)}`;
+    if (keep && stack.server.uiUrl) {
+      process.stdout.write(`Temporal UI: ${stack.server.uiUrl}/${page}\nthe stack stays up until Ctrl-C\n`);
       await stop.signalled;
     } else {
-      process.stdout.write(`to browse it later: xp-import server --db-file ${DB_FILE}   (or run the demo with --keep)\n`);
+      // The stack's own server stops with the demo: the address to give is the one `server` will serve.
+      process.stdout.write(`Temporal UI, once \`xp-import server --db-file ${DB_FILE}\` runs: http://localhost:${defaultUiPort(DEFAULT_FRONTEND_PORT)}/${page}   (or run the demo with --keep)\n`);
     }
-    return code;
+    return imported.code;
   } finally {
     stop.dispose();
     await ctx?.close();
@@ -40,7 +43,7 @@ export async function runDemo(rows = 50_000, keep = false): Promise<number> {
   }
 }
 
-async function importSample(stack: DevStack, ctx: ImportClientContext, namespace: string, rows: number): Promise<number> {
+async function importSample(stack: DevStack, ctx: ImportClientContext, rows: number): Promise<{ importId: string; code: number }> {
   const file = path.join(stack.dataDir, `profiles-${rows}.csv`);
   await writeSampleFile(file, { rows, seed: Date.now() % 100_000 });
   process.stderr.write(`generated ${rows.toLocaleString('en-US')} sample profiles in ${path.relative(process.cwd(), file)}\n`);
@@ -50,10 +53,7 @@ async function importSample(stack: DevStack, ctx: ImportClientContext, namespace
   process.stdout.write(`${formatReport(report)}\n`);
   const stored = stack.sandbox.profiles().size;
   process.stdout.write(`\nsandbox now holds ${stored.toLocaleString('en-US')} profiles\n`);
-  if (stack.server.uiUrl) {
-    process.stdout.write(`Temporal UI: ${stack.server.uiUrl}/namespaces/${namespace}/workflows/${encodeURIComponent(started.importId)}\n`);
-  }
-  return exitCodeForReport(report);
+  return { importId: started.importId, code: exitCodeForReport(report) };
 }
 
 /** Resolves on the first SIGINT or SIGTERM; `dispose` hands both signals back to Node. */

@@ -53,11 +53,13 @@ function shellQuote(text: string): string {
 }
 
 /**
- * The environment without TEMPORAL_* settings: those name the cluster a shell is set up for
- * (another namespace, TLS files), not the stack's own server, whose worker would then not start.
+ * The environment without the settings the stack gives itself: TEMPORAL_* name the cluster a shell
+ * is set up for (another namespace, TLS files), not the stack's own server, whose worker would then
+ * not start; XTREMEPUSH_* name the real API and its credentials (exported as the README's "Using
+ * it" says), where the stack's worker talks to its own sandbox with the sandbox's token.
  */
-function withoutTemporalSettings(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(source).filter(([name]) => !name.startsWith('TEMPORAL_')));
+function withoutStackSettings(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(source).filter(([name]) => !name.startsWith('TEMPORAL_') && !name.startsWith('XTREMEPUSH_')));
 }
 
 /** A Temporal dev server, the sandbox and a worker in this process: the embedded local setup. */
@@ -82,7 +84,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       XP_IMPORT_DATA_DIR: dataDir,
       XP_IMPORT_REPORT_DIR: reportDir,
     };
-    const config = loadWorkerConfig({ ...withoutTemporalSettings(process.env), ...env, XTREMEPUSH_APPTOKEN: apptoken });
+    const config = loadWorkerConfig({ ...withoutStackSettings(process.env), ...env, XTREMEPUSH_APPTOKEN: apptoken });
     env.XP_IMPORT_TASK_QUEUE = config.env.XP_IMPORT_TASK_QUEUE;
     const worker = await createImportWorker(config);
     const running = worker.worker.run();

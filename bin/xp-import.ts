@@ -11,7 +11,7 @@ import { ExitCode } from '../common/report';
 import { SourceArgumentError } from '../common/source';
 import { runSandboxCommand, SandboxUsageError } from '../sandbox';
 import { ConfigError } from '../workers/config';
-import { asPortInUse, PortInUseError, startDevServer } from '../workers/devServer';
+import { asPortInUse, DEFAULT_FRONTEND_PORT, defaultUiPort, PortInUseError, startDevServer } from '../workers/devServer';
 import { ensureTemporalBinary, temporalBinaryVersion } from '../workers/temporalBinary';
 import { runWorkerCommand } from '../workers/workerCommand';
 import { runDemo } from './demo';
@@ -91,7 +91,7 @@ program
 program
   .command('server')
   .description('a local Temporal dev server with the search attributes registered')
-  .option('--port <port>', 'frontend gRPC port', '7233')
+  .option('--port <port>', 'frontend gRPC port', String(DEFAULT_FRONTEND_PORT))
   .option('--ui-port <port>', 'Web UI port (default: port + 1000; port - 1000 above 64535)')
   .option('--db-file <file>', 'keep state in this SQLite file across restarts')
   .option('--headless', 'no Web UI')
@@ -141,7 +141,7 @@ program
 program
   .command('dev')
   .description('server + sandbox + worker in one process: the embedded local setup')
-  .option('--port <port>', 'Temporal frontend port', '7233')
+  .option('--port <port>', 'Temporal frontend port', String(DEFAULT_FRONTEND_PORT))
   .option('--ui-port <port>', 'Temporal UI port (default: the frontend port + 1000; - 1000 above 64535)')
   .option('--sandbox-port <port>', 'sandbox port (default: any free one)')
   .option('--db-file <file>', 'keep Temporal state in this file')
@@ -168,11 +168,6 @@ program
       return runDemo(parseFlags(wholeNumber(1), flags.rows, 'row count'), flags.keep ?? false);
     }),
   );
-
-/** The UI listens next to the frontend by default: 1000 above it, or 1000 below where that is no port. */
-function defaultUiPort(port: number): number {
-  return port + 1000 <= 65535 ? port + 1000 : port - 1000;
-}
 
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {

@@ -6,6 +6,14 @@ import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../common/searchAttributes';
 import { ensureTemporalBinary, TemporalBinaryNotFoundError } from './temporalBinary';
 
+/** The frontend port `server` and `dev` take unless told otherwise. */
+export const DEFAULT_FRONTEND_PORT = 7233;
+
+/** The UI listens next to the frontend by default: 1000 above it, or 1000 below where that is no port. */
+export function defaultUiPort(port: number): number {
+  return port + 1000 <= 65535 ? port + 1000 : port - 1000;
+}
+
 /** A running Temporal dev server, ours to stop. */
 export interface DevServer {
   address: string;
