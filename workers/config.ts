@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   describeEnvIssues,
@@ -51,6 +51,10 @@ export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): Worke
   const env = parsed.data;
 
   const temporal = asConfigError(() => temporalConnectionOptions(env, (file) => readFileSync(file)));
+  // Named but missing, the worker would bundle the workflows from its sources instead, without a word.
+  if (env.XP_IMPORT_WORKFLOW_BUNDLE && !existsSync(env.XP_IMPORT_WORKFLOW_BUNDLE)) {
+    throw new ConfigError(`XP_IMPORT_WORKFLOW_BUNDLE points to ${env.XP_IMPORT_WORKFLOW_BUNDLE}, which does not exist: build it (npm run build) or unset the variable`);
+  }
   if (env.XTREMEPUSH_API_URL && env.XTREMEPUSH_REGION) {
     throw new ConfigError('set XTREMEPUSH_API_URL or XTREMEPUSH_REGION, not both');
   }

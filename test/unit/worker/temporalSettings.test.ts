@@ -70,3 +70,11 @@ describe('XP_IMPORT_API_RATE_LIMIT', () => {
     expect(() => loadWorkerConfig({ ...workerBase, XP_IMPORT_API_RATE_LIMIT: value })).toThrow(/XP_IMPORT_API_RATE_LIMIT: expected a number above 0 such as 20 or 0\.5, got /);
   });
 });
+
+describe('XP_IMPORT_WORKFLOW_BUNDLE', () => {
+  it('named but missing is refused, instead of the worker bundling its workflows from source without a word', () => {
+    expect(() => loadWorkerConfig({ ...workerBase, XP_IMPORT_WORKFLOW_BUNDLE: missing })).toThrow(ConfigError);
+    expect(() => loadWorkerConfig({ ...workerBase, XP_IMPORT_WORKFLOW_BUNDLE: missing })).toThrow(`XP_IMPORT_WORKFLOW_BUNDLE points to ${missing}, which does not exist`);
+    expect(loadWorkerConfig({ ...workerBase, XP_IMPORT_WORKFLOW_BUNDLE: pem }).env.XP_IMPORT_WORKFLOW_BUNDLE).toBe(pem);
+  });
+});
