@@ -3,6 +3,10 @@
 //   TEMPORAL_ADDRESS=localhost:7233 node examples/import-from-a-service.js customers.csv
 const { connectImportClient } = require('../dist/client/connect');
 const { startImport, waitForReport } = require('../dist/client/imports');
+const { ExitCode, exitCodeForReport } = require('../dist/common/report');
+
+// What the CLI exits with for the same errors: 2 for what the caller must fix (DESIGN.md's CLI contract).
+const USAGE_ERRORS = ['ClientConfigError', 'ImportAlreadyExistsError', 'ImportIdInUseError', 'ImportNotFoundError', 'SourceArgumentError'];
 
 async function main() {
   const source = process.argv[2];
@@ -13,7 +17,8 @@ async function main() {
     console.error(`${alreadyRunning ? 'following' : 'started'} import ${importId}`);
     const report = await waitForReport(ctx, importId, (p) => console.error(`${p.rows.done}/${p.rows.total ?? '?'} rows`));
     console.log(JSON.stringify(report));
-    process.exitCode = report.status === 'completed' ? 0 : 1;
+    // 0 completed, 1 completed with rejections, 2 a bad file or mapping, 3 failed or cancelled: as the CLI.
+    process.exitCode = exitCodeForReport(report);
   } finally {
     await ctx.close();
   }
@@ -21,5 +26,5 @@ async function main() {
 
 main().catch((error) => {
   console.error(error.message);
-  process.exitCode = 3;
+  process.exitCode = USAGE_ERRORS.includes(error.name) ? ExitCode.usage : ExitCode.failed;
 });
