@@ -7,13 +7,14 @@ export function formatProgressLine(p: Progress): string {
 
 function formatCounts(p: Progress): string {
   if (p.phase === 'inspecting' && p.inspection !== undefined) return `inspecting: ${formatSourceRead(p.inspection)}`;
-  const total = p.rows.total === null ? '?' : p.rows.total.toLocaleString('en-US');
+  // Every count written the same way: 11,500/300,000 rows (11,500 imported, ...), not 11500 beside 11,500.
+  const n = (count: number | null) => (count === null ? '?' : count.toLocaleString('en-US'));
   const eta = p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)}s`;
   return (
-    `${p.phase}: ${p.rows.done.toLocaleString('en-US')}/${total} rows ` +
-    `(${p.rows.imported} imported, ${p.rows.rejected} rejected, ${p.rows.skipped} skipped), ` +
-    `batches ${p.batches.done}/${p.batches.total ?? '?'} (${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}), ` +
-    `${Math.round(p.rowsPerSecond)} rows/s${eta}`
+    `${p.phase}: ${n(p.rows.done)}/${n(p.rows.total)} rows ` +
+    `(${n(p.rows.imported)} imported, ${n(p.rows.rejected)} rejected, ${n(p.rows.skipped)} skipped), ` +
+    `batches ${n(p.batches.done)}/${n(p.batches.total)} (${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}), ` +
+    `${n(Math.round(p.rowsPerSecond))} rows/s${eta}`
   );
 }
 

@@ -86,7 +86,8 @@ export function computeProgress(p: ProgressInput): Progress {
       stuckBatches: [...p.stuckBatches].sort((a, b) => a - b).slice(0, 100).map((i) => i + 1),
     },
     concurrency: p.concurrency,
-    rowsPerSecond,
+    // A tenth is all a rate says: `status --json` showed 4.237288135593221.
+    rowsPerSecond: Math.round(rowsPerSecond * 10) / 10,
     // Only while it imports: paused or pausing, nothing new starts until it is resumed (an ETA would
     // guess when); cancelling, the rest is never sent; inspecting or finishing, there is no rate yet or no rest.
     etaSeconds: p.phase !== 'importing' || remaining === null || rowsPerSecond === 0 ? null : remaining / rowsPerSecond,

@@ -19,6 +19,19 @@ describe('the progress of an import', () => {
     now: Date.parse('2026-11-29T00:00:04.000Z'),
   };
 
+  it('writes every count the same way, with thousands separators', () => {
+    const big = emptyTotals();
+    big.rows.imported = 11_500;
+    big.rows.rejected = 1_200;
+    big.batches.done = 1_270;
+    const line = formatProgressLine(computeProgress({ ...input, totals: big, totalRows: 3_000_000, batchSize: 10, now: Date.parse('2026-11-29T00:00:01.000Z') }));
+    expect(line).toMatch(/^importing: 12,700\/3,000,000 rows \(11,500 imported, 1,200 rejected, 0 skipped\), batches 1,270\/300,000 \(1 in flight\), 12,700 rows\/s, ETA \d+s$/);
+  });
+
+  it('gives its rate to a tenth of a row a second', () => {
+    expect(computeProgress({ ...input, now: Date.parse('2026-11-29T00:00:03.000Z') }).rowsPerSecond).toBe(133.3);
+  });
+
   it('gives an ETA at the rate so far while it imports', () => {
     const progress = computeProgress(input);
     expect(progress.rowsPerSecond).toBe(100);
