@@ -42,7 +42,7 @@ export function compileMapping(input: CompileMappingInput): RowMapper {
 
   const country = mapping.defaultCountry;
   if (country !== undefined && !isPhoneCountry(country)) {
-    problems.push({ column: 'defaultCountry', problem: `"${country}" is not a country the phone number library knows`, fix: 'use a two-letter ISO 3166-1 code such as IE, GB or US' });
+    problems.push({ setting: '"defaultCountry"', problem: `"${country}" is not a country the phone number library knows`, fix: 'use a two-letter ISO 3166-1 code such as IE, GB or US' });
   }
   const defaultCountry = country !== undefined && isPhoneCountry(country) ? country : undefined;
   const rules = new RuleBook(defaultCountry, input.format === 'csv' ? stringRule : untypedJsonRule);

@@ -18,11 +18,11 @@ export interface CompiledConstant {
 export function compileConstants(mapping: Mapping, rules: RuleBook, problems: MappingProblem[]): CompiledConstant[] {
   const compiled: CompiledConstant[] = [];
   for (const [attribute, raw] of Object.entries(mapping.constants)) {
-    const at = { column: attribute };
+    const at = { setting: `constant ${JSON.stringify(attribute)}` };
     if (!isValidAttributeName(attribute)) {
       problems.push({
         ...at,
-        problem: 'is a constant whose name is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
+        problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)',
         fix: `rename the constant, e.g. to ${JSON.stringify(suggestAttributeName(attribute))}`,
       });
       continue;
@@ -33,14 +33,14 @@ export function compileConstants(mapping: Mapping, rules: RuleBook, problems: Ma
     }
     if (typeof raw === 'string' && raw.trim() === '') {
       // A blank constant clears a custom attribute on every row; well-known attributes have no blank form.
-      if (rules.hasFixedRule(attribute)) problems.push({ ...at, problem: 'is a constant with a blank value, which it does not accept', fix: 'give it a value or remove it from "constants"' });
+      if (rules.hasFixedRule(attribute)) problems.push({ ...at, problem: 'is blank, which this attribute does not accept', fix: 'give it a value or remove it from "constants"' });
       else compiled.push({ attribute, value: '' });
       continue;
     }
     const rule = rules.constantRuleFor(attribute);
     const value = typeof raw === 'string' ? rule.fromText(rule.trims ? raw.trim() : raw) : rule.fromJson(raw);
     if (isInvalid(value)) {
-      problems.push({ ...at, problem: `has a constant value that ${value.problem}`, fix: 'change the value in "constants"' });
+      problems.push({ ...at, problem: `has a value that ${value.problem}`, fix: 'change the value in "constants"' });
       continue;
     }
     compiled.push({ attribute, value });

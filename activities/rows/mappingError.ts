@@ -7,6 +7,8 @@ import { hiddenNamesHint, hidesNames, render, type HeaderCell, type Text, type V
 export interface MappingProblem {
   /** Mapping key or attribute (a string), or the header cell, the problem is about. */
   column?: string | HeaderCell;
+  /** Or a setting of the mapping file that is not a column, as the message names it (`"defaultCountry"`, `constant "tier"`). */
+  setting?: string;
   problem: Text;
   fix: Text;
 }
@@ -14,6 +16,7 @@ export interface MappingProblem {
 /** A problem as local code sees it: every name in full. */
 export interface LocalMappingProblem {
   column?: string;
+  setting?: string;
   problem: string;
   fix: string;
 }
@@ -44,13 +47,15 @@ export class MappingError extends Error implements WithLocalMessage {
   get problems(): readonly LocalMappingProblem[] {
     return this.#problems.map((p) => ({
       ...(p.column === undefined ? {} : { column: typeof p.column === 'string' ? p.column : p.column.name }),
+      ...(p.setting === undefined ? {} : { setting: p.setting }),
       problem: render(p.problem, 'local'),
       fix: render(p.fix, 'local'),
     }));
   }
 }
 
-function where(column: string | HeaderCell | undefined, view: View): string {
+function where({ column, setting }: MappingProblem, view: View): string {
+  if (setting !== undefined) return `${setting}: `;
   if (column === undefined) return '';
   if (typeof column === 'string' || column.safe || view === 'local') return `column ${JSON.stringify(typeof column === 'string' ? column : column.name)}: `;
   return `column ${column.position}: `;
@@ -62,7 +67,7 @@ function hidesColumn(column: string | HeaderCell | undefined): boolean {
 
 function formatProblems(problems: readonly MappingProblem[], view: View): string {
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  const lines = problems.map((p) => `- ${where(p.column, view)}${render(p.problem, view)}; ${render(p.fix, view)}`);
+  const lines = problems.map((p) => `- ${where(p, view)}${render(p.problem, view)}; ${render(p.fix, view)}`);
   const hid = view === 'shared' && problems.some((p) => hidesColumn(p.column) || hidesNames(p.problem) || hidesNames(p.fix));
   return [`The mapping does not fit the source (${count}):`, ...lines, ...(hid ? [hiddenNamesHint(true)] : [])].join('\n');
 }

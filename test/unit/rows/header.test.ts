@@ -126,15 +126,28 @@ describe('header-level problems of a CSV source', () => {
     expect(
       csvProblems(['user_id'], { defaultCountry: 'xx', constants: { device_id: 'd1', email_subscription: 'maybe', 'Source File': 'crm', language: ' ' } }),
     ).toEqual([
-      { column: 'defaultCountry', problem: '"XX" is not a country the phone number library knows', fix: 'use a two-letter ISO 3166-1 code such as IE, GB or US' },
-      { column: 'device_id', problem: 'is an identity and cannot be a constant (every row would update the same profile)', fix: 'remove it from "constants" and map the column that holds the device_id' },
+      { setting: '"defaultCountry"', problem: '"XX" is not a country the phone number library knows', fix: 'use a two-letter ISO 3166-1 code such as IE, GB or US' },
+      { setting: 'constant "device_id"', problem: 'is an identity and cannot be a constant (every row would update the same profile)', fix: 'remove it from "constants" and map the column that holds the device_id' },
       {
-        column: 'email_subscription',
-        problem: 'has a constant value that is not a subscription flag (expected 1/0, true/false, yes/no or y/n)',
+        setting: 'constant "email_subscription"',
+        problem: 'has a value that is not a subscription flag (expected 1/0, true/false, yes/no or y/n)',
         fix: 'change the value in "constants"',
       },
-      { column: 'Source File', problem: 'is a constant whose name is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)', fix: 'rename the constant, e.g. to "source_file"' },
-      { column: 'language', problem: 'is a constant with a blank value, which it does not accept', fix: 'give it a value or remove it from "constants"' },
+      { setting: 'constant "Source File"', problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)', fix: 'rename the constant, e.g. to "source_file"' },
+      { setting: 'constant "language"', problem: 'is blank, which this attribute does not accept', fix: 'give it a value or remove it from "constants"' },
+    ]);
+  });
+
+  it('names defaultCountry and constants as settings of the mapping, not as columns of the file', () => {
+    let message = '';
+    try {
+      compileMapping({ format: 'csv', header: ['user_id'], mapping: { defaultCountry: 'xx', constants: { email_subscription: 'maybe' } } });
+    } catch (error) {
+      if (error instanceof MappingError) message = error.message;
+    }
+    expect(message.split('\n').slice(1)).toEqual([
+      '- "defaultCountry": "XX" is not a country the phone number library knows; use a two-letter ISO 3166-1 code such as IE, GB or US',
+      '- constant "email_subscription": has a value that is not a subscription flag (expected 1/0, true/false, yes/no or y/n); change the value in "constants"',
     ]);
   });
 
