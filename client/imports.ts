@@ -335,6 +335,7 @@ export async function resolveStuckBatch(ctx: ImportClientContext, importId: stri
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof Error) throw new ImportSteeringError(error.cause.message);
     // A batch runs as its own workflow only while a task of it is still running after its submit.
     if ((error as Error).name === 'WorkflowNotFoundError') {
+      if ((await importStatus(ctx, importId)) === null) throw new ImportNotFoundError(importId);
       throw new ImportSteeringError(`batch ${batchNumber} of ${importId} is not running as a batch workflow, so it has no stuck task; \`xp-import status ${importId}\` lists the stuck batches`);
     }
     throw error;

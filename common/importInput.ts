@@ -5,7 +5,8 @@ import { MappingSchema } from './mapping';
 import { wholeNumber } from './wholeNumber';
 import { DelimiterSchema, SourceFormatSchema, SourceRefSchema } from './source';
 
-export const ImportIdSchema = z.string().min(1).max(200).regex(IMPORT_ID_PATTERN, IMPORT_ID_RULE);
+// One rule says what an ID may be: an empty ID breaks it too, and says what to use instead.
+export const ImportIdSchema = z.string().regex(IMPORT_ID_PATTERN, IMPORT_ID_RULE).max(200, 'at most 200 characters');
 
 export const BatchSizeSchema = wholeNumber(1, MAX_ROWS_PER_REQUEST);
 export const ConcurrencySchema = wholeNumber(1, MAX_CONCURRENCY);

@@ -32,5 +32,6 @@ export const batchEndedSignal = defineSignal<[BatchEnded]>('batchEnded');
 export const batchStuckSignal = defineSignal<[{ index: number; stuck: boolean }]>('batchStuck');
 
 /** An operator's decision about a stuck batch, sent to the batch workflow. */
-export type StuckResolution = 'resubmit' | 'abandon';
+export const STUCK_RESOLUTIONS = ['resubmit', 'abandon'] as const;
+export type StuckResolution = (typeof STUCK_RESOLUTIONS)[number];
 export const resolveStuckBatchUpdate = defineUpdate<string, [StuckResolution]>('resolveStuckBatch');

@@ -7,6 +7,7 @@ import { DelimiterFlagSchema, SourceFormatSchema, sourceRefFromArgument } from '
 import { connectImportClient, type ImportClientContext } from '../connect';
 import { cancelImport, getProgress, getReport, importStatus, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../imports';
 import { noWorkerWarning } from '../workerPresence';
+import { STUCK_RESOLUTIONS } from '../../common/messages';
 import { createProgressView } from './progressView';
 import { formatReport } from './reportView';
 import { checkDelimiterFlag, loadMappingFile, parseFlags, UsageError } from './usage';
@@ -29,9 +30,12 @@ async function warnIfNoWorker(ctx: ImportClientContext): Promise<void> {
   if (warning !== null) err(`xp-import: warning: ${warning}`);
 }
 
+/** Every command checks its import ID before it connects: bad usage is said before Temporal is asked anything. */
 function importId(value: string): string {
   return parseFlags(ImportIdSchema, value, 'import id');
 }
+
+const StuckResolutionSchema = z.enum(STUCK_RESOLUTIONS, { error: 'use "resubmit" (send its stuck requests again) or "abandon" (give up on them)' });
 
 function printReport(report: ImportReport, json: boolean): number {
   out(json ? JSON.stringify(report, null, 2) : formatReport(report));
@@ -90,17 +94,18 @@ async function followToEnd(ctx: ImportClientContext, id: string, json: boolean):
   }
 }
 
-export async function watchCommand(id: string, flags: { json?: boolean }): Promise<number> {
-  const checked = importId(id);
+export async function watchCommand(rawId: string, flags: { json?: boolean }): Promise<number> {
+  const id = importId(rawId);
   return withClient(async (ctx) => {
-    if ((await importStatus(ctx, checked)) === 'RUNNING') await warnIfNoWorker(ctx);
-    return followToEnd(ctx, checked, flags.json ?? false);
+    if ((await importStatus(ctx, id)) === 'RUNNING') await warnIfNoWorker(ctx);
+    return followToEnd(ctx, id, flags.json ?? false);
   });
 }
 
-export async function statusCommand(id: string, flags: { json?: boolean }): Promise<number> {
+export async function statusCommand(rawId: string, flags: { json?: boolean }): Promise<number> {
+  const id = importId(rawId);
   return withClient(async (ctx) => {
-    const report = await getReport(ctx, importId(id));
+    const report = await getReport(ctx, id);
     if (report !== null) return printReport(report, flags.json ?? false);
     const progress = await getProgress(ctx, id);
     out(flags.json ? JSON.stringify(progress, null, 2) : formatProgressLine(progress));
@@ -108,9 +113,10 @@ export async function statusCommand(id: string, flags: { json?: boolean }): Prom
   });
 }
 
-export async function reportCommand(id: string, flags: { json?: boolean }): Promise<number> {
+export async function reportCommand(rawId: string, flags: { json?: boolean }): Promise<number> {
+  const id = importId(rawId);
   return withClient(async (ctx) => {
-    const report = await getReport(ctx, importId(id));
+    const report = await getReport(ctx, id);
     if (report === null) {
       err(`import ${id} is still running, so it has no report yet; \`xp-import watch ${id}\` follows it to its report`);
       return ExitCode.usage;
@@ -119,42 +125,47 @@ export async function reportCommand(id: string, flags: { json?: boolean }): Prom
   });
 }
 
-export async function pauseCommand(id: string): Promise<number> {
+export async function pauseCommand(rawId: string): Promise<number> {
+  const id = importId(rawId);
   return withClient(async (ctx) => {
-    const progress = await pauseImport(ctx, importId(id));
+    const progress = await pauseImport(ctx, id);
     out(`paused ${id}: no new batches start; ${progress.batches.inFlight} batch(es) in flight finish. Resume with \`xp-import resume ${id}\`.`);
     return ExitCode.ok;
   });
 }
 
-export async function resumeCommand(id: string): Promise<number> {
+export async function resumeCommand(rawId: string): Promise<number> {
+  const id = importId(rawId);
   return withClient(async (ctx) => {
-    await resumeImport(ctx, importId(id));
+    await resumeImport(ctx, id);
     out(`resumed ${id}`);
     return ExitCode.ok;
   });
 }
 
-export async function setConcurrencyCommand(id: string, value: string): Promise<number> {
+export async function setConcurrencyCommand(rawId: string, value: string): Promise<number> {
+  const id = importId(rawId);
   const concurrency = parseFlags(ConcurrencySchema, value, 'concurrency');
   return withClient(async (ctx) => {
-    await setImportConcurrency(ctx, importId(id), concurrency);
+    await setImportConcurrency(ctx, id, concurrency);
     out(`${id}: at most ${concurrency} batch(es) in flight from now on`);
     return ExitCode.ok;
   });
 }
 
-export async function cancelCommand(id: string, flags: { abandon?: boolean }): Promise<number> {
+export async function cancelCommand(rawId: string, flags: { abandon?: boolean }): Promise<number> {
+  const id = importId(rawId);
   return withClient(async (ctx) => {
-    await cancelImport(ctx, importId(id), flags.abandon ? 'abandon' : 'finish-in-flight');
+    await cancelImport(ctx, id, flags.abandon ? 'abandon' : 'finish-in-flight');
     out(`cancelling ${id}: ${flags.abandon ? 'in-flight batches are abandoned' : 'nothing more is sent, and requests already sent finish first'}; the report is written either way (xp-import report ${id})`);
     return ExitCode.ok;
   });
 }
 
-export async function retryCommand(id: string, flags: { wait?: boolean; json?: boolean }): Promise<number> {
+export async function retryCommand(rawId: string, flags: { wait?: boolean; json?: boolean }): Promise<number> {
+  const id = importId(rawId);
   return withClient(async (ctx) => {
-    const started = await retryFailed(ctx, importId(id));
+    const started = await retryFailed(ctx, id);
     await warnIfNoWorker(ctx);
     if (!flags.wait) {
       out(flags.json ? JSON.stringify({ importId: started.importId, status: 'running', retry: true }) : `re-running the batches of ${id} that did not succeed; follow it: xp-import watch ${id}`);
@@ -164,11 +175,12 @@ export async function retryCommand(id: string, flags: { wait?: boolean; json?: b
   });
 }
 
-export async function resolveCommand(id: string, batch: string, resolution: string): Promise<number> {
+export async function resolveCommand(rawId: string, batch: string, resolution: string): Promise<number> {
+  const id = importId(rawId);
   const batchNumber = parseFlags(wholeNumber(1), batch, 'batch number');
-  const decision = parseFlags(z.enum(['resubmit', 'abandon']), resolution, 'resolution');
+  const decision = parseFlags(StuckResolutionSchema, resolution, 'resolution');
   return withClient(async (ctx) => {
-    out(await resolveStuckBatch(ctx, importId(id), batchNumber, decision));
+    out(await resolveStuckBatch(ctx, id, batchNumber, decision));
     return ExitCode.ok;
   });
 }

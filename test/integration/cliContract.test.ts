@@ -107,12 +107,19 @@ describe('the xp-import CLI contract', () => {
       [['validate', ''], 'the source is empty: give the path of a local CSV or NDJSON file'],
       // Before: the flag was ignored.
       [['start', 'people.ndjson', '--delimiter', ';'], '--delimiter applies to CSV only, and this source is read as NDJSON'],
+      // Before: "Too small: expected string to have >=1 characters" beside the rule.
+      [['start', 'x.csv', '--id', ''], 'option --id: use letters, digits, ".", "_" and "-" (starting with a letter or digit)\n'],
+      // Before: these asked Temporal first ("cannot reach Temporal", exit 3).
+      [['status', ''], 'invalid import id: use letters'],
+      [['cancel', 'a b'], 'invalid import id: use letters'],
+      // Before: "Invalid option: expected one of ...".
+      [['resolve', 'x', '1', 'resend'], 'invalid resolution: use "resubmit" (send its stuck requests again) or "abandon" (give up on them)'],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args, env);
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
       expect(result.stderr).toContain(message);
-      expect(result.stderr).not.toMatch(/Invalid URL|\n\s+at /);
+      expect(result.stderr).not.toMatch(/Invalid URL|Too small|Invalid option|\n\s+at /);
     }
   });
 

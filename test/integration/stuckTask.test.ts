@@ -57,6 +57,8 @@ describe('a stuck task', () => {
     expect(report.failedBatches).toEqual([
       { batch: abandoned, rows: `${(abandoned - 1) * 200 + 1}-${abandoned * 200}`, status: 'abandoned', failure: { code: 'TaskStuck', message: expect.stringMatching(/still running after 3 s; abandoned/) as string } },
     ]);
+    // Before, an ID with a typo was told its batch "is not running as a batch workflow" and sent to `status`.
+    await expect(resolveStuckBatch(stack.client, 'stuk', abandoned, 'abandon')).rejects.toThrow('no import stuk');
   });
 
   it('a stuck task that ends later ends its batch by itself: its rows count as imported, nothing is sent again', async () => {
