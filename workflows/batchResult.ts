@@ -167,12 +167,12 @@ export async function abandonedBetweenAttempts(error: unknown, importId: string,
 export const FAILED_SUBMIT_KEEPS_WHAT_IT_DID = 'failed-submit-keeps-what-it-did';
 
 /**
- * A batch whose submit failed with `error` (not a cancel): what the submit's journal says it did
- * stays in the result, as for a batch abandoned between attempts, and the failure is the error's.
- * `resubmit`: the batch's result so far, the rows the resubmit was asked to send, and the requests
- * seen applied in earlier rounds.
+ * A batch whose submit stopped before it answered: failed with `error`, or cancelled (`error`
+ * undefined: the batch is abandoned, not failed). What the submit's journal says it did stays in
+ * the result, as for a batch abandoned between attempts. `resubmit`: the batch's result so far, the
+ * rows the resubmit was asked to send, and the requests seen applied in earlier rounds.
  */
-export async function failedSubmit(
+export async function stoppedSubmit(
   error: unknown,
   importId: string,
   batch: BatchPlan,
@@ -181,7 +181,8 @@ export async function failedSubmit(
 ): Promise<BatchResult> {
   const remains = await remainsOfSubmit(readers, importId, batch, resubmit === undefined);
   const { result, asked, applied } = resubmit ?? { result: emptyBatchResult(batch), asked: batch.rowCount, applied: [] };
-  return abandonedWithRemains(importId, result, remains, asked, batchLabel(batch), { appliedBefore: applied, failedBy: describeFailure(error) });
+  const stop: StopContext = error === undefined ? { appliedBefore: applied } : { appliedBefore: applied, failedBy: describeFailure(error) };
+  return abandonedWithRemains(importId, result, remains, asked, batchLabel(batch), stop);
 }
 
 /** Rows of the `asked` a stopped submit neither posted nor saw refused. */

@@ -23,9 +23,14 @@ export function isFatal(error: unknown): boolean {
  * what it had done) ends the import as if the failure had been thrown: the error to end it with.
  */
 export function fatalFailureOf(result: BatchResult): ApplicationFailure | undefined {
-  const code = result.failure?.code;
-  if (result.status !== 'failed' || code === undefined || !(FATAL_FAILURE_TYPES as readonly string[]).includes(code)) return undefined;
-  return ApplicationFailure.create({ type: code, message: result.failure?.message, nonRetryable: true });
+  const { failure } = result;
+  if (result.status !== 'failed' || failure === undefined || !(FATAL_FAILURE_TYPES as readonly string[]).includes(failure.code)) return undefined;
+  return failureFrom(failure);
+}
+
+/** A failure reported in a result or a signal, as the error it was: not retried. */
+export function failureFrom(summary: FailureSummary): ApplicationFailure {
+  return ApplicationFailure.create({ type: summary.code, message: summary.message, nonRetryable: true });
 }
 
 /** A code and a message fit for history and reports (activities never put row values in messages). */

@@ -1,8 +1,9 @@
-import { ApplicationFailure, CancellationScope, CancelledFailure, condition, getExternalWorkflowHandle, ParentClosePolicy, patched, setHandler } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, condition, getExternalWorkflowHandle, ParentClosePolicy, patched, setHandler } from '@temporalio/workflow';
 import { batchWorkflowId } from '../common/batchIds';
 import { batchEndedSignal, stopSendingSignal, type BatchEnded } from '../common/messages';
 import type { BatchPlan } from '../common/plan';
 import type { BatchResult } from '../common/report';
+import { failureFrom } from './failures';
 import type { SendingStops } from './stopSending';
 
 /**
@@ -111,5 +112,5 @@ export class HandedOverBatches {
 /** A handed-over batch workflow's failure, as the error its result would have thrown. */
 function errorOf(ended: Extract<BatchEnded, { failure: unknown }>): Error {
   if (ended.cancelled) return new CancelledFailure(ended.failure.message);
-  return ApplicationFailure.create({ type: ended.failure.code, message: ended.failure.message, nonRetryable: true });
+  return failureFrom(ended.failure);
 }

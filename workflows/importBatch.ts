@@ -17,17 +17,15 @@ import { awaitTaskActivities, reportActivities, stuckTaskActivities, submitActiv
 import {
   abandonedBetweenAttempts,
   abandonedWhileWaiting,
-  abandonedWithRemains,
   addSubmission,
   batchLabel,
   bump,
   emptyBatchResult,
   FAILED_SUBMIT_KEEPS_WHAT_IT_DID,
-  failedSubmit,
   keepApplied,
-  remainsOfSubmit,
   logBatchFinished,
   outcomesSeenBy,
+  stoppedSubmit,
   submitInputFor,
   sum,
   takeFirstSubmission,
@@ -134,7 +132,7 @@ async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
     try {
       submission = await submitOrStop(undefined, batch.rowCount, `${label}: submit`);
     } catch (error) {
-      if (!endedByCancel(error) && patched(FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) return abandoned(await failedSubmit(error, job.importId, batch, journalReaders));
+      if (!endedByCancel(error) && patched(FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) return abandoned(await stoppedSubmit(error, job.importId, batch, journalReaders));
       if (!endedByCancel(error) || !patched(ABANDON_BETWEEN_ATTEMPTS)) throw error;
       return abandoned(await abandonedBetweenAttempts(error, job.importId, batch, journalReaders));
     }
@@ -276,11 +274,10 @@ async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
     try {
       submission = await submitOrStop(again, asked, `${label}: resubmit ${again.length} request(s)`);
     } catch (error) {
-      if (!endedByCancel(error) && patched(FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) return abandoned(await failedSubmit(error, job.importId, batch, journalReaders, { result, asked, applied }));
-      // Abandoned during the resubmit: what the batch did before, and what the resubmit posted, stay in its result.
-      if (!endedByCancel(error) || !patched(ABANDON_DURING_RESUBMIT)) throw error;
-      const remains = await remainsOfSubmit(journalReaders, job.importId, batch, false);
-      return abandoned(abandonedWithRemains(job.importId, result, remains, asked, label, { appliedBefore: applied }));
+      // Failed or abandoned during the resubmit: what the batch did before, and what the resubmit posted, stay in its result.
+      const cancelled = endedByCancel(error);
+      if (!patched(cancelled ? ABANDON_DURING_RESUBMIT : FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) throw error;
+      return abandoned(await stoppedSubmit(cancelled ? undefined : error, job.importId, batch, journalReaders, { result, asked, applied }));
     }
     pending = submission.requests;
     // A resubmit's rows the API refused are rejected (its submit counts no others).

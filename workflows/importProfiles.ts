@@ -26,7 +26,7 @@ import type { BatchResult, FailureSummary, ImportReport, ImportStatus } from '..
 import { ImportSourceKey, ImportStatusKey, RowsImportedKey, RowsRejectedKey, type ImportStatusValue } from '../common/searchAttributes';
 import { sourceAttribute } from '../common/sourceName';
 import { reportActivities, sourceActivities, submitActivities } from './activityOptions';
-import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, FAILED_SUBMIT_KEEPS_WHAT_IT_DID, failedSubmit, logBatchFinished, settledBySubmit, submitInputFor } from './batchResult';
+import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, FAILED_SUBMIT_KEEPS_WHAT_IT_DID, logBatchFinished, stoppedSubmit, settledBySubmit, submitInputFor } from './batchResult';
 import { describeFailure, endedByCancel, fatalFailureOf, isFatal } from './failures';
 import { BATCH_WORKFLOWS_OUTLIVE_A_RUN, HandedOverBatches, type BatchEnd } from './handOver';
 import { importBatchWorkflow } from './importBatch';
@@ -201,7 +201,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       concurrency,
       startedAt,
       now: Date.now(),
-      ...(retry ? { rowsTakenOver: retry.takenOver.rows.imported + retry.takenOver.rows.rejected + retry.takenOver.rows.skipped } : {}),
+      ...(retry ? { rowsTakenOver: rowsDone(retry.takenOver) } : {}),
     });
   const showProgress = () => setCurrentDetails(formatProgressLine(progress()));
   const setStatus = (status: ImportStatusValue) => upsertSearchAttributes([{ key: ImportStatusKey, value: status }]);
@@ -311,7 +311,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     try {
       submission = await stops.run(() => submitBatch.executeWithOptions({ summary: batchLabel(batch) }, [submitInput]));
     } catch (error) {
-      if (!endedByCancel(error) && patched(FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) return await failedSubmit(error, importId, batch, reportActivities);
+      if (!endedByCancel(error) && patched(FAILED_SUBMIT_KEEPS_WHAT_IT_DID)) return await stoppedSubmit(error, importId, batch, reportActivities);
       if (!(stops.stopped && endedByCancel(error) && !CancellationScope.current().consideredCancelled)) return await abandonedBetweenAttempts(error, importId, batch, reportActivities);
       submission = await stoppedBetweenAttempts(importId, batch, batch.rowCount, true, reportActivities);
     }
