@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ClientConfigError } from '../client/connect';
-import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError } from '../client/imports';
+import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError } from '../client/importErrors';
 import { NoWorkerError, WorkerNotAnsweringError } from '../client/workerPresence';
 import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';

@@ -7,9 +7,6 @@ import {
   cancelImport,
   getProgress,
   getReport,
-  ImportAlreadyExistsError,
-  ImportNotFoundError,
-  ImportSteeringError,
   pauseImport,
   resumeImport,
   retryFailed,
@@ -17,6 +14,7 @@ import {
   startImport,
   waitForReport,
 } from '../../client/imports';
+import { ImportAlreadyExistsError, ImportNotFoundError, ImportSteeringError } from '../../client/importErrors';
 import type { Progress } from '../../common/progress';
 import { ImportReportSchema } from '../../common/report';
 import { runsOf } from '../support/history';

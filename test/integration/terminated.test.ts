@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
-import { getProgress, ImportEndedWithoutReportError, retryFailed, startImport } from '../../client/imports';
+import { ImportEndedWithoutReportError } from '../../client/importErrors';
+import { getProgress, retryFailed, startImport } from '../../client/imports';
 import type { Progress } from '../../common/progress';
 import { runCli } from '../support/cli';
 import { until } from '../support/poll';
