@@ -19,22 +19,34 @@ export interface HeartbeatingSource extends ByteSource {
   heartbeat(): void;
 }
 
-export function heartbeatingSource(source: ByteSource): HeartbeatingSource {
+/**
+ * A source heartbeats each chunk it hands on, and on a timer in between: a slow server can take
+ * longer than the heartbeat timeout to send one chunk (1 MiB; at 40 KB/s, 25 s), or to answer its
+ * first request, and a read that is moving is not a dead worker. A server that stops sending is
+ * the HTTP source's own timeouts' business.
+ */
+export function heartbeatingSource(source: ByteSource, everyMs = 5_000): HeartbeatingSource {
+  const context = Context.current();
   const progress: SourceReadProgress = { bytesRead: 0, bytesTotal: null };
-  const heartbeat = () => Context.current().heartbeat({ ...progress });
+  const heartbeat = () => context.heartbeat({ ...progress });
   return {
     describe: () => source.describe(),
     async stat() {
-      const stat = await source.stat();
+      const stat = await heartbeatWhile(source.stat(), () => ({ ...progress }), everyMs);
       progress.bytesTotal = stat.size;
       return stat;
     },
     async *stream(start: number, endExclusive?: number) {
       progress.bytesRead = start;
-      for await (const chunk of source.stream(start, endExclusive)) {
-        progress.bytesRead += chunk.length;
-        heartbeat();
-        yield chunk;
+      const timer = setInterval(heartbeat, everyMs);
+      try {
+        for await (const chunk of source.stream(start, endExclusive)) {
+          progress.bytesRead += chunk.length;
+          heartbeat();
+          yield chunk;
+        }
+      } finally {
+        clearInterval(timer);
       }
     },
     heartbeat,

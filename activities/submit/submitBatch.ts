@@ -49,7 +49,8 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
     try {
       const journal = await SubmitJournal.open(paths.submitJournal(batch.index), submitOwner(context), progress);
       const earlier = input.onlyKeys === undefined ? await readTakenOver(paths.openTasks, batch.index) : undefined;
-      const built = await prepared.take(job, batch);
+      // Reading the rows of a slow http(s) source can take longer than the heartbeat timeout.
+      const built = await heartbeatWhile(prepared.take(job, batch), () => progress);
       const takenOver = earlier ? takeOver(progress, earlier, built.parts) : new Set<string>();
       // While this batch's requests and task run, the worker has time to build the one likely to follow it.
       if (input.prepareNext !== undefined) prepared.prepareAhead(job, input.prepareNext);

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { heartbeatingSource } from '../../../activities/heartbeats';
 import { SourceAccessError } from '../../../activities/failures';
 import { SourceChangedError } from '../../../activities/source/errors';
 import { HttpRangeSource, SourceUnavailableError } from '../../../activities/source/httpSource';
@@ -9,6 +11,7 @@ import { inspectSource } from '../../../activities/source/inspect';
 import { readBatch } from '../../../activities/source/readBatch';
 import { planBatches } from '../../../activities/source/plan';
 import { etagOf, startRangeServer, type RangeServer, type RangeServerOptions } from '../../support/rangeServer';
+import { until } from '../../support/poll';
 import { failureOf } from '../../support/rejection';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-http-'));
@@ -193,5 +196,30 @@ describe('HttpRangeSource', () => {
     const firstCells: string[] = [];
     for await (const record of readBatch(source, { format: 'csv', layout, batch: third })) firstCells.push('cells' in record ? (record.cells[0] ?? '') : 'failed');
     expect(firstCells).toEqual(Array.from({ length: 10 }, (_, i) => `u${40 + i}`));
+  });
+});
+
+describe('a slow http(s) source inside an activity', () => {
+  it('heartbeats while a chunk is on its way, not only when one arrives (a read slower than the heartbeat timeout is alive)', async () => {
+    write('slow.csv', content);
+    const url = await serve('slow.csv');
+    const live = server as RangeServer;
+    live.hold(1); // one byte, then nothing until release()
+    const environment = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    environment.on('heartbeat', (details: unknown) => beats.push(details));
+    const read = environment.run(async () => {
+      const source = heartbeatingSource(new HttpRangeSource(url), 20);
+      await source.stat();
+      const chunks: Buffer[] = [];
+      for await (const chunk of source.stream(0)) chunks.push(chunk);
+      return Buffer.concat(chunks).toString();
+    });
+    // Before, nothing was heartbeaten until the first chunk (1 MiB) arrived.
+    await until(() => Promise.resolve(beats.length), (n) => n >= 3, 5_000, 10);
+    expect(beats.at(-1)).toEqual({ bytesRead: 0, bytesTotal: content.length });
+    live.release();
+    expect(await read).toBe(content.toString());
+    expect(beats.at(-1)).toEqual({ bytesRead: content.length, bytesTotal: content.length });
   });
 });
