@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
@@ -68,7 +68,10 @@ async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: st
   }
   out.end();
   await once(out, 'finish');
-  return count > 0 ? file : null;
+  if (count > 0) return file;
+  // A header alone beside a report that names no rejects file (or one a run before left) would be taken for one.
+  await rm(file, { force: true });
+  return null;
 }
 
 /** Writes report.json and the rejects file; returns the report the workflow hands back. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,6 +32,8 @@ describe('the xp-import CLI contract', () => {
     });
     expect(report.taskIds).toHaveLength(3);
     expect(Date.parse(report.finishedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt));
+    // Before, a rejects.csv with its header alone sat beside a report that names none.
+    expect(existsSync(path.join(stack.reportDir, report.importId, 'rejects.csv'))).toBe(false);
   });
 
   it('exits 1 when rows were rejected, and the rejects file names them', async () => {
