@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startSandbox, type Sandbox } from '../sandbox';
+import { DEFAULT_SANDBOX_TOKEN, startSandbox, type Sandbox } from '../sandbox';
 import { Runtime } from '@temporalio/worker';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../common/limits';
 import { loadWorkerConfig } from '../workers/config';
@@ -35,13 +35,20 @@ export interface DevStackOptions {
  * What `xp-import dev` prints once it runs: where everything is, and the lines to paste into
  * another terminal so that the CLI there talks to this stack (on any port) and sees its files.
  */
-export function devBanner(stack: Pick<DevStack, 'env' | 'dataDir' | 'reportDir'> & { uiUrl: string | null | undefined; sandboxUrl: string }): string {
+export function devBanner(
+  stack: Pick<DevStack, 'env' | 'dataDir' | 'reportDir'> & { uiUrl: string | null | undefined; sandboxUrl: string },
+  shell: NodeJS.ProcessEnv = {},
+): string {
   // The worker takes XP_IMPORT_TASK_QUEUE from the environment `dev` runs in: the CLI must use it too.
   const queue = stack.env.XP_IMPORT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+  // The stack ignores the shell's other TEMPORAL_* (another namespace, TLS, an API key); a CLI in a
+  // shell set up the same way would not: they are to be unset there.
+  const ignored = Object.keys(shell).filter((name) => name.startsWith('TEMPORAL_') && name !== 'TEMPORAL_ADDRESS').sort();
   return [
     `Temporal ${stack.env.TEMPORAL_ADDRESS} (UI ${stack.uiUrl ?? 'off'}), sandbox ${stack.sandboxUrl}, worker on task queue ${queue}`,
     `data folder: ${stack.dataDir}    reports: ${stack.reportDir}`,
     'in another terminal:',
+    ...(ignored.length > 0 ? [`  unset ${ignored.join(' ')}`] : []),
     `  export TEMPORAL_ADDRESS=${stack.env.TEMPORAL_ADDRESS} XP_IMPORT_DATA_DIR=${shellQuote(stack.dataDir)}${queue === DEFAULT_TASK_QUEUE ? '' : ` XP_IMPORT_TASK_QUEUE=${shellQuote(queue)}`}`,
     '  xp-import start <file in the data folder> --wait',
     '',
@@ -70,7 +77,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   mkdirSync(reportDir, { recursive: true });
   Runtime.install({ logger: new JsonLinesLogger(options.quiet ? 'WARN' : 'INFO'), shutdownSignals: [] });
   const server = await startDevServer({ port: options.port, uiPort: options.uiPort, dbFile: options.dbFile, headless: options.headless });
-  const apptoken = 'sandbox-token';
+  const apptoken = DEFAULT_SANDBOX_TOKEN;
   let sandbox: Sandbox | undefined;
   try {
     sandbox = await startSandbox({ port: options.sandboxPort ?? 0, apptoken }).catch((error: unknown) => {

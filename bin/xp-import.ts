@@ -151,7 +151,7 @@ program
       const uiPort = flags.uiPort === undefined ? defaultUiPort(port) : parseFlags(PortSchema, flags.uiPort, 'UI port');
       const sandboxPort = flags.sandboxPort === undefined ? undefined : parseFlags(PortSchema, flags.sandboxPort, 'sandbox port');
       const stack = await startDevStack({ port, uiPort, sandboxPort, dbFile: flags.dbFile });
-      process.stdout.write(devBanner({ ...stack, uiUrl: stack.server.uiUrl, sandboxUrl: stack.sandbox.url }));
+      process.stdout.write(devBanner({ ...stack, uiUrl: stack.server.uiUrl, sandboxUrl: stack.sandbox.url }, process.env));
       await waitForSignal();
       await stack.stop();
       return ExitCode.ok;

@@ -29,7 +29,7 @@ export class ImportIdInUseError extends Error {
 export class ImportNotFoundError extends Error {
   override name = 'ImportNotFoundError';
   constructor(readonly importId: string) {
-    super(`no import ${importId} (check the ID with \`temporal workflow list\`)`);
+    super(`no import ${importId}: check the ID (the Temporal UI lists imports by their IDs, as does \`temporal workflow list\`)`);
   }
 }
 

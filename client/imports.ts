@@ -305,7 +305,7 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
   const last = description.status.name === 'COMPLETED' ? ImportReportSchema.safeParse(await handle.result()) : undefined;
   if (last?.success && last.data.status !== 'cancelled' && last.data.batches.failed === 0 && last.data.batches.succeeded === last.data.batches.total) {
     // A re-run would read the whole file again to send nothing, and write the report again.
-    const rejected = last.data.rows.rejected > 0 ? ` Its ${last.data.rows.rejected} rejected row(s) are in ${last.data.rejectsFile ?? 'its rejects file'}: fix them there and import that file.` : '';
+    const rejected = last.data.rows.rejected > 0 ? ` Its ${last.data.rows.rejected} rejected row(s) are in ${last.data.rejectsFile ?? 'its rejects file'}: fix them, copy the file into XP_IMPORT_DATA_DIR (the worker reads sources from there only) and import it.` : '';
     throw new ImportSteeringError(`import ${importId} has nothing to retry: every batch succeeded.${rejected} To import the source again, start a new import with --id.`);
   }
   const history = await handle.fetchHistory();

@@ -78,7 +78,8 @@ export const WorkerEnvSchema = temporalFields.extend({
   /** On SIGTERM, how long in-flight activities may take to finish before the worker exits. */
   XP_IMPORT_SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
   XP_IMPORT_METRICS_PORT: PortSchema.optional(),
-  XP_IMPORT_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  // `info` is as clear as `INFO`: the level's case is not worth refusing a worker for.
+  XP_IMPORT_LOG_LEVEL: z.preprocess((value) => (typeof value === 'string' ? value.toUpperCase() : value), z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO')),
   XP_IMPORT_WORKFLOW_BUNDLE: optionalPath,
   /** A file the worker rewrites every 10 s while it runs: container healthchecks read its age. */
   XP_IMPORT_HEALTH_FILE: optionalPath,

@@ -10,7 +10,11 @@ const USAGE_ERRORS = ['ClientConfigError', 'ImportAlreadyExistsError', 'ImportId
 
 async function main() {
   const source = process.argv[2];
-  if (!source) throw new Error('usage: node examples/import-from-a-service.js <file inside XP_IMPORT_DATA_DIR>');
+  if (!source) {
+    console.error('usage: node examples/import-from-a-service.js <file inside XP_IMPORT_DATA_DIR>');
+    process.exitCode = ExitCode.usage;
+    return;
+  }
   const ctx = await connectImportClient(); // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, XP_IMPORT_TASK_QUEUE
   try {
     const { importId, alreadyRunning } = await startImport(ctx, { source, batchSize: 10000, concurrency: 4 });

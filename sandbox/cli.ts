@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseSettings, SandboxConfigError, SandboxOptionsSchema, type SandboxOptions } from './options';
+import { DEFAULT_SANDBOX_TOKEN, parseSettings, SandboxConfigError, SandboxOptionsSchema, type SandboxOptions } from './options';
 import { startSandbox } from './server';
 
 /** Bad `xp-import sandbox` arguments; the CLI exits with `exitCode` (2: bad usage). */
@@ -17,7 +17,7 @@ export interface SandboxCommandIo {
 export const SANDBOX_USAGE = `usage: xp-import sandbox [--port P] [--host H] [--apptoken T] [--latency MS|MIN-MAX] [--seed N] [--task-ms MS] [--store full|count]
   --port P           port to listen on (default: a free one)
   --host H           address to listen on (default 127.0.0.1)
-  --apptoken T       the token requests must carry
+  --apptoken T       the token requests must carry (default ${DEFAULT_SANDBOX_TOKEN})
   --latency MS       added to every API request; MIN-MAX draws from a range
   --seed N           seed of the random draws (faults, latency ranges)
   --task-ms MS       time from an import's 202 to its task's end (30% queued, 70% processing)

@@ -3,6 +3,7 @@ export { startSandbox, type Sandbox } from './server';
 export { runSandboxCommand, sandboxOptionsFromArgs, SandboxUsageError, type SandboxCommandIo } from './cli';
 export {
   API_METHODS,
+  DEFAULT_SANDBOX_TOKEN,
   FaultConfigSchema,
   SandboxConfigError,
   SandboxOptionsSchema,

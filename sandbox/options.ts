@@ -84,12 +84,15 @@ export const TaskTimingSchema = z
   })
   .strict();
 
+/** The token the sandbox takes unless told another (`--apptoken`); `dev` and `demo` use it. */
+export const DEFAULT_SANDBOX_TOKEN = 'sandbox-token';
+
 export const SandboxOptionsSchema = z
   .object({
     /** 0 picks a free port. */
     port: z.number().int().min(0).max(65_535).default(0),
     host: z.string().min(1).default('127.0.0.1'),
-    apptoken: z.string().min(1).default('sandbox-token'),
+    apptoken: z.string().min(1).default(DEFAULT_SANDBOX_TOKEN),
     /** 'count' keeps counters and a compact set of identity hashes instead of profiles: for large benchmarks. */
     store: z.enum(['full', 'count']).default('full'),
     /** Enables `POST /api/oauth/token` and `Authorization: Bearer` tokens. */

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -123,6 +125,16 @@ describe('the xp-import CLI contract', () => {
       expect(result.stderr).toContain(message);
       expect(result.stderr).not.toMatch(/Invalid URL|Too small|Invalid option|\n\s+at /);
     }
+  });
+
+  it('the example script exits 2 when it is not told what to import, as the CLI does for bad usage', async () => {
+    const script = path.resolve(__dirname, '../../examples/import-from-a-service.js');
+    const child = spawn(process.execPath, [script], { env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    // Before, 3: the usage line was thrown as a plain Error.
+    expect({ code, stderr: stderr.trim() }).toEqual({ code: 2, stderr: 'usage: node examples/import-from-a-service.js <file inside XP_IMPORT_DATA_DIR>' });
   });
 
   it('exits 2 when the file cannot be imported as it is (no identity column)', async () => {

@@ -21,6 +21,13 @@ describe('xp-import dev says what to set in another terminal', () => {
     expect(devBanner(stack).split('\n')[0]).toMatch(/worker on task queue xp-import$/);
   });
 
+  it('unsets the shell\'s other TEMPORAL_* settings, which the stack ignores and a CLI there would not', () => {
+    // Before, a shell with TEMPORAL_NAMESPACE=foo that followed the export line was told namespace "foo" does not exist.
+    const lines = devBanner(stack, { TEMPORAL_NAMESPACE: 'foo', TEMPORAL_ADDRESS: 'elsewhere:7233', TEMPORAL_TLS: 'true', HOME: '/root' }).split('\n');
+    expect(lines.slice(3, 5)).toEqual(['  unset TEMPORAL_NAMESPACE TEMPORAL_TLS', '  export TEMPORAL_ADDRESS=127.0.0.1:17433 XP_IMPORT_DATA_DIR=/srv/data']);
+    expect(devBanner(stack, { HOME: '/root' })).not.toContain('unset');
+  });
+
   it('quotes a folder the shell would split', () => {
     expect(devBanner({ ...stack, dataDir: "/srv/my data/it's" })).toContain(`XP_IMPORT_DATA_DIR='/srv/my data/it'\\''s'`);
   });

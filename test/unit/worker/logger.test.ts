@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { loadWorkerConfig } from '../../../workers/config';
 import { JsonLinesLogger } from '../../../workers/logger';
 
 describe('the worker log', () => {
@@ -23,5 +24,16 @@ describe('the worker log', () => {
     const lines: string[] = [];
     new JsonLinesLogger('WARN', (line) => lines.push(line)).info('worker ready');
     expect(lines).toEqual([]);
+  });
+});
+
+describe('XP_IMPORT_LOG_LEVEL', () => {
+  it('takes a level in either case, INFO unless set, and refuses a level that is none by name', () => {
+    const base = { TEMPORAL_ADDRESS: 'localhost:7233', XTREMEPUSH_APPTOKEN: 'token' };
+    // Before, `info` stopped the worker.
+    expect(loadWorkerConfig({ ...base, XP_IMPORT_LOG_LEVEL: 'info' }).env.XP_IMPORT_LOG_LEVEL).toBe('INFO');
+    expect(loadWorkerConfig({ ...base, XP_IMPORT_LOG_LEVEL: 'Debug' }).env.XP_IMPORT_LOG_LEVEL).toBe('DEBUG');
+    expect(loadWorkerConfig(base).env.XP_IMPORT_LOG_LEVEL).toBe('INFO');
+    expect(() => loadWorkerConfig({ ...base, XP_IMPORT_LOG_LEVEL: 'loud' })).toThrow(/XP_IMPORT_LOG_LEVEL/);
   });
 });
