@@ -76,10 +76,14 @@ async function decide(
     return { ending: reply, outcome: 'fault:slow' };
   }
   if (fault.kind === 'dropAfterApply') return { ending: 'drop', outcome: 'fault:dropAfterApply' };
+  if (fault.kind === 'gatewayAfterApply') return { ending: GATEWAY_TIMEOUT_PAGE, outcome: 'fault:gatewayAfterApply' };
+  if (fault.kind === 'garbledAfterApply') return { ending: cutShort(reply), outcome: 'fault:garbledAfterApply' };
   return { ending: reply, outcome: 'ok' };
 }
 
 function decisionForError(state: SandboxState, req: IncomingMessage, error: unknown): Decision {
+  // A body too large is refused before the API sees it, by the proxy in front of it: an HTML page.
+  if (error instanceof SandboxHttpError && error.status === 413) return { ending: TOO_LARGE_PAGE, outcome: 'ok' };
   if (error instanceof SandboxHttpError) {
     const { fault } = error.details;
     return { ending: errorEnvelope(error), outcome: fault === undefined ? 'ok' : `fault:${fault}` };
@@ -88,6 +92,27 @@ function decisionForError(state: SandboxState, req: IncomingMessage, error: unkn
   // The client went away while its body was arriving: there is nobody to answer.
   if (req.destroyed) return { ending: 'drop', outcome: 'aborted' };
   return { ending: errorEnvelope(new SandboxHttpError(500, 'internal sandbox error')), outcome: 'error' };
+}
+
+/** What a gateway in front of the API answers when the API was slower than its own timeout. */
+const GATEWAY_TIMEOUT_PAGE: JsonReply = {
+  status: 504,
+  body: null,
+  headers: { 'content-type': 'text/html' },
+  text: '<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n',
+};
+
+const TOO_LARGE_PAGE: JsonReply = {
+  status: 413,
+  body: null,
+  headers: { 'content-type': 'text/html' },
+  text: '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n</body>\r\n</html>\r\n',
+};
+
+/** The answer's status with the first half of its JSON: a connection that ended early. */
+function cutShort(reply: JsonReply): JsonReply {
+  const json = JSON.stringify(reply.body);
+  return { ...reply, text: json.slice(0, Math.floor(json.length / 2)) };
 }
 
 function methodOf(path: string): ApiMethod | undefined {

@@ -1,7 +1,7 @@
 import type { ApiMethod, FaultConfig, Latency } from './options';
 import { streamFor, type Random } from './random';
 
-export type RequestFaultKind = 'rateLimit' | 'serverError' | 'reset' | 'slow' | 'dropAfterApply';
+export type RequestFaultKind = 'rateLimit' | 'serverError' | 'reset' | 'slow' | 'dropAfterApply' | 'gatewayAfterApply' | 'garbledAfterApply';
 
 /** What the fault draw decided for one request. */
 export interface RequestFault {
@@ -91,6 +91,8 @@ export class FaultInjector {
       ['reset', config.reset],
       ['slow', config.slowRate],
       ['dropAfterApply', config.dropAfterApply],
+      ['gatewayAfterApply', config.gatewayAfterApply],
+      ['garbledAfterApply', config.garbledAfterApply],
     ];
     for (const [kind, rate] of others) {
       threshold += rate;

@@ -19,6 +19,8 @@ export interface JsonReply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Sent instead of the body's JSON: what a gateway or a cut connection delivers. */
+  text?: string;
 }
 
 export function errorEnvelope(error: SandboxHttpError): JsonReply {
@@ -64,7 +66,7 @@ export function parseBody(buffer: Buffer, contentType: string | undefined, accep
 
 export function sendJson(res: ServerResponse, reply: JsonReply): void {
   if (res.destroyed || res.writableEnded) return;
-  const text = JSON.stringify(reply.body);
+  const text = reply.text ?? JSON.stringify(reply.body);
   res.writeHead(reply.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

@@ -20,7 +20,7 @@ export const LatencySchema = z.union([
 export type Latency = z.infer<typeof LatencySchema>;
 
 /** Rates of the faults that replace or disturb a response; they share one draw, so they must add up to at most 1. */
-export const REQUEST_FAULT_RATES = ['rateLimit', 'serverError', 'reset', 'slowRate', 'dropAfterApply'] as const;
+export const REQUEST_FAULT_RATES = ['rateLimit', 'serverError', 'reset', 'slowRate', 'dropAfterApply', 'gatewayAfterApply', 'garbledAfterApply'] as const;
 
 export const FaultConfigSchema = z
   .object({
@@ -45,6 +45,10 @@ export const FaultConfigSchema = z
     slowResponseMs: MillisSchema.default(10_000),
     /** Share of requests applied (or accepted as a task) whose connection then drops before the answer. */
     dropAfterApply: RateSchema.default(0),
+    /** Share of requests applied (or accepted as a task) that a gateway then answers with its HTML 504 page. */
+    gatewayAfterApply: RateSchema.default(0),
+    /** Share of requests applied (or accepted as a task) whose answer arrives cut short (its status, half its JSON). */
+    garbledAfterApply: RateSchema.default(0),
     /** Share of tasks that end `failed`; their rows are not applied. */
     taskFailRate: RateSchema.default(0),
     /** Share of tasks that stay `processing` until a new config no longer asks for stuck tasks. */

@@ -79,7 +79,8 @@ export class XtremepushClient {
     const { status, body } = await this.#call('import/profile', { columns }, signal, this.#timeoutMs, false, rowsJson);
     if (status === 202 || body.code === 202) {
       const taskId = extractTaskId(body);
-      if (taskId === undefined) throw new InvalidResponseError('import/profile', 'HTTP 202 without a task ID', status);
+      // Accepted, so it may be applied: a request sent again is a possible duplicate.
+      if (taskId === undefined) throw new InvalidResponseError('import/profile', 'HTTP 202 without a task ID', status, true);
       return { mode: 'async', taskId };
     }
     return { mode: 'sync' };
@@ -169,14 +170,21 @@ export class XtremepushClient {
   }
 
   #statusError(method: string, status: number, body: Envelope | undefined, retryAfter: string | string[] | undefined): XtremepushError {
+    const success = status >= 200 && status < 300;
+    // A success whose body cannot be read (cut short, a proxy's page): the request may have been applied.
+    if (success && body === undefined) return new InvalidResponseError(method, `HTTP ${status} with a body that is not the API's JSON`, status, true);
     // Some APIs answer 200 with success:false; the body's code then says what happened.
-    const code = status >= 200 && status < 300 ? (body?.code ?? 500) : status;
+    const code = success ? (body?.code ?? 500) : status;
     if (code === 401) return new AuthenticationError(code, body?.message);
     if (code === 403) return new ForbiddenError(body?.message);
     if (code === 400 && mentionsAuthentication(body)) return new AuthenticationError(code, body?.message);
     if (code === 429) return new RateLimitedError(parseRetryAfter(retryAfter));
     if (code === 404 || code === 405 || code === 410) return new EndpointError(method, code);
-    if (code >= 500) return new ServerError(code, false);
+    // A 5xx that is not the API's own JSON is a gateway's page (502, 504 after its wait): the API
+    // behind it may have applied the request.
+    if (code >= 500) return new ServerError(code, body === undefined);
+    // Too large for the API or a proxy in front of it: halves of the request may pass.
+    if (code === 413) return new RequestRejectedError(code, body?.message ?? 'the request is too large', body?.errors);
     if (body === undefined) return new InvalidResponseError(method, `HTTP ${status} with a body that is not JSON`, status);
     return new RequestRejectedError(code, body.message, body.errors);
   }

@@ -129,7 +129,8 @@ export class EndpointError extends XtremepushError {
 
 export class InvalidResponseError extends XtremepushError {
   override name = 'InvalidResponseError';
-  constructor(method: string, what: string, status?: number) {
-    super(`unexpected answer from Xtremepush ${method}: ${what}`, 'invalid_response', true, { status });
+  /** `outcomeUnknown`: a success status whose body is lost or unreadable, so the request may have been applied. */
+  constructor(method: string, what: string, status?: number, outcomeUnknown = false) {
+    super(`unexpected answer from Xtremepush ${method}: ${what}`, 'invalid_response', true, { status, outcomeUnknown });
   }
 }

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { startImport, waitForReport } from '../../client/imports';
+import type { FaultConfigInput } from '../../sandbox';
+import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
+import { until } from '../support/poll';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/**
+ * Answers that come from what stands in front of the API (a gateway, a cut connection, a proxy's
+ * body limit) rather than from the API's own JSON: a request the API applied must not be sent
+ * again uncounted, and a body too large must not be sent again unchanged.
+ */
+describe('answers not from the API itself', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  const importRequests = (s: TestStack) => s.sandbox.requestLog().filter((r) => r.method === 'import/profile');
+
+  it.each([
+    ['a gateway\'s HTML 504 page', { gatewayAfterApply: 1 }, 'fault:gatewayAfterApply'],
+    ['a 202 whose JSON is cut short', { garbledAfterApply: 1 }, 'fault:garbledAfterApply'],
+  ] as const)('%s after the API applied the request: sent again as a possible duplicate', async (_what, fault: FaultConfigInput, outcome) => {
+    const live = (stack = await startTestStack({ sandbox: { faults: fault } }));
+    const file = path.join(live.dataDir, 'p.csv');
+    await writeSampleFile(file, { rows: 500, seed: 3 });
+    const { importId } = await startImport(live.client, { source: 'p.csv', importId: `after-apply-${outcome.slice(6)}`, batchSize: 500 });
+    // Once the first request was applied and answered so, the API answers as it should again.
+    await until(() => Promise.resolve(importRequests(live).filter((r) => r.outcome === outcome).length), (n) => n >= 1, 30_000, 10);
+    live.sandbox.configure({});
+    const report = await waitForReport(live.client, importId);
+
+    expect(report.status).toBe('completed');
+    expect(report.rows).toEqual({ total: 500, imported: 500, rejected: 0, skipped: 0 });
+    expectStoreEquals(live.sandbox, expectedFromSampleCsv(file));
+    expect(importRequests(live).length).toBe(2);
+    // Before, 0: the API had the same 500 rows twice and the report did not say they may have gone in twice.
+    expect(report.possibleDuplicates).toBe(1);
+  });
+
+  it('a proxy\'s HTML 413 page for a body over its limit: the request is split until its parts pass, not sent again unchanged', async () => {
+    // About 60 KB for 500 rows: parts of 125 rows pass a 20 KB limit.
+    const live = (stack = await startTestStack({ sandbox: { maxBodyBytes: 20_000 } }));
+    const file = path.join(live.dataDir, 'p.csv');
+    await writeSampleFile(file, { rows: 500, seed: 7 });
+    const report = await waitForReport(live.client, (await startImport(live.client, { source: 'p.csv', importId: 'proxy-413', batchSize: 500 })).importId);
+
+    expect(report.status).toBe('completed');
+    expect(report.rows).toEqual({ total: 500, imported: 500, rejected: 0, skipped: 0 });
+    expectStoreEquals(live.sandbox, expectedFromSampleCsv(file));
+    // Before, the same body was posted on every attempt until the batch failed. Halving: 1 of 500 rows, 2 of 250.
+    const refused = importRequests(live).filter((r) => r.status === 413).length;
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThanOrEqual(3);
+  });
+});
