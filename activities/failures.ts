@@ -33,8 +33,27 @@ export function toApplicationFailure(error: unknown, nextRetryDelayMs?: number):
   if (error instanceof Error && FATAL_NAMES.has(error.name)) {
     return ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
   }
+  const disk = diskProblem(error);
+  if (disk !== undefined) return ApplicationFailure.create({ type: 'DiskError', message: disk, nextRetryDelay: nextRetryDelayMs });
   const message = error instanceof Error ? error.message : String(error);
   return ApplicationFailure.create({ type: error instanceof Error ? error.name : 'Error', message, nextRetryDelay: nextRetryDelayMs });
+}
+
+/** What an operator can do about a file the worker could not write (the report folder, a spill file). */
+const DISK_PROBLEMS: Record<string, string> = {
+  ENOSPC: 'its disk is full: free space there',
+  EDQUOT: 'the disk quota is used up: free space or raise the quota',
+  EROFS: 'its file system is read-only: mount it writable',
+  EACCES: "the worker's user lacks the permission: give it the folder",
+  EPERM: "the worker's user lacks the permission: give it the folder",
+};
+
+/** A file system error said in words with its path, or undefined for any other error. Still retried: space can come back. */
+function diskProblem(error: unknown): string | undefined {
+  const { code, path: file, syscall } = error as NodeJS.ErrnoException;
+  const problem = code === undefined ? undefined : DISK_PROBLEMS[code];
+  if (problem === undefined || file === undefined) return undefined;
+  return `cannot ${syscall ?? 'write'} ${file} (${code}): ${problem}; the step is tried again`;
 }
 
 /**

@@ -34,20 +34,26 @@ export class ImportNotFoundError extends Error {
 }
 
 /**
- * An import stopped from outside (terminated, or timed out) before it could write its report: no
- * report says what it did, and a re-run cannot know which batches it finished since its last
- * results were written, so `retry` is refused too.
+ * An import that ended before it could write its report: stopped from outside (terminated, timed
+ * out), or failed writing it (a report folder that stayed unwritable). No report says what it did,
+ * and a re-run cannot know which batches it finished since its last results were written, so
+ * `retry` is refused too.
  */
 export class ImportEndedWithoutReportError extends Error {
   override name = 'ImportEndedWithoutReportError';
   constructor(
     readonly importId: string,
     readonly status: string,
+    /** The message it failed with, when it failed. */
+    readonly failure?: string,
   ) {
+    const results = `what its batches did up to then is in XP_IMPORT_REPORT_DIR/${importId}/results on the worker`;
     super(
-      `import ${importId} was ${status.toLowerCase().replace('_', ' ')} before it wrote a report, so there is none; what its batches did up to then is in ` +
-        `XP_IMPORT_REPORT_DIR/${importId}/results on the worker. It cannot be re-run with \`xp-import retry\`: start the source again with --id <new id> ` +
-        '(cancel an import with `xp-import cancel` rather than terminate it: it then writes its report).',
+      status === 'FAILED'
+        ? `import ${importId} failed before it could write its report (${failure ?? 'no message'}), so there is none; ${results}, as far as it could be written. ` +
+            'It cannot be re-run with `xp-import retry`: fix the cause and start the source again with --id <new id>.'
+        : `import ${importId} was ${status.toLowerCase().replace('_', ' ')} before it wrote a report, so there is none; ${results}. It cannot be re-run with \`xp-import retry\`: start the source again with --id <new id> ` +
+            '(cancel an import with `xp-import cancel` rather than terminate it: it then writes its report).',
     );
   }
 }

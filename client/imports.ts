@@ -301,7 +301,10 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
     throw error;
   }
   if (description.status.name === 'RUNNING') throw new ImportSteeringError(`import ${importId} is still running; retry it once it has ended`);
-  if (description.status.name !== 'COMPLETED' && (await reportFromHistory(handle)) === null) throw new ImportEndedWithoutReportError(importId, description.status.name);
+  if (description.status.name !== 'COMPLETED') {
+    const end = await endOfHistory(handle);
+    if (end.report === null) throw new ImportEndedWithoutReportError(importId, description.status.name, end.failure);
+  }
   const last = description.status.name === 'COMPLETED' ? ImportReportSchema.safeParse(await handle.result()) : undefined;
   if (last?.success && last.data.status !== 'cancelled' && last.data.batches.failed === 0 && last.data.batches.succeeded === last.data.batches.total) {
     // A re-run would read the whole file again to send nothing, and write the report again.
@@ -345,8 +348,8 @@ export async function getReport(ctx: ImportClientContext, importId: string): Pro
     const result: unknown = await handle.result();
     return ImportReportSchema.parse(result);
   }
-  const report = await reportFromHistory(handle);
-  if (report === null) throw new ImportEndedWithoutReportError(importId, status);
+  const { report, failure } = await endOfHistory(handle);
+  if (report === null) throw new ImportEndedWithoutReportError(importId, status, failure);
   return report;
 }
 
@@ -400,8 +403,10 @@ export async function waitForReport(
  * A failed or cancelled import has no result; its report is the result of its last `writeReport`
  * activity (or the details of its failure), read from the history of its last run.
  */
-async function reportFromHistory(handle: WorkflowHandle): Promise<ImportReport | null> {
+/** The report an import wrote (or failed with), and the message it failed with, from its history. */
+async function endOfHistory(handle: WorkflowHandle): Promise<{ report: ImportReport | null; failure: string | undefined }> {
   const history = await handle.fetchHistory();
+  let failure: string | undefined;
   const scheduled = new Map<string, string>();
   let found: unknown = null;
   for (const event of history.events ?? []) {
@@ -413,12 +418,13 @@ async function reportFromHistory(handle: WorkflowHandle): Promise<ImportReport |
       if (payload) found = defaultPayloadConverter.fromPayload(payload);
     }
     const failed = event.workflowExecutionFailedEventAttributes?.failure;
+    if (failed?.message) failure = failed.message;
     if (found === null && failed?.applicationFailureInfo?.details?.payloads?.[0]) {
       found = defaultPayloadConverter.fromPayload(failed.applicationFailureInfo.details.payloads[0]);
     }
   }
   const parsed = ImportReportSchema.safeParse(found);
-  return parsed.success ? parsed.data : null;
+  return { report: parsed.success ? parsed.data : null, failure };
 }
 
 export { ApplicationFailure };

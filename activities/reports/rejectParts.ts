@@ -1,9 +1,9 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { isRejectColumn, REJECT_COLUMNS } from '../../common/report';
 import type { SourceFormat } from '../../common/source';
 import { csvLine } from './csvWrite';
-import { readTextIfPresent } from '../wholeFiles';
+import { readTextIfPresent, writeWhole } from '../wholeFiles';
 
 /**
  * One rejected row as kept in a batch's part file: where it is, why, and its original values.
@@ -72,21 +72,54 @@ function toLines(rows: RejectedRow[]): string {
 
 /** Rewrites a part whole: validation rejects are deterministic, so every attempt writes the same. */
 export async function writeRejectPart(file: string, rows: RejectedRow[]): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, toLines(rows));
+  await writeWhole(file, toLines(rows));
 }
 
 export async function appendRejectPart(file: string, rows: RejectedRow[]): Promise<void> {
   if (rows.length === 0) return;
   await mkdir(path.dirname(file), { recursive: true });
+  await dropTornLine(file);
   await appendFile(file, toLines(rows));
 }
 
+/**
+ * Every line of a part ends with a newline once written: a last line without one was cut short
+ * (a full disk, a crash mid-append) and is not read. Its row is appended again by the attempt that
+ * sends its request again.
+ */
 export async function readRejectPart(file: string): Promise<RejectedRow[]> {
   const text = await readTextIfPresent(file);
   if (text === undefined) return [];
-  return text
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as RejectedRow);
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.filter((line) => line.length > 0).map((line) => JSON.parse(line) as RejectedRow);
+}
+
+/** Cuts a line an append left without its newline, so that the next line does not run on from it. */
+async function dropTornLine(file: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(file, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    const block = Buffer.alloc(64 * 1024);
+    let end = (await handle.stat()).size;
+    for (let lastByte = true; end > 0; lastByte = false) {
+      const start = Math.max(0, end - block.length);
+      const { bytesRead } = await handle.read(block, 0, end - start, start);
+      const newline = block.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (newline === bytesRead - 1 && lastByte) return;
+      if (newline >= 0) {
+        await handle.truncate(start + newline + 1);
+        return;
+      }
+      end = start;
+    }
+    await handle.truncate(0);
+  } finally {
+    await handle.close();
+  }
 }

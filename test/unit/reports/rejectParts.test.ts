@@ -1,0 +1,59 @@
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { toApplicationFailure } from '../../../activities/failures';
+import { appendRejectPart, readRejectPart, writeRejectPart, type RejectedRow } from '../../../activities/reports/rejectParts';
+
+const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-parts-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+const row = (n: number, cell = `u${n}`): RejectedRow => ({ row: n, line: n + 1, column: 'email', reason: 'not an email', cells: [cell, 'x'] });
+
+describe('reject parts after a write cut short (a full disk, a crash mid-append)', () => {
+  it('a last line without its newline is not read, and the next append does not run on from it', async () => {
+    const file = path.join(folder, 'rejects', 'batch-0000001-api.part');
+    await appendRejectPart(file, [row(1)]);
+    // Half a line, as ENOSPC leaves it. Before, reading threw "Unterminated string in JSON" on every attempt.
+    appendFileSync(file, JSON.stringify(row(2)).slice(0, 30));
+    expect(await readRejectPart(file)).toEqual([row(1)]);
+
+    // The attempt that sends row 2 again appends it whole; before, it was glued to the torn half.
+    await appendRejectPart(file, [row(2)]);
+    expect(await readRejectPart(file)).toEqual([row(1), row(2)]);
+    expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(3);
+  });
+
+  it('a torn line longer than the block looked at is cut back to the line before it', async () => {
+    const file = path.join(folder, 'long.part');
+    await appendRejectPart(file, [row(1)]);
+    appendFileSync(file, JSON.stringify(row(2, 'y'.repeat(200_000))).slice(0, 150_000));
+    await appendRejectPart(file, [row(3)]);
+    expect(await readRejectPart(file)).toEqual([row(1), row(3)]);
+  });
+
+  it('a part rewritten whole leaves nothing of the part before it, and no file beside it', async () => {
+    const file = path.join(folder, 'whole', 'batch-0000002.part');
+    await writeRejectPart(file, [row(1), row(2)]);
+    await writeRejectPart(file, [row(3)]);
+    expect(await readRejectPart(file)).toEqual([row(3)]);
+    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(row(3))}\n`);
+    expect(readdirSync(path.dirname(file))).toEqual(['batch-0000002.part']);
+  });
+});
+
+describe('a report folder that cannot be written', () => {
+  it('fails the step with the file, the cause in words and what to do, and leaves it to be tried again', () => {
+    // As node gives a full disk: before, status showed "ENOSPC: no space left on device, write".
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', path: '/srv/reports/imp/rejects/batch-0000001.part' });
+    const failure = toApplicationFailure(full, 2_000);
+    expect({ type: failure.type, message: failure.message, nonRetryable: failure.nonRetryable, delay: Number(failure.nextRetryDelay) }).toEqual({
+      type: 'DiskError',
+      message: 'cannot write /srv/reports/imp/rejects/batch-0000001.part (ENOSPC): its disk is full: free space there; the step is tried again',
+      nonRetryable: false,
+      delay: 2_000,
+    });
+    // Any other error keeps its own name and message.
+    expect(toApplicationFailure(new SyntaxError('bad')).type).toBe('SyntaxError');
+  });
+});
