@@ -1,17 +1,20 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BatchResult } from '../../common/report';
+import { writeWhole } from '../wholeFiles';
 
 interface ResultsFile {
   recordedAt: string;
   results: BatchResult[];
 }
 
-/** Writes a group of batch results under a name unique to the run and flush (idempotent on retry). */
+/**
+ * Writes a group of batch results under a name unique to the run and flush (idempotent on retry),
+ * whole or not at all: a file cut short by a full disk would fail every later read of the folder.
+ */
 export async function writeResults(dir: string, name: string, recordedAt: string, results: BatchResult[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
   const file: ResultsFile = { recordedAt, results };
-  await writeFile(path.join(dir, `${name}.json`), JSON.stringify(file));
+  await writeWhole(path.join(dir, `${name}.json`), JSON.stringify(file));
 }
 
 /** Every result recorded, oldest first (a re-run's results come after the runs' before it). */

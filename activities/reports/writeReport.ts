@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
@@ -8,6 +8,7 @@ import { describeSource } from '../../common/sourceName';
 import type { ImportTotals } from '../../common/totals';
 import { readRejectPart, rejectsFileLines, type RejectedRow } from './rejectParts';
 import { ReportPaths } from './reportPaths';
+import { writeWhole } from '../wholeFiles';
 import { latestOf, readAllResults, writeResults } from './resultsStore';
 import { loadRetryPlan, type RetryPlan, type RetryPlanInput } from './retryPlan';
 
@@ -133,7 +134,7 @@ export function createReportActivities(reportDir: string) {
         rowsPerSecond: durationMs > 0 ? ((input.totals.rows.imported - (input.takenOver?.rows.imported ?? 0)) / durationMs) * 1000 : 0,
         ...(input.failure ? { failure: input.failure } : {}),
       });
-      if (!input.keepReportFile) await writeFile(paths.report, `${JSON.stringify(report, null, 2)}\n`);
+      if (!input.keepReportFile) await writeWhole(paths.report, `${JSON.stringify(report, null, 2)}\n`);
       return forResult(report);
     },
   };
