@@ -13,14 +13,19 @@ export class SourceAccessError extends Error {
   override name = 'SourceAccessError';
 }
 
+/** The shortest delay a failure asks for before its next attempt. */
+export const MIN_RETRY_DELAY_MS = 100;
+
 const FATAL_NAMES = new Set(['SourceAccessError', 'SourceChangedError', 'SourceFormatError', 'MappingError', 'InvalidInputError']);
 
 /**
  * Turns any error into the failure Temporal records: the type is the error class's name, the
  * message is ours (never a row value or a token), retryability comes from the error itself.
  */
-export function toApplicationFailure(error: unknown, nextRetryDelayMs?: number): ApplicationFailure {
+export function toApplicationFailure(error: unknown, retryDelayMs?: number): ApplicationFailure {
   if (error instanceof ApplicationFailure) return error;
+  // A delay of 0 (a 429 with `Retry-After: 0`) was no retry at all: the batch failed on its first 429.
+  const nextRetryDelayMs = retryDelayMs === undefined ? undefined : Math.max(retryDelayMs, MIN_RETRY_DELAY_MS);
   if (error instanceof XtremepushError) {
     return ApplicationFailure.create({
       type: error.name,

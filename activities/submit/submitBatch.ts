@@ -14,7 +14,7 @@ import { partRow, rowsJson, type Part } from './part';
 import { originalRows, type OriginalRow } from './originalRows';
 import type { PreparedBatches } from './preparedBatches';
 import { postedBySubmit, remainsOfSubmit, SubmitJournal } from './submitJournal';
-import { countRetry, parseRequestKey, requestKey, restoreProgress, splitPath, type SubmitProgress } from './submitProgress';
+import { countResend, countRetry, parseRequestKey, requestKey, restoreProgress, splitPath, type SubmitProgress } from './submitProgress';
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -107,10 +107,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
           const taskId = answer.mode === 'async' ? answer.taskId : '';
           if (taskId !== '') postedAt.set(taskId, Date.now());
           progress.posted[key] = taskId;
-          if (progress.unknown.includes(key)) {
-            progress.unknown = progress.unknown.filter((k) => k !== key);
-            progress.possibleDuplicates++;
-          }
+          countResend(progress, key, true);
           requests.push({ key, rows, ...(taskId === '' ? {} : { taskId }) });
           await journal.settled(progress);
           context.heartbeat(progress);
@@ -139,7 +136,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
             throw error;
           }
           countRetry(progress, error.retryCause);
-          if (error.details.outcomeUnknown && !progress.unknown.includes(key)) progress.unknown.push(key);
+          if (error.details.outcomeUnknown) countResend(progress, key, false);
           // Best effort: failing to save must not change how the attempt fails.
           await journal.settled(progress).catch(() => undefined);
           if (cancelRequested(context)) {

@@ -168,5 +168,7 @@ function mergeInto(progress: SubmitProgress, saved: JournalFile): void {
   for (const [cause, count] of Object.entries(saved.progress.retries) as Array<[keyof SubmitProgress['retries'], number]>) {
     progress.retries[cause] = Math.max(progress.retries[cause] ?? 0, count);
   }
+  const duplicated = union(progress.duplicated ?? [], saved.progress.duplicated ?? []);
+  if (duplicated.length > 0) progress.duplicated = duplicated;
   progress.possibleDuplicates = Math.max(progress.possibleDuplicates, saved.progress.possibleDuplicates);
 }

@@ -12,6 +12,8 @@ export interface SubmitProgress {
   rejected: string[];
   /** Keys whose last attempt ended with an unknown outcome: sending them again may duplicate. */
   unknown: string[];
+  /** Keys of `unknown` sent again whose outcome was lost again: counted in possibleDuplicates already. */
+  duplicated?: string[];
   retries: RetryCounts;
   possibleDuplicates: number;
 }
@@ -27,9 +29,31 @@ export function restoreProgress(details: unknown): SubmitProgress {
     posted: { ...(d.posted ?? {}) },
     rejected: [...(d.rejected ?? [])],
     unknown: [...(d.unknown ?? [])],
+    ...(d.duplicated?.length ? { duplicated: [...d.duplicated] } : {}),
     retries: { ...(d.retries ?? {}) },
     possibleDuplicates: d.possibleDuplicates ?? 0,
   };
+}
+
+/**
+ * A request whose outcome is unknown was sent again (possibleDuplicates counts the requests that
+ * may have gone in twice, once each): `answered` when this send's answer came, so the key's outcome
+ * is known now; otherwise it stays unknown, and is counted all the same: a run may end here.
+ */
+export function countResend(progress: SubmitProgress, key: string, answered: boolean): void {
+  if (!progress.unknown.includes(key)) {
+    if (!answered) progress.unknown.push(key);
+    return;
+  }
+  const duplicated = progress.duplicated ?? [];
+  if (answered) {
+    progress.unknown = progress.unknown.filter((k) => k !== key);
+    if (!duplicated.includes(key)) progress.possibleDuplicates++;
+    return;
+  }
+  if (duplicated.includes(key)) return;
+  progress.duplicated = [...duplicated, key];
+  progress.possibleDuplicates++;
 }
 
 export function countRetry(progress: SubmitProgress, cause: RetryCause): void {

@@ -12,7 +12,7 @@ import { startTestStack, type TestStack } from '../support/stack';
  * body limit) rather than from the API's own JSON: a request the API applied must not be sent
  * again uncounted, and a body too large must not be sent again unchanged.
  */
-describe('answers not from the API itself', () => {
+describe('answers lost or not from the API itself', () => {
   let stack: TestStack | undefined;
   afterEach(async () => {
     await stack?.stop();
@@ -40,6 +40,36 @@ describe('answers not from the API itself', () => {
     expect(importRequests(live).length).toBe(2);
     // Before, 0: the API had the same 500 rows twice and the report did not say they may have gone in twice.
     expect(report.possibleDuplicates).toBe(1);
+  });
+
+  it('a request whose answer is lost on both its attempts: it went in twice, and the report counts it as a possible duplicate', async () => {
+    // Every import request is applied, then its connection drops before the answer (found by a crash soak, seeds 1011 and 1012).
+    const live = (stack = await startTestStack({ sandbox: { faults: { dropAfterApply: 1 } } }));
+    await writeSampleFile(path.join(live.dataDir, 'p.csv'), { rows: 50, seed: 5 });
+    const report = await waitForReport(live.client, (await startImport(live.client, { source: 'p.csv', importId: 'lost-twice', batchSize: 50, tuning: { maxSubmitAttempts: 2 } })).importId);
+
+    expect(importRequests(live).map((r) => [r.rows, r.outcome])).toEqual([
+      [50, 'fault:dropAfterApply'],
+      [50, 'fault:dropAfterApply'],
+    ]);
+    expect(live.sandbox.stats().rowsApplied).toBe(100);
+    // Before, 0: only a resend that got its answer was counted.
+    expect(report.possibleDuplicates).toBe(1);
+    expect(report.rows).toEqual({ total: 50, imported: 0, rejected: 0, skipped: 50 });
+  });
+
+  it('a 429 with `Retry-After: 0` is tried again, as any 429', async () => {
+    const live = (stack = await startTestStack({ sandbox: { faults: { latencyMs: 300, rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 0 } } }));
+    await writeSampleFile(path.join(live.dataDir, 'p.csv'), { rows: 50, seed: 6 });
+    const { importId } = await startImport(live.client, { source: 'p.csv', importId: 'retry-after-0', batchSize: 50 });
+    // The first request is in (its 429 drawn); the API answers as it should from then on.
+    await until(() => Promise.resolve(importRequests(live).length), (n) => n >= 1, 30_000, 5);
+    live.sandbox.configure({});
+    const report = await waitForReport(live.client, importId);
+
+    // Before, the batch failed on that one 429: a retry delay of 0 was no retry at all.
+    expect(importRequests(live).map((r) => r.status)).toEqual([429, 200]);
+    expect(report.rows).toEqual({ total: 50, imported: 50, rejected: 0, skipped: 0 });
   });
 
   it('a proxy\'s HTML 413 page for a body over its limit: the request is split until its parts pass, not sent again unchanged', async () => {
