@@ -1,6 +1,8 @@
 import { createAwaitImportTask } from './awaitTask';
 import type { ActivityDeps } from './deps';
 import { reportingFailures } from './failures';
+import { heartbeatWhile } from './heartbeats';
+import { REPORT_FOLDER_ACTIVITIES } from '../common/batchIds';
 import { createReportActivities } from './reports/writeReport';
 import { createSourceActivities } from './sourceActivities';
 import type { XtremepushAccess } from '../common/batch';
@@ -30,8 +32,15 @@ export function createActivities(deps: ActivityDeps) {
       return { watchesTasks: submitsWatchTasks(deps) };
     },
   };
-  return Object.fromEntries(Object.entries(activities).map(([name, fn]) => [name, reportingFailures(fn as (...args: unknown[]) => Promise<unknown>)])) as typeof activities;
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => {
+      const activity = fn as (...args: unknown[]) => Promise<unknown>;
+      return [name, reportingFailures(BOOKKEEPING.has(name) ? (...args: unknown[]) => heartbeatWhile(activity(...args)) : activity)];
+    }),
+  ) as typeof activities;
 }
+
+const BOOKKEEPING = new Set<string>(REPORT_FOLDER_ACTIVITIES);
 
 export type ImportActivities = ReturnType<typeof createActivities>;
 export type { ActivityDeps } from './deps';

@@ -32,3 +32,6 @@ export const CANCELLED_FAILURE_CODE = 'Cancelled';
 
 /** A stuck task is looked at once a minute: one Task Info call, and an operator's decision is rarely quicker. */
 export const DEFAULT_STUCK_LOOK_EVERY_MS = 60_000;
+
+/** The activities that read and write the report folder: they heartbeat on a timer, and their options time a heartbeat out. */
+export const REPORT_FOLDER_ACTIVITIES = ['recordBatchResults', 'writeReport', 'loadRetryPlan', 'postedRequests', 'submitRemains'] as const;

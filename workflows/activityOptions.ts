@@ -1,6 +1,6 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { ImportActivities } from '../activities';
-import { FATAL_FAILURE_TYPES } from '../common/batchIds';
+import { FATAL_FAILURE_TYPES, type REPORT_FOLDER_ACTIVITIES } from '../common/batchIds';
 
 /**
  * Activity proxies with the timeouts that make the durability promises true. Heartbeat timeouts
@@ -20,9 +20,14 @@ export function sourceActivities(maxAttempts: number) {
   });
 }
 
-/** Writing report files: quick local I/O. */
-export const reportActivities = proxyActivities<Pick<ImportActivities, 'recordBatchResults' | 'writeReport' | 'loadRetryPlan' | 'postedRequests' | 'submitRemains'>>({
+/**
+ * Reading and writing the report folder: local I/O, heartbeating as it goes (REPORT_FOLDER_ACTIVITIES,
+ * activities/index.ts), so that one on a worker killed meanwhile is tried again on another within
+ * the heartbeat timeout, not after the 5 minutes it may take on a big import.
+ */
+export const reportActivities = proxyActivities<Pick<ImportActivities, (typeof REPORT_FOLDER_ACTIVITIES)[number]>>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20, nonRetryableErrorTypes },
 });
 
