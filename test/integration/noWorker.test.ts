@@ -96,21 +96,22 @@ describe('an import that cannot move says why', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const notAnswered = `no worker answered within 10 s, though one polled task queue "${stack.taskQueue}" lately`;
 
-    // The server's own "Failed to query Workflow" came back before the client's deadline: exit 3.
-    const status = await runCli(['status', importId], env);
-    expect(status.code, `status said: ${status.stderr}`).toBe(2);
-    expect(status.stderr).toContain(notAnswered);
-    expect(status.stderr).not.toMatch(/Failed to query/);
-
     // An update waited for a worker with no deadline: a minute or more.
-    for (const args of [['pause', importId], ['resume', importId], ['set-concurrency', importId, '2']]) {
+    const steer = async (args: string[]) => {
       const asked = Date.now();
       const steered = await runCli(args, env, 60_000);
       expect(Date.now() - asked, `${args[0]} took too long`).toBeLessThan(25_000);
       expect(steered.code, `${args[0]} said: ${steered.stderr}`).toBe(2);
       expect(steered.stderr).toContain(notAnswered);
       expect(steered.stderr).toMatch(/may still take effect if a worker comes back/);
-    }
+    };
+    // Each waits out its 10 s: the query beside the pause, and the resume (after the pause) beside the concurrency.
+    const [status] = await Promise.all([runCli(['status', importId], env), steer(['pause', importId])]);
+    // The server's own "Failed to query Workflow" came back before the client's deadline: exit 3.
+    expect(status.code, `status said: ${status.stderr}`).toBe(2);
+    expect(status.stderr).toContain(notAnswered);
+    expect(status.stderr).not.toMatch(/Failed to query/);
+    await Promise.all([steer(['resume', importId]), steer(['set-concurrency', importId, '2'])]);
     // As the message says: the server kept the updates, and a worker that comes back applies them.
     const again = spawnWorker(stack.env);
     workers.push(again);
