@@ -94,20 +94,16 @@ function decisionForError(state: SandboxState, req: IncomingMessage, error: unkn
   return { ending: errorEnvelope(new SandboxHttpError(500, 'internal sandbox error')), outcome: 'error' };
 }
 
-/** What a gateway in front of the API answers when the API was slower than its own timeout. */
-const GATEWAY_TIMEOUT_PAGE: JsonReply = {
-  status: 504,
-  body: null,
-  headers: { 'content-type': 'text/html' },
-  text: '<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n',
-};
+/** The HTML page a proxy in front of the API answers with, in place of the API's JSON. */
+function proxyPage(status: number, title: string): JsonReply {
+  const text = `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
+  return { status, body: null, headers: { 'content-type': 'text/html' }, text };
+}
 
-const TOO_LARGE_PAGE: JsonReply = {
-  status: 413,
-  body: null,
-  headers: { 'content-type': 'text/html' },
-  text: '<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n</body>\r\n</html>\r\n',
-};
+/** A gateway whose own timeout ran out while the API worked. */
+const GATEWAY_TIMEOUT_PAGE = proxyPage(504, 'Gateway Time-out');
+/** A body over the proxy's limit (nginx's `client_max_body_size`). */
+const TOO_LARGE_PAGE = proxyPage(413, 'Request Entity Too Large');
 
 /** The answer's status with the first half of its JSON: a connection that ended early. */
 function cutShort(reply: JsonReply): JsonReply {
