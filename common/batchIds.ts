@@ -15,6 +15,7 @@ export const FATAL_FAILURE_TYPES = [
   'AuthenticationError',
   'ForbiddenError',
   'EndpointError',
+  'RefusedByProxyError',
   'SourceChangedError',
   'SourceFormatError',
   'SourceAccessError',

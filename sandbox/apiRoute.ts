@@ -69,6 +69,7 @@ async function decide(
     return { ending: { status, body: failure(status, 'internal server error') }, outcome: 'fault:serverError' };
   }
   if (fault.kind === 'reset') return { ending: 'reset', outcome: 'fault:reset' };
+  if (fault.kind === 'firewallRefusal') return { ending: FIREWALL_PAGE, outcome: 'fault:firewallRefusal' };
   // Slow and dropped answers only disturb requests that were accepted: their effect has happened.
   const reply = answerMethod(state, method, body, req.headers, entry);
   if (fault.kind === 'slow') {
@@ -102,6 +103,8 @@ function proxyPage(status: number, title: string): JsonReply {
 
 /** A gateway whose own timeout ran out while the API worked. */
 const GATEWAY_TIMEOUT_PAGE = proxyPage(504, 'Gateway Time-out');
+/** A firewall's rule matched the request: it never reaches the API. */
+const FIREWALL_PAGE = proxyPage(403, 'Forbidden');
 /** A body over the proxy's limit (nginx's `client_max_body_size`). */
 const TOO_LARGE_PAGE = proxyPage(413, 'Request Entity Too Large');
 

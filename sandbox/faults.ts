@@ -1,7 +1,7 @@
 import type { ApiMethod, FaultConfig, Latency } from './options';
 import { streamFor, type Random } from './random';
 
-export type RequestFaultKind = 'rateLimit' | 'serverError' | 'reset' | 'slow' | 'dropAfterApply' | 'gatewayAfterApply' | 'garbledAfterApply';
+export type RequestFaultKind = 'rateLimit' | 'serverError' | 'reset' | 'slow' | 'dropAfterApply' | 'gatewayAfterApply' | 'garbledAfterApply' | 'firewallRefusal';
 
 /** What the fault draw decided for one request. */
 export interface RequestFault {
@@ -93,6 +93,7 @@ export class FaultInjector {
       ['dropAfterApply', config.dropAfterApply],
       ['gatewayAfterApply', config.gatewayAfterApply],
       ['garbledAfterApply', config.garbledAfterApply],
+      ['firewallRefusal', config.firewallRefusal],
     ];
     for (const [kind, rate] of others) {
       threshold += rate;

@@ -20,7 +20,7 @@ export const LatencySchema = z.union([
 export type Latency = z.infer<typeof LatencySchema>;
 
 /** Rates of the faults that replace or disturb a response; they share one draw, so they must add up to at most 1. */
-export const REQUEST_FAULT_RATES = ['rateLimit', 'serverError', 'reset', 'slowRate', 'dropAfterApply', 'gatewayAfterApply', 'garbledAfterApply'] as const;
+export const REQUEST_FAULT_RATES = ['rateLimit', 'serverError', 'reset', 'slowRate', 'dropAfterApply', 'gatewayAfterApply', 'garbledAfterApply', 'firewallRefusal'] as const;
 
 export const FaultConfigSchema = z
   .object({
@@ -49,6 +49,8 @@ export const FaultConfigSchema = z
     gatewayAfterApply: RateSchema.default(0),
     /** Share of requests applied (or accepted as a task) whose answer arrives cut short (its status, half its JSON). */
     garbledAfterApply: RateSchema.default(0),
+    /** Share of requests refused by a firewall in front of the API with its HTML 403 page; nothing is applied. */
+    firewallRefusal: RateSchema.default(0),
     /** Share of tasks that end `failed`; their rows are not applied. */
     taskFailRate: RateSchema.default(0),
     /** Share of tasks that stay `processing` until a new config no longer asks for stuck tasks. */

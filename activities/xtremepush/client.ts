@@ -7,6 +7,7 @@ import {
   ForbiddenError,
   InvalidResponseError,
   RateLimitedError,
+  RefusedByProxyError,
   RequestRejectedError,
   RequestTimeoutError,
   ServerError,
@@ -176,16 +177,20 @@ export class XtremepushClient {
     // Some APIs answer 200 with success:false; the body's code then says what happened.
     const code = success ? (body?.code ?? 500) : status;
     if (code === 401) return new AuthenticationError(code, body?.message);
-    if (code === 403) return new ForbiddenError(body?.message);
-    if (code === 400 && mentionsAuthentication(body)) return new AuthenticationError(code, body?.message);
     if (code === 429) return new RateLimitedError(parseRetryAfter(retryAfter));
     if (code === 404 || code === 405 || code === 410) return new EndpointError(method, code);
     // A 5xx that is not the API's own JSON is a gateway's page (502, 504 after its wait): the API
     // behind it may have applied the request.
     if (code >= 500) return new ServerError(code, body === undefined);
+    // A request that took too long to arrive, or came too early: it was not taken, and may be sent again.
+    if (code === 408 || code === 425) return new ServerError(code, false);
     // Too large for the API or a proxy in front of it: halves of the request may pass.
     if (code === 413) return new RequestRejectedError(code, body?.message ?? 'the request is too large', body?.errors);
-    if (body === undefined) return new InvalidResponseError(method, `HTTP ${status} with a body that is not JSON`, status);
+    // Any other refusal in a page that is not the API's JSON (a firewall's 403, nginx's 400 for
+    // plain HTTP sent to its HTTPS port), or a redirect, says nothing about the token or the rows.
+    if (body === undefined || (status >= 300 && status < 400)) return new RefusedByProxyError(method, status);
+    if (code === 403) return new ForbiddenError(body.message);
+    if (code === 400 && mentionsAuthentication(body)) return new AuthenticationError(code, body.message);
     return new RequestRejectedError(code, body.message, body.errors);
   }
 

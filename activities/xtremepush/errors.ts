@@ -14,6 +14,7 @@ export type XtremepushErrorKind =
   | 'network'
   | 'rejected'
   | 'endpoint'
+  | 'refused'
   | 'invalid_response'
   | 'not_found';
 
@@ -90,6 +91,7 @@ export class RateLimitedError extends XtremepushError {
   }
 }
 
+/** A 5xx, or a 408/425 (the API or a proxy in front of it asks for the request again). */
 export class ServerError extends XtremepushError {
   override name = 'ServerError';
   constructor(status: number, outcomeUnknown: boolean) {
@@ -124,6 +126,26 @@ export class EndpointError extends XtremepushError {
   override name = 'EndpointError';
   constructor(method: string, status: number) {
     super(`Xtremepush answered HTTP ${status} for ${method}: check XTREMEPUSH_API_URL`, status === 404 ? 'not_found' : 'endpoint', false, { status });
+  }
+}
+
+/**
+ * A 4xx that is not the API's JSON, or a redirect: something in front of the API (a proxy, a
+ * firewall, a load balancer reached over plain HTTP) refused the request before the API saw it, and the same
+ * request gets the same page again: retrying each batch until its attempts run out only delays
+ * the message, so the import stops on the first one.
+ */
+export class RefusedByProxyError extends XtremepushError {
+  override name = 'RefusedByProxyError';
+  constructor(method: string, status: number) {
+    super(
+      `Xtremepush ${method} was answered HTTP ${status} with a page that is not the API's: something between the worker and the API ` +
+        '(a proxy, a firewall, a load balancer) refused or redirected the request before the API saw it; check that XTREMEPUSH_API_URL is https:// and ' +
+        "your region's host, and any proxy or firewall rule on the way, then retry the import",
+      'refused',
+      false,
+      { status },
+    );
   }
 }
 

@@ -87,4 +87,18 @@ describe('answers lost or not from the API itself', () => {
     expect(refused).toBeGreaterThan(0);
     expect(refused).toBeLessThanOrEqual(3);
   });
+
+  it('a firewall\'s HTML 403 page: the import stops on the first one, saying what refused it, instead of trying every batch again', async () => {
+    const live = (stack = await startTestStack({ sandbox: { faults: { firewallRefusal: 1 } } }));
+    await writeSampleFile(path.join(live.dataDir, 'p.csv'), { rows: 300, seed: 8 });
+    const { importId } = await startImport(live.client, { source: 'p.csv', importId: 'firewall-403', batchSize: 100, concurrency: 1 });
+    const report = await waitForReport(live.client, importId);
+
+    expect(report.status).toBe('failed');
+    expect(report.failure?.code).toBe('RefusedByProxyError');
+    expect(report.failure?.message).toMatch(/HTTP 403 with a page that is not the API's: .*proxy, a firewall/);
+    // Before, each request was tried again as an unexpected answer until the batch's attempts ran out, batch after batch.
+    expect(importRequests(live).map((r) => r.outcome)).toEqual(['fault:firewallRefusal']);
+    expect(report.rows).toEqual({ total: 300, imported: 0, rejected: 0, skipped: 300 });
+  });
 });
