@@ -16,6 +16,7 @@ export const FATAL_FAILURE_TYPES = [
   'ForbiddenError',
   'EndpointError',
   'RefusedByProxyError',
+  'RowsRefusedError',
   'SourceChangedError',
   'SourceFormatError',
   'SourceAccessError',

@@ -9,12 +9,23 @@ import { heartbeatWhile } from '../heartbeats';
 import { readTakenOver, type TakenOverRequests } from '../reports/openTasks';
 import { ReportPaths } from '../reports/reportPaths';
 import { appendRejectPart, readRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
-import { RateLimitedError, RequestRejectedError, XtremepushError } from '../xtremepush/errors';
+import { RateLimitedError, RequestRejectedError, RowsRefusedError, XtremepushError } from '../xtremepush/errors';
 import { partRow, rowsJson, type Part } from './part';
 import { originalRows, type OriginalRow } from './originalRows';
 import type { PreparedBatches } from './preparedBatches';
 import { postedBySubmit, remainsOfSubmit, SubmitJournal } from './submitJournal';
-import { countResend, countRetry, parseRequestKey, requestKey, restoreProgress, splitPath, type SubmitProgress } from './submitProgress';
+import {
+  countResend,
+  countRetry,
+  parseRequestKey,
+  REFUSED_ROWS_BEFORE_STOP,
+  refusedRowKeys,
+  requestKey,
+  restoreProgress,
+  rowsRefusedWithNoneAccepted,
+  splitPath,
+  type SubmitProgress,
+} from './submitProgress';
 
 const MAX_BACKOFF_MS = 60_000;
 
@@ -125,6 +136,8 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
             // After the append: a retry takes an isolated key as already written to the rejects part.
             await journal.settled(progress);
             context.heartbeat(progress);
+            const refused = rows === 1 ? rowsRefusedWithNoneAccepted(progress) : 0;
+            if (refused >= REFUSED_ROWS_BEFORE_STOP) throw new RowsRefusedError(batch.index + 1, refused, error.status ?? 400);
             if (rows > 1) await send(partIndex, part, start, end);
             return;
           }
@@ -165,10 +178,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
       const watch = input.watchTasks && failure === undefined ? await watchPosted(deps, context, postedAt, input.watchTasks.firstPollAfterMs, () => progress) : undefined;
       const taskOutcomes = watch?.outcomes ?? [];
 
-      const apiRejectedRows = progress.rejected.filter((key) => {
-        const { start, end } = parseRequestKey(key);
-        return end - start === 1;
-      }).length;
+      const apiRejectedRows = refusedRowKeys(progress.rejected).length;
       // The result now says what this submit did; a journal left behind would only clutter the report folder.
       await journal.remove();
       return {

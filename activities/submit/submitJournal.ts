@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RequestSlice } from '../../common/batch';
-import { parseRequestKey, restoreProgress, type SubmitProgress } from './submitProgress';
+import { parseRequestKey, refusedRowKeys, restoreProgress, type SubmitProgress } from './submitProgress';
 
 /**
  * A submit's progress on local disk, written before each POST goes out and after each answer.
@@ -116,11 +116,7 @@ export async function remainsOfSubmit(file: string, runId: string): Promise<Subm
   if (saved === undefined || !saved.owner.startsWith(`${runId}/`)) return { requests, unknownKeys: [], rejectedRowKeys: [], retries: {}, possibleDuplicates: 0 };
   const { posted, rejected, unknown, retries, possibleDuplicates } = saved.progress;
   const unknownKeys = [...new Set([...unknown, ...saved.sending])].filter((key) => posted[key] === undefined && !rejected.includes(key));
-  const rejectedRowKeys = rejected.filter((key) => {
-    const { start, end } = parseRequestKey(key);
-    return end - start === 1;
-  });
-  return { requests, unknownKeys, rejectedRowKeys, retries, possibleDuplicates };
+  return { requests, unknownKeys, rejectedRowKeys: refusedRowKeys(rejected), retries, possibleDuplicates };
 }
 
 async function readJournal(file: string): Promise<JournalFile | undefined> {

@@ -56,6 +56,26 @@ export function countResend(progress: SubmitProgress, key: string, answered: boo
   progress.possibleDuplicates++;
 }
 
+/**
+ * How many single rows the API may refuse in a batch before the batch stops, while it has accepted
+ * no request of it (see RowsRefusedError). A batch with some bad rows has good ones accepted
+ * between them long before this many.
+ */
+export const REFUSED_ROWS_BEFORE_STOP = 64;
+
+/** Keys of the single rows the API refused (a refused request of more rows was split, not refused for good). */
+export function refusedRowKeys(rejected: readonly string[]): string[] {
+  return rejected.filter((key) => {
+    const { start, end } = parseRequestKey(key);
+    return end - start === 1;
+  });
+}
+
+/** The single rows the API refused in this batch, while it accepted none of its requests (0 once it accepted one). */
+export function rowsRefusedWithNoneAccepted(progress: SubmitProgress): number {
+  return Object.keys(progress.posted).length > 0 ? 0 : refusedRowKeys(progress.rejected).length;
+}
+
 export function countRetry(progress: SubmitProgress, cause: RetryCause): void {
   progress.retries[cause] = (progress.retries[cause] ?? 0) + 1;
 }

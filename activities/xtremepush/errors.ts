@@ -121,6 +121,25 @@ export class RequestRejectedError extends XtremepushError {
   }
 }
 
+/**
+ * The API refused rows of a batch one by one and accepted no request of it: the cause is likely
+ * what every request carries (the columns, from the mapping or the file's header), not the rows.
+ * Splitting on would post about two requests per row, batch after batch, to refuse them all.
+ */
+export class RowsRefusedError extends XtremepushError {
+  override name = 'RowsRefusedError';
+  constructor(batchNumber: number, rows: number, status: number) {
+    super(
+      `Xtremepush refused each of the first ${rows} rows of batch ${batchNumber} sent on its own (HTTP ${status}) and accepted none of the ` +
+        "batch: the cause is likely the columns every request carries (the mapping or the file's header), not the rows. The API's " +
+        'reasons are in the rejects file; fix the cause, then start a new import',
+      'rejected',
+      false,
+      { status },
+    );
+  }
+}
+
 /** 404/405/410 on a method URL: a wrong base URL or a retired endpoint, not something to retry. */
 export class EndpointError extends XtremepushError {
   override name = 'EndpointError';
