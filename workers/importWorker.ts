@@ -68,6 +68,14 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
   const connection = await NativeConnection.connect(config.temporal).catch((error: unknown) => {
     throw new ConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
   });
+  // Asked before the worker exists: a worker of a missing namespace logs the SDK's own warnings
+  // about it (its heartbeat's RPC status) before Worker.create fails, ahead of our one line.
+  await connection.workflowService.describeNamespace({ namespace: env.TEMPORAL_NAMESPACE }).catch(async (error: unknown) => {
+    const missing = namespaceMissingMessage(error, env.TEMPORAL_NAMESPACE, env.TEMPORAL_ADDRESS);
+    if (missing === undefined) return;
+    await connection.close();
+    throw new ConfigError(missing);
+  });
   const xtremepush = new XtremepushClient({ baseUrl: config.apiUrl, credentials: credentialsFor(config), requestTimeoutMs: env.XTREMEPUSH_REQUEST_TIMEOUT_MS });
   const worker = await Worker.create(workerOptions(config, connection, xtremepush)).catch(async (error: unknown) => {
     // The open connection would keep the process alive after the error is printed.
