@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { ClientConfigError } from '../client/connect';
-import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError } from '../client/importErrors';
+import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError, InvalidImportRequestError } from '../client/importErrors';
 import { NoWorkerError, WorkerNotAnsweringError } from '../client/workerPresence';
 import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';
@@ -186,6 +186,7 @@ const EXPECTED_ERRORS: Array<[new (...args: never[]) => Error, number]> = [
   [SourceArgumentError, ExitCode.usage],
   [ImportNotFoundError, ExitCode.usage],
   [ImportSteeringError, ExitCode.usage],
+  [InvalidImportRequestError, ExitCode.usage],
   [PortInUseError, ExitCode.usage],
   [NoWorkerError, ExitCode.usage],
   [WorkerNotAnsweringError, ExitCode.usage],

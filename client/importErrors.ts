@@ -1,11 +1,27 @@
 /** What the client API refuses or cannot do, each with what the caller needs to decide and a message that says what to do. */
 
+/**
+ * How a refused import ID was chosen: from the source's version (a local file's size and
+ * modification time, a URL's ETag), from a local file's path alone (this client cannot see the
+ * file), or given by the caller.
+ */
+export type ImportIdBasis = 'version' | 'path' | 'given';
+
 export class ImportAlreadyExistsError extends Error {
   override name = 'ImportAlreadyExistsError';
-  constructor(readonly importId: string) {
+  constructor(
+    readonly importId: string,
+    readonly basis: ImportIdBasis = 'version',
+  ) {
+    const next = `See its report with \`xp-import report ${importId}\`, send its failed batches again with \`xp-import retry ${importId}\``;
     super(
-      `import ${importId} already ran for this source. See its report with \`xp-import report ${importId}\`, ` +
-        `send its failed batches again with \`xp-import retry ${importId}\`, or start a new import with --id <new id>.`,
+      basis === 'given'
+        ? `an import with the ID ${importId} has already run (an ID names one import for good). ${next}, or choose another --id.`
+        : basis === 'path'
+          ? `import ${importId} already ran for this path. This client cannot see the file (it is not in XP_IMPORT_DATA_DIR here), so the ` +
+            "default ID comes from the path alone, not from the file's size and modification time: to import a new version of the file, give " +
+            `an import ID (--id), or set XP_IMPORT_DATA_DIR to the workers' data folder where the client runs. ${next}.`
+          : `import ${importId} already ran for this source. ${next}, or start a new import with --id <new id>.`,
     );
   }
 }
@@ -58,7 +74,33 @@ export class ImportEndedWithoutReportError extends Error {
   }
 }
 
+/** Why a steering request was refused: what a caller decides on without reading the message. */
+export type SteeringRefusal =
+  /** The import has ended: nothing to pause, resume, change or cancel. */
+  | 'ended'
+  /** `retryFailed` of an import that still runs (perhaps a re-run another caller started). */
+  | 'running'
+  /** `retryFailed` of an import whose every batch succeeded. */
+  | 'nothing_to_retry'
+  /** The import itself refused it (a concurrency out of range, a batch with no stuck task). */
+  | 'refused';
+
 /** A steering request the import refused, with its reason. */
 export class ImportSteeringError extends Error {
   override name = 'ImportSteeringError';
+  constructor(
+    readonly importId: string,
+    readonly reason: SteeringRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A start request whose options break the rules (a batch over 10,000 rows, an import ID with a slash), each named. */
+export class InvalidImportRequestError extends Error {
+  override name = 'InvalidImportRequestError';
+  constructor(readonly problems: string[]) {
+    super(`the import request is not valid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { ImportOptionsSchema, ImportWorkflowInputSchema, inferFormat, type ImportOptionsInput, type ImportWorkflowInput } from '../common/importInput';
@@ -12,6 +13,7 @@ import {
   type StuckResolution,
 } from '../common/messages';
 import type { temporal } from '@temporalio/proto';
+import type { z } from 'zod';
 import { SourceReadProgressSchema, type Progress, type RetryingStep, type SourceReadProgress } from '../common/progress';
 import type { ImportActivities } from '../activities';
 import { ImportReportSchema, type ImportReport } from '../common/report';
@@ -19,9 +21,18 @@ import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
 import { sourceRefFromArgument, type SourceRef } from '../common/source';
 import { describeSource, sourceAttribute } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
+import { issueLines } from '../common/zodIssues';
 import type { ImportClientContext } from './connect';
 import { defaultImportIdFor, resolveSourceForWorker } from './importId';
-import { ImportAlreadyExistsError, ImportEndedWithoutReportError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError } from './importErrors';
+import {
+  ImportAlreadyExistsError,
+  ImportEndedWithoutReportError,
+  ImportIdInUseError,
+  ImportNotFoundError,
+  ImportSteeringError,
+  InvalidImportRequestError,
+  type ImportIdBasis,
+} from './importErrors';
 import { NoWorkerError, queryNotAnswered, requireWorker, updateNotAnswered, WorkerNotAnsweringError } from './workerPresence';
 
 export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
@@ -29,15 +40,21 @@ export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
 export interface StartImportRequest extends ImportOptionsInput {
   /** A path (inside the worker's XP_IMPORT_DATA_DIR) or an http(s) URL. */
   source: string | SourceRef;
-  /** Defaults to an ID derived from the source version, so the same file is never imported twice. */
+  /**
+   * Defaults to an ID derived from the source version, so the same file is never imported twice: a
+   * local file's size and modification time when this process sees it (in XP_IMPORT_DATA_DIR, or
+   * from the current folder), otherwise its path alone; a URL's ETag or Last-Modified when its
+   * server tells them. Services that start imports of the same files should see them alike.
+   */
   importId?: string;
   tuning?: ImportWorkflowInput['tuning'];
 }
 
 export interface StartedImport {
   importId: string;
-  /** True when an import of this ID was already running and was returned as is. */
+  /** True when an import of this ID was already running (started before, or a moment ago by another caller) and was joined. */
   alreadyRunning: boolean;
+  /** What the import runs with: a joined import's own input, whatever options this request gave. */
   input: ImportWorkflowInput;
 }
 
@@ -45,13 +62,17 @@ function handleOf(ctx: ImportClientContext, importId: string): WorkflowHandle {
   return ctx.client.workflow.getHandle(importId);
 }
 
+/** Tells the caller that started an import from one that joined it a moment later: USE_EXISTING answers both alike. */
+const START_TOKEN_MEMO = 'startToken';
+
 /** Starts an import, or finds the one already running for the same source. */
 export async function startImport(ctx: ImportClientContext, request: StartImportRequest): Promise<StartedImport> {
-  const options = ImportOptionsSchema.parse(request);
+  const options = validRequest(ImportOptionsSchema, request);
   const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : request.source;
   const { ref, localPath } = resolveSourceForWorker(given);
   const importId = request.importId ?? (await defaultImportIdFor(ref, localPath, options.dryRun));
-  const input = ImportWorkflowInputSchema.parse({
+  const basis: ImportIdBasis = request.importId !== undefined ? 'given' : ref.kind === 'file' && localPath === null ? 'path' : 'version';
+  const input = validRequest(ImportWorkflowInputSchema, {
     importId,
     source: ref,
     format: options.format ?? inferFormat(ref.kind === 'file' ? ref.path : ref.url),
@@ -63,14 +84,12 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
     tuning: request.tuning,
   });
 
-  const running = await runningImportSource(ctx, importId);
-  if (running !== undefined) {
-    // Following an import of another file would report success for a file never read.
-    if (running !== sourceAttribute(input.source)) throw new ImportIdInUseError(importId, running, describeSource(input.source));
-    return { importId, alreadyRunning: true, input };
-  }
+  const running = await runningImport(ctx, importId);
+  if (running !== undefined) return follow(importId, running, input);
+  const startToken = randomUUID();
+  let handle: WorkflowHandle;
   try {
-    await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {
+    handle = await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {
       workflowId: importId,
       taskQueue: ctx.taskQueue,
       args: [input],
@@ -78,16 +97,33 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       staticSummary: summaryOf(input),
       staticDetails: detailsOf(input),
+      memo: { [START_TOKEN_MEMO]: startToken },
       typedSearchAttributes: [
         { key: ImportStatusKey, value: 'Running' },
         { key: ImportSourceKey, value: sourceAttribute(input.source) },
       ],
     });
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ImportAlreadyExistsError(importId);
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ImportAlreadyExistsError(importId, basis);
     throw error;
   }
-  return { importId, alreadyRunning: false, input };
+  if ((await handle.describe()).memo?.[START_TOKEN_MEMO] === startToken) return { importId, alreadyRunning: false, input };
+  // Another caller started this ID between the look above and this start (two services at once).
+  return follow(importId, (await runningImport(ctx, importId)) ?? { source: null }, input);
+}
+
+/** A request checked against its schema: the caller's mistakes as InvalidImportRequestError, field by field. */
+function validRequest<S extends z.ZodType>(schema: S, request: unknown): z.infer<S> {
+  const parsed = schema.safeParse(request);
+  if (!parsed.success) throw new InvalidImportRequestError(issueLines(parsed.error, '(request)'));
+  return parsed.data;
+}
+
+/** The running import this start joins: its own input, or the refusal when it imports another source. */
+function follow(importId: string, running: RunningImport, input: ImportWorkflowInput): StartedImport {
+  // Following an import of another file would report success for a file never read.
+  if (running.source !== sourceAttribute(input.source)) throw new ImportIdInUseError(importId, running.source, describeSource(input.source));
+  return { importId, alreadyRunning: true, input: running.input ?? input };
 }
 
 function summaryOf(input: ImportWorkflowInput): string {
@@ -104,12 +140,15 @@ function detailsOf(input: ImportWorkflowInput): string {
   ].join('\n\n');
 }
 
-/**
- * The source of the import running under this ID, as its ImportSource search attribute names it
- * (set at start, and by the workflow's first task for one started otherwise), or from its run's
- * input while it has none; null when neither tells; undefined when no import of this ID runs.
- */
-async function runningImportSource(ctx: ImportClientContext, importId: string): Promise<string | null | undefined> {
+interface RunningImport {
+  /** Its source as its ImportSource search attribute names it (set at start), or as its input does; null when neither tells. */
+  source: string | null;
+  /** The input its run started with (a caller that joins it learns the batch size and concurrency it runs with). */
+  input?: ImportWorkflowInput;
+}
+
+/** The import running under this ID; undefined when none runs. */
+async function runningImport(ctx: ImportClientContext, importId: string): Promise<RunningImport | undefined> {
   let description;
   try {
     description = await handleOf(ctx, importId).describe();
@@ -118,16 +157,16 @@ async function runningImportSource(ctx: ImportClientContext, importId: string): 
     throw error;
   }
   if (description.status.name !== 'RUNNING') return undefined;
-  const named = description.typedSearchAttributes.get(ImportSourceKey);
-  if (named !== undefined) return named;
   const { history } = await ctx.client.workflowService.getWorkflowExecutionHistory({
     namespace: ctx.client.options.namespace,
     execution: { workflowId: importId, runId: description.runId },
     maximumPageSize: 1,
   });
   const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  const input = ImportWorkflowInputSchema.safeParse(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
-  return input.success ? sourceAttribute(input.data.source) : null;
+  const parsed = ImportWorkflowInputSchema.safeParse(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
+  const input = parsed.success ? parsed.data : undefined;
+  const source = description.typedSearchAttributes.get(ImportSourceKey) ?? (input ? sourceAttribute(input.source) : null);
+  return { source, ...(input ? { input } : {}) };
 }
 
 /** The import's Temporal status (`RUNNING`, `COMPLETED`, ...); null for an ID the server does not know. */
@@ -148,6 +187,7 @@ export async function getProgress(ctx: ImportClientContext, importId: string): P
   try {
     return await ctx.client.connection.withDeadline(asked + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(handleOf(ctx, importId)));
   } catch (error) {
+    if ((error as Error).name === 'WorkflowNotFoundError') throw new ImportNotFoundError(importId);
     if (queryNotAnswered(error, Date.now() - asked, PROGRESS_QUERY_TIMEOUT_MS)) throw new WorkerNotAnsweringError(ctx.taskQueue, PROGRESS_QUERY_TIMEOUT_MS);
     throw error;
   }
@@ -189,7 +229,9 @@ async function updateInTime<T>(ctx: ImportClientContext, request: string, import
  * waits for another attempt.
  */
 async function progressOf(handle: WorkflowHandle): Promise<Progress> {
-  const [progress, { raw }] = await Promise.all([handle.query(progressQuery), handle.describe()]);
+  const [progress, { raw, status }] = await Promise.all([handle.query(progressQuery), handle.describe()]);
+  // The workflow's last state is `finishing` (its report written); the server knows it has ended.
+  if (status.name !== 'RUNNING') return { ...progress, phase: 'done' };
   const pending = raw.pendingActivities ?? [];
   const inspection = progress.phase === 'inspecting' ? inspectionRead(pending) : undefined;
   const retrying = retryingStep(pending);
@@ -242,12 +284,18 @@ async function steer<T>(
     if (options.needsWorker) await requireWorker(ctx);
     return await action(handleOf(ctx, importId));
   } catch (error) {
+    // The import's own refusal (a concurrency out of range) is the message the caller needs.
+    if (error instanceof WorkflowUpdateFailedError) throw refusal(importId, error);
     if (!(error instanceof NoWorkerError) && (error as Error).name !== 'WorkflowNotFoundError') throw error;
     const status = await importStatus(ctx, importId);
     if (status === null) throw new ImportNotFoundError(importId);
     if (status === 'RUNNING') throw error;
-    throw new ImportSteeringError(`import ${importId} has ended (${status.toLowerCase()}), so there is nothing to ${what}; its report: \`xp-import report ${importId}\``);
+    throw new ImportSteeringError(importId, 'ended', `import ${importId} has ended (${status.toLowerCase()}), so there is nothing to ${what}; its report: \`xp-import report ${importId}\``);
   }
+}
+
+function refusal(importId: string, error: WorkflowUpdateFailedError): ImportSteeringError {
+  return new ImportSteeringError(importId, 'refused', error.cause instanceof Error ? error.cause.message : error.message);
 }
 
 export async function pauseImport(ctx: ImportClientContext, importId: string): Promise<Progress> {
@@ -276,11 +324,11 @@ export async function resolveStuckBatch(ctx: ImportClientContext, importId: stri
     return await updateInTime(ctx, `decision to ${resolution} batch ${batchNumber}`, importId, () => batch.executeUpdate(resolveStuckBatchUpdate, { args: [resolution] }));
   } catch (error) {
     // The workflow's refusal (e.g. "has no stuck task") is the message an operator needs.
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof Error) throw new ImportSteeringError(error.cause.message);
+    if (error instanceof WorkflowUpdateFailedError) throw refusal(importId, error);
     // A batch runs as its own workflow only while a task of it is still running after its submit.
     if ((error as Error).name === 'WorkflowNotFoundError') {
       if ((await importStatus(ctx, importId)) === null) throw new ImportNotFoundError(importId);
-      throw new ImportSteeringError(`batch ${batchNumber} of ${importId} is not running as a batch workflow, so it has no stuck task; \`xp-import status ${importId}\` lists the stuck batches`);
+      throw new ImportSteeringError(importId, 'refused', `batch ${batchNumber} of ${importId} is not running as a batch workflow, so it has no stuck task; \`xp-import status ${importId}\` lists the stuck batches`);
     }
     throw error;
   }
@@ -300,7 +348,7 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
     if ((error as Error).name === 'WorkflowNotFoundError') throw new ImportNotFoundError(importId);
     throw error;
   }
-  if (description.status.name === 'RUNNING') throw new ImportSteeringError(`import ${importId} is still running; retry it once it has ended`);
+  if (description.status.name === 'RUNNING') throw new ImportSteeringError(importId, 'running', `import ${importId} is still running; retry it once it has ended`);
   if (description.status.name !== 'COMPLETED') {
     const end = await endOfHistory(handle);
     if (end.report === null) throw new ImportEndedWithoutReportError(importId, description.status.name, end.failure);
@@ -309,24 +357,30 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
   if (last?.success && last.data.status !== 'cancelled' && last.data.batches.failed === 0 && last.data.batches.succeeded === last.data.batches.total) {
     // A re-run would read the whole file again to send nothing, and write the report again.
     const rejected = last.data.rows.rejected > 0 ? ` Its ${last.data.rows.rejected} rejected row(s) are in ${last.data.rejectsFile ?? 'its rejects file'}: fix them, copy the file into XP_IMPORT_DATA_DIR (the worker reads sources from there only) and import it.` : '';
-    throw new ImportSteeringError(`import ${importId} has nothing to retry: every batch succeeded.${rejected} To import the source again, start a new import with --id.`);
+    throw new ImportSteeringError(importId, 'nothing_to_retry', `import ${importId} has nothing to retry: every batch succeeded.${rejected} To import the source again, start a new import with --id.`);
   }
   const history = await handle.fetchHistory();
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   const previous = ImportWorkflowInputSchema.parse(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
   const input: ImportWorkflowInput = { ...previous, retryOf: { fromRunId: description.runId } };
-  await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {
-    workflowId: importId,
-    taskQueue: ctx.taskQueue,
-    args: [input],
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    staticSummary: `Re-run: ${summaryOf(input)}`.slice(0, 200),
-    staticDetails: `${detailsOf(input)}\n\nRe-run of run \`${description.runId}\`: only the batches that did not succeed are sent.`,
-    typedSearchAttributes: [
-      { key: ImportStatusKey, value: 'Running' },
-      { key: ImportSourceKey, value: sourceAttribute(input.source) },
-    ],
-  });
+  try {
+    await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {
+      workflowId: importId,
+      taskQueue: ctx.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `Re-run: ${summaryOf(input)}`.slice(0, 200),
+      staticDetails: `${detailsOf(input)}\n\nRe-run of run \`${description.runId}\`: only the batches that did not succeed are sent.`,
+      typedSearchAttributes: [
+        { key: ImportStatusKey, value: 'Running' },
+        { key: ImportSourceKey, value: sourceAttribute(input.source) },
+      ],
+    });
+  } catch (error) {
+    // Another caller's re-run of the same run started a moment before this one: it is the one asked for.
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { importId, alreadyRunning: true, input };
+    throw error;
+  }
   return { importId, alreadyRunning: false, input };
 }
 

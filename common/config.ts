@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { positiveDecimal, wholeNumber } from './wholeNumber';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE, DEFAULT_TEMPORAL_ADDRESS, DEFAULT_XTREMEPUSH_API_URL } from './limits';
+import { issueLines } from './zodIssues';
 
 /**
  * Settings read from the environment, validated once at start. The client and the worker share
@@ -88,7 +89,9 @@ export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
 /** Formats zod issues as one line per variable, naming it and what is wrong. */
 export function describeEnvIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`).join('\n');
+  return issueLines(error, '(environment)')
+    .map((line) => `  ${line}`)
+    .join('\n');
 }
 
 /**

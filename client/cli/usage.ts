@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { inferFormat } from '../../common/importInput';
 import { MappingSchema, type Mapping } from '../../common/mapping';
 import type { SourceFormat } from '../../common/source';
+import { issueLines } from '../../common/zodIssues';
 
 /** Bad flags, a bad mapping file or a bad environment: exit code 2 with this message. */
 export class UsageError extends Error {
@@ -49,7 +50,7 @@ export function loadMappingFile(file: string): Mapping {
   }
   const parsed = MappingSchema.safeParse(json);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    const lines = issueLines(parsed.error, '(top level)').map((line) => `  ${line}`);
     throw new UsageError(`mapping file ${file} is invalid:\n${lines.join('\n')}\nSee docs/mapping.md for the format.`);
   }
   return parsed.data;

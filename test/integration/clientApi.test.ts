@@ -1,0 +1,138 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSampleFile } from '../../bin/sampleData';
+import { cancelImport, getProgress, getReport, pauseImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../../client/imports';
+import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError, InvalidImportRequestError } from '../../client/importErrors';
+import type { Progress } from '../../common/progress';
+import { sourceAttribute } from '../../common/sourceName';
+import { runsOf } from '../support/history';
+import { until } from '../support/poll';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/**
+ * The typed client API as a Node service uses it: several instances of a service start and steer
+ * imports at the same moment, and each must learn what really happened, as a named error where
+ * the API refuses. Requests take 300 ms, so an import of 2,000 rows in batches of 500 runs a while.
+ */
+describe('the client API, as services use it', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
+  });
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  async function endIt(importId: string): Promise<void> {
+    await cancelImport(stack.client, importId, 'abandon').catch(() => undefined);
+    await until(() => getReport(stack.client, importId), (r) => r !== null, 60_000);
+  }
+  const errorOf = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
+
+  it('two instances start the same source at the same moment: one import, and exactly one of them is told it started it', async () => {
+    await writeSampleFile(path.join(stack.dataDir, 'race.csv'), { rows: 2_000, seed: 1 });
+    const [a, b] = await Promise.all([startImport(stack.client, { source: 'race.csv', batchSize: 500 }), startImport(stack.client, { source: 'race.csv', batchSize: 500 })]);
+    try {
+      expect(a.importId).toBe(b.importId);
+      expect(await runsOf(stack.client.client, a.importId)).toHaveLength(1);
+      // Before, both were told `alreadyRunning: false`.
+      expect([a.alreadyRunning, b.alreadyRunning].sort()).toEqual([false, true]);
+    } finally {
+      await endIt(a.importId);
+    }
+  });
+
+  it('two instances start different sources under one import ID at the same moment: the one whose file is not imported gets ImportIdInUseError', async () => {
+    await writeSampleFile(path.join(stack.dataDir, 'a.csv'), { rows: 2_000, seed: 2 });
+    await writeSampleFile(path.join(stack.dataDir, 'b.csv'), { rows: 2_000, seed: 3, idPrefix: 'b' });
+    const results = await Promise.allSettled([
+      startImport(stack.client, { source: 'a.csv', importId: 'shared-id', batchSize: 500 }),
+      startImport(stack.client, { source: 'b.csv', importId: 'shared-id', batchSize: 500 }),
+    ]);
+    try {
+      // Before, both succeeded, and one caller took the other's file for its own.
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(refused).toHaveLength(1);
+      expect(refused[0]!.reason).toBeInstanceOf(ImportIdInUseError);
+      const started = results.find((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof startImport>>> => r.status === 'fulfilled')!.value;
+      expect((refused[0]!.reason as ImportIdInUseError).runningSource).toBe(sourceAttribute(started.input.source));
+    } finally {
+      await endIt('shared-id');
+    }
+  });
+
+  it('a start that joins a running import gets the options it runs with, not the ones it asked for', async () => {
+    await writeSampleFile(path.join(stack.dataDir, 'opts.csv'), { rows: 2_000, seed: 4 });
+    const first = await startImport(stack.client, { source: 'opts.csv', batchSize: 500, concurrency: 1 });
+    const second = await startImport(stack.client, { source: 'opts.csv', batchSize: 1_000, concurrency: 8 });
+    try {
+      expect(second.alreadyRunning).toBe(true);
+      expect([second.input.batchSize, second.input.concurrency]).toEqual([500, 1]);
+    } finally {
+      await endIt(first.importId);
+    }
+  });
+
+  it('a steering request the import refuses, and progress of an unknown ID, come as named errors carrying the import ID', async () => {
+    await writeSampleFile(path.join(stack.dataDir, 'steer.csv'), { rows: 2_000, seed: 5 });
+    const { importId } = await startImport(stack.client, { source: 'steer.csv', batchSize: 500, concurrency: 1 });
+    try {
+      await until(() => getProgress(stack.client, importId), (p: Progress) => p.phase === 'importing');
+      // Before, a raw WorkflowUpdateFailedError.
+      const refused = await errorOf(setImportConcurrency(stack.client, importId, 100));
+      expect(refused).toBeInstanceOf(ImportSteeringError);
+      expect(refused).toMatchObject({ importId, reason: 'refused' });
+      // Before, a raw WorkflowNotFoundError.
+      expect(await errorOf(getProgress(stack.client, 'no-such-import'))).toBeInstanceOf(ImportNotFoundError);
+    } finally {
+      await endIt(importId);
+    }
+    // An ended import: nothing to steer, said with a reason the caller can act on; its phase is `done`.
+    expect(await errorOf(pauseImport(stack.client, importId))).toMatchObject({ name: 'ImportSteeringError', importId, reason: 'ended' });
+    expect((await getProgress(stack.client, importId)).phase).toBe('done');
+  });
+
+  it('retryFailed sent by two instances at once: one re-run, which both are told about', async () => {
+    await writeSampleFile(path.join(stack.dataDir, 'retry.csv'), { rows: 2_000, seed: 6 });
+    const { importId } = await startImport(stack.client, { source: 'retry.csv', batchSize: 500, concurrency: 1 });
+    await until(() => getProgress(stack.client, importId), (p: Progress) => p.batches.done >= 1);
+    await cancelImport(stack.client, importId);
+    expect((await waitForReport(stack.client, importId)).status).toBe('cancelled');
+
+    // Before, one of them got a raw WorkflowExecutionAlreadyStartedError.
+    const [a, b] = await Promise.all([retryFailed(stack.client, importId), retryFailed(stack.client, importId)]);
+    expect([a.alreadyRunning, b.alreadyRunning].sort()).toEqual([false, true]);
+    const report = await waitForReport(stack.client, importId);
+    expect(report.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0 });
+    expect(await runsOf(stack.client.client, importId)).toHaveLength(2);
+  });
+
+  it('refusals of a start say why in the terms the caller used: bad options field by field, an ID given twice, a path this client cannot see', async () => {
+    await writeFile(path.join(stack.dataDir, 'x.csv'), 'user_id\nu1\n');
+    // Before, raw ZodErrors.
+    const big = await errorOf(startImport(stack.client, { source: 'x.csv', batchSize: 20_000 }));
+    expect(big).toBeInstanceOf(InvalidImportRequestError);
+    expect((big as InvalidImportRequestError).problems).toEqual([expect.stringMatching(/^batchSize: /)]);
+    expect(await errorOf(startImport(stack.client, { source: 'x.csv', importId: '../etc' }))).toMatchObject({
+      name: 'InvalidImportRequestError',
+      problems: [expect.stringMatching(/^importId: /)],
+    });
+
+    // Before, "already ran for this source", of another source.
+    await waitForReport(stack.client, (await startImport(stack.client, { source: 'x.csv', importId: 'nightly-crm' })).importId);
+    await writeFile(path.join(stack.dataDir, 'y.csv'), 'user_id\nu2\n');
+    const given = await errorOf(startImport(stack.client, { source: 'y.csv', importId: 'nightly-crm' }));
+    expect(given).toMatchObject({ name: 'ImportAlreadyExistsError', basis: 'given' });
+    expect((given as Error).message).not.toMatch(/for this source/);
+
+    // This process does not see the data folder: the default ID names the path alone, and a new version of the file is refused as such.
+    expect(process.env.XP_IMPORT_DATA_DIR).toBeUndefined();
+    await waitForReport(stack.client, (await startImport(stack.client, { source: 'x.csv' })).importId);
+    await writeFile(path.join(stack.dataDir, 'x.csv'), 'user_id\nu1\nu3\n');
+    const again = await errorOf(startImport(stack.client, { source: 'x.csv' }));
+    expect(again).toBeInstanceOf(ImportAlreadyExistsError);
+    expect(again).toMatchObject({ basis: 'path' });
+    expect((again as Error).message).toContain('cannot see the file');
+  });
+});
