@@ -14,7 +14,7 @@ export class SourceAccessError extends Error {
 }
 
 /** The shortest delay a failure asks for before its next attempt. */
-const MIN_RETRY_DELAY_MS = 100;
+export const MIN_RETRY_DELAY_MS = 100;
 
 const FATAL_NAMES = new Set(['SourceAccessError', 'SourceChangedError', 'SourceFormatError', 'MappingError', 'InvalidInputError']);
 

@@ -4,7 +4,7 @@ import { ABANDONED_FAILURE_CODE } from '../../common/batchIds';
 import type { FailureSummary, RetryCounts } from '../../common/report';
 import type { ActivityDeps } from '../deps';
 import { DENSE_POLLS, watchTask } from '../awaitTask';
-import { toApplicationFailure } from '../failures';
+import { MIN_RETRY_DELAY_MS, toApplicationFailure } from '../failures';
 import { heartbeatWhile } from '../heartbeats';
 import { readTakenOver, type TakenOverRequests } from '../reports/openTasks';
 import { ReportPaths } from '../reports/reportPaths';
@@ -28,6 +28,12 @@ import {
 } from './submitProgress';
 
 const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * How long one attempt waits out 429s before it fails as any other error would (an attempt used,
+ * retried after the API's Retry-After). An attempt may take 10 minutes in all.
+ */
+export const RATE_LIMIT_PATIENCE_MS = 3 * 60_000;
 
 /** Retry-After when the API gives one; otherwise exponential backoff with jitter. */
 export function retryDelayMs(error: XtremepushError, attempt: number, random = Math.random): number {
@@ -79,6 +85,9 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
         stoppedRequests++;
         unsent += rows;
       };
+      /** 429s answered in this attempt, and the time spent waiting them out. */
+      let rateLimits = 0;
+      let pausedMs = 0;
       /** The batch's records as read from the source, once the API has refused a row of it. */
       let originals: Promise<Map<number, OriginalRow>> | undefined;
 
@@ -154,6 +163,16 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
           await journal.settled(progress).catch(() => undefined);
           if (cancelRequested(context)) {
             // A retry would be cancelled before it could say what this batch sent: answer now.
+            stopForCancel(rows);
+            return;
+          }
+          // A 429 asks for a pause, not for the batch to give up: it is waited out within the attempt
+          // (up to RATE_LIMIT_PATIENCE_MS), so a storm of them does not use up the attempts.
+          const pause = error instanceof RateLimitedError ? Math.max(MIN_RETRY_DELAY_MS, retryDelayMs(error, ++rateLimits)) : 0;
+          if (pause > 0 && pausedMs + pause <= RATE_LIMIT_PATIENCE_MS) {
+            pausedMs += pause;
+            await heartbeatWhile(context.sleep(pause).catch(() => undefined), () => progress);
+            if (!cancelRequested(context)) return send(partIndex, part, start, end);
             stopForCancel(rows);
             return;
           }

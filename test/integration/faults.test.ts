@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { startImport, waitForReport } from '../../client/imports';
 import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
+import { until } from '../support/poll';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /** Issue 3: transient API faults are retried without losing a row; content the API rejects is isolated. */
@@ -75,6 +76,21 @@ describe('an import against a faulty API', () => {
       expect(waited).toBeGreaterThanOrEqual(2_000);
       expect(waited).toBeLessThan(3_500);
     }
+  });
+
+  it('a storm of 429s longer than the attempts would last is waited out: the batch completes, no row skipped', async () => {
+    stack = await startTestStack({ sandbox: { faults: { rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 1 } } });
+    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 200, seed: 4 });
+    // Two attempts: before, each 429 used one, and the batch gave up on the second (its rows skipped).
+    const started = await startImport(stack.client, { source: 'p.csv', importId: 'storm', batchSize: 200, tuning: { maxSubmitAttempts: 2 } });
+    const limited = () => stack!.sandbox.requestLog().filter((r) => r.method === 'import/profile' && r.status === 429).length;
+    await until(() => Promise.resolve(limited()), (n) => n >= 4, 30_000, 50);
+    stack.sandbox.configure({});
+    const report = await waitForReport(stack.client, started.importId);
+
+    expect(report.status).toBe('completed');
+    expect(report.rows).toEqual({ total: 200, imported: 200, rejected: 0, skipped: 0 });
+    expect(report.retries.rate_limited).toBe(limited());
   });
 
   it('splits a batch the API rejects until exactly its 3 bad rows are isolated; they go to the rejects file with row and reason', async () => {
