@@ -8,6 +8,7 @@ import { namespaceMissingMessage, temporalUnreachableMessage } from '../common/c
 import { WORKFLOWS_ENTRY, defaultBundlePath } from './bundleWorkflows';
 import { ConfigError, type WorkerConfig } from './config';
 import { startHealthFile, type HealthFile } from './healthFile';
+import { batchLogAttributes } from './batchLogAttributes';
 import { applyHeapGrowingPercent } from './heapGrowth';
 
 export interface ImportWorker {
@@ -51,6 +52,7 @@ function workerOptions(config: WorkerConfig, connection: NativeConnection, xtrem
       // The rate limit counts activity starts: under it, every Task Info look must be one.
       ...(env.XP_IMPORT_API_RATE_LIMIT ? { looksPerFirstAttempt: 1 } : {}),
     }),
+    interceptors: { activity: [batchLogAttributes] },
     maxConcurrentActivityTaskExecutions: env.XP_IMPORT_MAX_CONCURRENT_ACTIVITIES,
     // An activity handed out eagerly skips the server's task-queue rate limit (temporalio/temporal#6800),
     // so a rate-limited worker takes none that way.

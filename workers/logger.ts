@@ -21,8 +21,8 @@ function errorsAsObjects(_key: string, value: unknown): unknown {
 
 /**
  * JSON lines on stderr: one object per event with the SDK's metadata (workflow ID, activity
- * type, attempt), which carries the import ID and batch number. Our own messages name counts
- * and positions only, never row values or the token.
+ * type, attempt) and, for an activity about one batch, its `batch` (workers/batchLogAttributes.ts).
+ * Our own messages name counts and positions only, never row values or the token.
  */
 export class JsonLinesLogger implements Logger {
   constructor(
@@ -32,7 +32,9 @@ export class JsonLinesLogger implements Logger {
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (LEVELS[level] < LEVELS[this.level]) return;
-    this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...meta }, errorsAsObjects)}\n`);
+    // The SDK's activity metadata has the task token: enough, with namespace access, to complete or fail that activity.
+    const { taskToken: _taskToken, ...kept } = meta ?? {};
+    this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...kept }, errorsAsObjects)}\n`);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

@@ -251,7 +251,10 @@ export function abandonedWhileWaiting(
     const waiting = tasks.length > 0 ? ` while waiting for task ${tasks.join(', ')}; its rows may still be applied` : '';
     result.failure = { code: ABANDONED_FAILURE_CODE, message: `${label}: stopped (cancel --abandon, or the import failed)${waiting}${notSent}` };
   }
-  log.info(failedBy ? 'batch failed' : 'batch abandoned', { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20) });
+  const fields = { importId, batch: result.index + 1, rows: result.rows, taskIds: tasks.slice(0, 20), failure: result.failure };
+  // A failure is news to the operator (logged where XP_IMPORT_LOG_LEVEL=WARN still shows it); an abandon was asked for.
+  if (failedBy) log.warn('batch failed', fields);
+  else log.info('batch abandoned', fields);
   return result;
 }
 
@@ -275,15 +278,17 @@ export function abandonedAfterSubmit(importId: string, batch: BatchPlan, submiss
 
 /** Counts and task IDs only: log lines never carry row values. */
 export function logBatchFinished(importId: string, result: BatchResult): void {
-  log.info('batch finished', {
+  const fields = {
     importId,
     batch: result.index + 1,
     status: result.status,
     rows: result.rows,
     requests: result.requests,
     taskIds: result.taskIds.slice(0, 20),
-    ...(result.failure ? { failure: result.failure.code } : {}),
-  });
+    ...(result.failure ? { failure: result.failure } : {}),
+  };
+  if (result.status === 'failed') log.warn('batch finished', fields);
+  else log.info('batch finished', fields);
 }
 
 export function bump(counts: RetryCounts, cause: keyof RetryCounts, n: number): void {

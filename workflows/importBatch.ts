@@ -4,6 +4,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  log,
   patched,
   setCurrentDetails,
   setHandler,
@@ -205,6 +206,12 @@ async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
       const lookEveryMs = settings.stuckLookEveryMs ?? DEFAULT_STUCK_LOOK_EVERY_MS;
       const also = keepsLooking ? ` (looked at every ${Math.round(lookEveryMs / 1000)} s: the batch goes on by itself if it ends)` : '';
       setCurrentDetails(`${label}: STUCK — task ${stuck.map((r) => r.taskId).join(', ')} still running; resolve with resubmit or abandon${also}`);
+      log.warn('batch stuck', {
+        importId: job.importId,
+        batch: batch.index + 1,
+        taskIds: stuck.map((r) => r.taskId),
+        todo: `xp-import resolve ${job.importId} ${batch.index + 1} resubmit (or abandon)`,
+      });
       let lateEnds: Map<string, TaskEnd>;
       try {
         await tellImport(true);

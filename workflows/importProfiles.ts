@@ -564,7 +564,10 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     upsertCounts(totals);
     setStatus(SEARCH_STATUS[status]);
     setCurrentDetails(`${status}: ${report.rows.imported} imported, ${report.rows.rejected} rejected, ${report.rows.skipped} skipped of ${report.rows.total} rows`);
-    log.info('import finished', { importId, status, rows: report.rows, batches: report.batches, ...(failure ? { failure: failure.code } : {}) });
+    const fields = { importId, status, rows: report.rows, batches: report.batches, ...(failure ? { failure } : {}) };
+    if (status === 'failed') log.error('import finished', fields);
+    else if (report.batches.failed > 0) log.warn('import finished', fields);
+    else log.info('import finished', fields);
     return report;
   }
 }
