@@ -76,8 +76,8 @@ export const WorkerEnvSchema = temporalFields.extend({
   XP_IMPORT_HEAP_GROWING_PERCENT: wholeNumber(0, 400).default(50),
   /** API calls per second across all workers of the task queue (Temporal enforces it server-side). */
   XP_IMPORT_API_RATE_LIMIT: positiveDecimal().optional(),
-  /** On SIGTERM, how long in-flight activities may take to finish before the worker exits. */
-  XP_IMPORT_SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
+  /** On SIGTERM, how long in-flight activities may take to finish before the worker exits (default: shutdownGraceMs). */
+  XP_IMPORT_SHUTDOWN_GRACE_MS: positiveInt.optional(),
   XP_IMPORT_METRICS_PORT: PortSchema.optional(),
   // `info` is as clear as `INFO`: the level's case is not worth refusing a worker for.
   XP_IMPORT_LOG_LEVEL: z.preprocess((value) => (typeof value === 'string' ? value.toUpperCase() : value), z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO')),
@@ -86,6 +86,15 @@ export const WorkerEnvSchema = temporalFields.extend({
   XP_IMPORT_HEALTH_FILE: optionalPath,
 }).superRefine(checkTemporalCombinations);
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
+
+/**
+ * The shutdown grace when none is set: longer than any request may take. A request cut off at the
+ * end of the grace may still be applied by the API, and the next worker sends it again (a possible
+ * duplicate); with 30 s against a 60 s request timeout, a slow API's requests were.
+ */
+export function shutdownGraceMs(env: Pick<WorkerEnv, 'XP_IMPORT_SHUTDOWN_GRACE_MS' | 'XTREMEPUSH_REQUEST_TIMEOUT_MS'>): number {
+  return env.XP_IMPORT_SHUTDOWN_GRACE_MS ?? env.XTREMEPUSH_REQUEST_TIMEOUT_MS + 10_000;
+}
 
 /** Formats zod issues as one line per variable, naming it and what is wrong. */
 export function describeEnvIssues(error: z.ZodError): string {

@@ -4,7 +4,7 @@ import { createActivities } from '../activities';
 import { AppTokenCredentials, type Credentials } from '../activities/xtremepush/credentials';
 import { XtremepushClient } from '../activities/xtremepush/client';
 import { OAuthCredentials } from '../activities/xtremepush/oauth';
-import { namespaceMissingMessage, temporalUnreachableMessage } from '../common/config';
+import { namespaceMissingMessage, shutdownGraceMs, temporalUnreachableMessage } from '../common/config';
 import { WORKFLOWS_ENTRY, defaultBundlePath } from './bundleWorkflows';
 import { ConfigError, type WorkerConfig } from './config';
 import { startHealthFile, type HealthFile } from './healthFile';
@@ -57,7 +57,7 @@ function workerOptions(config: WorkerConfig, connection: NativeConnection, xtrem
     // An activity handed out eagerly skips the server's task-queue rate limit (temporalio/temporal#6800),
     // so a rate-limited worker takes none that way.
     ...(env.XP_IMPORT_API_RATE_LIMIT ? { maxTaskQueueActivitiesPerSecond: env.XP_IMPORT_API_RATE_LIMIT, maxEagerActivityReservationsPerWorkflowTask: 0 } : {}),
-    shutdownGraceTime: env.XP_IMPORT_SHUTDOWN_GRACE_MS,
+    shutdownGraceTime: shutdownGraceMs(env),
     // After a worker dies, its workflows move to another worker this soon (default 10 s).
     stickyQueueScheduleToStartTimeout: '3 seconds',
     maxCachedWorkflows: 200,

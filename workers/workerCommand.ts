@@ -5,6 +5,7 @@ import { assertPortFree, PortInUseError } from './devServer';
 import { checkWorkerFolders } from './folders';
 import { runImportWorker } from './importWorker';
 import { JsonLinesLogger } from './logger';
+import { shutdownGraceMs } from '../common/config';
 import { describeUrl } from '../common/sourceName';
 
 /** `xp-import worker`: a worker configured from the environment, until SIGINT or SIGTERM. */
@@ -49,6 +50,15 @@ export async function runWorkerCommand(): Promise<number> {
 }
 
 async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogger, metricsPort: number | undefined): Promise<void> {
+  const { XP_IMPORT_SHUTDOWN_GRACE_MS: grace, XTREMEPUSH_REQUEST_TIMEOUT_MS: requestTimeout } = config.env;
+  if (grace !== undefined && grace < requestTimeout) {
+    logger.warn('shutdown grace shorter than a request may take', {
+      shutdownGraceMs: grace,
+      requestTimeoutMs: requestTimeout,
+      consequence: 'a request still running when the grace ends is cut off; the API may have applied it, and the next worker sends it again (counted in possibleDuplicates)',
+      todo: 'set XP_IMPORT_SHUTDOWN_GRACE_MS above XTREMEPUSH_REQUEST_TIMEOUT_MS, or leave it unset (the timeout + 10 s)',
+    });
+  }
   await runImportWorker(config, () =>
     logger.info('worker ready', {
       taskQueue: config.env.XP_IMPORT_TASK_QUEUE,
@@ -58,6 +68,7 @@ async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogg
       api: describeUrl(config.apiUrl),
       dataDir: config.dataDir ?? null,
       reportDir: config.reportDir,
+      shutdownGraceMs: shutdownGraceMs(config.env),
       metrics: metricsPort ? `http://0.0.0.0:${metricsPort}/metrics` : null,
     }),
   );

@@ -42,6 +42,20 @@ describe('xp-import worker with a Temporal address nothing answers', () => {
   });
 });
 
+describe('xp-import worker with a shutdown grace shorter than its request timeout', () => {
+  it('warns, before anything else, that a request in flight at SIGTERM would be cut off and sent again', async () => {
+    const result = await runCli(['worker'], { ...env, XP_IMPORT_SHUTDOWN_GRACE_MS: '1000', XTREMEPUSH_REQUEST_TIMEOUT_MS: '5000' }, 60_000);
+    const [first] = result.stderr.trim().split('\n');
+    expect(JSON.parse(first as string)).toMatchObject({
+      level: 'WARN',
+      message: 'shutdown grace shorter than a request may take',
+      shutdownGraceMs: 1000,
+      requestTimeoutMs: 5000,
+      todo: expect.stringContaining('XP_IMPORT_SHUTDOWN_GRACE_MS above XTREMEPUSH_REQUEST_TIMEOUT_MS') as string,
+    });
+  });
+});
+
 /** A walkthrough: a wrong TEMPORAL_NAMESPACE printed the RPC status with its binary details, and the worker never exited. */
 describe('xp-import worker with a namespace the server does not have', () => {
   it('exits 2 with one line saying how to create it', async () => {

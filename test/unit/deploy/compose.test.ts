@@ -210,9 +210,11 @@ describe('docker-compose.yml: the worker', () => {
     expect(Object.keys(doc.volumes ?? {})).toContain(reports?.source);
   });
 
-  it('stops only after its shutdown grace time, so in-flight batches can finish', () => {
+  it('stops only after its shutdown grace time, itself longer than a request may take, so in-flight requests finish', () => {
     const grace = Number(workerEnv.XP_IMPORT_SHUTDOWN_GRACE_MS);
     expect(durationMs(worker.stop_grace_period ?? '')).toBeGreaterThan(grace);
+    // Before, 30 s against 60 s: a slow request was cut off at SIGTERM, and sent again by the next worker.
+    expect(grace).toBeGreaterThan(Number(workerEnv.XTREMEPUSH_REQUEST_TIMEOUT_MS));
   });
 });
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import { shutdownGraceMs } from '../../../common/config';
 import { loadWorkerConfig } from '../../../workers/config';
 import { JsonLinesLogger } from '../../../workers/logger';
 
@@ -35,5 +36,15 @@ describe('XP_IMPORT_LOG_LEVEL', () => {
     expect(loadWorkerConfig({ ...base, XP_IMPORT_LOG_LEVEL: 'Debug' }).env.XP_IMPORT_LOG_LEVEL).toBe('DEBUG');
     expect(loadWorkerConfig(base).env.XP_IMPORT_LOG_LEVEL).toBe('INFO');
     expect(() => loadWorkerConfig({ ...base, XP_IMPORT_LOG_LEVEL: 'loud' })).toThrow(/XP_IMPORT_LOG_LEVEL/);
+  });
+});
+
+describe('XP_IMPORT_SHUTDOWN_GRACE_MS', () => {
+  it('defaults to longer than a request may take, so a request in flight at SIGTERM is not cut off and sent again', () => {
+    const base = { TEMPORAL_ADDRESS: 'localhost:7233', XTREMEPUSH_APPTOKEN: 'token' };
+    // Before, 30 s against the 60 s request timeout.
+    expect(shutdownGraceMs(loadWorkerConfig(base).env)).toBe(70_000);
+    expect(shutdownGraceMs(loadWorkerConfig({ ...base, XTREMEPUSH_REQUEST_TIMEOUT_MS: '5000' }).env)).toBe(15_000);
+    expect(shutdownGraceMs(loadWorkerConfig({ ...base, XP_IMPORT_SHUTDOWN_GRACE_MS: '20000' }).env)).toBe(20_000);
   });
 });
