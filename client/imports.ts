@@ -14,6 +14,7 @@ import {
 } from '../common/messages';
 import type { temporal } from '@temporalio/proto';
 import type { z } from 'zod';
+import { progressAsOf } from '../common/totals';
 import { SourceReadProgressSchema, type Progress, type RetryingStep, type SourceReadProgress } from '../common/progress';
 import type { ImportActivities } from '../activities';
 import { ImportReportSchema, type ImportReport } from '../common/report';
@@ -185,7 +186,7 @@ export async function getProgress(ctx: ImportClientContext, importId: string): P
   await requireWorker(ctx);
   const asked = Date.now();
   try {
-    return await ctx.client.connection.withDeadline(asked + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(handleOf(ctx, importId)));
+    return await ctx.client.connection.withDeadline(asked + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(ctx, handleOf(ctx, importId)));
   } catch (error) {
     if ((error as Error).name === 'WorkflowNotFoundError') throw new ImportNotFoundError(importId);
     if (queryNotAnswered(error, Date.now() - asked, PROGRESS_QUERY_TIMEOUT_MS)) throw new WorkerNotAnsweringError(ctx.taskQueue, PROGRESS_QUERY_TIMEOUT_MS);
@@ -228,14 +229,30 @@ async function updateInTime<T>(ctx: ImportClientContext, request: string, import
  * (its last heartbeat: the workflow learns nothing until the pass ends) and a step that failed and
  * waits for another attempt.
  */
-async function progressOf(handle: WorkflowHandle): Promise<Progress> {
+async function progressOf(ctx: ImportClientContext, handle: WorkflowHandle): Promise<Progress> {
   const [progress, { raw, status }] = await Promise.all([handle.query(progressQuery), handle.describe()]);
   // The workflow's last state is `finishing` (its report written); the server knows it has ended.
   if (status.name !== 'RUNNING') return { ...progress, phase: 'done' };
   const pending = raw.pendingActivities ?? [];
   const inspection = progress.phase === 'inspecting' ? inspectionRead(pending) : undefined;
-  const retrying = retryingStep(pending);
-  return { ...progress, ...(inspection ? { inspection } : {}), ...(retrying ? { retrying } : {}) };
+  const retrying = retryingStep(pending) ?? (await retryingInBatchWorkflows(ctx, raw.pendingChildren ?? []));
+  return progressAsOf({ ...progress, ...(inspection ? { inspection } : {}), ...(retrying ? { retrying } : {}) }, Date.now());
+}
+
+/**
+ * A batch that runs as its own workflow (under an API rate limit, or while its task outlasts its
+ * submit) retries its steps there, where the import's own pending activities do not show them.
+ */
+async function retryingInBatchWorkflows(ctx: ImportClientContext, children: temporal.api.workflow.v1.IPendingChildExecutionInfo[]): Promise<RetryingStep | undefined> {
+  const described = await Promise.all(
+    children.map(async ({ workflowId, runId }) => {
+      if (!workflowId) return undefined;
+      const { raw } = await ctx.client.workflow.getHandle(workflowId, runId ?? undefined).describe().catch(() => ({ raw: undefined }));
+      const step = retryingStep(raw?.pendingActivities ?? []);
+      return step && { ...step, step: `${step.step} of ${workflowId.slice(workflowId.lastIndexOf('/') + 1).replace('-', ' ')}` };
+    }),
+  );
+  return described.filter((step) => step !== undefined).sort((a, b) => b.attempt - a.attempt)[0];
 }
 
 type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
@@ -423,7 +440,7 @@ export async function waitForReport(
     while (!done) {
       if (onProgress) {
         try {
-          const progress = await progressOf(handle);
+          const progress = await progressOf(ctx, handle);
           if (!done) onProgress(progress);
         } catch {
           // A query can fail while no worker is up or the run is switching; the next one will do.

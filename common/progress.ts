@@ -62,6 +62,11 @@ export const ProgressSchema = z.object({
   inspection: SourceReadProgressSchema.optional(),
   /** A step of the import waiting to be tried again, and why (added by the client). */
   retrying: RetryingStepSchema.optional(),
+  /**
+   * Seconds since the import last changed (a batch ended, a step began), added by the client, which
+   * brings the rate and ETA to the time it asked: the workflow computes them when it last woke.
+   */
+  unchangedSeconds: z.number().int().nonnegative().optional(),
 });
 export type Progress = z.infer<typeof ProgressSchema>;
 

@@ -10,13 +10,17 @@ function formatCounts(p: Progress): string {
   // Every count written the same way: 11,500/300,000 rows (11,500 imported, ...), not 11500 beside 11,500.
   const n = (count: number | null) => (count === null ? '?' : count.toLocaleString('en-US'));
   const eta = p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)}s`;
+  const still = (p.unchangedSeconds ?? 0) >= UNCHANGED_SAID_AFTER_S ? `, no change for ${p.unchangedSeconds}s` : '';
   return (
     `${p.phase}: ${n(p.rows.done)}/${n(p.rows.total)} rows ` +
     `(${n(p.rows.imported)} imported, ${n(p.rows.rejected)} rejected, ${n(p.rows.skipped)} skipped), ` +
     `batches ${n(p.batches.done)}/${n(p.batches.total)} (${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}), ` +
-    `${n(Math.round(p.rowsPerSecond))} rows/s${eta}`
+    `${n(Math.round(p.rowsPerSecond))} rows/s${eta}${still}`
   );
 }
+
+/** A batch's request and task take seconds: a longer quiet is worth saying. */
+const UNCHANGED_SAID_AFTER_S = 10;
 
 /** The stuck batches mentioned in a line at most; `status --json` has up to 100. */
 const STUCK_LISTED = 10;

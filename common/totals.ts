@@ -96,3 +96,23 @@ export function computeProgress(p: ProgressInput): Progress {
     updatedAt: new Date(p.now).toISOString(),
   };
 }
+
+/**
+ * The progress as of `now`. A workflow's clock stands still between its activations, so while
+ * nothing happens (a stuck task, a storm of 429s waited out) its rate and ETA stay what they were
+ * when it last woke, and an ETA passes without a word. The same rows over the longer time.
+ */
+export function progressAsOf(progress: Progress, now: number): Progress {
+  const then = Date.parse(progress.updatedAt);
+  const started = Date.parse(progress.startedAt);
+  if (!(now > then)) return progress;
+  const rowsPerSecond = (progress.rowsPerSecond * Math.max(then - started, 1)) / Math.max(now - started, 1);
+  const remaining = progress.rows.total === null ? null : Math.max(progress.rows.total - progress.rows.done, 0);
+  return {
+    ...progress,
+    rowsPerSecond: Math.round(rowsPerSecond * 10) / 10,
+    etaSeconds: progress.etaSeconds === null || remaining === null || rowsPerSecond === 0 ? null : remaining / rowsPerSecond,
+    updatedAt: new Date(now).toISOString(),
+    unchangedSeconds: Math.floor((now - then) / 1000),
+  };
+}

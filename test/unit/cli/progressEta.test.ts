@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatProgressLine } from '../../../common/progressLine';
-import { computeProgress, emptyTotals, type ProgressInput } from '../../../common/totals';
+import { computeProgress, emptyTotals, progressAsOf, type ProgressInput } from '../../../common/totals';
 
 describe('the progress of an import', () => {
   const totals = emptyTotals();
@@ -53,5 +53,18 @@ describe('the progress of an import', () => {
     const later = emptyTotals();
     later.rows.imported = 600;
     expect(computeProgress({ ...rerun, totals: later })).toMatchObject({ rowsPerSecond: 50, etaSeconds: 8 });
+  });
+
+  it('brought to the time it is asked: the same rows over the longer time, and how long nothing has changed', () => {
+    // Computed at 4 s (the workflow's last activation); asked at 20 s, with nothing done since.
+    const asked = progressAsOf(computeProgress(input), Date.parse('2026-11-29T00:00:20.000Z'));
+    // Before, 100 rows/s and ETA 6s, 14 s after that ETA had passed.
+    expect(asked.rowsPerSecond).toBe(20);
+    expect(asked.etaSeconds).toBe(30);
+    expect(asked.unchangedSeconds).toBe(16);
+    expect(asked.updatedAt).toBe('2026-11-29T00:00:20.000Z');
+    expect(formatProgressLine(asked)).toMatch(/20 rows\/s, ETA 30s, no change for 16s$/);
+    // A moment's quiet is not worth a word.
+    expect(formatProgressLine(progressAsOf(computeProgress(input), Date.parse('2026-11-29T00:00:09.000Z')))).toMatch(/ETA \d+s$/);
   });
 });
