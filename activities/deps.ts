@@ -14,4 +14,9 @@ export interface ActivityDeps {
    * 1 under XP_IMPORT_API_RATE_LIMIT: that limit counts activity starts, so every look is one.
    */
   looksPerFirstAttempt?: number;
+  /**
+   * True once the worker is asked to stop: its shutdown grace is for the requests in flight, so a
+   * submit starts no new one (the next attempt, on another worker, sends the rest).
+   */
+  stopping?: () => boolean;
 }

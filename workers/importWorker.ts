@@ -37,7 +37,10 @@ function workflowSource(config: WorkerConfig) {
   return existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_ENTRY };
 }
 
-function workerOptions(config: WorkerConfig, connection: NativeConnection, xtremepush: XtremepushClient): WorkerOptions {
+/** A worker asked to stop (SIGTERM through the runtime, or shutdown()) lets its activities finish within the grace. */
+const STOPPING_STATES = new Set(['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED']);
+
+function workerOptions(config: WorkerConfig, connection: NativeConnection, xtremepush: XtremepushClient, stopping: () => boolean): WorkerOptions {
   const { env } = config;
   return {
     connection,
@@ -51,6 +54,7 @@ function workerOptions(config: WorkerConfig, connection: NativeConnection, xtrem
       buildThreads: env.XP_IMPORT_BUILD_THREADS,
       // The rate limit counts activity starts: under it, every Task Info look must be one.
       ...(env.XP_IMPORT_API_RATE_LIMIT ? { looksPerFirstAttempt: 1 } : {}),
+      stopping,
     }),
     interceptors: { activity: [batchLogAttributes] },
     maxConcurrentActivityTaskExecutions: env.XP_IMPORT_MAX_CONCURRENT_ACTIVITIES,
@@ -79,13 +83,17 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
     throw new ConfigError(missing);
   });
   const xtremepush = new XtremepushClient({ baseUrl: config.apiUrl, credentials: credentialsFor(config), requestTimeoutMs: env.XTREMEPUSH_REQUEST_TIMEOUT_MS });
-  const worker = await Worker.create(workerOptions(config, connection, xtremepush)).catch(async (error: unknown) => {
+  // The activities ask about the worker they run on, which exists only once they are registered.
+  const made: { worker?: Worker } = {};
+  const stopping = () => made.worker !== undefined && STOPPING_STATES.has(made.worker.getState());
+  const worker = await Worker.create(workerOptions(config, connection, xtremepush, stopping)).catch(async (error: unknown) => {
     // The open connection would keep the process alive after the error is printed.
     await xtremepush.close();
     await connection.close();
     const missing = namespaceMissingMessage(error, env.TEMPORAL_NAMESPACE, env.TEMPORAL_ADDRESS);
     throw missing ? new ConfigError(missing) : error;
   });
+  made.worker = worker;
   return {
     worker,
     connection,

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../../common/batch';
 import { ABANDONED_FAILURE_CODE } from '../../common/batchIds';
 import type { FailureSummary, RetryCounts } from '../../common/report';
@@ -91,17 +92,35 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
       /** The batch's records as read from the source, once the API has refused a row of it. */
       let originals: Promise<Map<number, OriginalRow>> | undefined;
 
-      const send = async (partIndex: number, part: Part, start: number, end: number): Promise<void> => {
+      /** Requests this attempt counts in its result: a split half is reached twice (tried, then walked down). */
+      const counted = new Set<string>();
+      const count = (request: RequestSlice) => {
+        if (counted.has(request.key)) return;
+        counted.add(request.key);
+        requests.push(request);
+      };
+
+      /**
+       * Posts rows [start, end) of a part. A request the API refuses is split in halves, and both
+       * halves are tried before either is split further (`descend` false: try only): a batch whose
+       * first rows are bad has its good rest accepted before the guard against refusing every row
+       * counts the bad ones (RowsRefusedError).
+       */
+      const send = async (partIndex: number, part: Part, start: number, end: number, descend = true): Promise<void> => {
         const key = requestKey(partIndex, start, end);
         const rows = end - start;
         const posted = progress.posted[key];
         if (posted !== undefined) {
-          requests.push({ key, rows, ...(posted === '' ? {} : { taskId: posted }), ...(takenOver.has(key) ? { takenOver: true as const } : {}) });
+          count({ key, rows, ...(posted === '' ? {} : { taskId: posted }), ...(takenOver.has(key) ? { takenOver: true as const } : {}) });
           return;
         }
+        // A try sends only what nothing is known of yet; the walk down counts what is left unsent.
+        if (!descend && (progress.rejected.includes(key) || failure !== undefined || cancelRequested(context))) return;
         if (progress.rejected.includes(key)) {
           if (rows === 1) return; // isolated in an earlier attempt; its reason is already in the rejects part
           const middle = start + Math.floor(rows / 2);
+          await send(partIndex, part, start, middle, false);
+          await send(partIndex, part, middle, end, false);
           await send(partIndex, part, start, middle);
           await send(partIndex, part, middle, end);
           return;
@@ -115,8 +134,13 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
           return;
         }
         if (job.dryRun) {
-          requests.push({ key, rows });
+          count({ key, rows });
           return;
+        }
+        // The shutdown grace is for requests in flight; the next attempt, on another worker, sends this one.
+        if (deps.stopping?.() && !lastAttempt) {
+          context.heartbeat(progress);
+          throw workerStopping();
         }
         await journal.sending(key, progress);
         try {
@@ -128,7 +152,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
           if (taskId !== '') postedAt.set(taskId, Date.now());
           progress.posted[key] = taskId;
           countResend(progress, key, true);
-          requests.push({ key, rows, ...(taskId === '' ? {} : { taskId }) });
+          count({ key, rows, ...(taskId === '' ? {} : { taskId }) });
           await journal.settled(progress);
           context.heartbeat(progress);
         } catch (error) {
@@ -147,7 +171,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
             context.heartbeat(progress);
             const refused = rows === 1 ? rowsRefusedWithNoneAccepted(progress) : 0;
             if (refused >= REFUSED_ROWS_BEFORE_STOP) throw new RowsRefusedError(batch.index + 1, refused, error.status ?? 400);
-            if (rows > 1) await send(partIndex, part, start, end);
+            if (rows > 1 && descend) await send(partIndex, part, start, end);
             return;
           }
           if (!(error instanceof XtremepushError)) throw error;
@@ -163,7 +187,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
           await journal.settled(progress).catch(() => undefined);
           if (cancelRequested(context)) {
             // A retry would be cancelled before it could say what this batch sent: answer now.
-            stopForCancel(rows);
+            if (descend) stopForCancel(rows);
             return;
           }
           // A 429 asks for a pause, not for the batch to give up: it is waited out within the attempt
@@ -171,14 +195,21 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
           const pause = error instanceof RateLimitedError ? Math.max(MIN_RETRY_DELAY_MS, retryDelayMs(error, ++rateLimits)) : 0;
           if (pause > 0 && pausedMs + pause <= RATE_LIMIT_PATIENCE_MS) {
             pausedMs += pause;
-            await heartbeatWhile(context.sleep(pause).catch(() => undefined), () => progress);
-            if (!cancelRequested(context)) return send(partIndex, part, start, end);
-            stopForCancel(rows);
-            return;
+            await heartbeatWhile(pauseUnlessStopping(context, pause, deps.stopping), () => progress);
+            if (cancelRequested(context)) {
+              if (descend) stopForCancel(rows);
+              return;
+            }
+            // Timed out, or the worker is stopping: the attempt ends here, and the next sends the request.
+            if (context.cancellationSignal.aborted || (deps.stopping?.() && !lastAttempt)) {
+              context.heartbeat(progress);
+              throw toApplicationFailure(error, MIN_RETRY_DELAY_MS);
+            }
+            return send(partIndex, part, start, end, descend);
           }
           if (lastAttempt) {
             failure = { code: error.name, message: `gave up after ${context.info.attempt} attempts: ${error.message}` };
-            unsent += rows;
+            if (descend) unsent += rows;
             return;
           }
           context.heartbeat(progress);
@@ -256,6 +287,22 @@ function submitOwner(context: Context): string {
 }
 
 /** The workflow asked for this activity's cancellation (cancel --abandon, or a fatal error elsewhere). */
+/** Sleeps `ms`, or less once the activity is cancelled or the worker asked to stop (looked at every second). */
+async function pauseUnlessStopping(context: Context, ms: number, stopping: (() => boolean) | undefined): Promise<void> {
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0 && !context.cancellationSignal.aborted && !stopping?.(); left = until - Date.now()) {
+    await context.sleep(Math.min(left, 1_000)).catch(() => undefined);
+  }
+}
+
+function workerStopping(): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'WorkerStopping',
+    message: 'the worker is shutting down: the next attempt, on another worker, sends the rest of the batch',
+    nextRetryDelay: MIN_RETRY_DELAY_MS,
+  });
+}
+
 function cancelRequested(context: Context): boolean {
   return context.cancellationDetails?.cancelRequested === true;
 }

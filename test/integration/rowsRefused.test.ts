@@ -37,6 +37,18 @@ describe('rows the API refuses', () => {
     expect(importRequests().every((r) => r.status === 400)).toBe(true);
   });
 
+  it('the first 64 rows of a batch refused, the rest good: the good rows are imported, not the import stopped', async () => {
+    stack = await startTestStack({ sandbox: { faults: { rejectIdentities: identities.slice(0, 64) } } });
+    await writeFile(path.join(stack.dataDir, 'top.csv'), CSV);
+    const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'top.csv', importId: 'top-refused', batchSize: ROWS })).importId);
+
+    // Before (halving depth-first from the top), the 64 bad rows were isolated before any request of the good rest was tried, and the import stopped.
+    expect(report.failure).toBeUndefined();
+    expect(report.status).toBe('completed_with_rejections');
+    expect(report.rows).toEqual({ total: ROWS, imported: ROWS - 64, rejected: 64, skipped: 0 });
+    expect(await rejectsLines(report.rejectsFile)).toBe(64);
+  });
+
   it('refused rows among accepted ones: every refused row is isolated and the import completes', async () => {
     // Every other row of the first 140 (70 rows, more than the 64 that stop a batch that has nothing accepted).
     const refused = identities.filter((_, i) => i < 140 && i % 2 === 0);
