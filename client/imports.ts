@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { ImportOptionsSchema, ImportWorkflowInputSchema, inferFormat, type ImportOptionsInput, type ImportWorkflowInput } from '../common/importInput';
 import {
@@ -108,9 +114,11 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
     if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ImportAlreadyExistsError(importId, basis);
     throw error;
   }
-  if ((await handle.describe()).memo?.[START_TOKEN_MEMO] === startToken) return { importId, alreadyRunning: false, input };
-  // Another caller started this ID between the look above and this start (two services at once).
-  return follow(importId, (await runningImport(ctx, importId)) ?? { source: null }, input);
+  const description = await handle.describe();
+  if (description.memo?.[START_TOKEN_MEMO] === startToken) return { importId, alreadyRunning: false, input };
+  // Another caller started this ID between the look above and this start (two services at once);
+  // it may have ended since (a dry run, an early failure): it is the import asked for all the same.
+  return follow(importId, await importRun(ctx, importId, description), input);
 }
 
 /** A request checked against its schema: the caller's mistakes as InvalidImportRequestError, field by field. */
@@ -157,7 +165,11 @@ async function runningImport(ctx: ImportClientContext, importId: string): Promis
     if ((error as { name?: string }).name === 'WorkflowNotFoundError') return undefined;
     throw error;
   }
-  if (description.status.name !== 'RUNNING') return undefined;
+  return description.status.name === 'RUNNING' ? importRun(ctx, importId, description) : undefined;
+}
+
+/** The source and input of the run a description is of. */
+async function importRun(ctx: ImportClientContext, importId: string, description: WorkflowExecutionDescription): Promise<RunningImport> {
   const { history } = await ctx.client.workflowService.getWorkflowExecutionHistory({
     namespace: ctx.client.options.namespace,
     execution: { workflowId: importId, runId: description.runId },
@@ -239,13 +251,16 @@ async function progressOf(ctx: ImportClientContext, handle: WorkflowHandle): Pro
   return progressAsOf({ ...progress, ...(inspection ? { inspection } : {}), ...(retrying ? { retrying } : {}) }, Date.now());
 }
 
+const BATCH_WORKFLOWS_DESCRIBED = 8;
+
 /**
  * A batch that runs as its own workflow (under an API rate limit, or while its task outlasts its
  * submit) retries its steps there, where the import's own pending activities do not show them.
  */
 async function retryingInBatchWorkflows(ctx: ImportClientContext, children: temporal.api.workflow.v1.IPendingChildExecutionInfo[]): Promise<RetryingStep | undefined> {
   const described = await Promise.all(
-    children.map(async ({ workflowId, runId }) => {
+    // Each is a describe call on every status; in a storm every batch retries alike, so a few tell.
+    children.slice(0, BATCH_WORKFLOWS_DESCRIBED).map(async ({ workflowId, runId }) => {
       if (!workflowId) return undefined;
       const { raw } = await ctx.client.workflow.getHandle(workflowId, runId ?? undefined).describe().catch(() => ({ raw: undefined }));
       const step = retryingStep(raw?.pendingActivities ?? []);

@@ -31,9 +31,12 @@ export class JsonLinesLogger implements Logger {
   ) {}
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    if (LEVELS[level] < LEVELS[this.level]) return;
-    // The SDK's activity metadata has the task token: enough, with namespace access, to complete or fail that activity.
-    const { taskToken: _taskToken, ...kept } = meta ?? {};
+    // The SDK's TRACE lines hold whole activations and tasks: inputs, among them a source URL's
+    // signature. TRACE is taken as DEBUG.
+    if (level === 'TRACE' || LEVELS[level] < LEVELS[this.level]) return;
+    // A task token, with namespace access, completes or fails its activity. The SDK puts it in its
+    // activity metadata, and whole tasks (`task`, `taskEncoded`) in some error lines.
+    const { taskToken: _token, task: _task, taskEncoded: _encoded, ...kept } = meta ?? {};
     this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...kept }, errorsAsObjects)}\n`);
   }
   trace(message: string, meta?: LogMetadata): void {

@@ -188,7 +188,11 @@ export class XtremepushClient {
     if (code === 413) return new RequestRejectedError(code, body?.message ?? 'the request is too large', body?.errors);
     // Any other refusal in a page that is not the API's JSON (a firewall's 403, nginx's 400 for
     // plain HTTP sent to its HTTPS port), or a redirect, says nothing about the token or the rows.
-    if (body === undefined || (status >= 300 && status < 400)) return new RefusedByProxyError(method, status);
+    if (body === undefined || (status >= 300 && status < 400)) {
+      // A look at a task is asked again and again: one refused by a passing rule is asked again.
+      if (method === 'info/task' || method === 'list/task') return new InvalidResponseError(method, `HTTP ${status} with a body that is not the API's JSON`, status);
+      return new RefusedByProxyError(method, status);
+    }
     if (code === 403) return new ForbiddenError(body.message);
     if (code === 400 && mentionsAuthentication(body)) return new AuthenticationError(code, body.message);
     return new RequestRejectedError(code, body.message, body.errors);

@@ -40,8 +40,9 @@ beforeAll(async () => {
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (text += chunk));
     req.on('end', () => {
-      const { columns } = JSON.parse(text) as { columns: string[] };
-      const answer = ANSWERS[columns[0] as string] as Answer;
+      const { columns } = JSON.parse(text) as { columns?: string[] };
+      // A Task Info look (no columns) meets the firewall's page.
+      const answer = ANSWERS[columns?.[0] ?? 'firewall403'] as Answer;
       res.writeHead(answer.status, { 'content-type': answer.type, ...answer.headers });
       res.end(answer.body);
     });
@@ -75,6 +76,14 @@ describe('answers that are not the API\'s own', () => {
       expect(error.message).toContain('XTREMEPUSH_API_URL is https://');
     },
   );
+
+  it('a page in place of a Task Info answer is looked at again, not taken as the end of the import', async () => {
+    const error: unknown = await client.taskInfo('7').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ name: 'InvalidResponseError', retryable: true, status: 403 });
+  });
 
   it.each(['api408', 'proxy408'] as const)('%s: the request did not arrive in time, so it is sent again (not split as refused rows)', async (answer) => {
     const error = await errorFor(answer);

@@ -21,6 +21,16 @@ describe('the worker log', () => {
     expect(entry.error).not.toHaveProperty('stack');
   });
 
+  it('writes no task token, nor the whole tasks some SDK error lines carry, nor the SDK\'s TRACE lines (whole payloads)', () => {
+    const lines: string[] = [];
+    const logger = new JsonLinesLogger('TRACE', (line) => lines.push(line));
+    logger.warn('Activity failed', { activityType: 'submitBatch', taskToken: 'CiQwMWEy' });
+    logger.error('Error while processing ActivityTask.start', { task: '{"taskToken":"CiQwMWEy"}', taskEncoded: 'CpUB' });
+    logger.trace('Got activity task', { activityTask: { input: ['https://bucket.example/x.csv?X-Amz-Signature=abc'] } });
+    expect(lines).toHaveLength(2);
+    expect(lines.join('')).not.toMatch(/CiQwMWEy|CpUB|Signature/);
+  });
+
   it('leaves out entries below its level', () => {
     const lines: string[] = [];
     new JsonLinesLogger('WARN', (line) => lines.push(line)).info('worker ready');
