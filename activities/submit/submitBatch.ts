@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } from '../../common/batch';
 import { ABANDONED_FAILURE_CODE } from '../../common/batchIds';
 import type { FailureSummary, RetryCounts } from '../../common/report';
@@ -27,21 +26,7 @@ import {
   splitPath,
   type SubmitProgress,
 } from './submitProgress';
-
-const MAX_BACKOFF_MS = 60_000;
-
-/**
- * How long one attempt waits out 429s before it fails as any other error would (an attempt used,
- * retried after the API's Retry-After). An attempt may take 10 minutes in all.
- */
-export const RATE_LIMIT_PATIENCE_MS = 3 * 60_000;
-
-/** Retry-After when the API gives one; otherwise exponential backoff with jitter. */
-export function retryDelayMs(error: XtremepushError, attempt: number, random = Math.random): number {
-  if (error instanceof RateLimitedError && error.details.retryAfterMs !== undefined) return error.details.retryAfterMs;
-  const ceiling = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.max(attempt - 1, 0));
-  return Math.round(ceiling * (0.5 + random() * 0.5));
-}
+import { pauseUnlessStopping, RATE_LIMIT_PATIENCE_MS, retryDelayMs, workerStopping } from './submitRetries';
 
 /** The API's own words about a rejected row: kept in the rejects file only (they may quote values). */
 function apiReason(error: RequestRejectedError): string {
@@ -287,22 +272,6 @@ function submitOwner(context: Context): string {
 }
 
 /** The workflow asked for this activity's cancellation (cancel --abandon, or a fatal error elsewhere). */
-/** Sleeps `ms`, or less once the activity is cancelled or the worker asked to stop (looked at every second). */
-async function pauseUnlessStopping(context: Context, ms: number, stopping: (() => boolean) | undefined): Promise<void> {
-  const until = Date.now() + ms;
-  for (let left = ms; left > 0 && !context.cancellationSignal.aborted && !stopping?.(); left = until - Date.now()) {
-    await context.sleep(Math.min(left, 1_000)).catch(() => undefined);
-  }
-}
-
-function workerStopping(): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: 'WorkerStopping',
-    message: 'the worker is shutting down: the next attempt, on another worker, sends the rest of the batch',
-    nextRetryDelay: MIN_RETRY_DELAY_MS,
-  });
-}
-
 function cancelRequested(context: Context): boolean {
   return context.cancellationDetails?.cancelRequested === true;
 }
