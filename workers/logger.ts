@@ -35,8 +35,9 @@ export class JsonLinesLogger implements Logger {
     // signature. TRACE is taken as DEBUG.
     if (level === 'TRACE' || LEVELS[level] < LEVELS[this.level]) return;
     // A task token, with namespace access, completes or fails its activity. The SDK puts it in its
-    // activity metadata, and whole tasks (`task`, `taskEncoded`) in some error lines.
-    const { taskToken: _token, task: _task, taskEncoded: _encoded, ...kept } = meta ?? {};
+    // activity metadata, whole tasks (`task`, `taskEncoded`) in some error lines, and its core in the
+    // fields of a late completion's warning (`task_token`).
+    const { taskToken: _token, task_token: _coreToken, task: _task, taskEncoded: _encoded, ...kept } = meta ?? {};
     this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...kept }, errorsAsObjects)}\n`);
   }
   trace(message: string, meta?: LogMetadata): void {

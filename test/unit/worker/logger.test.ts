@@ -26,8 +26,9 @@ describe('the worker log', () => {
     const logger = new JsonLinesLogger('TRACE', (line) => lines.push(line));
     logger.warn('Activity failed', { activityType: 'submitBatch', taskToken: 'CiQwMWEy' });
     logger.error('Error while processing ActivityTask.start', { task: '{"taskToken":"CiQwMWEy"}', taskEncoded: 'CpUB' });
+    logger.warn('Activity not found on completion.', { sdkComponent: 'core', task_token: 'TaskToken(CiQwMWEy)' });
     logger.trace('Got activity task', { activityTask: { input: ['https://bucket.example/x.csv?X-Amz-Signature=abc'] } });
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines.join('')).not.toMatch(/CiQwMWEy|CpUB|Signature/);
   });
 
