@@ -14,6 +14,8 @@ import { startTestStack, type TestStack } from '../support/stack';
  * The typed client API as a Node service uses it: several instances of a service start and steer
  * imports at the same moment, and each must learn what really happened, as a named error where
  * the API refuses. Requests take 300 ms, so an import of 2,000 rows in batches of 500 runs a while.
+ * Default import IDs of files this process cannot see come from their names alone, and the dev
+ * server is shared by every test file: the names here are this file's own.
  */
 describe('the client API, as services use it', () => {
   let stack: TestStack;
@@ -31,8 +33,8 @@ describe('the client API, as services use it', () => {
   const errorOf = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
 
   it('two instances start the same source at the same moment: one import, and exactly one of them is told it started it', async () => {
-    await writeSampleFile(path.join(stack.dataDir, 'race.csv'), { rows: 2_000, seed: 1 });
-    const [a, b] = await Promise.all([startImport(stack.client, { source: 'race.csv', batchSize: 500 }), startImport(stack.client, { source: 'race.csv', batchSize: 500 })]);
+    await writeSampleFile(path.join(stack.dataDir, 'client-race.csv'), { rows: 2_000, seed: 1 });
+    const [a, b] = await Promise.all([startImport(stack.client, { source: 'client-race.csv', batchSize: 500 }), startImport(stack.client, { source: 'client-race.csv', batchSize: 500 })]);
     try {
       expect(a.importId).toBe(b.importId);
       expect(await runsOf(stack.client.client, a.importId)).toHaveLength(1);
@@ -44,11 +46,11 @@ describe('the client API, as services use it', () => {
   });
 
   it('two instances start different sources under one import ID at the same moment: the one whose file is not imported gets ImportIdInUseError', async () => {
-    await writeSampleFile(path.join(stack.dataDir, 'a.csv'), { rows: 2_000, seed: 2 });
-    await writeSampleFile(path.join(stack.dataDir, 'b.csv'), { rows: 2_000, seed: 3, idPrefix: 'b' });
+    await writeSampleFile(path.join(stack.dataDir, 'client-a.csv'), { rows: 2_000, seed: 2 });
+    await writeSampleFile(path.join(stack.dataDir, 'client-b.csv'), { rows: 2_000, seed: 3, idPrefix: 'b' });
     const results = await Promise.allSettled([
-      startImport(stack.client, { source: 'a.csv', importId: 'shared-id', batchSize: 500 }),
-      startImport(stack.client, { source: 'b.csv', importId: 'shared-id', batchSize: 500 }),
+      startImport(stack.client, { source: 'client-a.csv', importId: 'client-shared-id', batchSize: 500 }),
+      startImport(stack.client, { source: 'client-b.csv', importId: 'client-shared-id', batchSize: 500 }),
     ]);
     try {
       // Before, both succeeded, and one caller took the other's file for its own.
@@ -58,14 +60,14 @@ describe('the client API, as services use it', () => {
       const started = results.find((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof startImport>>> => r.status === 'fulfilled')!.value;
       expect((refused[0]!.reason as ImportIdInUseError).runningSource).toBe(sourceAttribute(started.input.source));
     } finally {
-      await endIt('shared-id');
+      await endIt('client-shared-id');
     }
   });
 
   it('a start that joins a running import gets the options it runs with, not the ones it asked for', async () => {
-    await writeSampleFile(path.join(stack.dataDir, 'opts.csv'), { rows: 2_000, seed: 4 });
-    const first = await startImport(stack.client, { source: 'opts.csv', batchSize: 500, concurrency: 1 });
-    const second = await startImport(stack.client, { source: 'opts.csv', batchSize: 1_000, concurrency: 8 });
+    await writeSampleFile(path.join(stack.dataDir, 'client-opts.csv'), { rows: 2_000, seed: 4 });
+    const first = await startImport(stack.client, { source: 'client-opts.csv', batchSize: 500, concurrency: 1 });
+    const second = await startImport(stack.client, { source: 'client-opts.csv', batchSize: 1_000, concurrency: 8 });
     try {
       expect(second.alreadyRunning).toBe(true);
       expect([second.input.batchSize, second.input.concurrency]).toEqual([500, 1]);
@@ -75,8 +77,8 @@ describe('the client API, as services use it', () => {
   });
 
   it('a steering request the import refuses, and progress of an unknown ID, come as named errors carrying the import ID', async () => {
-    await writeSampleFile(path.join(stack.dataDir, 'steer.csv'), { rows: 2_000, seed: 5 });
-    const { importId } = await startImport(stack.client, { source: 'steer.csv', batchSize: 500, concurrency: 1 });
+    await writeSampleFile(path.join(stack.dataDir, 'client-steer.csv'), { rows: 2_000, seed: 5 });
+    const { importId } = await startImport(stack.client, { source: 'client-steer.csv', batchSize: 500, concurrency: 1 });
     try {
       await until(() => getProgress(stack.client, importId), (p: Progress) => p.phase === 'importing');
       // Before, a raw WorkflowUpdateFailedError.
@@ -94,8 +96,8 @@ describe('the client API, as services use it', () => {
   });
 
   it('retryFailed sent by two instances at once: one re-run, which both are told about', async () => {
-    await writeSampleFile(path.join(stack.dataDir, 'retry.csv'), { rows: 2_000, seed: 6 });
-    const { importId } = await startImport(stack.client, { source: 'retry.csv', batchSize: 500, concurrency: 1 });
+    await writeSampleFile(path.join(stack.dataDir, 'client-retry.csv'), { rows: 2_000, seed: 6 });
+    const { importId } = await startImport(stack.client, { source: 'client-retry.csv', batchSize: 500, concurrency: 1 });
     await until(() => getProgress(stack.client, importId), (p: Progress) => p.batches.done >= 1);
     await cancelImport(stack.client, importId);
     expect((await waitForReport(stack.client, importId)).status).toBe('cancelled');
@@ -109,28 +111,28 @@ describe('the client API, as services use it', () => {
   });
 
   it('refusals of a start say why in the terms the caller used: bad options field by field, an ID given twice, a path this client cannot see', async () => {
-    await writeFile(path.join(stack.dataDir, 'x.csv'), 'user_id\nu1\n');
+    await writeFile(path.join(stack.dataDir, 'client-x.csv'), 'user_id\nu1\n');
     // Before, raw ZodErrors.
-    const big = await errorOf(startImport(stack.client, { source: 'x.csv', batchSize: 20_000 }));
+    const big = await errorOf(startImport(stack.client, { source: 'client-x.csv', batchSize: 20_000 }));
     expect(big).toBeInstanceOf(InvalidImportRequestError);
     expect((big as InvalidImportRequestError).problems).toEqual([expect.stringMatching(/^batchSize: /)]);
-    expect(await errorOf(startImport(stack.client, { source: 'x.csv', importId: '../etc' }))).toMatchObject({
+    expect(await errorOf(startImport(stack.client, { source: 'client-x.csv', importId: '../etc' }))).toMatchObject({
       name: 'InvalidImportRequestError',
       problems: [expect.stringMatching(/^importId: /)],
     });
 
     // Before, "already ran for this source", of another source.
-    await waitForReport(stack.client, (await startImport(stack.client, { source: 'x.csv', importId: 'nightly-crm' })).importId);
-    await writeFile(path.join(stack.dataDir, 'y.csv'), 'user_id\nu2\n');
-    const given = await errorOf(startImport(stack.client, { source: 'y.csv', importId: 'nightly-crm' }));
+    await waitForReport(stack.client, (await startImport(stack.client, { source: 'client-x.csv', importId: 'client-nightly-crm' })).importId);
+    await writeFile(path.join(stack.dataDir, 'client-y.csv'), 'user_id\nu2\n');
+    const given = await errorOf(startImport(stack.client, { source: 'client-y.csv', importId: 'client-nightly-crm' }));
     expect(given).toMatchObject({ name: 'ImportAlreadyExistsError', basis: 'given' });
     expect((given as Error).message).not.toMatch(/for this source/);
 
     // This process does not see the data folder: the default ID names the path alone, and a new version of the file is refused as such.
     expect(process.env.XP_IMPORT_DATA_DIR).toBeUndefined();
-    await waitForReport(stack.client, (await startImport(stack.client, { source: 'x.csv' })).importId);
-    await writeFile(path.join(stack.dataDir, 'x.csv'), 'user_id\nu1\nu3\n');
-    const again = await errorOf(startImport(stack.client, { source: 'x.csv' }));
+    await waitForReport(stack.client, (await startImport(stack.client, { source: 'client-x.csv' })).importId);
+    await writeFile(path.join(stack.dataDir, 'client-x.csv'), 'user_id\nu1\nu3\n');
+    const again = await errorOf(startImport(stack.client, { source: 'client-x.csv' }));
     expect(again).toBeInstanceOf(ImportAlreadyExistsError);
     expect(again).toMatchObject({ basis: 'path' });
     expect((again as Error).message).toContain('cannot see the file');
