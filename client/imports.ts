@@ -170,16 +170,21 @@ async function runningImport(ctx: ImportClientContext, importId: string): Promis
 
 /** The source and input of the run a description is of. */
 async function importRun(ctx: ImportClientContext, importId: string, description: WorkflowExecutionDescription): Promise<RunningImport> {
-  const { history } = await ctx.client.workflowService.getWorkflowExecutionHistory({
-    namespace: ctx.client.options.namespace,
-    execution: { workflowId: importId, runId: description.runId },
-    maximumPageSize: 1,
-  });
-  const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  const parsed = ImportWorkflowInputSchema.safeParse(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
+  const parsed = ImportWorkflowInputSchema.safeParse(await startInput(ctx, importId, description.runId));
   const input = parsed.success ? parsed.data : undefined;
   const source = description.typedSearchAttributes.get(ImportSourceKey) ?? (input ? sourceAttribute(input.source) : null);
   return { source, ...(input ? { input } : {}) };
+}
+
+/** What a run was started with: its history's first event alone, not the whole history. */
+async function startInput(ctx: ImportClientContext, importId: string, runId: string): Promise<unknown> {
+  const { history } = await ctx.client.workflowService.getWorkflowExecutionHistory({
+    namespace: ctx.client.options.namespace,
+    execution: { workflowId: importId, runId },
+    maximumPageSize: 1,
+  });
+  const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
 }
 
 /** The import's Temporal status (`RUNNING`, `COMPLETED`, ...); null for an ID the server does not know. */
@@ -391,9 +396,7 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
     const rejected = last.data.rows.rejected > 0 ? ` Its ${last.data.rows.rejected} rejected row(s) are in ${last.data.rejectsFile ?? 'its rejects file'}: fix them, copy the file into XP_IMPORT_DATA_DIR (the worker reads sources from there only) and import it.` : '';
     throw new ImportSteeringError(importId, 'nothing_to_retry', `import ${importId} has nothing to retry: every batch succeeded.${rejected} To import the source again, start a new import with --id.`);
   }
-  const history = await handle.fetchHistory();
-  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  const previous = ImportWorkflowInputSchema.parse(payload ? defaultPayloadConverter.fromPayload(payload) : undefined);
+  const previous = ImportWorkflowInputSchema.parse(await startInput(ctx, importId, description.runId));
   const input: ImportWorkflowInput = { ...previous, retryOf: { fromRunId: description.runId } };
   try {
     await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {

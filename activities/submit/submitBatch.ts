@@ -71,6 +71,8 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
         stoppedRequests++;
         unsent += rows;
       };
+      /** On a worker asked to stop, a submit leaves its next request to another worker, unless no attempt follows this one. */
+      const givesWay = () => deps.stopping?.() === true && !lastAttempt;
       /** 429s answered in this attempt, and the time spent waiting them out. */
       let rateLimits = 0;
       let pausedMs = 0;
@@ -123,7 +125,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
           return;
         }
         // The shutdown grace is for requests in flight; the next attempt, on another worker, sends this one.
-        if (deps.stopping?.() && !lastAttempt) {
+        if (givesWay()) {
           context.heartbeat(progress);
           throw workerStopping();
         }
@@ -177,7 +179,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
           }
           // A 429 asks for a pause, not for the batch to give up: it is waited out within the attempt
           // (up to RATE_LIMIT_PATIENCE_MS), so a storm of them does not use up the attempts.
-          const pause = error instanceof RateLimitedError ? Math.max(MIN_RETRY_DELAY_MS, retryDelayMs(error, ++rateLimits)) : 0;
+          const pause = error instanceof RateLimitedError ? retryDelayMs(error, ++rateLimits) : 0;
           if (pause > 0 && pausedMs + pause <= RATE_LIMIT_PATIENCE_MS) {
             pausedMs += pause;
             await heartbeatWhile(pauseUnlessStopping(context, pause, deps.stopping), () => progress);
@@ -186,7 +188,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
               return;
             }
             // Timed out, or the worker is stopping: the attempt ends here, and the next sends the request.
-            if (context.cancellationSignal.aborted || (deps.stopping?.() && !lastAttempt)) {
+            if (context.cancellationSignal.aborted || givesWay()) {
               context.heartbeat(progress);
               throw toApplicationFailure(error, MIN_RETRY_DELAY_MS);
             }

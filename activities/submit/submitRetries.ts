@@ -13,9 +13,9 @@ const MAX_BACKOFF_MS = 60_000;
  */
 export const RATE_LIMIT_PATIENCE_MS = 3 * 60_000;
 
-/** Retry-After when the API gives one; otherwise exponential backoff with jitter. */
+/** Retry-After when the API gives one (`0` waits MIN_RETRY_DELAY_MS all the same); otherwise exponential backoff with jitter. */
 export function retryDelayMs(error: XtremepushError, attempt: number, random = Math.random): number {
-  if (error instanceof RateLimitedError && error.details.retryAfterMs !== undefined) return error.details.retryAfterMs;
+  if (error instanceof RateLimitedError && error.details.retryAfterMs !== undefined) return Math.max(MIN_RETRY_DELAY_MS, error.details.retryAfterMs);
   const ceiling = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.max(attempt - 1, 0));
   return Math.round(ceiling * (0.5 + random() * 0.5));
 }
