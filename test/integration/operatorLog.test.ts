@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { getProgress, resolveStuckBatch, startImport, waitForReport } from '../../client/imports';
 import type { Progress } from '../../common/progress';
 import { until } from '../support/poll';
-import { startTestStack, type TestStack } from '../support/stack';
-import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
+import { startTestStack } from '../support/stack';
+import { spawnWorker, stackAndWorkersPerTest } from '../support/workerProcess';
 
 type Line = Record<string, unknown>;
 const linesOf = (log: string): Line[] =>
@@ -21,19 +21,13 @@ const linesOf = (log: string): Line[] =>
  * the operator abandons it, then batch 2's task fails.
  */
 describe('the worker log during an incident', () => {
-  let stack: TestStack | undefined;
-  const workers: WorkerProcess[] = [];
-  afterEach(async () => {
-    await killWorkers(workers.splice(0));
-    await stack?.stop();
-    stack = undefined;
-  });
+  const perTest = stackAndWorkersPerTest();
 
   it('names the batch of every retried submit, says which task is stuck and what to do, and why a batch failed; never a task token', async () => {
-    stack = await startTestStack({ inProcessWorker: false, sandbox: { faults: { serverError: 1, serverErrorStatuses: [500] } } });
+    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, sandbox: { faults: { serverError: 1, serverErrorStatuses: [500] } } }));
     await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 600, seed: 3 });
     const worker = spawnWorker({ ...stack.env, XP_IMPORT_LOG_LEVEL: 'WARN' });
-    workers.push(worker);
+    perTest.workers.push(worker);
     // At WARN the worker does not say it is ready (INFO).
     worker.ready.catch(() => undefined);
     const { importId } = await startImport(stack.client, {
@@ -43,11 +37,11 @@ describe('the worker log during an incident', () => {
       concurrency: 1,
       tuning: { stuckAfterMs: 3_000, maxTaskResubmits: 0 },
     });
-    const answered500 = () => stack!.sandbox.requestLog().filter((r) => r.status === 500).length;
+    const answered500 = () => stack.sandbox.requestLog().filter((r) => r.status === 500).length;
     await until(() => Promise.resolve(answered500()), (n) => n >= 2, 60_000, 50);
     // The API recovers, but task 1 (batch 1's) stays running, and the task of the batch holding row u00000250 (batch 2) fails.
     stack.sandbox.configure({ stuckTaskIds: [1], failTasksContaining: ['u00000250'] });
-    const stuck = await until(() => getProgress(stack!.client, importId), (p: Progress) => p.batches.stuck === 1, 60_000);
+    const stuck = await until(() => getProgress(stack.client, importId), (p: Progress) => p.batches.stuck === 1, 60_000);
     expect(stuck.batches.stuckBatches).toEqual([1]);
     await until(() => Promise.resolve(linesOf(worker.log())), (lines) => lines.some((l) => l.message === 'batch stuck'), 10_000, 50);
     await resolveStuckBatch(stack.client, importId, 1, 'abandon');

@@ -1,8 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startImport, waitForReport } from '../../client/imports';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack } from '../support/stack';
+import { stackAndWorkersPerTest } from '../support/workerProcess';
 
 /**
  * The API refuses rows that our validation let through (400 "Invalid rows"): a request is split
@@ -14,16 +15,12 @@ const identities = Array.from({ length: ROWS }, (_, i) => `u${i}`);
 const CSV = `user_id,first_name\n${identities.map((id, i) => `${id},Name ${i}`).join('\n')}\n`;
 
 describe('rows the API refuses', () => {
-  let stack: TestStack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
-  const importRequests = () => stack!.sandbox.requestLog().filter((r) => r.method === 'import/profile');
+  const perTest = stackAndWorkersPerTest();
+  const importRequests = () => perTest.stack!.sandbox.requestLog().filter((r) => r.method === 'import/profile');
   const rejectsLines = async (file: string | null) => (file === null ? 0 : (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '').length - 1);
 
   it('every row refused: the import stops after the first 64 rows refused one by one, instead of splitting the whole file down to single rows', async () => {
-    stack = await startTestStack({ sandbox: { faults: { rejectIdentities: identities } } });
+    const stack = (perTest.stack = await startTestStack({ sandbox: { faults: { rejectIdentities: identities } } }));
     await writeFile(path.join(stack.dataDir, 'all.csv'), CSV);
     const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'all.csv', importId: 'all-refused', batchSize: ROWS })).importId);
 
@@ -38,7 +35,7 @@ describe('rows the API refuses', () => {
   });
 
   it('the first 64 rows of a batch refused, the rest good: the good rows are imported, not the import stopped', async () => {
-    stack = await startTestStack({ sandbox: { faults: { rejectIdentities: identities.slice(0, 64) } } });
+    const stack = (perTest.stack = await startTestStack({ sandbox: { faults: { rejectIdentities: identities.slice(0, 64) } } }));
     await writeFile(path.join(stack.dataDir, 'top.csv'), CSV);
     const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'top.csv', importId: 'top-refused', batchSize: ROWS })).importId);
 
@@ -52,7 +49,7 @@ describe('rows the API refuses', () => {
   it('refused rows among accepted ones: every refused row is isolated and the import completes', async () => {
     // Every other row of the first 140 (70 rows, more than the 64 that stop a batch that has nothing accepted).
     const refused = identities.filter((_, i) => i < 140 && i % 2 === 0);
-    stack = await startTestStack({ sandbox: { faults: { rejectIdentities: refused } } });
+    const stack = (perTest.stack = await startTestStack({ sandbox: { faults: { rejectIdentities: refused } } }));
     await writeFile(path.join(stack.dataDir, 'some.csv'), CSV);
     const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'some.csv', importId: 'some-refused', batchSize: ROWS })).importId);
 

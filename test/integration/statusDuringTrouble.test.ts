@@ -1,27 +1,24 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { cancelImport, getProgress, startImport, waitForReport } from '../../client/imports';
 import type { Progress } from '../../common/progress';
 import { runCli } from '../support/cli';
 import { until } from '../support/poll';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startTestStack } from '../support/stack';
+import { stackAndWorkersPerTest } from '../support/workerProcess';
 
 /** What `status` tells an operator while batches do not move. */
 describe('status while an import is in trouble', () => {
-  let stack: TestStack | undefined;
-  afterEach(async () => {
-    await stack?.stop();
-    stack = undefined;
-  });
+  const perTest = stackAndWorkersPerTest();
 
   it('names the step retrying in a batch workflow (under an API rate limit every batch runs as one), with its batch', async () => {
-    stack = await startTestStack({ sandbox: { faults: { serverError: 1, serverErrorStatuses: [503] } }, workerEnv: { XP_IMPORT_API_RATE_LIMIT: '50' } });
+    const stack = (perTest.stack = await startTestStack({ sandbox: { faults: { serverError: 1, serverErrorStatuses: [503] } }, workerEnv: { XP_IMPORT_API_RATE_LIMIT: '50' } }));
     await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 200, seed: 2 });
     const { importId } = await startImport(stack.client, { source: 'p.csv', importId: 'rate-limited-503', batchSize: 200 });
     // Before, `retrying` was never set: the import's own pending activities do not include its batch workflows'.
-    const progress = await until(() => getProgress(stack!.client, importId), (p: Progress) => p.retrying !== undefined, 60_000, 200);
+    const progress = await until(() => getProgress(stack.client, importId), (p: Progress) => p.retrying !== undefined, 60_000, 200);
     expect(progress.retrying).toMatchObject({ step: 'submitBatch of batch 1', message: expect.stringMatching(/^ServerError: Xtremepush answered HTTP 503/) as string });
     const line = await runCli(['status', importId], stack.env);
     expect(line.stdout).toMatch(/retrying submitBatch of batch 1 \(attempt \d+ of \d+\): ServerError/);
@@ -30,11 +27,11 @@ describe('status while an import is in trouble', () => {
   });
 
   it('gives the rate and ETA as of when it is asked, and how long nothing has changed, not as of the workflow\'s last step', async () => {
-    stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [2] } } });
+    const stack = (perTest.stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [2] } } }));
     await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400, seed: 3 });
     const { importId } = await startImport(stack.client, { source: 'p.csv', importId: 'stalled', batchSize: 200, concurrency: 1, tuning: { stuckAfterMs: 60_000 } });
     // Batch 1 is done; batch 2's task runs on in its own workflow, and nothing changes in the import meanwhile.
-    const first = await until(() => getProgress(stack!.client, importId), (p: Progress) => p.batches.done === 1, 30_000, 100);
+    const first = await until(() => getProgress(stack.client, importId), (p: Progress) => p.batches.done === 1, 30_000, 100);
     const batch2 = stack.client.client.workflow.getHandle(`${importId}/batch-2`);
     await until(() => batch2.describe().then(() => true, () => false), (found) => found, 30_000, 100);
     await sleep(3_000);
