@@ -1,12 +1,25 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+/**
+ * What the worker writes under XP_IMPORT_REPORT_DIR (and a `validate --rejects` file) may hold
+ * refused rows, personal data: folders and files are the worker's user's alone, whatever the
+ * umask, which can only make them stricter. To share reports with a group, change the modes after.
+ */
+export const PRIVATE_FOLDER_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** Creates a folder (and its missing parents) that only the worker's user can enter. */
+export async function makePrivateFolder(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true, mode: PRIVATE_FOLDER_MODE });
+}
+
 /** Writes a file whole or not at all (a temporary file, then a rename): a reader never sees half of it. */
 export async function writeWhole(file: string, data: string | Uint8Array): Promise<void> {
   const partial = `${file}.${process.pid}.partial`;
-  await mkdir(path.dirname(file), { recursive: true });
+  await makePrivateFolder(path.dirname(file));
   try {
-    await writeFile(partial, data);
+    await writeFile(partial, data, { mode: PRIVATE_FILE_MODE });
     await rename(partial, file);
   } finally {
     await rm(partial, { force: true });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { HASH_WORDS, hashIdentity } from './identityHash';
 import { mergeRuns } from './mergeRuns';
 import { RowSorter, writeSortedRows } from './rowSorter';
+import { PRIVATE_FOLDER_MODE } from '../wholeFiles';
 import { RunWriter } from './runFiles';
 import { sortedOrder } from './sortEntries';
 
@@ -92,7 +93,7 @@ export class IdentityIndexBuilder {
   async finish(outFile: string): Promise<IdentityIndexResult> {
     const entries = this.entries;
     if (entries === undefined) throw new Error('IdentityIndexBuilder: finish called twice');
-    mkdirSync(path.dirname(outFile), { recursive: true });
+    mkdirSync(path.dirname(outFile), { recursive: true, mode: PRIVATE_FOLDER_MODE });
     const partial = `${outFile}.${process.pid}.partial`;
     try {
       const spilledRuns = this.runs.length + (this.runs.length > 0 && this.count > 0 ? 1 : 0);
@@ -172,7 +173,7 @@ export class IdentityIndexBuilder {
   private newRunFile(): string {
     if (this.spillDir === undefined) {
       const parent = this.options.tmpDir ?? tmpdir();
-      mkdirSync(parent, { recursive: true });
+      mkdirSync(parent, { recursive: true, mode: PRIVATE_FOLDER_MODE });
       this.spillDir = mkdtempSync(path.join(parent, 'xp-import-dedupe-'));
     }
     return path.join(this.spillDir, `run-${this.runSeq++}.bin`);

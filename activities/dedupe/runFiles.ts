@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { PRIVATE_FILE_MODE } from '../wholeFiles';
 
 /*
  * Sorted runs on disk: records of `width` uint32 words, written and read in blocks so that a
@@ -29,7 +30,7 @@ export class RunWriter {
     private readonly width: number,
     private readonly littleEndian = false,
   ) {
-    this.fd = openSync(file, 'w');
+    this.fd = openSync(file, 'w', PRIVATE_FILE_MODE);
     this.records = Math.max(1, Math.floor(BLOCK_BYTES / (4 * width)));
     this.block = new Uint32Array(this.records * width);
   }

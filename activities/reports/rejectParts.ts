@@ -1,9 +1,9 @@
-import { appendFile, mkdir, open } from 'node:fs/promises';
+import { appendFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { isRejectColumn, REJECT_COLUMNS } from '../../common/report';
 import type { SourceFormat } from '../../common/source';
 import { csvLine } from './csvWrite';
-import { readTextIfPresent, writeWhole } from '../wholeFiles';
+import { makePrivateFolder, PRIVATE_FILE_MODE, readTextIfPresent, writeWhole } from '../wholeFiles';
 
 /**
  * One rejected row as kept in a batch's part file: where it is, why, and its original values.
@@ -77,9 +77,9 @@ export async function writeRejectPart(file: string, rows: RejectedRow[]): Promis
 
 export async function appendRejectPart(file: string, rows: RejectedRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await mkdir(path.dirname(file), { recursive: true });
+  await makePrivateFolder(path.dirname(file));
   await dropTornLine(file);
-  await appendFile(file, toLines(rows));
+  await appendFile(file, toLines(rows), { mode: PRIVATE_FILE_MODE });
 }
 
 /**

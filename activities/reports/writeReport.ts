@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
@@ -8,7 +8,7 @@ import { describeSource } from '../../common/sourceName';
 import type { ImportTotals } from '../../common/totals';
 import { readRejectPart, rejectsFileLines, type RejectedRow } from './rejectParts';
 import { ReportPaths } from './reportPaths';
-import { writeWhole } from '../wholeFiles';
+import { makePrivateFolder, PRIVATE_FILE_MODE, writeWhole } from '../wholeFiles';
 import { latestOf, readAllResults, writeResults } from './resultsStore';
 import { loadRetryPlan, type RetryPlan, type RetryPlanInput } from './retryPlan';
 
@@ -48,7 +48,7 @@ async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: st
   }
   const batches = [...new Set(names.map((n) => n.replace(/(-api)?\.part$/, '')))];
   const file = paths.rejects(format);
-  const out = createWriteStream(file);
+  const out = createWriteStream(file, { mode: PRIVATE_FILE_MODE });
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
@@ -88,7 +88,7 @@ export function createReportActivities(reportDir: string) {
 
     async writeReport(input: WriteReportInput): Promise<ImportReport> {
       const paths = new ReportPaths(reportDir, input.importId);
-      await mkdir(paths.root, { recursive: true });
+      await makePrivateFolder(paths.root);
       const kept = input.keepReportFile ? await readReportFile(paths.report) : undefined;
       // A re-run refused before its plan changed nothing: what the import has done is the kept
       // report's (so `report` still shows it); only the status and why this run stopped are new.

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RequestSlice } from '../../common/batch';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from '../wholeFiles';
 import { parseRequestKey, refusedRowKeys, restoreProgress, type SubmitProgress } from './submitProgress';
 
 /**
@@ -70,9 +71,9 @@ export class SubmitJournal {
     const temporary = `${this.file}.${this.writerId}.tmp`;
     this.writes = this.writes.then(async () => {
       // Once per journal: each write is on the way of a POST.
-      this.folderMade ??= mkdir(path.dirname(this.file), { recursive: true });
+      this.folderMade ??= makePrivateFolder(path.dirname(this.file));
       await this.folderMade;
-      await writeFile(temporary, text);
+      await writeFile(temporary, text, { mode: PRIVATE_FILE_MODE });
       await rename(temporary, this.file);
     });
     return this.writes;

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import type { SourceFormat } from '../../common/source';
 import { rejectsFileLines, type RejectedRow, type RejectsFileLines } from '../reports/rejectParts';
+import { PRIVATE_FILE_MODE } from '../wholeFiles';
 
 /** `validate --rejects FILE` cannot write FILE: the message names it and why (not the source). */
 export class RejectsFileError extends Error {
@@ -44,7 +45,7 @@ export class RejectsWriter {
     readonly file: string,
     private readonly lines: RejectsFileLines,
   ) {
-    this.out = createWriteStream(file, { highWaterMark: 1 << 20 });
+    this.out = createWriteStream(file, { highWaterMark: 1 << 20, mode: PRIVATE_FILE_MODE });
   }
 
   static async open(file: string, format: SourceFormat, header: readonly string[] | undefined): Promise<RejectsWriter> {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
@@ -44,5 +44,32 @@ describe('what Temporal sees of an import', () => {
     expect(leaked).toEqual([]);
     // The rejects file, which the operator owns, is where the bad row's values are.
     expect(readFileSync(report.rejectsFile as string, 'utf8')).toContain('leaky.person@example.org');
+  });
+
+  it("keeps an import's report folder to the worker's user under a permissive umask: folders 700, files 600", async () => {
+    // Under this umask, files are created 644 and folders 755 unless the worker asks for less.
+    const umask = process.umask(0o022);
+    try {
+      // The API refuses one row too, so that the API's own rejects part is written.
+      stack = await startTestStack({ sandbox: { faults: { rejectIdentities: ['u00000007'] } } });
+      const file = path.join(stack.dataDir, 'modes.csv');
+      await writeSampleFile(file, { rows: 300, seed: 6 });
+      const { appendFileSync } = await import('node:fs');
+      appendFileSync(file, 'u99999998,not-an-email,1,353851000000,1,Mode,{}\n');
+      const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'modes.csv', importId: 'privacy-modes', batchSize: 100 })).importId);
+      expect(report.rows.rejected).toBe(2);
+
+      const root = path.join(stack.reportDir, 'privacy-modes');
+      const modes = readdirSync(root, { recursive: true, encoding: 'utf8' }).map((name) => {
+        const stat = statSync(path.join(root, name));
+        return { name, folder: stat.isDirectory(), mode: stat.mode & 0o777 };
+      });
+      const names = modes.map((m) => m.name);
+      // What holds rows: the merged rejects file and both kinds of batch parts.
+      expect(names).toEqual(expect.arrayContaining(['rejects.csv', 'report.json', path.join('rejects', 'batch-0000001-api.part'), path.join('rejects', 'batch-0000004.part')]));
+      expect([{ name: '.', folder: true, mode: statSync(root).mode & 0o777 }, ...modes].filter((m) => m.mode !== (m.folder ? 0o700 : 0o600))).toEqual([]);
+    } finally {
+      process.umask(umask);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -190,6 +190,17 @@ describe('validateSource: the rejects file', () => {
       '3,4,,"the row has 2 fields, the header has 3",u3,c@example.com',
       '',
     ]);
+  });
+
+  it("is the user's alone (mode 600) under a permissive umask: it holds the rows' values", async () => {
+    const umask = process.umask(0o022);
+    try {
+      const rejects = path.join(folder, 'private-rejects.csv');
+      await validateSource(write('user_id,email,email_subscription\nu1,not-an-email,1\n'), { rejectsFile: rejects });
+      expect(statSync(rejects).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(umask);
+    }
   });
 
   it('writes NDJSON rejects as objects', async () => {
