@@ -1,4 +1,5 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
 /**
@@ -14,9 +15,17 @@ export async function makePrivateFolder(folder: string): Promise<void> {
   await mkdir(folder, { recursive: true, mode: PRIVATE_FOLDER_MODE });
 }
 
+/**
+ * Where a file is written before a rename puts it in place whole. Its own name: two writes of one
+ * file in a process (a timed-out attempt and its retry) must not remove each other's.
+ */
+export function partialFileFor(file: string): string {
+  return `${file}.${process.pid}.${randomUUID()}.partial`;
+}
+
 /** Writes a file whole or not at all (a temporary file, then a rename): a reader never sees half of it. */
 export async function writeWhole(file: string, data: string | Uint8Array): Promise<void> {
-  const partial = `${file}.${process.pid}.partial`;
+  const partial = partialFileFor(file);
   await makePrivateFolder(path.dirname(file));
   try {
     await writeFile(partial, data, { mode: PRIVATE_FILE_MODE });

@@ -1,14 +1,14 @@
 import { createWriteStream } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
 import type { Fingerprint, SourceFormat, SourceRef } from '../../common/source';
 import { describeSource } from '../../common/sourceName';
 import type { ImportTotals } from '../../common/totals';
-import { readRejectPart, rejectsFileLines, type RejectedRow } from './rejectParts';
+import { readRejectPart, rejectsFileLines, type RejectedRow, type RejectsFileLines } from './rejectParts';
 import { ReportPaths } from './reportPaths';
-import { makePrivateFolder, PRIVATE_FILE_MODE, writeWhole } from '../wholeFiles';
+import { makePrivateFolder, partialFileFor, PRIVATE_FILE_MODE, writeWhole } from '../wholeFiles';
 import { latestOf, readAllResults, writeResults } from './resultsStore';
 import { loadRetryPlan, type RetryPlan, type RetryPlanInput } from './retryPlan';
 
@@ -48,31 +48,50 @@ async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: st
   }
   const batches = [...new Set(names.map((n) => n.replace(/(-api)?\.part$/, '')))];
   const file = paths.rejects(format);
+  // Put in place whole once merged, as report.json is: a failure half-way leaves the last whole one.
+  const partial = partialFileFor(file);
+  try {
+    const count = await writeMergedRejects(partial, paths, batches, rejectsFileLines(format, header));
+    if (count > 0) {
+      await rename(partial, file);
+      return file;
+    }
+  } finally {
+    await rm(partial, { force: true });
+  }
+  // A header alone beside a report that names no rejects file (or one a run before left) would be taken for one.
+  await rm(file, { force: true });
+  return null;
+}
+
+/** Writes the batches' rejects in row order to `file`; returns how many rows it wrote. */
+async function writeMergedRejects(file: string, paths: ReportPaths, batches: string[], lines: RejectsFileLines): Promise<number> {
   const out = createWriteStream(file, { mode: PRIVATE_FILE_MODE });
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
   let count = 0;
-  const lines = rejectsFileLines(format, header);
-  await write(lines.header);
-  for (const batch of batches) {
-    const rows = [
-      ...(await readRejectPart(path.join(paths.rejectParts, `${batch}.part`))),
-      ...(await readRejectPart(path.join(paths.rejectParts, `${batch}-api.part`))),
-    ];
-    const byRow = new Map<number, RejectedRow>();
-    for (const row of rows) if (!byRow.has(row.row)) byRow.set(row.row, row);
-    for (const row of [...byRow.values()].sort((a, b) => a.row - b.row)) {
-      count++;
-      await write(lines.line(row));
+  try {
+    await write(lines.header);
+    for (const batch of batches) {
+      const rows = [
+        ...(await readRejectPart(path.join(paths.rejectParts, `${batch}.part`))),
+        ...(await readRejectPart(path.join(paths.rejectParts, `${batch}-api.part`))),
+      ];
+      const byRow = new Map<number, RejectedRow>();
+      for (const row of rows) if (!byRow.has(row.row)) byRow.set(row.row, row);
+      for (const row of [...byRow.values()].sort((a, b) => a.row - b.row)) {
+        count++;
+        await write(lines.line(row));
+      }
     }
+    out.end();
+    await once(out, 'finish');
+    return count;
+  } finally {
+    // After a failure, the file is let go before it is removed; after the finish, this does nothing.
+    out.destroy();
   }
-  out.end();
-  await once(out, 'finish');
-  if (count > 0) return file;
-  // A header alone beside a report that names no rejects file (or one a run before left) would be taken for one.
-  await rm(file, { force: true });
-  return null;
 }
 
 /** Writes report.json and the rejects file; returns the report the workflow hands back. */
