@@ -41,6 +41,7 @@ import {
   type ImportIdBasis,
 } from './importErrors';
 import { NoWorkerError, queryNotAnswered, requireWorker, updateNotAnswered, WorkerNotAnsweringError } from './workerPresence';
+import { failureText } from './failureText';
 
 export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
 
@@ -507,7 +508,7 @@ async function endOfHistory(handle: WorkflowHandle): Promise<{ report: ImportRep
       if (payload) found = defaultPayloadConverter.fromPayload(payload);
     }
     const failed = event.workflowExecutionFailedEventAttributes?.failure;
-    if (failed?.message) failure = failed.message;
+    if (failed) failure = failureText(failed);
     if (found === null && failed?.applicationFailureInfo?.details?.payloads?.[0]) {
       found = defaultPayloadConverter.fromPayload(failed.applicationFailureInfo.details.payloads[0]);
     }

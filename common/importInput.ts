@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { IMPORT_ID_PATTERN, IMPORT_ID_RULE } from './batchIds';
+import { IMPORT_ID_MAX_LENGTH, IMPORT_ID_PATTERN, IMPORT_ID_RULE } from './batchIds';
 import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST } from './limits';
 import { MappingSchema } from './mapping';
 import { wholeNumber } from './wholeNumber';
 import { DelimiterSchema, SourceFormatSchema, SourceRefSchema } from './source';
 
 // One rule says what an ID may be: an empty ID breaks it too, and says what to use instead.
-export const ImportIdSchema = z.string().regex(IMPORT_ID_PATTERN, IMPORT_ID_RULE).max(200, 'at most 200 characters');
+export const ImportIdSchema = z.string().regex(IMPORT_ID_PATTERN, IMPORT_ID_RULE).max(IMPORT_ID_MAX_LENGTH, `at most ${IMPORT_ID_MAX_LENGTH} characters`);
 
 export const BatchSizeSchema = wholeNumber(1, MAX_ROWS_PER_REQUEST);
 export const ConcurrencySchema = wholeNumber(1, MAX_CONCURRENCY);

@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BatchSettings, BatchWorkflowInput, ImportJob, SubmitBatchResult } from '../common/batch';
-import { batchWorkflowId, CANCELLED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS, IMPORT_ID_PATTERN, IMPORT_ID_RULE } from '../common/batchIds';
+import { batchWorkflowId, CANCELLED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS, IMPORT_ID_MAX_LENGTH, IMPORT_ID_RULE, isImportId } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
 import { firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS, rememberTaskWait } from '../common/firstPoll';
@@ -144,7 +144,10 @@ const MAX_SUBMITS_HANDED_ON = 3;
 export async function importProfilesWorkflow(input: ImportWorkflowInput, carried?: CarriedState): Promise<ImportReport> {
   const { importId } = input;
   // Its report folder is named after it: an ID from a start that bypassed the client must not lead out of XP_IMPORT_REPORT_DIR.
-  if (!IMPORT_ID_PATTERN.test(importId)) throw ApplicationFailure.create({ type: 'InvalidInputError', message: `the import ID is not valid: ${IMPORT_ID_RULE}`, nonRetryable: true });
+  if (!isImportId(importId)) {
+    const message = `the import ID is not valid: ${IMPORT_ID_RULE}, at most ${IMPORT_ID_MAX_LENGTH} characters`;
+    throw ApplicationFailure.create({ type: 'InvalidInputError', message, nonRetryable: true });
+  }
   const tuning = { ...DEFAULTS, ...input.tuning };
   const settings: BatchSettings = {
     stuckAfterMs: tuning.stuckAfterMs,
