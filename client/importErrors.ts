@@ -1,3 +1,5 @@
+import type { ImportStatus } from '../common/report';
+
 /** What the client API refuses or cannot do, each with what the caller needs to decide and a message that says what to do. */
 
 /**
@@ -12,8 +14,16 @@ export class ImportAlreadyExistsError extends Error {
   constructor(
     readonly importId: string,
     readonly basis: ImportIdBasis = 'version',
+    /** How it ended, when its report tells: a retry is offered only where it can send something. */
+    readonly status?: ImportStatus,
   ) {
-    const next = `See its report with \`xp-import report ${importId}\`, send its failed batches again with \`xp-import retry ${importId}\``;
+    const report = `See its report with \`xp-import report ${importId}\``;
+    const next =
+      status === 'completed'
+        ? `It completed: every row was imported. ${report}`
+        : status === 'completed_with_rejections'
+          ? `It completed, with rows rejected: ${report} (it names the rejects file, which can be fixed and imported)`
+          : `${report}, send its failed batches again with \`xp-import retry ${importId}\` (with the options it ran with)`;
     super(
       basis === 'given'
         ? `an import with the ID ${importId} has already run (an ID names one import for good). ${next}, or choose another --id.`
@@ -26,7 +36,11 @@ export class ImportAlreadyExistsError extends Error {
   }
 }
 
-/** An import ID given with --id that a running import of another source already has. */
+/**
+ * An import ID that a running import already has, of another source, or of this source with
+ * options that change what is sent (mapping, format, delimiter, dry run): following it would
+ * report success for rows never sent as asked.
+ */
 export class ImportIdInUseError extends Error {
   override name = 'ImportIdInUseError';
   constructor(
@@ -34,10 +48,16 @@ export class ImportIdInUseError extends Error {
     /** The running import's source as its ImportSource search attribute names it; null when it is not known. */
     readonly runningSource: string | null,
     source: string,
+    /** Set when the source is the same: how the running import's options differ from the request's ("mapping", "dry run"). */
+    readonly otherOptions?: string[],
   ) {
+    const status = `\`xp-import status ${importId}\` shows the running import.`;
     super(
-      `import ${importId} is already running for another source (${runningSource ?? 'not recorded'}), so ${source} would not be imported; ` +
-        `choose another --id (or leave it out: the default ID comes from the source). \`xp-import status ${importId}\` shows the running import.`,
+      otherOptions === undefined
+        ? `import ${importId} is already running for another source (${runningSource ?? 'not recorded'}), so ${source} would not be imported; ` +
+            `choose another --id (or leave it out: the default ID comes from the source). ${status}`
+        : `import ${importId} is already running for ${source} with another ${otherOptions.join(', ')}, so this request's would not be used; ` +
+            `wait for it to end (\`xp-import watch ${importId}\`) or cancel it, or choose another --id. ${status}`,
     );
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
+import type { ImportOptions } from '../common/importInput';
 import { SourceArgumentError, type SourceRef } from '../common/source';
 
 /**
@@ -80,14 +81,19 @@ export async function probeRemoteVersion(url: string, timeoutMs = 10_000): Promi
   }
 }
 
+/** What, besides the source, decides what an import sends, and so names it apart. */
+export type ImportIdOptions = Partial<Pick<ImportOptions, 'dryRun' | 'format' | 'delimiter' | 'mapping'>>;
+
 /**
  * The default import ID: the same source version gives the same ID, so starting it twice finds
  * the first import. A local file is identified by its path, size and modification time; a URL by
  * its origin and path (never its query, which changes each time a URL is signed again) and, when
  * the server tells them, its size and ETag or Last-Modified. A dry run has an ID of its own, so the
- * real import of the same file is not taken for it.
+ * real import of the same file is not taken for it; so do a given format, delimiter or mapping,
+ * so that an import that failed on a wrong mapping is started again with the right one (a re-run
+ * would run with the wrong one), while the same command run twice still finds the first import.
  */
-export function defaultImportId(ref: SourceRef, localPath: string | null, remote: RemoteVersion | null = null, dryRun = false): string {
+export function defaultImportId(ref: SourceRef, localPath: string | null, remote: RemoteVersion | null = null, options: ImportIdOptions = {}): string {
   const hash = createHash('sha256');
   let name: string;
   if (ref.kind === 'file') {
@@ -104,10 +110,24 @@ export function defaultImportId(ref: SourceRef, localPath: string | null, remote
     hash.update(`url\0${url.origin}${url.pathname}`);
     if (remote) hash.update(`\0${remote.size}\0${remote.version}`);
   }
+  const { dryRun, ...sending } = options;
+  // Nothing given, nothing added: the ID of a plain start is what it has always been.
+  const given = Object.entries(sending).filter(([, value]) => value !== undefined);
+  if (given.length > 0) hash.update(`\0${canonicalJson(Object.fromEntries(given))}`);
   return `${slug(name)}${dryRun ? '-dry-run' : ''}-${hash.digest('hex').slice(0, 12)}`;
 }
 
+/** JSON with every object's keys in order: the same mapping written in another order is the same mapping. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 /** defaultImportId, asking the server for a URL's version first. */
-export async function defaultImportIdFor(ref: SourceRef, localPath: string | null, dryRun = false): Promise<string> {
-  return defaultImportId(ref, localPath, ref.kind === 'url' ? await probeRemoteVersion(ref.url) : null, dryRun);
+export async function defaultImportIdFor(ref: SourceRef, localPath: string | null, options: ImportIdOptions = {}): Promise<string> {
+  return defaultImportId(ref, localPath, ref.kind === 'url' ? await probeRemoteVersion(ref.url) : null, options);
 }

@@ -30,7 +30,7 @@ import { describeSource, sourceAttribute } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
 import { issueLines } from '../common/zodIssues';
 import type { ImportClientContext } from './connect';
-import { defaultImportIdFor, resolveSourceForWorker } from './importId';
+import { canonicalJson, defaultImportIdFor, resolveSourceForWorker } from './importId';
 import {
   ImportAlreadyExistsError,
   ImportEndedWithoutReportError,
@@ -64,6 +64,11 @@ export interface StartedImport {
   alreadyRunning: boolean;
   /** What the import runs with: a joined import's own input, whatever options this request gave. */
   input: ImportWorkflowInput;
+  /**
+   * A joined import's settings that differ from the ones this request gave, as "batch size 10000
+   * (not 100)": it keeps its own (`setConcurrency` changes its concurrency). Empty otherwise.
+   */
+  keptSettings: string[];
 }
 
 function handleOf(ctx: ImportClientContext, importId: string): WorkflowHandle {
@@ -78,7 +83,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
   const options = validRequest(ImportOptionsSchema, request);
   const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : request.source;
   const { ref, localPath } = resolveSourceForWorker(given);
-  const importId = request.importId ?? (await defaultImportIdFor(ref, localPath, options.dryRun));
+  const importId = request.importId ?? (await defaultImportIdFor(ref, localPath, { dryRun: options.dryRun, format: options.format, delimiter: options.delimiter, mapping: options.mapping }));
   const basis: ImportIdBasis = request.importId !== undefined ? 'given' : ref.kind === 'file' && localPath === null ? 'path' : 'version';
   const input = validRequest(ImportWorkflowInputSchema, {
     importId,
@@ -93,7 +98,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
   });
 
   const running = await runningImport(ctx, importId);
-  if (running !== undefined) return follow(importId, running, input);
+  if (running !== undefined) return follow(importId, running, input, request);
   const startToken = randomUUID();
   let handle: WorkflowHandle;
   try {
@@ -112,14 +117,17 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
       ],
     });
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ImportAlreadyExistsError(importId, basis);
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      const ended = await getReport(ctx, importId).catch(() => null);
+      throw new ImportAlreadyExistsError(importId, basis, ended?.status);
+    }
     throw error;
   }
   const description = await handle.describe();
-  if (description.memo?.[START_TOKEN_MEMO] === startToken) return { importId, alreadyRunning: false, input };
+  if (description.memo?.[START_TOKEN_MEMO] === startToken) return { importId, alreadyRunning: false, input, keptSettings: [] };
   // Another caller started this ID between the look above and this start (two services at once);
   // it may have ended since (a dry run, an early failure): it is the import asked for all the same.
-  return follow(importId, await importRun(ctx, importId, description), input);
+  return follow(importId, await importRun(ctx, importId, description), input, request);
 }
 
 /** A request checked against its schema: the caller's mistakes as InvalidImportRequestError, field by field. */
@@ -129,11 +137,25 @@ function validRequest<S extends z.ZodType>(schema: S, request: unknown): z.infer
   return parsed.data;
 }
 
-/** The running import this start joins: its own input, or the refusal when it imports another source. */
-function follow(importId: string, running: RunningImport, input: ImportWorkflowInput): StartedImport {
+/** The running import this start joins: its own input, or the refusal when it imports another source or sends otherwise. */
+function follow(importId: string, running: RunningImport, input: ImportWorkflowInput, request: StartImportRequest): StartedImport {
   // Following an import of another file would report success for a file never read.
   if (running.source !== sourceAttribute(input.source)) throw new ImportIdInUseError(importId, running.source, describeSource(input.source));
-  return { importId, alreadyRunning: true, input: running.input ?? input };
+  const theirs = running.input;
+  if (theirs === undefined) return { importId, alreadyRunning: true, input, keptSettings: [] };
+  // What is sent must be what was asked for; how fast it goes may be the running import's.
+  const sendsOtherwise = [
+    ...(theirs.format !== input.format ? ['format'] : []),
+    ...(theirs.delimiter !== input.delimiter ? ['delimiter'] : []),
+    ...(canonicalJson(theirs.mapping ?? null) !== canonicalJson(input.mapping ?? null) ? ['mapping'] : []),
+    ...(theirs.dryRun !== input.dryRun ? [theirs.dryRun ? 'mode (a dry run)' : 'mode (not a dry run)'] : []),
+  ];
+  if (sendsOtherwise.length > 0) throw new ImportIdInUseError(importId, running.source, describeSource(input.source), sendsOtherwise);
+  const keptSettings = [
+    ...(request.batchSize !== undefined && theirs.batchSize !== input.batchSize ? [`batch size ${theirs.batchSize} (not ${input.batchSize})`] : []),
+    ...(request.concurrency !== undefined && theirs.concurrency !== input.concurrency ? [`concurrency ${theirs.concurrency} (not ${input.concurrency})`] : []),
+  ];
+  return { importId, alreadyRunning: true, input: theirs, keptSettings };
 }
 
 function summaryOf(input: ImportWorkflowInput): string {
@@ -414,10 +436,10 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
     });
   } catch (error) {
     // Another caller's re-run of the same run started a moment before this one: it is the one asked for.
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { importId, alreadyRunning: true, input };
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { importId, alreadyRunning: true, input, keptSettings: [] };
     throw error;
   }
-  return { importId, alreadyRunning: false, input };
+  return { importId, alreadyRunning: false, input, keptSettings: [] };
 }
 
 /** Cancels an import: batches already sent finish (default) or are abandoned; a report is written either way. */

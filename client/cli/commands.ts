@@ -71,15 +71,20 @@ export async function startCommand(source: string, rawFlags: Record<string, unkn
       dryRun: flags.dryRun,
       mapping,
     });
-    if (started.alreadyRunning) err(`import ${started.importId} is already running for this source; following it instead of starting another`);
+    const id = started.importId;
+    if (started.alreadyRunning) {
+      err(`import ${id} is already running for this source; following it instead of starting another`);
+      // Said, not dropped without a word: the running import goes on at its own pace.
+      if (started.keptSettings.length > 0) err(`  it runs with its own ${started.keptSettings.join(', ')}; \`xp-import set-concurrency ${id} N\` changes its concurrency`);
+    }
     await warnIfNoWorker(ctx);
     if (!flags.wait) {
-      if (flags.json) out(JSON.stringify({ importId: started.importId, alreadyRunning: started.alreadyRunning, status: 'running' }));
-      else out(`started import ${started.importId}\n  follow it:  xp-import watch ${started.importId}\n  report:     xp-import report ${started.importId}`);
+      if (flags.json) out(JSON.stringify({ importId: id, alreadyRunning: started.alreadyRunning, status: 'running' }));
+      else out(`${started.alreadyRunning ? 'following' : 'started'} import ${id}\n  follow it:  xp-import watch ${id}\n  report:     xp-import report ${id}`);
       return ExitCode.ok;
     }
-    err(`import ${started.importId} started; waiting for it to finish`);
-    return followToEnd(ctx, started.importId, flags.json);
+    err(`import ${id} ${started.alreadyRunning ? 'is running' : 'started'}; waiting for it to finish`);
+    return followToEnd(ctx, id, flags.json);
   });
 }
 

@@ -81,6 +81,15 @@ describe('the xp-import CLI contract', () => {
       const same = await runCli(['start', 'first.csv', '--id', 'q1'], env);
       expect(same.code).toBe(0);
       expect(same.stderr).toContain('import q1 is already running for this source');
+      expect(same.stdout).toMatch(/^following import q1\n/);
+      // Before, other settings were dropped without a word, and stdout said "started import q1".
+      const slower = await runCli(['start', 'first.csv', '--id', 'q1', '--batch-size', '100', '--concurrency', '2'], env);
+      expect(slower.code, slower.stderr).toBe(0);
+      expect(slower.stderr).toContain('it runs with its own batch size 10000 (not 100), concurrency 4 (not 2)');
+      // What is sent must be what was asked: another delimiter is refused, not followed.
+      const otherDelimiter = await runCli(['start', 'first.csv', '--id', 'q1', '--delimiter', ';'], env);
+      expect(otherDelimiter.code, otherDelimiter.stderr).toBe(2);
+      expect(otherDelimiter.stderr).toContain('import q1 is already running for first.csv with another delimiter, so this request');
 
       // Started without the client, before a worker set its ImportSource: its input names the source.
       await workflows.start(IMPORT_WORKFLOW_TYPE, {

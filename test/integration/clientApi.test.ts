@@ -71,9 +71,27 @@ describe('the client API, as services use it', () => {
     try {
       expect(second.alreadyRunning).toBe(true);
       expect([second.input.batchSize, second.input.concurrency]).toEqual([500, 1]);
+      expect(second.keptSettings).toEqual(['batch size 500 (not 1000)', 'concurrency 1 (not 8)']);
     } finally {
       await endIt(first.importId);
     }
+  });
+
+  it('an import that failed on its mapping is started again with the mapping corrected: a new import, where the same start is refused', async () => {
+    await writeSampleFile(path.join(stack.dataDir, 'client-mapfix.csv'), { rows: 20, seed: 5 });
+    const wrong = { columns: { firstname: 'first_name' } };
+    const failed = await waitForReport(stack.client, (await startImport(stack.client, { source: 'client-mapfix.csv', mapping: wrong })).importId);
+    expect(failed.status).toBe('failed');
+    expect(failed.failure?.code).toBe('MappingError');
+    // The same start again finds the first import (a re-run would use the wrong mapping again).
+    const again = await errorOf(startImport(stack.client, { source: 'client-mapfix.csv', mapping: wrong }));
+    expect(again).toMatchObject({ name: 'ImportAlreadyExistsError', status: 'failed' });
+    expect((again as Error).message).toContain(`xp-import retry ${failed.importId}\` (with the options it ran with)`);
+    // Before, this was refused as "already ran for this source" too, and nothing had been imported.
+    const fixed = await startImport(stack.client, { source: 'client-mapfix.csv', mapping: { columns: { first_name: 'first_name' } } });
+    expect(fixed.alreadyRunning).toBe(false);
+    expect(fixed.importId).not.toBe(failed.importId);
+    expect((await waitForReport(stack.client, fixed.importId)).rows).toMatchObject({ total: 20, imported: 20 });
   });
 
   it('a steering request the import refuses, and progress of an unknown ID, come as named errors carrying the import ID', async () => {
@@ -125,8 +143,11 @@ describe('the client API, as services use it', () => {
     await waitForReport(stack.client, (await startImport(stack.client, { source: 'client-x.csv', importId: 'client-nightly-crm' })).importId);
     await writeFile(path.join(stack.dataDir, 'client-y.csv'), 'user_id\nu2\n');
     const given = await errorOf(startImport(stack.client, { source: 'client-y.csv', importId: 'client-nightly-crm' }));
-    expect(given).toMatchObject({ name: 'ImportAlreadyExistsError', basis: 'given' });
+    expect(given).toMatchObject({ name: 'ImportAlreadyExistsError', basis: 'given', status: 'completed' });
     expect((given as Error).message).not.toMatch(/for this source/);
+    // Before, it offered `xp-import retry`, which then refused: nothing to retry.
+    expect((given as Error).message).toContain('It completed: every row was imported.');
+    expect((given as Error).message).not.toContain('retry');
 
     // This process does not see the data folder: the default ID names the path alone, and a new version of the file is refused as such.
     expect(process.env.XP_IMPORT_DATA_DIR).toBeUndefined();

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { defaultImportId, defaultImportIdFor, probeRemoteVersion, resolveSourceForWorker } from '../../../client/importId';
 import { SourceArgumentError, type SourceRef } from '../../../common/source';
 import { etagOf, startRangeServer, type RangeServer } from '../../support/rangeServer';
+import { MappingSchema } from '../../../common/mapping';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-id-'));
 const file = path.join(folder, 'exports', 'customers.csv');
@@ -62,10 +63,25 @@ describe('the default import ID of a local file', () => {
     symlinkSync(path.join(folder, 'exports'), link);
     const direct = defaultImportId(ref, file);
     expect(defaultImportId(ref, path.join(link, 'customers.csv'))).toBe(direct);
-    const dry = await defaultImportIdFor(ref, file, true);
+    const dry = await defaultImportIdFor(ref, file, { dryRun: true });
     expect(dry).toMatch(/^customers-dry-run-[0-9a-f]{12}$/);
     expect(dry.slice(-12)).toBe(direct.slice(-12));
     expect(await defaultImportIdFor(ref, file)).toBe(direct);
+  });
+
+  it('differs with a given mapping, format or delimiter, so a corrected start is a new import; the same options in any order are the same', () => {
+    const plain = defaultImportId(ref, file);
+    const mapping = MappingSchema.parse({ columns: { 'SMS OK': 'sms_subscription', Email: { to: 'email' } }, constants: { tier: 'gold' } });
+    const mapped = defaultImportId(ref, file, null, { mapping });
+    const reordered = MappingSchema.parse({ constants: { tier: 'gold' }, columns: { Email: { to: 'email' }, 'SMS OK': 'sms_subscription' } });
+    expect(defaultImportId(ref, file, null, { mapping: reordered })).toBe(mapped);
+    const fixed = defaultImportId(ref, file, null, { mapping: MappingSchema.parse({ columns: { 'SMS OK': 'sms_subscription', Email: { to: 'email', blank: 'clear' } }, constants: { tier: 'gold' } }) });
+    const delimited = defaultImportId(ref, file, null, { delimiter: '\t' });
+    const formatted = defaultImportId(ref, file, null, { format: 'csv' });
+    expect(new Set([plain, mapped, fixed, delimited, formatted]).size).toBe(5);
+    for (const id of [mapped, fixed, delimited, formatted]) expect(id).toMatch(/^customers-[0-9a-f]{12}$/);
+    // Options not given leave the ID of a plain start as it was.
+    expect(defaultImportId(ref, file, null, { dryRun: false, format: undefined, mapping: undefined })).toBe(plain);
   });
 });
 
