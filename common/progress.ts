@@ -54,6 +54,8 @@ export const ProgressSchema = z.object({
     stuckBatches: z.array(z.number().int().positive()),
   }),
   concurrency: z.number().int().positive(),
+  /** A dry run: its "imported" rows are rows that would be imported; nothing is sent. */
+  dryRun: z.literal(true).optional(),
   rowsPerSecond: z.number().nonnegative(),
   etaSeconds: z.number().nonnegative().nullable(),
   startedAt: z.string(),

@@ -7,16 +7,25 @@ export function formatProgressLine(p: Progress): string {
 
 function formatCounts(p: Progress): string {
   if (p.phase === 'inspecting' && p.inspection !== undefined) return `inspecting: ${formatSourceRead(p.inspection)}`;
-  // Every count written the same way: 11,500/300,000 rows (11,500 imported, ...), not 11500 beside 11,500.
-  const n = (count: number | null) => (count === null ? '?' : count.toLocaleString('en-US'));
+  const n = formatCount;
   const eta = p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)}s`;
   const still = (p.unchangedSeconds ?? 0) >= UNCHANGED_SAID_AFTER_S ? `, no change for ${p.unchangedSeconds}s` : '';
   return (
-    `${p.phase}: ${n(p.rows.done)}/${n(p.rows.total)} rows ` +
-    `(${n(p.rows.imported)} imported, ${n(p.rows.rejected)} rejected, ${n(p.rows.skipped)} skipped), ` +
+    `${phaseName(p)}: ${n(p.rows.done)}/${n(p.rows.total)} rows ` +
+    `(${n(p.rows.imported)} ${p.dryRun ? 'would be imported' : 'imported'}, ${n(p.rows.rejected)} rejected, ${n(p.rows.skipped)} skipped), ` +
     `batches ${n(p.batches.done)}/${n(p.batches.total)} (${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}), ` +
     `${n(Math.round(p.rowsPerSecond))} rows/s${eta}${still}`
   );
+}
+
+/** Every count written the same way: 11,500/300,000 rows (11,500 imported, ...), not 11500 beside 11,500; ? when not known. */
+export function formatCount(count: number | null): string {
+  return count === null ? '?' : count.toLocaleString('en-US');
+}
+
+/** `importing`, or `importing (dry run)`: a dry run's progress must not read as rows sent. */
+export function phaseName(p: Pick<Progress, 'phase' | 'dryRun'>): string {
+  return p.dryRun ? `${p.phase} (dry run)` : p.phase;
 }
 
 /** A batch's request and task take seconds: a longer quiet is worth saying. */
@@ -44,9 +53,15 @@ export function formatRetrying(step: RetryingStep): string {
 
 /** How far a pass over the source has read: `412 of 1,170 MB read (35%)`. */
 export function formatSourceRead(read: SourceReadProgress): string {
-  if (read.bytesTotal === null || read.bytesTotal === 0) return `${megabytes(read.bytesRead)} MB read`;
+  // A file under 1 MB in MB reads as "0.0 of 0.0 MB": in KB it says something.
+  const [unit, size] = (read.bytesTotal ?? read.bytesRead) < 1e6 ? ['KB', kilobytes] : ['MB', megabytes];
+  if (read.bytesTotal === null || read.bytesTotal === 0) return `${size(read.bytesRead)} ${unit} read`;
   const percent = Math.min(100, Math.floor((read.bytesRead * 100) / read.bytesTotal));
-  return `${megabytes(read.bytesRead)} of ${megabytes(read.bytesTotal)} MB read (${percent}%)`;
+  return `${size(read.bytesRead)} of ${size(read.bytesTotal)} ${unit} read (${percent}%)`;
+}
+
+function kilobytes(bytes: number): string {
+  return String(Math.ceil(bytes / 1e3));
 }
 
 function megabytes(bytes: number): string {

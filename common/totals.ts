@@ -68,6 +68,7 @@ export interface ProgressInput {
   now: number;
   /** Rows a re-run took over from the runs before: done, but not by it, so not in its rate. */
   rowsTakenOver?: number;
+  dryRun?: boolean;
 }
 
 export function computeProgress(p: ProgressInput): Progress {
@@ -87,6 +88,7 @@ export function computeProgress(p: ProgressInput): Progress {
       stuckBatches: [...p.stuckBatches].sort((a, b) => a - b).slice(0, 100).map((i) => i + 1),
     },
     concurrency: p.concurrency,
+    ...(p.dryRun ? { dryRun: true as const } : {}),
     // A tenth is all a rate says: `status --json` showed 4.237288135593221.
     rowsPerSecond: Math.round(rowsPerSecond * 10) / 10,
     // Only while it imports: paused or pausing, nothing new starts until it is resumed (an ETA would

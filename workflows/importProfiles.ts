@@ -205,6 +205,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       startedAt,
       now: Date.now(),
       ...(retry ? { rowsTakenOver: rowsDone(retry.takenOver) } : {}),
+      ...(input.dryRun ? { dryRun: true } : {}),
     });
   const showProgress = () => setCurrentDetails(formatProgressLine(progress()));
   const setStatus = (status: ImportStatusValue) => upsertSearchAttributes([{ key: ImportStatusKey, value: status }]);

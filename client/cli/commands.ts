@@ -90,11 +90,22 @@ export async function startCommand(source: string, rawFlags: Record<string, unkn
 
 async function followToEnd(ctx: ImportClientContext, id: string, json: boolean): Promise<number> {
   const view = createProgressView();
+  // Ctrl-C stops the following, not the import: the bar gives the terminal its cursor and line
+  // wrapping back (left hidden and off before), and the user learns the import goes on.
+  const interrupted = () => {
+    view.stop();
+    err(`\nstopped following import ${id}; it goes on. Follow it again: xp-import watch ${id}   stop it: xp-import cancel ${id}`);
+    process.exit(ExitCode.interrupted);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const report = await waitForReport(ctx, id, (p) => view.update(p));
     view.stop();
     return printReport(report, json);
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     view.stop();
   }
 }

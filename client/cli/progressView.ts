@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Progress } from '../../common/progress';
-import { formatProgressLine, formatRetrying, formatSourceRead, formatStuck } from '../../common/progressLine';
+import { formatCount, formatProgressLine, formatRetrying, formatSourceRead, formatStuck, phaseName } from '../../common/progressLine';
 
 export interface ProgressView {
   update(progress: Progress): void;
@@ -12,7 +12,8 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
   if (stream.isTTY) {
     const bar = new SingleBar({
       stream,
-      format: '{bar} {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {etaText} | {detail}',
+      // The counts as the plain lines write them (11,500/300,000; ? while the total is not known), not the bar's raw value/total.
+      format: '{bar} {percentage}% | {doneText}/{totalText} rows | {rate} rows/s | ETA {etaText} | {detail}',
       hideCursor: true,
     });
     let started = false;
@@ -20,13 +21,15 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
       update(p) {
         const total = p.rows.total ?? 0;
         const payload = {
-          rate: Math.round(p.rowsPerSecond),
+          doneText: formatCount(p.rows.done),
+          totalText: formatCount(p.rows.total),
+          rate: formatCount(Math.round(p.rowsPerSecond)),
           // The import's own estimate (from the workflow), not the bar's guess from redraw timing.
           etaText: p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)}s`,
           detail:
             (p.phase === 'inspecting' && p.inspection !== undefined
               ? `inspecting, ${formatSourceRead(p.inspection)}`
-              : `${p.phase}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}`) +
+              : `${phaseName(p)}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}`) +
             (p.retrying === undefined ? '' : `; ${formatRetrying(p.retrying)}`),
         };
         if (!started) {

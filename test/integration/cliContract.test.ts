@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { IMPORT_WORKFLOW_TYPE } from '../../client/imports';
 import { ImportReportSchema } from '../../common/report';
-import { runCli } from '../support/cli';
+import { CLI, runCli } from '../support/cli';
+import { until } from '../support/poll';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /** `start --wait --json` and the exit codes of DESIGN.md, through the built command. */
@@ -53,6 +54,31 @@ describe('the xp-import CLI contract', () => {
     expect(rejects[0]).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,user_id,email,email_subscription');
     // Data row 18 sits on line 19 (the header is line 1); the original cells follow the reason.
     expect(rejects[1]).toMatch(/^18,19,email,.+,u17,not-an-email,1$/);
+  });
+
+  it('Ctrl-C while start --wait follows an import stops the following only: exit 130, says the import goes on, and it does', async () => {
+    // No worker: the import stays running while the command follows it.
+    stack = await startTestStack({ inProcessWorker: false });
+    await writeSampleFile(path.join(stack.dataDir, 'followed.csv'), { rows: 10 });
+    const child = spawn(process.execPath, [CLI, 'start', 'followed.csv', '--id', 'ctrl-c-followed', '--wait'], {
+      env: { ...process.env, ...clientEnv(stack) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = once(child, 'exit');
+    try {
+      await until(() => Promise.resolve(stderr), (text) => text.includes('waiting for it to finish'), 30_000);
+      child.kill('SIGINT');
+      // Before, the signal killed the process (no code), leaving a terminal's cursor hidden and its lines unwrapped.
+      const [code] = (await exited) as [number | null];
+      expect(code).toBe(130);
+      expect(stderr).toContain('stopped following import ctrl-c-followed; it goes on. Follow it again: xp-import watch ctrl-c-followed');
+      expect((await stack.client.client.workflow.getHandle('ctrl-c-followed').describe()).status.name).toBe('RUNNING');
+    } finally {
+      child.kill('SIGKILL');
+      await stack.client.client.workflow.getHandle('ctrl-c-followed').terminate('test over').catch(() => undefined);
+    }
   });
 
   it('exits 2 on bad usage, naming the flag', async () => {

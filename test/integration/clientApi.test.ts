@@ -5,6 +5,7 @@ import { writeSampleFile } from '../../bin/sampleData';
 import { cancelImport, getProgress, getReport, pauseImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../../client/imports';
 import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError, InvalidImportRequestError } from '../../client/importErrors';
 import type { Progress } from '../../common/progress';
+import { formatProgressLine } from '../../common/progressLine';
 import { sourceAttribute } from '../../common/sourceName';
 import { runsOf } from '../support/history';
 import { until } from '../support/poll';
@@ -92,6 +93,15 @@ describe('the client API, as services use it', () => {
     expect(fixed.alreadyRunning).toBe(false);
     expect(fixed.importId).not.toBe(failed.importId);
     expect((await waitForReport(stack.client, fixed.importId)).rows).toMatchObject({ total: 20, imported: 20 });
+  });
+
+  it("a dry run's progress says it is one: rows that would be imported, where it said imported", async () => {
+    await writeSampleFile(path.join(stack.dataDir, 'client-dry.csv'), { rows: 30, seed: 6 });
+    const { importId } = await startImport(stack.client, { source: 'client-dry.csv', dryRun: true });
+    expect((await waitForReport(stack.client, importId)).rows.imported).toBe(30);
+    const progress = await getProgress(stack.client, importId);
+    expect(progress.dryRun).toBe(true);
+    expect(formatProgressLine(progress)).toMatch(/^done \(dry run\): 30\/30 rows \(30 would be imported, /);
   });
 
   it('a steering request the import refuses, and progress of an unknown ID, come as named errors carrying the import ID', async () => {

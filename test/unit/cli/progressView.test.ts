@@ -59,8 +59,29 @@ describe('the progress view of watch and start --wait', () => {
     const view = createProgressView(out.stream);
     view.update(progress(500));
     view.stop();
-    expect(out.text()).toMatch(/={20}-{20} 50% \| 500\/1000 rows \| 250 rows\/s \| ETA 2s \| importing, 0 rejected, 1 in flight/);
+    expect(out.text()).toMatch(/={20}-{20} 50% \| 500\/1,000 rows \| 250 rows\/s \| ETA 2s \| importing, 0 rejected, 1 in flight/);
     expect(out.text()).not.toContain('NaN');
+  });
+
+  it('says a dry run is one: rows that would be imported, not imported', () => {
+    const dry = { ...progress(500), dryRun: true as const };
+    expect(formatProgressLine(dry)).toMatch(/^importing \(dry run\): 500\/1,000 rows \(500 would be imported, 0 rejected, 0 skipped\)/);
+    expect(formatProgressLine(progress(500))).toMatch(/^importing: 500\/1,000 rows \(500 imported, /);
+    const out = stream(true);
+    const view = createProgressView(out.stream);
+    view.update(dry);
+    view.stop();
+    expect(out.text()).toContain('| importing (dry run), 0 rejected');
+  });
+
+  it('writes the counts on the bar as the lines do, and ? for a total not known yet (not 0/1)', () => {
+    const out = stream(true);
+    const view = createProgressView(out.stream);
+    view.update({ ...progress(0, 'inspecting'), rows: { ...progress(0).rows, total: null } });
+    view.update({ ...progress(0), rows: { ...progress(0).rows, total: 300_000, done: 11_500 } });
+    view.stop();
+    expect(out.text()).toContain('| 0/? rows |');
+    expect(out.text()).toContain('| 11,500/300,000 rows |');
   });
 
   it('shows how far the inspection has read, as a line and on the bar', () => {
@@ -79,7 +100,10 @@ describe('the progress view of watch and start --wait', () => {
   it('writes small sizes with a decimal, an unknown size without a share, and never more than 100%', () => {
     expect(formatSourceRead({ bytesRead: 1_048_576, bytesTotal: 3_456_789 })).toBe('1.0 of 3.5 MB read (30%)');
     expect(formatSourceRead({ bytesRead: 25_600_000, bytesTotal: null })).toBe('26 MB read');
-    expect(formatSourceRead({ bytesRead: 0, bytesTotal: 0 })).toBe('0.0 MB read');
+    expect(formatSourceRead({ bytesRead: 0, bytesTotal: 0 })).toBe('0 KB read');
+    // Before, a small file read as "0.0 of 0.0 MB read (100%)".
+    expect(formatSourceRead({ bytesRead: 412, bytesTotal: 412 })).toBe('1 of 1 KB read (100%)');
+    expect(formatSourceRead({ bytesRead: 250_000, bytesTotal: 999_000 })).toBe('250 of 999 KB read (25%)');
     expect(formatSourceRead({ bytesRead: 5_000_001, bytesTotal: 5_000_000 })).toBe('5.0 of 5.0 MB read (100%)');
   });
 });
