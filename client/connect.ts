@@ -24,6 +24,8 @@ export function loadTemporalEnv(source: NodeJS.ProcessEnv = process.env): Tempor
 export interface ImportClientContext {
   client: Client;
   taskQueue: string;
+  /** Set where an import runs on another task queue than this process's XP_IMPORT_TASK_QUEUE (then `taskQueue` is the import's). */
+  commandTaskQueue?: string;
   close(): Promise<void>;
 }
 

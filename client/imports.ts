@@ -221,8 +221,24 @@ export async function importStatus(ctx: ImportClientContext, importId: string): 
   }
 }
 
+/**
+ * The context on the import's own task queue. An import started by another service, or with
+ * another XP_IMPORT_TASK_QUEUE, runs where that queue's workers poll: that is the queue whose
+ * workers answer it, and the one to name when none does. Unchanged for an ID Temporal does not know.
+ */
+export async function onImportQueue(ctx: ImportClientContext, importId: string): Promise<ImportClientContext> {
+  try {
+    const { taskQueue } = await handleOf(ctx, importId).describe();
+    return taskQueue === ctx.taskQueue ? ctx : { ...ctx, taskQueue, commandTaskQueue: ctx.taskQueue };
+  } catch (error) {
+    if ((error as Error).name === 'WorkflowNotFoundError') return ctx;
+    throw error;
+  }
+}
+
 /** A running import's progress. Only a worker answers the query, so without one this says so at once instead of timing out. */
-export async function getProgress(ctx: ImportClientContext, importId: string): Promise<Progress> {
+export async function getProgress(commandCtx: ImportClientContext, importId: string): Promise<Progress> {
+  const ctx = await onImportQueue(commandCtx, importId);
   await requireWorker(ctx);
   const asked = Date.now();
   try {
@@ -341,7 +357,7 @@ async function steer<T>(
   options: { needsWorker?: boolean } = {},
 ): Promise<T> {
   try {
-    if (options.needsWorker) await requireWorker(ctx);
+    if (options.needsWorker) await requireWorker(await onImportQueue(ctx, importId));
     return await action(handleOf(ctx, importId));
   } catch (error) {
     // The import's own refusal (a concurrency out of range) is the message the caller needs.
@@ -379,7 +395,7 @@ export async function setImportConcurrency(ctx: ImportClientContext, importId: s
 /** An operator's decision about a batch whose task is stuck: send it again, or give up on it. */
 export async function resolveStuckBatch(ctx: ImportClientContext, importId: string, batchNumber: number, resolution: StuckResolution): Promise<string> {
   try {
-    await requireWorker(ctx);
+    await requireWorker(await onImportQueue(ctx, importId));
     const batch = ctx.client.workflow.getHandle(batchWorkflowId(importId, batchNumber));
     return await updateInTime(ctx, `decision to ${resolution} batch ${batchNumber}`, importId, () => batch.executeUpdate(resolveStuckBatchUpdate, { args: [resolution] }));
   } catch (error) {

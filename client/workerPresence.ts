@@ -16,8 +16,10 @@ export class NoWorkerError extends Error {
     readonly taskQueue: string,
     readonly lastSeenAt: Date | null,
     now = Date.now(),
+    /** This process's XP_IMPORT_TASK_QUEUE, when the import runs on another queue. */
+    commandTaskQueue?: string,
   ) {
-    super(noWorkerMessage(taskQueue, lastSeenAt, now));
+    super(noWorkerMessage(taskQueue, lastSeenAt, now, commandTaskQueue));
   }
 }
 
@@ -82,12 +84,15 @@ export function updateNotAnswered(error: unknown): boolean {
   return error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(error);
 }
 
-export function noWorkerMessage(taskQueue: string, lastSeenAt: Date | null, now = Date.now()): string {
+export function noWorkerMessage(taskQueue: string, lastSeenAt: Date | null, now = Date.now(), commandTaskQueue?: string): string {
   const seen = lastSeenAt === null ? 'none seen lately' : `the last one polled ${Math.round((now - lastSeenAt.getTime()) / 1_000)} s ago`;
-  return (
-    `no worker is polling task queue "${taskQueue}" (${seen}), so the import waits and cannot answer. ` +
-    'Start one with `xp-import worker`, with the same TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and XP_IMPORT_TASK_QUEUE as this command.'
-  );
+  // An import started with another XP_IMPORT_TASK_QUEUE: the queue to name is the import's, and the mismatch is the likely cause.
+  const start =
+    commandTaskQueue === undefined
+      ? 'Start one with `xp-import worker`, with the same TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and XP_IMPORT_TASK_QUEUE as this command.'
+      : `The import was started on that queue, not on this command's XP_IMPORT_TASK_QUEUE ("${commandTaskQueue}"): ` +
+        `start a worker with XP_IMPORT_TASK_QUEUE=${taskQueue}, or check which queue your workers poll.`;
+  return `no worker is polling task queue "${taskQueue}" (${seen}), so the import waits and cannot answer. ${start}`;
 }
 
 /** When a worker last polled the import task queue for workflow tasks, as the server remembers it. */
@@ -110,7 +115,7 @@ export async function workerLastSeen(ctx: ImportClientContext): Promise<Date | n
 /** Throws NoWorkerError unless a worker polled the import task queue within WORKER_SEEN_WITHIN_MS. */
 export async function requireWorker(ctx: ImportClientContext, now = Date.now()): Promise<void> {
   const lastSeenAt = await workerLastSeen(ctx);
-  if (lastSeenAt === null || now - lastSeenAt.getTime() > WORKER_SEEN_WITHIN_MS) throw new NoWorkerError(ctx.taskQueue, lastSeenAt, now);
+  if (lastSeenAt === null || now - lastSeenAt.getTime() > WORKER_SEEN_WITHIN_MS) throw new NoWorkerError(ctx.taskQueue, lastSeenAt, now, ctx.commandTaskQueue);
 }
 
 /** The warning to print when no worker polls the import task queue; null when one does. */

@@ -5,7 +5,7 @@ import { formatProgressLine } from '../../common/progressLine';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
 import { DelimiterFlagSchema, SourceFormatSchema, sourceRefFromArgument } from '../../common/source';
 import { connectImportClient, type ImportClientContext } from '../connect';
-import { cancelImport, getProgress, getReport, importStatus, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../imports';
+import { cancelImport, getProgress, getReport, importStatus, onImportQueue, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../imports';
 import { noWorkerWarning } from '../workerPresence';
 import { STUCK_RESOLUTIONS } from '../../common/messages';
 import { createProgressView } from './progressView';
@@ -77,7 +77,7 @@ export async function startCommand(source: string, rawFlags: Record<string, unkn
       // Said, not dropped without a word: the running import goes on at its own pace.
       if (started.keptSettings.length > 0) err(`  it runs with its own ${started.keptSettings.join(', ')}; \`xp-import set-concurrency ${id} N\` changes its concurrency`);
     }
-    await warnIfNoWorker(ctx);
+    await warnIfNoWorker(await onImportQueue(ctx, id));
     if (!flags.wait) {
       if (flags.json) out(JSON.stringify({ importId: id, alreadyRunning: started.alreadyRunning, status: 'running' }));
       else out(`${started.alreadyRunning ? 'following' : 'started'} import ${id}\n  follow it:  xp-import watch ${id}\n  report:     xp-import report ${id}`);
@@ -113,7 +113,7 @@ async function followToEnd(ctx: ImportClientContext, id: string, json: boolean):
 export async function watchCommand(rawId: string, flags: { json?: boolean }): Promise<number> {
   const id = importId(rawId);
   return withClient(async (ctx) => {
-    if ((await importStatus(ctx, id)) === 'RUNNING') await warnIfNoWorker(ctx);
+    if ((await importStatus(ctx, id)) === 'RUNNING') await warnIfNoWorker(await onImportQueue(ctx, id));
     return followToEnd(ctx, id, flags.json ?? false);
   });
 }
@@ -174,6 +174,8 @@ export async function cancelCommand(rawId: string, flags: { abandon?: boolean })
   return withClient(async (ctx) => {
     await cancelImport(ctx, id, flags.abandon ? 'abandon' : 'finish-in-flight');
     out(`cancelling ${id}: ${flags.abandon ? 'in-flight batches are abandoned' : 'nothing more is sent, and requests already sent finish first'}; the report is written either way (xp-import report ${id})`);
+    // A cancel is carried out by a worker: without one, nothing happens yet.
+    await warnIfNoWorker(await onImportQueue(ctx, id));
     return ExitCode.ok;
   });
 }

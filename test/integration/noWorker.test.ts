@@ -44,6 +44,16 @@ describe('an import that cannot move says why', () => {
     const paused = await runCli(['pause', 'waits-for-worker'], env);
     expect(paused.code).toBe(2);
     expect(paused.stderr).toContain(noWorker);
+    // Asked with another XP_IMPORT_TASK_QUEUE: the queue named is the import's, and the mismatch is said (before: the command's queue).
+    const elsewhere = await runCli(['status', 'waits-for-worker'], { ...env, XP_IMPORT_TASK_QUEUE: 'not-the-import-queue' });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain(noWorker);
+    expect(elsewhere.stderr).toContain(`not on this command's XP_IMPORT_TASK_QUEUE ("not-the-import-queue"): start a worker with XP_IMPORT_TASK_QUEUE=${stack.taskQueue}`);
+    // A cancel is carried out by a worker: it is sent, and the user is told nothing happens until one polls.
+    await runCli(['start', 'waits.csv', '--id', 'waits-to-cancel', '--batch-size', '100'], env);
+    const cancelled = await runCli(['cancel', 'waits-to-cancel'], env);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stderr).toContain(noWorker);
     // An unknown import is still named as such, worker or not.
     const unknown = await runCli(['pause', 'no-such-import'], env);
     expect(unknown.code).toBe(2);
