@@ -24,8 +24,19 @@ export function resolveSourceForWorker(ref: SourceRef, dataDir = process.env.XP_
   // Said here, before an import is started for the worker to refuse (`start .` names the data folder).
   if (candidates.length === 0 && existing.length > 0) throw new SourceArgumentError(`${ref.path} is a folder, not a file: give the path of a CSV or NDJSON file in it`);
   const found = candidates.find((c) => inData(c) !== undefined) ?? candidates[0];
-  if (found === undefined) return { ref, localPath: null };
+  // Where this process sees the workers' data folder, a path the workers would refuse is refused
+  // here, before an import (a workflow, a report folder, a failed report) is made of a typo.
+  const seesDataDir = dataDir !== undefined && dataDir !== '' && existsSync(dataDir) && statSync(dataDir).isDirectory();
+  if (found === undefined) {
+    if (!seesDataDir) return { ref, localPath: null };
+    throw new SourceArgumentError(
+      `no file ${ref.path} in XP_IMPORT_DATA_DIR (${dataDir})${path.isAbsolute(ref.path) ? '' : ' or from the current folder'}: check the name; workers read files in that folder only`,
+    );
+  }
   const relative = inData(found);
+  if (relative === undefined && seesDataDir) {
+    throw new SourceArgumentError(`${ref.path} is outside XP_IMPORT_DATA_DIR (${dataDir}), the only folder workers read files from: copy or move it there`);
+  }
   return { ref: { kind: 'file', path: relative ?? found }, localPath: found };
 }
 

@@ -35,8 +35,10 @@ describe('local sources stay inside XP_IMPORT_DATA_DIR', () => {
       ['/etc/passwd', 'confined-etc'],
       ['link.csv', 'confined-symlink'],
     ] as const) {
-      // --format csv: /etc/passwd has no extension, and the worker (not the client) must refuse it.
-      const result = await runCli(['start', source, '--id', id, '--format', 'csv', '--wait', '--json'], clientEnv(stack));
+      // --format csv: /etc/passwd has no extension, and the worker (not the client) must refuse it:
+      // this client does not see the data folder, so it passes the paths on as given.
+      const { XP_IMPORT_DATA_DIR: _seen, ...blind } = clientEnv(stack);
+      const result = await runCli(['start', source, '--id', id, '--format', 'csv', '--wait', '--json'], blind);
       expect(result.code, `${source}: ${result.stderr}`).toBe(2);
       const report = ImportReportSchema.parse(JSON.parse(result.stdout));
       expect(report.status).toBe('failed');
@@ -47,6 +49,23 @@ describe('local sources stay inside XP_IMPORT_DATA_DIR', () => {
     const stats = stack.sandbox.stats();
     expect(stats.requests['import/profile'] ?? 0).toBe(0);
     expect(stats.profiles).toBe(0);
+  });
+
+  it('a client that sees the data folder refuses a file outside it, or a name found nowhere, before it starts an import (exit 2)', async () => {
+    stack = await startTestStack();
+    writeFileSync(path.join(path.dirname(stack.dataDir), 'beside.csv'), 'user_id\nu1\n');
+    const env = clientEnv(stack);
+    const outside = await runCli(['start', '../beside.csv', '--id', 'confined-client-outside', '--wait'], env);
+    expect(outside.code, outside.stderr).toBe(2);
+    expect(outside.stderr).toContain(`../beside.csv is outside XP_IMPORT_DATA_DIR (${stack.dataDir}), the only folder workers read files from`);
+    const typo = await runCli(['start', 'custmers.csv', '--id', 'confined-client-typo', '--wait'], env);
+    expect(typo.code, typo.stderr).toBe(2);
+    expect(typo.stderr).toContain(`no file custmers.csv in XP_IMPORT_DATA_DIR (${stack.dataDir}) or from the current folder: check the name`);
+    // Before, each made an import that failed: a workflow, a report folder and a report of 0 rows.
+    for (const id of ['confined-client-outside', 'confined-client-typo']) {
+      await expect(stack.client.client.workflow.getHandle(id).describe()).rejects.toMatchObject({ name: 'WorkflowNotFoundError' });
+    }
+    expect(existsSync(path.join(stack.reportDir, 'confined-client-typo'))).toBe(false);
   });
 
   it('refuses an import ID that would lead out of XP_IMPORT_REPORT_DIR, from a workflow started without the client', async () => {

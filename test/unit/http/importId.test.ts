@@ -97,8 +97,18 @@ describe('where the client finds a local file', () => {
     try {
       process.chdir(here);
       expect(resolveSourceForWorker({ kind: 'file', path: 'same.csv' }, data)).toEqual({ ref: { kind: 'file', path: 'same.csv' }, localPath: path.join(data, 'same.csv') });
-      // Found only from here: named absolutely, for the worker to refuse if it is outside its folder.
-      expect(resolveSourceForWorker({ kind: 'file', path: 'only-here.csv' }, data)).toEqual({
+      // Found only from here, outside the data folder this process sees: refused here, before an import is made of it
+      // (before: named absolutely, for the worker to refuse with a failed import).
+      expect(() => resolveSourceForWorker({ kind: 'file', path: 'only-here.csv' }, data)).toThrow(
+        new SourceArgumentError(`only-here.csv is outside XP_IMPORT_DATA_DIR (${data}), the only folder workers read files from: copy or move it there`),
+      );
+      // A name found nowhere (a typo) is refused too, where the data folder is seen; where it is not, it goes to the worker as given.
+      expect(() => resolveSourceForWorker({ kind: 'file', path: 'custmers.csv' }, data)).toThrow(
+        new SourceArgumentError(`no file custmers.csv in XP_IMPORT_DATA_DIR (${data}) or from the current folder: check the name; workers read files in that folder only`),
+      );
+      expect(resolveSourceForWorker({ kind: 'file', path: 'custmers.csv' }, path.join(folder, 'no-such-data-folder'))).toEqual({ ref: { kind: 'file', path: 'custmers.csv' }, localPath: null });
+      // Not seen here at all: named absolutely, for the worker to refuse if it is outside its folder.
+      expect(resolveSourceForWorker({ kind: 'file', path: 'only-here.csv' }, undefined)).toEqual({
         ref: { kind: 'file', path: path.join(here, 'only-here.csv') },
         localPath: path.join(here, 'only-here.csv'),
       });
