@@ -59,6 +59,13 @@ async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogg
       todo: 'set XP_IMPORT_SHUTDOWN_GRACE_MS above XTREMEPUSH_REQUEST_TIMEOUT_MS, or leave it unset (the timeout + 10 s)',
     });
   }
+  if (config.dataDir === undefined) {
+    // Optional (a worker may import URLs only), but every local import it picks up would fail.
+    logger.warn('no XP_IMPORT_DATA_DIR: this worker reads http(s) sources only', {
+      consequence: 'an import of a local file that this worker picks up fails with SourceAccessError',
+      todo: 'set XP_IMPORT_DATA_DIR to the folder local sources are in, or run this worker on a task queue for URL imports only',
+    });
+  }
   await runImportWorker(config, () =>
     logger.info('worker ready', {
       taskQueue: config.env.XP_IMPORT_TASK_QUEUE,

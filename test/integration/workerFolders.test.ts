@@ -56,6 +56,18 @@ describe('xp-import worker with a shutdown grace shorter than its request timeou
   });
 });
 
+describe('xp-import worker without XP_IMPORT_DATA_DIR', () => {
+  it('warns at start that it reads URLs only (before, it started as if nothing were wrong, and local imports failed later)', async () => {
+    const result = await runCli(['worker'], { ...env, XP_IMPORT_DATA_DIR: '' }, 60_000);
+    const [first] = result.stderr.trim().split('\n');
+    expect(JSON.parse(first as string)).toMatchObject({
+      level: 'WARN',
+      message: 'no XP_IMPORT_DATA_DIR: this worker reads http(s) sources only',
+      todo: expect.stringContaining('set XP_IMPORT_DATA_DIR') as string,
+    });
+  });
+});
+
 /** A walkthrough: a wrong TEMPORAL_NAMESPACE printed the RPC status with its binary details, and the worker never exited. */
 describe('xp-import worker with a namespace the server does not have', () => {
   it('exits 2 with one line saying how to create it', async () => {
