@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ClientConfigError } from '../client/connect';
 import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError, InvalidImportRequestError } from '../client/importErrors';
@@ -24,8 +26,14 @@ import { defineValidateCommand, validateCommand } from './validate';
  */
 const program = new Command('xp-import')
   .description('Durable bulk import of user profiles into Xtremepush, orchestrated by Temporal')
+  .version(packageVersion(), '-V, --version', 'print the version of xp-import')
   .showHelpAfterError()
   .exitOverride();
+
+/** The version in package.json, which ships beside dist/ (in the image too). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 let exitCode: number = ExitCode.ok;
 // Commander passes positional arguments, then the options object, then the command.
@@ -49,9 +57,9 @@ program
   .option('--json', 'print one JSON document on stdout')
   .action(run((source: string, flags: Record<string, unknown>) => cli.startCommand(source, flags)));
 
-program.command('status').argument('<id>').option('--json').description('progress of a running import, or its report').action(run(cli.statusCommand));
-program.command('watch').argument('<id>').option('--json').description('follow an import until it ends').action(run(cli.watchCommand));
-program.command('report').argument('<id>').option('--json').description('the final report of an import').action(run(cli.reportCommand));
+program.command('status').argument('<id>').option('--json', 'print one JSON document on stdout').description('progress of a running import, or its report').action(run(cli.statusCommand));
+program.command('watch').argument('<id>').option('--json', 'print the report as one JSON document on stdout').description('follow an import until it ends').action(run(cli.watchCommand));
+program.command('report').argument('<id>').option('--json', 'print one JSON document on stdout').description('the final report of an import').action(run(cli.reportCommand));
 program.command('pause').argument('<id>').description('start no new batches until resumed').action(run(cli.pauseCommand));
 program.command('resume').argument('<id>').description('resume a paused import').action(run(cli.resumeCommand));
 program

@@ -33,20 +33,41 @@ function mappingText(file: string, bytes: Buffer): string {
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
 
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file (ENOENT): check the path, relative to the current folder',
+  EACCES: 'permission denied (EACCES)',
+  EISDIR: 'it is a folder, not a file (EISDIR)',
+};
+
+/**
+ * JSON.parse says where it stopped as a character position ("at position 518"), which nobody can
+ * find in an editor: the line and column go beside it, and an end of file says which line it is.
+ */
+function jsonErrorWithPlace(message: string, text: string): string {
+  const position = /at position (\d+)/.exec(message);
+  const at = position ? Number(position[1]) : /Unexpected end of JSON input/.test(message) ? text.length : undefined;
+  if (at === undefined) return message;
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  return `${message} (line ${line}, column ${column})`;
+}
+
 /** Reads and validates a mapping file, naming the file and the field at fault. */
 export function loadMappingFile(file: string): Mapping {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (error) {
-    throw new UsageError(`cannot read mapping file ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read mapping file ${file}: ${READ_ERRORS[code ?? ''] ?? code ?? (error as Error).message}`);
   }
   let json: unknown;
+  const text = mappingText(file, bytes);
   try {
-    json = JSON.parse(mappingText(file, bytes));
+    json = JSON.parse(text);
   } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`mapping file ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`mapping file ${file} is not valid JSON: ${jsonErrorWithPlace((error as Error).message, text)}`);
   }
   const parsed = MappingSchema.safeParse(json);
   if (!parsed.success) {

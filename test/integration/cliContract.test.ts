@@ -81,6 +81,16 @@ describe('the xp-import CLI contract', () => {
     }
   });
 
+  it('--version prints the version of package.json, and every --json says what it does', async () => {
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }).version);
+    for (const verb of ['status', 'watch', 'report']) {
+      const help = await runCli([verb, '--help']);
+      expect(help.stdout).toMatch(/--json\s+print .*JSON document on stdout/);
+    }
+  });
+
   it('exits 2 on bad usage, naming the flag', async () => {
     stack = await startTestStack();
     const result = await runCli(['start', 'x.csv', '--batch-size', '20000'], clientEnv(stack));

@@ -34,8 +34,12 @@ describe('a mapping file as editors save it', () => {
   });
 
   it('that is not JSON, or missing, still says so', () => {
-    expect(() => loadMappingFile(saved('broken.json', Buffer.from('{"columns": ', 'utf8')))).toThrow(/is not valid JSON/);
-    expect(() => loadMappingFile(path.join(dir, 'absent.json'))).toThrow(/cannot read mapping file .*absent\.json \(ENOENT\)/);
+    expect(() => loadMappingFile(saved('broken.json', Buffer.from('{"columns": ', 'utf8')))).toThrow(/is not valid JSON: Unexpected end of JSON input \(line 1, column 13\)$/);
+    // Before, only "at position 31": the line and column an editor shows go beside it.
+    expect(() => loadMappingFile(saved('comma.json', Buffer.from('{\n  "columns": {\n    "a": "b",\n  }\n}\n', 'utf8')))).toThrow(
+      /is not valid JSON: Expected double-quoted property name in JSON at position 33 \(line 4, column 3\)/,
+    );
+    expect(() => loadMappingFile(path.join(dir, 'absent.json'))).toThrow(/cannot read mapping file .*absent\.json: no such file \(ENOENT\): check the path/);
   });
 
   it('with a column entry of the wrong form says what is wrong in it and what is allowed, not "Invalid input"', () => {
