@@ -4,11 +4,17 @@ const n = (value: number) => value.toLocaleString('en-US');
 
 /** The report for people: what happened, where the details are, and what to do next. */
 export function formatReport(report: ImportReport): string {
+  // Stopped before the source was read (a wrong token, a source out of reach): its rows were never counted, not 0.
+  const unread = report.failure !== undefined && report.fingerprint === null && report.rows.total === 0;
+  // Batches a cancel or a failure stopped before they started: neither succeeded nor failed, and `retry` sends them.
+  const notRun = Math.max(report.batches.total - report.batches.succeeded - report.batches.failed, 0);
   const lines = [
     `import ${report.importId}: ${report.status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
     `  source    ${report.source} (${report.format})`,
-    `  rows      ${n(report.rows.total)} total: ${n(report.rows.imported)} ${report.dryRun ? 'would be imported' : 'imported'}, ${n(report.rows.rejected)} rejected, ${n(report.rows.skipped)} skipped`,
-    `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed`,
+    unread
+      ? '  rows      not counted: the import stopped before it had read the source'
+      : `  rows      ${n(report.rows.total)} total: ${n(report.rows.imported)} ${report.dryRun ? 'would be imported' : 'imported'}, ${n(report.rows.rejected)} rejected, ${n(report.rows.skipped)} skipped`,
+    `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed${notRun > 0 ? `, ${n(notRun)} not run` : ''}`,
     report.dryRun
       ? `  requests  ${n(report.requests)} would be sent`
       : `  requests  ${n(report.requests)} (${n(report.taskIdsTotal)} async tasks)${report.possibleDuplicates ? `, ${report.possibleDuplicates} possibly sent twice` : ''}`,
@@ -31,6 +37,8 @@ export function formatReport(report: ImportReport): string {
   if (report.failedBatches.length > 10) lines.push(`  ... ${report.failedBatches.length - 10} more failed batches in ${report.reportFile ?? 'report.json'}`);
   // A re-run refuses a source that changed: for that one, the way on is a new import.
   if (report.failure?.code === 'SourceChangedError') lines.push(`  next      xp-import start ${report.source} --id <new id>   (the file changed: import the new version)`);
-  else if (report.batches.failed > 0) lines.push(`  next      xp-import retry ${report.importId}   (sends the failed batches again)`);
+  else if (report.batches.failed > 0 || (notRun > 0 && !report.dryRun)) {
+    lines.push(`  next      xp-import retry ${report.importId}   (sends the ${report.batches.failed > 0 ? 'failed batches' : 'batches not run'}${report.batches.failed > 0 && notRun > 0 ? ' and those not run' : ''} again)`);
+  }
   return lines.join('\n');
 }

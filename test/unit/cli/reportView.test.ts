@@ -34,6 +34,23 @@ describe('the report for people', () => {
     expect(formatReport(report({ total: 0, imported: 0, rejected: 0, skipped: 0 }))).toContain('the source has no data rows (a header only, or blank lines): nothing was sent');
   });
 
+  it('counts the batches a cancel stopped before they started, and says retry sends them (before: 60 total: 6 succeeded, 0 failed)', () => {
+    const cancelled = { ...report({ total: 600, imported: 60, rejected: 0, skipped: 540 }), status: 'cancelled' as const, batches: { total: 60, succeeded: 6, failed: 0 } };
+    const text = formatReport(cancelled);
+    expect(text).toContain('  batches   60 total: 6 succeeded, 0 failed, 54 not run');
+    expect(text).toContain('  next      xp-import retry r   (sends the batches not run again)');
+    expect(formatReport({ ...cancelled, batches: { total: 60, succeeded: 6, failed: 2 } })).toContain('(sends the failed batches and those not run again)');
+  });
+
+  it('says rows were not counted when the import stopped before reading the source (before: 0 total)', () => {
+    const stopped = { ...report({ total: 0, imported: 0, rejected: 0, skipped: 0 }), status: 'failed' as const, failure: { code: 'AuthenticationError', message: 'wrong token' } };
+    const text = formatReport(stopped);
+    expect(text).toContain('  rows      not counted: the import stopped before it had read the source');
+    expect(text).not.toContain('0 total: 0 imported');
+    const read: ImportReport = { ...stopped, fingerprint: { size: 10, version: '1', sha256: 'ab' } };
+    expect(formatReport(read)).toContain('  rows      0 total');
+  });
+
   it('says nothing of the kind when there were rows', () => {
     expect(formatReport(report({ total: 5, imported: 5, rejected: 0, skipped: 0 }))).not.toContain('no data rows');
   });
