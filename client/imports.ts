@@ -497,7 +497,8 @@ export async function waitForReport(
     while (!done) {
       if (onProgress) {
         try {
-          const progress = await progressOf(ctx, handle);
+          // A worker gone for good would hold a query until the server's own limit (30 s) without this.
+          const progress = await ctx.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(ctx, handle));
           if (!done) onProgress(progress);
         } catch {
           // A query can fail while no worker is up or the run is switching; the next one will do.

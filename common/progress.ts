@@ -59,6 +59,8 @@ export const ProgressSchema = z.object({
   rowsPerSecond: z.number().nonnegative(),
   etaSeconds: z.number().nonnegative().nullable(),
   startedAt: z.string(),
+  /** Where the rate is measured from (about RATE_WINDOW_MS back); absent: from startedAt. */
+  rateSince: z.string().optional(),
   updatedAt: z.string(),
   /** While inspecting: how far the inspection has read, from its last heartbeat (added by the client). */
   inspection: SourceReadProgressSchema.optional(),

@@ -69,12 +69,42 @@ export interface ProgressInput {
   /** Rows a re-run took over from the runs before: done, but not by it, so not in its rate. */
   rowsTakenOver?: number;
   dryRun?: boolean;
+  /** The rows done each time a batch ended (rememberDone): the rate is of the recent ones. */
+  recent?: readonly DonePoint[];
+}
+
+/**
+ * How far back the rate looks. The whole import's average stretched the ETA for the rest of an
+ * import after a pause or a worker's outage (a minute lost made a 100-second rest read 864 s).
+ */
+export const RATE_WINDOW_MS = 30_000;
+
+/** The rows an import had done at a moment (ms since the epoch). */
+export interface DonePoint {
+  at: number;
+  done: number;
+}
+
+/** Adds a point, keeping only the newest one at least a window old and those after it: all the rate needs. */
+export function rememberDone(points: DonePoint[], point: DonePoint): void {
+  points.push(point);
+  while (points.length > 1 && (points[1] as DonePoint).at <= point.at - RATE_WINDOW_MS) points.shift();
+}
+
+/** The newest point at least a window before `now`; undefined while the import (or this run) is younger. */
+function rateAnchor(points: readonly DonePoint[] | undefined, now: number): DonePoint | undefined {
+  let anchor: DonePoint | undefined;
+  for (const point of points ?? []) if (point.at <= now - RATE_WINDOW_MS) anchor = point;
+  return anchor;
 }
 
 export function computeProgress(p: ProgressInput): Progress {
   const done = rowsDone(p.totals);
-  const elapsedSeconds = Math.max((p.now - Date.parse(p.startedAt)) / 1000, 0.001);
-  const rowsPerSecond = Math.max(done - (p.rowsTakenOver ?? 0), 0) / elapsedSeconds;
+  // The rate of about the last RATE_WINDOW_MS (from the newest batch end before it); the whole run's while it is younger.
+  const anchor = rateAnchor(p.recent, p.now);
+  const since = anchor?.at ?? Date.parse(p.startedAt);
+  const elapsedSeconds = Math.max((p.now - since) / 1000, 0.001);
+  const rowsPerSecond = Math.max(done - (anchor?.done ?? p.rowsTakenOver ?? 0), 0) / elapsedSeconds;
   const remaining = p.totalRows === null ? null : Math.max(p.totalRows - done, 0);
   return {
     importId: p.importId,
@@ -95,6 +125,7 @@ export function computeProgress(p: ProgressInput): Progress {
     // guess when); cancelling, the rest is never sent; inspecting or finishing, there is no rate yet or no rest.
     etaSeconds: p.phase !== 'importing' || remaining === null || rowsPerSecond === 0 ? null : remaining / rowsPerSecond,
     startedAt: p.startedAt,
+    ...(anchor ? { rateSince: new Date(anchor.at).toISOString() } : {}),
     updatedAt: new Date(p.now).toISOString(),
   };
 }
@@ -106,7 +137,7 @@ export function computeProgress(p: ProgressInput): Progress {
  */
 export function progressAsOf(progress: Progress, now: number): Progress {
   const then = Date.parse(progress.updatedAt);
-  const started = Date.parse(progress.startedAt);
+  const started = Date.parse(progress.rateSince ?? progress.startedAt);
   if (!(now > then)) return progress;
   const rowsPerSecond = (progress.rowsPerSecond * Math.max(then - started, 1)) / Math.max(now - started, 1);
   const remaining = progress.rows.total === null ? null : Math.max(progress.rows.total - progress.rows.done, 0);

@@ -31,7 +31,7 @@ import { describeFailure, endedByCancel, fatalFailureOf, isFatal } from './failu
 import { BATCH_WORKFLOWS_OUTLIVE_A_RUN, HandedOverBatches, type BatchEnd } from './handOver';
 import { importBatchWorkflow } from './importBatch';
 import { CANCEL_STOPS_SENDING, cancelledWhilePosting, SendingStops, stoppedBetweenAttempts } from './stopSending';
-import { addBatchResult, computeProgress, emptyTotals, finalStatus, rowsDone, type ImportTotals } from '../common/totals';
+import { addBatchResult, computeProgress, emptyTotals, finalStatus, rememberDone, rowsDone, type DonePoint, type ImportTotals } from '../common/totals';
 
 /** What one run hands to the next at continue-as-new: a cursor and counters, never rows or row lists. */
 export interface CarriedState {
@@ -191,6 +191,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     if (paused) return inFlight.size > 0 ? ('pausing' as const) : ('paused' as const);
     return 'importing' as const;
   };
+  // Only for the rate that progress gives (never in a command): the rows done as batches ended.
+  const donePoints: DonePoint[] = [];
   const progress = () =>
     computeProgress({
       importId,
@@ -206,6 +208,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       now: Date.now(),
       ...(retry ? { rowsTakenOver: rowsDone(retry.takenOver) } : {}),
       ...(input.dryRun ? { dryRun: true } : {}),
+      recent: donePoints,
     });
   const showProgress = () => setCurrentDetails(formatProgressLine(progress()));
   const setStatus = (status: ImportStatusValue) => upsertSearchAttributes([{ key: ImportStatusKey, value: status }]);
@@ -265,6 +268,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   let flushing: Promise<void> = Promise.resolve();
   const onBatchDone = (result: BatchResult) => {
     addBatchResult(totals, result);
+    rememberDone(donePoints, { at: Date.now(), done: rowsDone(totals) });
     unflushed.push(result);
     if (result.taskWaitMs !== undefined) {
       rememberTaskWait(recentTaskWaits, result.taskWaitMs);

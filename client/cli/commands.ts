@@ -7,6 +7,7 @@ import { DelimiterFlagSchema, SourceFormatSchema, sourceRefFromArgument } from '
 import { connectImportClient, type ImportClientContext } from '../connect';
 import { cancelImport, getProgress, getReport, importStatus, onImportQueue, pauseImport, resolveStuckBatch, resumeImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../imports';
 import { noWorkerWarning } from '../workerPresence';
+import { watchForSilence } from './silenceWatch';
 import { STUCK_RESOLUTIONS } from '../../common/messages';
 import { createProgressView } from './progressView';
 import { formatReport } from './reportView';
@@ -99,11 +100,17 @@ async function followToEnd(ctx: ImportClientContext, id: string, json: boolean):
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+  // On a terminal the bar holds the last line: a warning starts a line of its own.
+  const silence = watchForSilence(await onImportQueue(ctx, id), (text) => err(`${process.stderr.isTTY ? '\n' : ''}xp-import: ${text}`));
   try {
-    const report = await waitForReport(ctx, id, (p) => view.update(p));
+    const report = await waitForReport(ctx, id, (p) => {
+      silence.answered();
+      view.update(p);
+    });
     view.stop();
     return printReport(report, json);
   } finally {
+    silence.stop();
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
     view.stop();

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +7,7 @@ import { writeSampleFile } from '../../bin/sampleData';
 import { cancelImport, getProgress, startImport } from '../../client/imports';
 import { formatProgressLine } from '../../common/progressLine';
 import { workerLastSeen } from '../../client/workerPresence';
-import { runCli } from '../support/cli';
+import { CLI, runCli } from '../support/cli';
 import { until } from '../support/poll';
 import { startTestStack } from '../support/stack';
 import { spawnWorker, stackAndWorkersPerTest } from '../support/workerProcess';
@@ -89,6 +91,39 @@ describe('an import that cannot move says why', () => {
     expect(status.code, `status said: ${status.stderr}`).toBe(2);
     expect(status.stderr).toContain(`no worker answered within 10 s, though one polled task queue "${stack.taskQueue}" lately`);
     expect(status.stderr).not.toMatch(/Failed to query/);
+  });
+
+  it('watch, while the only worker is killed: says so after about 15 s, keeps waiting, says when the import answers again, and ends with the report', async () => {
+    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, sandbox: { faults: { latencyMs: 1_000 } } }));
+    const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
+    await writeSampleFile(path.join(stack.dataDir, 'outage.csv'), { rows: 2_000 });
+    const worker = spawnWorker(stack.env);
+    workers.push(worker);
+    await worker.ready;
+    const { importId } = await startImport(stack.client, { source: 'outage.csv', importId: 'watched-outage', batchSize: 100, concurrency: 2 });
+    const watch = spawn(process.execPath, [CLI, 'watch', importId, '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    watch.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    watch.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = once(watch, 'exit');
+    try {
+      await until(() => getProgress(stack.client, importId), (p) => p.batches.done > 0, 30_000);
+      worker.kill('SIGKILL');
+      await worker.exited;
+      // Before, nothing at all while the worker was away.
+      await until(() => Promise.resolve(stderr), (text) => text.includes('no worker answers for it'), 40_000);
+      expect(stderr).toMatch(/xp-import: no progress from the import for \d+ s: no worker answers for it \(stopped, overloaded or cut off from Temporal\)\. Still waiting/);
+      const again = spawnWorker(stack.env);
+      workers.push(again);
+      await again.ready;
+      const [code] = (await exited) as [number | null];
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain('xp-import: the import answers again');
+      expect(JSON.parse(stdout)).toMatchObject({ status: 'completed', rows: { imported: 2_000 } });
+    } finally {
+      watch.kill('SIGKILL');
+    }
   });
 
   it('with its only worker killed moments ago: status, pause, resume and set-concurrency give up after about 10 s (exit 2), not the server\'s error or a wait of minutes', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatProgressLine } from '../../../common/progressLine';
-import { computeProgress, emptyTotals, progressAsOf, type ProgressInput } from '../../../common/totals';
+import { computeProgress, emptyTotals, progressAsOf, rememberDone, type DonePoint, type ProgressInput } from '../../../common/totals';
 
 describe('the progress of an import', () => {
   const totals = emptyTotals();
@@ -53,6 +53,31 @@ describe('the progress of an import', () => {
     const later = emptyTotals();
     later.rows.imported = 600;
     expect(computeProgress({ ...rerun, totals: later })).toMatchObject({ rowsPerSecond: 50, etaSeconds: 8 });
+  });
+
+  it('is the rate of the last half minute: after a worker was down for 40 s, the ETA is right again once it has run as long (before: the whole import\'s average)', () => {
+    const start = Date.parse(input.startedAt);
+    const points: DonePoint[] = [];
+    const at = (seconds: number, done: number) => rememberDone(points, { at: start + seconds * 1000, done });
+    // 100 rows a second for 60 s, nothing for 40 s (the worker down), then 100 a second again for 40 s.
+    for (let t = 1; t <= 60; t++) at(t, t * 100);
+    for (let t = 101; t <= 140; t++) at(t, 6_000 + (t - 100) * 100);
+    // Only what the window needs is kept.
+    expect(points.length).toBeLessThanOrEqual(32);
+    const totalsNow = emptyTotals();
+    totalsNow.rows.imported = 10_000;
+    const now = start + 140_000;
+    const progress = computeProgress({ ...input, totals: totalsNow, totalRows: 20_000, recent: points, now });
+    expect(progress.rowsPerSecond).toBe(100);
+    expect(progress.etaSeconds).toBe(100);
+    expect(progress.rateSince).toBe(new Date(start + 110_000).toISOString());
+    // The whole import's average: 10,000 rows in 140 s, 71.4 rows/s and an ETA of 140 s.
+    expect(computeProgress({ ...input, totals: totalsNow, totalRows: 20_000, now }).rowsPerSecond).toBe(71.4);
+    // Nothing done for longer than the window: no rate, so no ETA to guess.
+    const stalled = computeProgress({ ...input, totals: totalsNow, totalRows: 20_000, recent: points, now: now + 45_000 });
+    expect(stalled).toMatchObject({ rowsPerSecond: 0, etaSeconds: null });
+    // Brought to a later moment, the rate is of the rows since its start, not since the import's.
+    expect(progressAsOf(progress, now + 10_000).rowsPerSecond).toBe(75);
   });
 
   it('brought to the time it is asked: the same rows over the longer time, and how long nothing has changed', () => {
