@@ -60,6 +60,15 @@ describe('header-level problems of a CSV source', () => {
     ]);
   });
 
+  it('suggests the subscription attributes for consent columns named "SMS OK" or "Email allowed" (before: sms_ok)', () => {
+    const fixes = csvProblems(['user_id', 'SMS OK', 'Email allowed', 'Text OK']).map((p) => p.fix);
+    expect(fixes).toEqual([
+      'map it in "columns", e.g. "SMS OK": "sms_subscription", or leave it out with "SMS OK": {"skip": true}',
+      'map it in "columns", e.g. "Email allowed": "email_subscription", or leave it out with "Email allowed": {"skip": true}',
+      'map it in "columns", e.g. "Text OK": "sms_subscription", or leave it out with "Text OK": {"skip": true}',
+    ]);
+  });
+
   it('requires a subscription column or constant for email and mobile_number', () => {
     expect(csvProblems(['user_id', 'E-mail', 'mobile_number', 'Opt In'], { columns: { 'E-mail': 'email', 'Opt In': { skip: true } } })).toEqual([
       {
