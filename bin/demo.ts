@@ -14,13 +14,13 @@ const DB_FILE = '.data/demo/temporal.db';
  * `npm run demo`: the local stack, a generated sample of profiles, one import through it, the
  * report and where to look in the Temporal UI. Nothing leaves this machine.
  */
-export async function runDemo(rows = 50_000, keep = false): Promise<number> {
+export async function runDemo(rows = 50_000, keep = false, ports: { port: number; uiPort: number } = { port: DEFAULT_FRONTEND_PORT, uiPort: defaultUiPort(DEFAULT_FRONTEND_PORT) }): Promise<number> {
   // Like `dev`: SIGINT or SIGTERM stops the stack, so that its Temporal server child does not outlive the demo.
   const stop = untilStopSignal();
   let stack: DevStack | undefined;
   let ctx: ImportClientContext | undefined;
   try {
-    stack = await startDevStack({ dataDir: '.data/demo/data', reportDir: '.data/demo/reports', dbFile: DB_FILE, quiet: true });
+    stack = await startDevStack({ dataDir: '.data/demo/data', reportDir: '.data/demo/reports', dbFile: DB_FILE, quiet: true, ...ports });
     // The client uses the queue and namespace the stack's worker took, whatever the shell has set.
     const env = loadTemporalEnv(stack.env);
     ctx = await connectImportClient(env);
@@ -33,7 +33,8 @@ export async function runDemo(rows = 50_000, keep = false): Promise<number> {
       await stop.signalled;
     } else {
       // The stack's own server stops with the demo: the address to give is the one `server` will serve.
-      process.stdout.write(`Temporal UI, once \`xp-import server --db-file ${DB_FILE}\` runs: http://localhost:${defaultUiPort(DEFAULT_FRONTEND_PORT)}/${page}   (or run the demo with --keep)\n`);
+      const portFlags = ports.port === DEFAULT_FRONTEND_PORT ? '' : ` --port ${ports.port}${ports.uiPort === defaultUiPort(ports.port) ? '' : ` --ui-port ${ports.uiPort}`}`;
+      process.stdout.write(`Temporal UI, once \`xp-import server --db-file ${DB_FILE}${portFlags}\` runs: http://localhost:${ports.uiPort}/${page}   (or run the demo with --keep)\n`);
     }
     return imported.code;
   } finally {

@@ -171,9 +171,13 @@ program
   .description('start the local stack, import a generated sample, print the report')
   .option('--rows <n>', 'sample size', '50000')
   .option('--keep', 'keep the stack running (to browse the Temporal UI) until Ctrl-C')
+  .option('--port <port>', 'Temporal frontend port (another Temporal may have 7233)', String(DEFAULT_FRONTEND_PORT))
+  .option('--ui-port <port>', 'Temporal UI port (default: the frontend port + 1000; - 1000 above 64535)')
   .action(
-    run(async (flags: { rows: string; keep?: boolean }) => {
-      return runDemo(parseFlags(wholeNumber(1), flags.rows, 'row count'), flags.keep ?? false);
+    run(async (flags: { rows: string; keep?: boolean; port: string; uiPort?: string }) => {
+      const port = parseFlags(PortSchema, flags.port, 'port');
+      const uiPort = flags.uiPort === undefined ? defaultUiPort(port) : parseFlags(PortSchema, flags.uiPort, 'UI port');
+      return runDemo(parseFlags(wholeNumber(1), flags.rows, 'row count'), flags.keep ?? false, { port, uiPort });
     }),
   );
 

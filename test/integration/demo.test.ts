@@ -8,14 +8,15 @@ describe('npm run demo', () => {
   // real API (the README has them exported): the demo refused to start, "not both" of two it did not set.
   it('starts the local stack, imports its generated sample, prints the report and the UI address, and exits 0, whatever the shell sets for Temporal and Xtremepush', async () => {
     const shell = { TEMPORAL_NAMESPACE: 'imports', XP_IMPORT_TASK_QUEUE: 'demo-elsewhere', XTREMEPUSH_APPTOKEN_FILE: '/etc/hostname', XTREMEPUSH_REGION: 'us' };
-    const result = await runCli(['demo', '--rows', '3000'], shell, 240_000);
+    // On ports of its own: another Temporal may have 7233 (before, the demo could only take that one).
+    const result = await runCli(['demo', '--rows', '3000', '--port', '27233'], shell, 240_000);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/import demo-\d+: completed/);
     expect(result.stdout).toMatch(/rows\s+3,000 total: 3,000 imported, 0 rejected, 0 skipped/);
     expect(result.stdout).toMatch(/sandbox now holds 3,000 profiles/);
     // Its own server stops with it: the address given is the one `xp-import server` will serve.
-    expect(result.stdout).toMatch(/Temporal UI, once `xp-import server --db-file \.data\/demo\/temporal\.db` runs: http:\/\/localhost:8233\/namespaces\/default\/workflows\/demo-\d+ /);
+    expect(result.stdout).toMatch(/Temporal UI, once `xp-import server --db-file \.data\/demo\/temporal\.db --port 27233` runs: http:\/\/localhost:28233\/namespaces\/default\/workflows\/demo-\d+ /);
   });
 
   it('on SIGTERM stops its Temporal server and exits, as dev does', async () => {
