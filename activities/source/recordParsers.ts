@@ -1,3 +1,4 @@
+import { isRejectColumn } from '../../common/report';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
 import type { RecordError } from './errors';
@@ -58,6 +59,20 @@ export interface ByteRecordParser<R> {
 
 export type RecordParser<R = SourceRecord> = TextRecordParser<R> | ByteRecordParser<R>;
 
+/**
+ * Why a row with another number of fields than the header is refused. In a rejects file imported
+ * again, the xp_import_ columns it starts with are not counted: the numbers are then those of the
+ * export the row came from (before: "7 fields, the header has 10" for a 6-column export).
+ */
+function raggedRowReason(header: readonly string[]): (fields: number) => string {
+  const added = header.filter(isRejectColumn).length;
+  const plural = (n: number) => `${n} field${n === 1 ? '' : 's'}`;
+  return (fields) =>
+    added > 0 && fields >= added
+      ? `the row has ${plural(fields - added)}, the header has ${header.length - added} (not counting the ${added} xp_import_ columns of a rejects file)`
+      : `the row has ${plural(fields)}, the header has ${header.length}`;
+}
+
 /** The parser of whole records for a source's format (CSV needs the header and the delimiter). */
 export function sourceRecordParser(format: SourceFormat, header: readonly string[] | undefined, delimiter: Delimiter | undefined): TextRecordParser {
   if (format === 'ndjson') return ndjsonRecordParser();
@@ -67,6 +82,7 @@ export function sourceRecordParser(format: SourceFormat, header: readonly string
 
 export function csvRecordParser(header: readonly string[], delimiter: Delimiter): TextRecordParser {
   const splitter = new CsvFieldSplitter(delimiter);
+  const raggedReason = raggedRowReason(header);
   let text = '';
   return {
     use(next) {
@@ -85,7 +101,7 @@ export function csvRecordParser(header: readonly string[], delimiter: Delimiter)
           byteOffset,
           error: {
             code: 'ragged_row',
-            reason: `the row has ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${header.length}`,
+            reason: raggedReason(cells.length),
             byteOffset,
           },
           raw: text.slice(from, to),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LocalFileSource } from '../../../activities/source/byteSource';
 import { RecordErrorSchema } from '../../../activities/source/errors';
 import { inspectSource } from '../../../activities/source/inspect';
-import type { FailedRecord, SourceRecord } from '../../../activities/source/recordParsers';
+import { csvRecordParser, type FailedRecord, type SourceRecord } from '../../../activities/source/recordParsers';
 import { planAll, readAll, writeTemp } from './support';
 
 function failed(record: SourceRecord | undefined): FailedRecord {
@@ -53,6 +53,14 @@ describe('RecordError (CSV)', async () => {
   it('a ragged row says how many fields against the header', () => {
     expect(failed(records[1]).error).toEqual({ code: 'ragged_row', reason: 'the row has 2 fields, the header has 3', byteOffset: offsetOf(3) });
     expect(failed(records[5]).error.reason).toBe('the row has 4 fields, the header has 3');
+  });
+
+  it("in a rejects file imported again, a ragged row's fields are counted without the xp_import_ columns, as in the export it came from", () => {
+    const parser = csvRecordParser(['xp_import_row', 'xp_import_line', 'xp_import_column', 'xp_import_reason', 'user_id', 'email', 'name'], ',');
+    const text = '3,4,,"the row has 2 fields, the header has 3",u3,c@example.com';
+    parser.use(text);
+    const record = parser.parse(0, text.length, 0, 1, 2);
+    expect('error' in record && record.error.reason).toBe('the row has 2 fields, the header has 3 (not counting the 4 xp_import_ columns of a rejects file)');
   });
 
   it('text after a closing quote names the column and the byte', () => {
