@@ -8,6 +8,7 @@ import { NoWorkerError, WorkerNotAnsweringError } from '../client/workerPresence
 import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';
 import { PortSchema } from '../common/config';
+import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST } from '../common/limits';
 import { wholeNumber } from '../common/wholeNumber';
 import { ExitCode } from '../common/report';
 import { SourceArgumentError } from '../common/source';
@@ -50,8 +51,9 @@ program
   .addOption(new Option('--format <format>', 'source format (default: from the file name)').choices(['csv', 'ndjson']))
   .option('--delimiter <char>', 'CSV delimiter: , ; tab | (default: detected)')
   .option('--mapping <file>', 'mapping file (JSON, see docs/mapping.md)')
-  .option('--batch-size <n>', 'rows per request, 1..10000', '10000')
-  .option('--concurrency <n>', 'batches in flight at once', '4')
+  // No commander defaults: a flag not given must stay unset, so that a start joining a running import names only the settings asked for.
+  .option('--batch-size <n>', `rows per request, 1..${MAX_ROWS_PER_REQUEST} (default: ${DEFAULT_BATCH_SIZE})`)
+  .option('--concurrency <n>', `batches in flight at once, 1..${MAX_CONCURRENCY} (default: ${DEFAULT_CONCURRENCY})`)
   .option('--dry-run', 'validate and plan, send nothing')
   .option('--wait', 'follow progress until the import ends and print its report')
   .option('--json', 'print one JSON document on stdout')

@@ -1,4 +1,4 @@
-import type { ImportStatus } from '../common/report';
+import { INPUT_FAILURE_CODES, type ImportReport, type ImportStatus } from '../common/report';
 
 /** What the client API refuses or cannot do, each with what the caller needs to decide and a message that says what to do. */
 
@@ -9,21 +9,35 @@ import type { ImportStatus } from '../common/report';
  */
 export type ImportIdBasis = 'version' | 'path' | 'given';
 
+/** How an import that ran ended, as far as starting it again goes: its report, or none. */
+export type EndedImport = Pick<ImportReport, 'status' | 'dryRun' | 'batches' | 'failure'> | 'no-report';
+
+/** What to do with an import that already ran, from how it ended: `retry` only where it can send something. */
+function nextForEnded(importId: string, ended: EndedImport | undefined): string {
+  const report = `See its report with \`xp-import report ${importId}\``;
+  const retry = `${report}, send what it did not import again with \`xp-import retry ${importId}\` (with the options it ran with)`;
+  if (ended === undefined) return retry;
+  if (ended === 'no-report') return 'It ended without a report, so it cannot be re-run: start the source again under a new ID';
+  if (ended.dryRun) return `It was a dry run: nothing was sent. ${report}`;
+  const notDone = ended.batches.failed > 0 || ended.batches.total > ended.batches.succeeded + ended.batches.failed;
+  if (ended.status === 'failed' && ended.failure && INPUT_FAILURE_CODES.includes(ended.failure.code)) {
+    return `It failed on its input (${ended.failure.code}), and a re-run would too: fix the file (a corrected --mapping is a new import by itself). ${report}`;
+  }
+  if (notDone || ended.status === 'failed' || ended.status === 'cancelled') return retry;
+  if (ended.status === 'completed_with_rejections') return `It completed, with rows rejected: ${report} (it names the rejects file, which can be fixed and imported)`;
+  return `It completed. ${report}`;
+}
+
 export class ImportAlreadyExistsError extends Error {
   override name = 'ImportAlreadyExistsError';
+  /** How it ended, when its report tells. */
+  readonly status?: ImportStatus;
   constructor(
     readonly importId: string,
     readonly basis: ImportIdBasis = 'version',
-    /** How it ended, when its report tells: a retry is offered only where it can send something. */
-    readonly status?: ImportStatus,
+    ended?: EndedImport,
   ) {
-    const report = `See its report with \`xp-import report ${importId}\``;
-    const next =
-      status === 'completed'
-        ? `It completed: every row was imported. ${report}`
-        : status === 'completed_with_rejections'
-          ? `It completed, with rows rejected: ${report} (it names the rejects file, which can be fixed and imported)`
-          : `${report}, send its failed batches again with \`xp-import retry ${importId}\` (with the options it ran with)`;
+    const next = nextForEnded(importId, ended);
     super(
       basis === 'given'
         ? `an import with the ID ${importId} has already run (an ID names one import for good). ${next}, or choose another --id.`
@@ -33,6 +47,7 @@ export class ImportAlreadyExistsError extends Error {
             `an import ID (--id), or set XP_IMPORT_DATA_DIR to the workers' data folder where the client runs. ${next}.`
           : `import ${importId} already ran for this source. ${next}, or start a new import with --id <new id>.`,
     );
+    if (ended !== undefined && ended !== 'no-report') this.status = ended.status;
   }
 }
 

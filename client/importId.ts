@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
-import type { ImportOptions } from '../common/importInput';
+import { inferFormat, type ImportOptions } from '../common/importInput';
 import { SourceArgumentError, type SourceRef } from '../common/source';
 
 /**
@@ -14,10 +14,15 @@ import { SourceArgumentError, type SourceRef } from '../common/source';
  */
 export function resolveSourceForWorker(ref: SourceRef, dataDir = process.env.XP_IMPORT_DATA_DIR): { ref: SourceRef; localPath: string | null } {
   if (ref.kind !== 'file') return { ref, localPath: null };
+  const inside = (folder: string, file: string): string | undefined => {
+    const relative = path.relative(folder, file);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : undefined;
+  };
+  // As named, or through symlinks: the data folder may be a mounted volume's link, and the current
+  // folder its real path (`cd` into it resolves the link), as the worker also resolves them.
   const inData = (file: string): string | undefined => {
     if (!dataDir) return undefined;
-    const relative = path.relative(path.resolve(dataDir), file);
-    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : undefined;
+    return inside(path.resolve(dataDir), file) ?? (existsSync(dataDir) ? inside(realpathSync(dataDir), realpathSync(file)) : undefined);
   };
   const existing = [path.resolve(ref.path), ...(dataDir ? [path.resolve(dataDir, ref.path)] : [])].filter((c) => existsSync(c));
   const candidates = existing.filter((c) => !statSync(c).isDirectory());
@@ -93,16 +98,18 @@ export async function probeRemoteVersion(url: string, timeoutMs = 10_000): Promi
 }
 
 /** What, besides the source, decides what an import sends, and so names it apart. */
-export type ImportIdOptions = Partial<Pick<ImportOptions, 'dryRun' | 'format' | 'delimiter' | 'mapping'>>;
+export type ImportIdOptions = Partial<Pick<ImportOptions, 'dryRun' | 'format' | 'mapping'>>;
 
 /**
  * The default import ID: the same source version gives the same ID, so starting it twice finds
  * the first import. A local file is identified by its path, size and modification time; a URL by
  * its origin and path (never its query, which changes each time a URL is signed again) and, when
  * the server tells them, its size and ETag or Last-Modified. A dry run has an ID of its own, so the
- * real import of the same file is not taken for it; so do a given format, delimiter or mapping,
- * so that an import that failed on a wrong mapping is started again with the right one (a re-run
- * would run with the wrong one), while the same command run twice still finds the first import.
+ * real import of the same file is not taken for it; so do a mapping and a format other than the
+ * name's, so that an import that failed on a wrong mapping is started again with the right one (a
+ * re-run would run with the wrong one). Only what changes the rows sent counts: `--format csv` on
+ * a .csv file, or a delimiter (found in the file when not given), would otherwise give the same
+ * rows a second ID, and send them twice.
  */
 export function defaultImportId(ref: SourceRef, localPath: string | null, remote: RemoteVersion | null = null, options: ImportIdOptions = {}): string {
   const hash = createHash('sha256');
@@ -121,10 +128,10 @@ export function defaultImportId(ref: SourceRef, localPath: string | null, remote
     hash.update(`url\0${url.origin}${url.pathname}`);
     if (remote) hash.update(`\0${remote.size}\0${remote.version}`);
   }
-  const { dryRun, ...sending } = options;
-  // Nothing given, nothing added: the ID of a plain start is what it has always been.
-  const given = Object.entries(sending).filter(([, value]) => value !== undefined);
-  if (given.length > 0) hash.update(`\0${canonicalJson(Object.fromEntries(given))}`);
+  const { dryRun, mapping } = options;
+  const format = options.format !== undefined && options.format !== inferFormat(ref.kind === 'file' ? ref.path : ref.url) ? options.format : undefined;
+  // Nothing that changes the rows, nothing added: the ID of a plain start is what it has always been.
+  if (format !== undefined || mapping !== undefined) hash.update(`\0${canonicalJson({ format, mapping })}`);
   return `${slug(name)}${dryRun ? '-dry-run' : ''}-${hash.digest('hex').slice(0, 12)}`;
 }
 

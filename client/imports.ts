@@ -83,7 +83,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
   const options = validRequest(ImportOptionsSchema, request);
   const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : request.source;
   const { ref, localPath } = resolveSourceForWorker(given);
-  const importId = request.importId ?? (await defaultImportIdFor(ref, localPath, { dryRun: options.dryRun, format: options.format, delimiter: options.delimiter, mapping: options.mapping }));
+  const importId = request.importId ?? (await defaultImportIdFor(ref, localPath, { dryRun: options.dryRun, format: options.format, mapping: options.mapping }));
   const basis: ImportIdBasis = request.importId !== undefined ? 'given' : ref.kind === 'file' && localPath === null ? 'path' : 'version';
   const input = validRequest(ImportWorkflowInputSchema, {
     importId,
@@ -118,8 +118,11 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      const ended = await getReport(ctx, importId).catch(() => null);
-      throw new ImportAlreadyExistsError(importId, basis, ended?.status);
+      const ended = await getReport(ctx, importId).then(
+        (report) => report ?? undefined,
+        (failure: unknown) => (failure instanceof ImportEndedWithoutReportError ? ('no-report' as const) : undefined),
+      );
+      throw new ImportAlreadyExistsError(importId, basis, ended);
     }
     throw error;
   }
@@ -440,7 +443,8 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
   try {
     await ctx.client.workflow.start(IMPORT_WORKFLOW_TYPE, {
       workflowId: importId,
-      taskQueue: ctx.taskQueue,
+      // Its own queue, not this shell's: another queue's workers may send to another Xtremepush app (staging, say).
+      taskQueue: description.taskQueue || ctx.taskQueue,
       args: [input],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `Re-run: ${summaryOf(input)}`.slice(0, 200),

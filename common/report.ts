@@ -121,8 +121,8 @@ export const ImportReportSchema = z.object({
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 
 /** Exit codes of DESIGN.md's CLI contract. */
-/** `interrupted`: Ctrl-C (SIGINT) or SIGTERM while `--wait` or `watch` followed an import, which goes on (128 + SIGINT, as shells say). */
-export const ExitCode = { ok: 0, partial: 1, usage: 2, failed: 3, interrupted: 130 } as const;
+/** `interrupted`, `terminated`: SIGINT (Ctrl-C) or SIGTERM while `--wait` or `watch` followed an import, which goes on (128 + the signal, as shells say). */
+export const ExitCode = { ok: 0, partial: 1, usage: 2, failed: 3, interrupted: 130, terminated: 143 } as const;
 
 /** Failures caused by the input or the setup rather than by the import: exit code 2, like bad usage. */
 export const INPUT_FAILURE_CODES: readonly string[] = ['SourceFormatError', 'MappingError', 'SourceAccessError', 'InvalidInputError'];

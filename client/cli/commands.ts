@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConcurrencySchema, ImportIdSchema, ImportOptionsSchema } from '../../common/importInput';
+import { BatchSizeSchema, ConcurrencySchema, ImportIdSchema } from '../../common/importInput';
 import { wholeNumber } from '../../common/wholeNumber';
 import { formatProgressLine } from '../../common/progressLine';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
@@ -48,8 +48,8 @@ export const StartFlagsSchema = z.object({
   format: SourceFormatSchema.optional(),
   delimiter: DelimiterFlagSchema.optional(),
   mapping: z.string().optional(),
-  batchSize: ImportOptionsSchema.shape.batchSize,
-  concurrency: ImportOptionsSchema.shape.concurrency,
+  batchSize: BatchSizeSchema.optional(),
+  concurrency: ConcurrencySchema.optional(),
   dryRun: z.boolean().default(false),
   wait: z.boolean().default(false),
   json: z.boolean().default(false),
@@ -90,18 +90,19 @@ export async function startCommand(source: string, rawFlags: Record<string, unkn
 }
 
 async function followToEnd(ctx: ImportClientContext, id: string, json: boolean): Promise<number> {
+  const importCtx = await onImportQueue(ctx, id);
   const view = createProgressView();
   // Ctrl-C stops the following, not the import: the bar gives the terminal its cursor and line
   // wrapping back (left hidden and off before), and the user learns the import goes on.
-  const interrupted = () => {
+  const interrupted = (signal: NodeJS.Signals) => {
     view.stop();
     err(`\nstopped following import ${id}; it goes on. Follow it again: xp-import watch ${id}   stop it: xp-import cancel ${id}`);
-    process.exit(ExitCode.interrupted);
+    process.exit(signal === 'SIGTERM' ? ExitCode.terminated : ExitCode.interrupted);
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   // On a terminal the bar holds the last line: a warning starts a line of its own.
-  const silence = watchForSilence(await onImportQueue(ctx, id), (text) => err(`${process.stderr.isTTY ? '\n' : ''}xp-import: ${text}`));
+  const silence = watchForSilence(importCtx, (text) => err(`${process.stderr.isTTY ? '\n' : ''}xp-import: ${text}`));
   try {
     const report = await waitForReport(ctx, id, (p) => {
       silence.answered();

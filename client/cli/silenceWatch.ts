@@ -17,15 +17,21 @@ export interface SilenceWatch {
  */
 export function watchForSilence(ctx: ImportClientContext, say: (text: string) => void, silentMs = SILENCE_SAID_AFTER_MS): SilenceWatch {
   let lastAnswer = Date.now();
-  let said = false;
+  // A look for a worker is under way, or its warning was shown: one warning a silence.
+  let looking = false;
+  let shown = false;
   const check = async () => {
-    if (said || Date.now() - lastAnswer < silentMs) return;
-    said = true;
-    const silentS = Math.round((Date.now() - lastAnswer) / 1000);
+    if (looking || shown || Date.now() - lastAnswer < silentMs) return;
+    looking = true;
+    const silentSince = lastAnswer;
     const noWorker = await noWorkerWarning(ctx).catch(() => null);
+    looking = false;
+    // An answer came while the worker was looked for: the warning would be the wrong last word.
+    if (lastAnswer !== silentSince) return;
+    shown = true;
     say(
       noWorker ??
-        `no progress from the import for ${silentS} s: no worker answers for it (stopped, overloaded or cut off from Temporal). ` +
+        `no progress from the import for ${Math.round((Date.now() - silentSince) / 1000)} s: no worker answers for it (stopped, overloaded or cut off from Temporal). ` +
           'Still waiting: it goes on when a worker runs.',
     );
   };
@@ -34,8 +40,8 @@ export function watchForSilence(ctx: ImportClientContext, say: (text: string) =>
   return {
     answered() {
       lastAnswer = Date.now();
-      if (!said) return;
-      said = false;
+      if (!shown) return;
+      shown = false;
       say('the import answers again');
     },
     stop() {

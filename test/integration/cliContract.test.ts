@@ -107,7 +107,7 @@ describe('the xp-import CLI contract', () => {
     const env = clientEnv(stack);
     const workflows = stack.client.client.workflow;
     try {
-      expect((await runCli(['start', 'first.csv', '--id', 'q1'], env)).code).toBe(0);
+      expect((await runCli(['start', 'first.csv', '--id', 'q1', '--batch-size', '500'], env)).code).toBe(0);
       // Before, this said "already running for this source; following it" (exit 0), and other.csv was never imported.
       const other = await runCli(['start', 'other.csv', '--id', 'q1'], env);
       expect(other.code, other.stderr).toBe(2);
@@ -118,10 +118,12 @@ describe('the xp-import CLI contract', () => {
       expect(same.code).toBe(0);
       expect(same.stderr).toContain('import q1 is already running for this source');
       expect(same.stdout).toMatch(/^following import q1\n/);
+      // Nothing asked, nothing to say (before: the flags' defaults were taken for settings asked for).
+      expect(same.stderr).not.toContain('it runs with its own');
       // Before, other settings were dropped without a word, and stdout said "started import q1".
       const slower = await runCli(['start', 'first.csv', '--id', 'q1', '--batch-size', '100', '--concurrency', '2'], env);
       expect(slower.code, slower.stderr).toBe(0);
-      expect(slower.stderr).toContain('it runs with its own batch size 10000 (not 100), concurrency 4 (not 2)');
+      expect(slower.stderr).toContain('it runs with its own batch size 500 (not 100), concurrency 4 (not 2)');
       // What is sent must be what was asked: another delimiter is refused, not followed.
       const otherDelimiter = await runCli(['start', 'first.csv', '--id', 'q1', '--delimiter', ';'], env);
       expect(otherDelimiter.code, otherDelimiter.stderr).toBe(2);
