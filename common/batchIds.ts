@@ -7,10 +7,6 @@ export const IMPORT_ID_RULE = 'use letters, digits, ".", "_" and "-" (starting w
 /** Folder names of most file systems stop at 255 bytes; batch workflow IDs add `/batch-<n>` to it. */
 export const IMPORT_ID_MAX_LENGTH = 200;
 
-/** Whether an import ID may name a workflow and a report folder (the client's ImportIdSchema says why not). */
-export function isImportId(id: string): boolean {
-  return id.length <= IMPORT_ID_MAX_LENGTH && IMPORT_ID_PATTERN.test(id);
-}
 
 /** The workflow ID of batch `n` (1-based, as the UI and reports number batches). */
 export function batchWorkflowId(importId: string, batchNumber: number): string {

@@ -85,23 +85,30 @@ export interface DonePoint {
   done: number;
 }
 
-/** Adds a point, keeping only the newest one at least a window old and those after it: all the rate needs. */
+/** Adds a point, keeping only the newest one at least a window older than it and those after it: all the rate needs. */
 export function rememberDone(points: DonePoint[], point: DonePoint): void {
   points.push(point);
   while (points.length > 1 && (points[1] as DonePoint).at <= point.at - RATE_WINDOW_MS) points.shift();
 }
 
-/** The newest point at least a window before `now`; undefined while the import (or this run) is younger. */
-function rateAnchor(points: readonly DonePoint[] | undefined, now: number): DonePoint | undefined {
+/**
+ * The newest point at least a window before the newest one; undefined while the import is younger.
+ * Counted back from the last batch end, not from now: batches that end far apart (long tasks, or a
+ * window of them ending together) would otherwise leave no point in the window, and the rate at 0
+ * between two ends. Measured on to now, it falls while nothing ends, as an outage should make it.
+ */
+function rateAnchor(points: readonly DonePoint[] | undefined): DonePoint | undefined {
+  const newest = points?.[points.length - 1];
+  if (newest === undefined) return undefined;
   let anchor: DonePoint | undefined;
-  for (const point of points ?? []) if (point.at <= now - RATE_WINDOW_MS) anchor = point;
+  for (const point of points ?? []) if (point.at <= newest.at - RATE_WINDOW_MS) anchor = point;
   return anchor;
 }
 
 export function computeProgress(p: ProgressInput): Progress {
   const done = rowsDone(p.totals);
   // The rate of about the last RATE_WINDOW_MS (from the newest batch end before it); the whole run's while it is younger.
-  const anchor = rateAnchor(p.recent, p.now);
+  const anchor = rateAnchor(p.recent);
   const since = anchor?.at ?? Date.parse(p.startedAt);
   const elapsedSeconds = Math.max((p.now - since) / 1000, 0.001);
   const rowsPerSecond = Math.max(done - (anchor?.done ?? p.rowsTakenOver ?? 0), 0) / elapsedSeconds;

@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BatchSettings, BatchWorkflowInput, ImportJob, SubmitBatchResult } from '../common/batch';
-import { batchWorkflowId, CANCELLED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS, IMPORT_ID_MAX_LENGTH, IMPORT_ID_RULE, isImportId } from '../common/batchIds';
+import { batchWorkflowId, CANCELLED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS, IMPORT_ID_MAX_LENGTH, IMPORT_ID_PATTERN, IMPORT_ID_RULE } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
 import { firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS, rememberTaskWait } from '../common/firstPoll';
@@ -58,6 +58,8 @@ export interface CarriedState {
   handedOver?: BatchPlan[];
   /** Those of them waiting for an operator. */
   stuck?: number[];
+  /** Where the progress rate is measured from (one point, or none); absent in runs carried over by older code. */
+  ratePoints?: DonePoint[];
 }
 
 type TakenOver = NonNullable<ImportReport['takenOver']>;
@@ -135,6 +137,10 @@ const ABANDON_AFTER_CANCEL = 'abandon-after-cancel';
  * towards the next update, so runs shorter than that never showed any rows imported.
  */
 const COUNTS_SHOWN_AS_RUNS_HAND_ON = 'counts-shown-as-runs-hand-on';
+/** patched() id: the point the progress rate is measured from goes on to the next run (before, each run began at the whole import's average). */
+const RATE_POINT_HANDED_ON = 'rate-point-handed-on';
+/** patched() id: the workflow refuses an ID longer than IMPORT_ID_MAX_LENGTH, as the client does (before, its report could not be written). */
+const IMPORT_ID_LENGTH_CHECKED = 'import-id-length-checked';
 const MAX_SUBMITS_HANDED_ON = 3;
 
 /**
@@ -144,7 +150,9 @@ const MAX_SUBMITS_HANDED_ON = 3;
 export async function importProfilesWorkflow(input: ImportWorkflowInput, carried?: CarriedState): Promise<ImportReport> {
   const { importId } = input;
   // Its report folder is named after it: an ID from a start that bypassed the client must not lead out of XP_IMPORT_REPORT_DIR.
-  if (!isImportId(importId)) {
+  // Only for an ID the old check let through is the patch asked, so that no other history changes.
+  const refused = !IMPORT_ID_PATTERN.test(importId) || (importId.length > IMPORT_ID_MAX_LENGTH && patched(IMPORT_ID_LENGTH_CHECKED));
+  if (refused) {
     const message = `the import ID is not valid: ${IMPORT_ID_RULE}, at most ${IMPORT_ID_MAX_LENGTH} characters`;
     throw ApplicationFailure.create({ type: 'InvalidInputError', message, nonRetryable: true });
   }
@@ -192,7 +200,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     return 'importing' as const;
   };
   // Only for the rate that progress gives (never in a command): the rows done as batches ended.
-  const donePoints: DonePoint[] = [];
+  const donePoints: DonePoint[] = [...(carried?.ratePoints ?? [])];
   const progress = () =>
     computeProgress({
       importId,
@@ -524,6 +532,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
         retry,
         recentTaskWaits,
         submitWatches,
+        // The oldest point kept is the one the rate may be measured from: one point, a few bytes.
+        ...(donePoints.length > 0 && patched(RATE_POINT_HANDED_ON) ? { ratePoints: donePoints.slice(0, 1) } : {}),
         ...(handing.length > 0 ? { handedOver: handing, stuck: handing.map((b) => b.index).filter((index) => stuck.has(index)) } : {}),
       };
       return await continueAsNew<typeof importProfilesWorkflow>(input, next);

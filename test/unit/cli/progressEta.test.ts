@@ -73,11 +73,24 @@ describe('the progress of an import', () => {
     expect(progress.rateSince).toBe(new Date(start + 110_000).toISOString());
     // The whole import's average: 10,000 rows in 140 s, 71.4 rows/s and an ETA of 140 s.
     expect(computeProgress({ ...input, totals: totalsNow, totalRows: 20_000, now }).rowsPerSecond).toBe(71.4);
-    // Nothing done for longer than the window: no rate, so no ETA to guess.
+    // Nothing done for 45 s more: the same rows over the longer time (not 0, which batches ending far apart would show between two ends).
     const stalled = computeProgress({ ...input, totals: totalsNow, totalRows: 20_000, recent: points, now: now + 45_000 });
-    expect(stalled).toMatchObject({ rowsPerSecond: 0, etaSeconds: null });
+    expect(stalled).toMatchObject({ rowsPerSecond: 40, etaSeconds: 250 });
     // Brought to a later moment, the rate is of the rows since its start, not since the import's.
     expect(progressAsOf(progress, now + 10_000).rowsPerSecond).toBe(75);
+  });
+
+  it('has a rate between two ends of batches that end together, far apart (long tasks): not 0 once the last end is 30 s old', () => {
+    const start = Date.parse(input.startedAt);
+    const points: DonePoint[] = [];
+    // Four batches of 100 rows ending together every 45 s.
+    for (const t of [45, 90, 135]) for (let k = 1; k <= 4; k++) rememberDone(points, { at: start + t * 1000, done: (t / 45 - 1) * 400 + k * 100 });
+    const totalsNow = emptyTotals();
+    totalsNow.rows.imported = 1_200;
+    // 35 s after the last end: measured from the end 45 s before it.
+    const progress = computeProgress({ ...input, totals: totalsNow, totalRows: 4_000, recent: points, now: start + 170_000 });
+    expect(progress.rowsPerSecond).toBe(5);
+    expect(progress.etaSeconds).toBe(560);
   });
 
   it('brought to the time it is asked: the same rows over the longer time, and how long nothing has changed', () => {
