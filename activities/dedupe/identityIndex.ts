@@ -4,7 +4,7 @@ import path from 'node:path';
 import { HASH_WORDS, hashIdentity } from './identityHash';
 import { mergeRuns } from './mergeRuns';
 import { RowSorter, writeSortedRows } from './rowSorter';
-import { PRIVATE_FOLDER_MODE } from '../wholeFiles';
+import { partialFileFor, PRIVATE_FOLDER_MODE } from '../wholeFiles';
 import { RunWriter } from './runFiles';
 import { sortedOrder } from './sortEntries';
 
@@ -94,7 +94,7 @@ export class IdentityIndexBuilder {
     const entries = this.entries;
     if (entries === undefined) throw new Error('IdentityIndexBuilder: finish called twice');
     mkdirSync(path.dirname(outFile), { recursive: true, mode: PRIVATE_FOLDER_MODE });
-    const partial = `${outFile}.${process.pid}.partial`;
+    const partial = partialFileFor(outFile);
     try {
       const spilledRuns = this.runs.length + (this.runs.length > 0 && this.count > 0 ? 1 : 0);
       const superseded = this.runs.length === 0 ? this.finishInMemory(entries, partial) : await this.finishFromRuns(partial);

@@ -29,7 +29,7 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
           detail:
             (p.phase === 'inspecting' && p.inspection !== undefined
               ? `inspecting, ${formatSourceRead(p.inspection)}`
-              : `${phaseName(p)}, ${p.rows.rejected} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}`) +
+              : `${phaseName(p)}, ${formatCount(p.rows.rejected)} rejected, ${p.batches.inFlight} in flight${p.batches.stuck ? `, ${formatStuck(p.batches)}` : ''}`) +
             (p.retrying === undefined ? '' : `; ${formatRetrying(p.retrying)}`),
         };
         if (!started) {

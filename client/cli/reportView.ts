@@ -12,7 +12,7 @@ export function formatReport(report: ImportReport): string {
     `import ${report.importId}: ${report.status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
     `  source    ${report.source} (${report.format})`,
     unread
-      ? '  rows      not counted: the import stopped before it had read the source'
+      ? '  rows      not counted: the import stopped before it had read the whole source'
       : `  rows      ${n(report.rows.total)} total: ${n(report.rows.imported)} ${report.dryRun ? 'would be imported' : 'imported'}, ${n(report.rows.rejected)} rejected, ${n(report.rows.skipped)} skipped`,
     `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed${notRun > 0 ? `, ${n(notRun)} not run` : ''}`,
     report.dryRun

@@ -44,6 +44,8 @@ const READ_ERRORS: Record<string, string> = {
  * find in an editor: the line and column go beside it, and an end of file says which line it is.
  */
 function jsonErrorWithPlace(message: string, text: string): string {
+  // Node 21 and later say it themselves: "(line 4 column 3)".
+  if (/line \d+ column \d+/.test(message)) return message;
   const position = /at position (\d+)/.exec(message);
   const at = position ? Number(position[1]) : /Unexpected end of JSON input/.test(message) ? text.length : undefined;
   if (at === undefined) return message;

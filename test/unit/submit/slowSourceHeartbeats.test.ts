@@ -59,9 +59,9 @@ describe('a submit reading its batch from a slow http source', () => {
       const job = JSON.parse(JSON.stringify({ importId, source, format: 'csv', layout: inspected.layout, dryRun: false })) as ImportJob;
       const input: SubmitBatchInput = { job, batch: page.batches[0]!, maxSubmitAttempts: 5 };
 
-      // The server sends the header and a few bytes of the batch, then nothing for 12 s: well past
-      // two of the submit's 5 s heartbeat intervals, with the read still under way.
-      const HOLD_MS = 12_000;
+      // The server sends the header and a few bytes of the batch, then nothing for 16 s: three of
+      // the submit's 5 s heartbeat intervals, with the read still under way.
+      const HOLD_MS = 16_000;
       server.hold(30);
       const getsBefore = server.requests().filter((r) => r.method === 'GET').length;
       const heartbeats: number[] = [];
