@@ -10,6 +10,7 @@ import { ConfigError, type WorkerConfig } from './config';
 import { startHealthFile, type HealthFile } from './healthFile';
 import { batchLogAttributes } from './batchLogAttributes';
 import { applyHeapGrowingPercent } from './heapGrowth';
+import { checkApiAtStart } from './apiCheck';
 
 export interface ImportWorker {
   worker: Worker;
@@ -68,7 +69,7 @@ function workerOptions(config: WorkerConfig, connection: NativeConnection, xtrem
   };
 }
 
-export async function createImportWorker(config: WorkerConfig): Promise<ImportWorker> {
+export async function createImportWorker(config: WorkerConfig, beforeWorker?: (xtremepush: XtremepushClient) => Promise<void>): Promise<ImportWorker> {
   const { env } = config;
   applyHeapGrowingPercent(env.XP_IMPORT_HEAP_GROWING_PERCENT);
   const connection = await NativeConnection.connect(config.temporal).catch((error: unknown) => {
@@ -83,6 +84,12 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
     throw new ConfigError(missing);
   });
   const xtremepush = new XtremepushClient({ baseUrl: config.apiUrl, credentials: credentialsFor(config), requestTimeoutMs: env.XTREMEPUSH_REQUEST_TIMEOUT_MS });
+  // Before the worker exists: once it does, the connection cannot be closed until it has run.
+  await beforeWorker?.(xtremepush).catch(async (error: unknown) => {
+    await xtremepush.close();
+    await connection.close();
+    throw error;
+  });
   // The activities ask about the worker they run on, which exists only once they are registered.
   const made: { worker?: Worker } = {};
   const stopping = () => made.worker !== undefined && STOPPING_STATES.has(made.worker.getState());
@@ -105,9 +112,13 @@ export async function createImportWorker(config: WorkerConfig): Promise<ImportWo
   };
 }
 
-/** Runs a worker until it is shut down (SIGINT/SIGTERM are handled by the Temporal runtime). */
-export async function runImportWorker(config: WorkerConfig, onReady?: () => void): Promise<void> {
-  const { worker, connection, xtremepush } = await createImportWorker(config);
+/**
+ * Runs a worker until it is shut down (SIGINT/SIGTERM are handled by the Temporal runtime), once
+ * the API has not refused its credentials (checkApiAtStart).
+ */
+export async function runImportWorker(config: WorkerConfig, hooks: { onReady?: () => void; onApiUnreachable?: (reason: string) => void } = {}): Promise<void> {
+  const { worker, connection, xtremepush } = await createImportWorker(config, (client) => checkApiAtStart(client, hooks.onApiUnreachable ?? (() => undefined)));
+  const onReady = hooks.onReady;
   let health: HealthFile | undefined;
   try {
     const running = worker.run();

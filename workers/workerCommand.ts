@@ -66,8 +66,15 @@ async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogg
       todo: 'set XP_IMPORT_DATA_DIR to the folder local sources are in, or run this worker on a task queue for URL imports only',
     });
   }
-  await runImportWorker(config, () =>
-    logger.info('worker ready', {
+  await runImportWorker(config, {
+    onApiUnreachable: (reason) =>
+      logger.warn('the Xtremepush API did not answer the start-up check', {
+        reason,
+        consequence: 'the worker starts; imports it picks up retry their calls until the API answers',
+        todo: 'check XTREMEPUSH_API_URL and the network between this worker and the API',
+      }),
+    onReady: () =>
+      logger.info('worker ready', {
       taskQueue: config.env.XP_IMPORT_TASK_QUEUE,
       namespace: config.env.TEMPORAL_NAMESPACE,
       temporal: config.env.TEMPORAL_ADDRESS,
@@ -77,6 +84,6 @@ async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogg
       reportDir: config.reportDir,
       shutdownGraceMs: shutdownGraceMs(config.env),
       metrics: metricsPort ? `http://0.0.0.0:${metricsPort}/metrics` : null,
-    }),
-  );
+      }),
+  });
 }
