@@ -1,4 +1,5 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { PRIVATE_FOLDER_MODE } from '../activities/wholeFiles';
 import path from 'node:path';
 import { ConfigError, type WorkerConfig } from './config';
 
@@ -15,7 +16,8 @@ export function checkWorkerFolders(config: WorkerConfig): void {
     mustAllow('XP_IMPORT_DATA_DIR', config.dataDir, constants.R_OK | constants.X_OK, 'read');
   }
   try {
-    mkdirSync(config.reportDir, { recursive: true });
+    // Made by the worker, it is the worker's user's alone, as each import's folder in it is (wholeFiles.ts).
+    mkdirSync(config.reportDir, { recursive: true, mode: PRIVATE_FOLDER_MODE });
   } catch (error) {
     throw new ConfigError(`XP_IMPORT_REPORT_DIR (${config.reportDir}) cannot be created (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }

@@ -23,7 +23,7 @@ export function formatReport(report: ImportReport): string {
   // A header-only file is a valid, empty import; said once, so an export that came out empty is noticed.
   if (report.rows.total === 0 && report.failure === undefined) lines.push('  note      the source has no data rows (a header only, or blank lines): nothing was sent');
   if (report.takenOver) {
-    lines.push(`  re-run    of run ${report.takenOver.fromRunId}: kept ${n(report.takenOver.batches)} batches (${n(report.takenOver.rows.imported)} rows imported) and sent the rest again`);
+    lines.push(`  re-run    of run ${report.takenOver.fromRunId}: kept ${n(report.takenOver.batches)} batches (${n(report.takenOver.rows.imported)} rows imported) and redid the others, posting only what the API had not taken (tasks it had were looked at, not posted again)`);
   }
   const retries = Object.entries(report.retries).filter(([, count]) => (count ?? 0) > 0);
   if (retries.length > 0) lines.push(`  retries   ${retries.map(([cause, count]) => `${cause} ${count}`).join(', ')}`);

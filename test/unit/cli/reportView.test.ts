@@ -51,6 +51,13 @@ describe('the report for people', () => {
     expect(formatReport(read)).toContain('  rows      0 total');
   });
 
+  it("a re-run's line says it redid only what the API had not taken (before: 'sent the rest again', when it had posted nothing)", () => {
+    const rerun: ImportReport = { ...report({ total: 4_000, imported: 4_000, rejected: 0, skipped: 0 }), takenOver: { fromRunId: 'run-1', batches: 2, rows: { imported: 2_000, rejected: 0, skipped: 0 } } };
+    const text = formatReport(rerun);
+    expect(text).toContain('  re-run    of run run-1: kept 2 batches (2,000 rows imported) and redid the others, posting only what the API had not taken');
+    expect(text).not.toContain('sent the rest again');
+  });
+
   it('says nothing of the kind when there were rows', () => {
     expect(formatReport(report({ total: 5, imported: 5, rejected: 0, skipped: 0 }))).not.toContain('no data rows');
   });
