@@ -12,7 +12,8 @@ export function isRejectColumn(name: string): boolean {
 }
 
 /** Why an attempt was retried; the report counts retries by cause. */
-export const RetryCauseSchema = z.enum(['rate_limited', 'server_error', 'network', 'timeout', 'task_failed']);
+/** `stuck_resubmitted`: requests an operator sent again (`resolve … resubmit`) while their task still ran; not failures of the task. */
+export const RetryCauseSchema = z.enum(['rate_limited', 'server_error', 'network', 'timeout', 'task_failed', 'stuck_resubmitted']);
 export type RetryCause = z.infer<typeof RetryCauseSchema>;
 export const RetryCountsSchema = z.partialRecord(RetryCauseSchema, z.number().int().nonnegative());
 export type RetryCounts = z.infer<typeof RetryCountsSchema>;

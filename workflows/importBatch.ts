@@ -191,6 +191,8 @@ async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
     }
 
     const again: string[] = [];
+    // Of `again`: the stuck requests an operator asked to send again.
+    let resubmittedStuck = 0;
     const stuck: RequestSlice[] = [];
     pending.forEach((request, i) => {
       const outcome = outcomes[i];
@@ -242,6 +244,7 @@ async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
       // A plain cancel sends nothing more: a stuck task the operator asked to resubmit is left open instead.
       if (open.length > 0 && resolution === 'resubmit' && !stops.stopped) {
         again.push(...open.map((r) => r.key));
+        resubmittedStuck += open.length;
         // The stuck task may still end and apply its rows: the resubmitted ones may go in twice.
         result.possibleDuplicates += open.length;
       }
@@ -275,7 +278,9 @@ async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
       result.failure = { code: 'TaskFailed', message: `${label}: ${retried.length} task(s) failed ${resubmits + 1} time(s)` };
       break;
     }
-    bump(result.retries, 'task_failed', retried.length);
+    // An operator's resubmit of a stuck task is not a failed task: the report tells them apart.
+    if (retried.length > resubmittedStuck) bump(result.retries, 'task_failed', retried.length - resubmittedStuck);
+    if (resubmittedStuck > 0) bump(result.retries, 'stuck_resubmitted', resubmittedStuck);
     setCurrentDetails(`${label}: resubmitting ${retried.length} request(s) whose task failed`);
     const asked = sum(retried.map((r) => r.rows));
     try {

@@ -53,6 +53,9 @@ describe('a stuck task', () => {
     expect(report.rows).toEqual({ total: 600, imported: 400, rejected: 0, skipped: 200 });
     // The resubmitted batch's stuck task may still apply its rows.
     expect(report.possibleDuplicates).toBe(1);
+    // Counted as the operator's resubmit, not as a failed task (before: task_failed 1).
+    expect(report.retries).toMatchObject({ stuck_resubmitted: 1 });
+    expect(report.retries.task_failed ?? 0).toBe(0);
     expect(report.batches).toEqual({ total: 3, succeeded: 2, failed: 1 });
     expect(report.failedBatches).toEqual([
       { batch: abandoned, rows: `${(abandoned - 1) * 200 + 1}-${abandoned * 200}`, status: 'abandoned', failure: { code: 'TaskStuck', message: expect.stringMatching(/still running after 3 s; abandoned/) as string } },
