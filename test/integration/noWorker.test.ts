@@ -9,8 +9,8 @@ import { formatProgressLine } from '../../common/progressLine';
 import { workerLastSeen } from '../../client/workerPresence';
 import { CLI, runCli } from '../support/cli';
 import { until } from '../support/poll';
-import { startTestStack } from '../support/stack';
-import { spawnWorker, stackAndWorkersPerTest } from '../support/workerProcess';
+import { startTestStack, type TestStack } from '../support/stack';
+import { spawnWorker, stackAndWorkersPerTest, type WorkerProcess } from '../support/workerProcess';
 
 /** A port nothing listens on: taken, then given back. */
 async function closedPort(): Promise<number> {
@@ -26,10 +26,22 @@ describe('an import that cannot move says why', () => {
   const perTest = stackAndWorkersPerTest();
   const { workers } = perTest;
 
+  /** This test's stack, with no worker until readyWorker starts one as a process; its API answers after `latencyMs`; a sample of `rows` in `file`; the CLI's environment for it. */
+  const stackWithSample = async (file: string, rows: number, latencyMs = 0): Promise<{ stack: TestStack; env: Record<string, string> }> => {
+    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, ...(latencyMs > 0 ? { sandbox: { faults: { latencyMs } } } : {}) }));
+    await writeSampleFile(path.join(stack.dataDir, file), { rows });
+    return { stack, env: { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir } };
+  };
+  /** A worker process of the stack, killed after the test, once it polls. */
+  const readyWorker = async (stack: TestStack): Promise<WorkerProcess> => {
+    const worker = spawnWorker(stack.env);
+    workers.push(worker);
+    await worker.ready;
+    return worker;
+  };
+
   it('with no worker on its task queue: start warns, status and pause say so at once (exit 2), and both work once a worker polls', async () => {
-    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false }));
-    const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
-    await writeSampleFile(path.join(stack.dataDir, 'waits.csv'), { rows: 300 });
+    const { stack, env } = await stackWithSample('waits.csv', 300);
     const noWorker = `no worker is polling task queue "${stack.taskQueue}"`;
 
     const started = await runCli(['start', 'waits.csv', '--id', 'waits-for-worker', '--batch-size', '100'], env);
@@ -61,9 +73,7 @@ describe('an import that cannot move says why', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no import no-such-import');
 
-    const worker = spawnWorker(stack.env);
-    workers.push(worker);
-    await worker.ready;
+    await readyWorker(stack);
     // "ready" comes just before the worker's first poll reaches the server.
     await until(() => workerLastSeen(stack.client), (seen) => seen !== null, 30_000);
     const watched = await runCli(['watch', 'waits-for-worker', '--json'], env);
@@ -76,12 +86,8 @@ describe('an import that cannot move says why', () => {
   });
 
   it('with a worker that polled but does not answer (stopped): status says so after 10 s, exit 2, not the SDK\'s "Failed to query Workflow" after 30 s', async () => {
-    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, sandbox: { faults: { latencyMs: 2_000 } } }));
-    const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
-    await writeSampleFile(path.join(stack.dataDir, 'frozen.csv'), { rows: 3_000 });
-    const worker = spawnWorker(stack.env);
-    workers.push(worker);
-    await worker.ready;
+    const { stack, env } = await stackWithSample('frozen.csv', 3_000, 2_000);
+    const worker = await readyWorker(stack);
     const { importId } = await startImport(stack.client, { source: 'frozen.csv', importId: 'frozen-worker', batchSize: 100 });
     await until(() => getProgress(stack.client, importId), (p) => p.batches.inFlight > 0, 30_000);
     worker.kill('SIGSTOP');
@@ -94,12 +100,8 @@ describe('an import that cannot move says why', () => {
   });
 
   it('watch, while the only worker is killed: says so after about 15 s, keeps waiting, says when the import answers again, and ends with the report', async () => {
-    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, sandbox: { faults: { latencyMs: 1_000 } } }));
-    const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
-    await writeSampleFile(path.join(stack.dataDir, 'outage.csv'), { rows: 2_000 });
-    const worker = spawnWorker(stack.env);
-    workers.push(worker);
-    await worker.ready;
+    const { stack, env } = await stackWithSample('outage.csv', 2_000, 1_000);
+    const worker = await readyWorker(stack);
     const { importId } = await startImport(stack.client, { source: 'outage.csv', importId: 'watched-outage', batchSize: 100, concurrency: 2 });
     const watch = spawn(process.execPath, [CLI, 'watch', importId, '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -114,9 +116,7 @@ describe('an import that cannot move says why', () => {
       // Before, nothing at all while the worker was away.
       await until(() => Promise.resolve(stderr), (text) => text.includes('no worker answers for it'), 40_000);
       expect(stderr).toMatch(/xp-import: no progress from the import for \d+ s: no worker answers for it \(stopped, overloaded or cut off from Temporal\)\. Still waiting/);
-      const again = spawnWorker(stack.env);
-      workers.push(again);
-      await again.ready;
+      await readyWorker(stack);
       const [code] = (await exited) as [number | null];
       expect(code, stderr).toBe(0);
       expect(stderr).toContain('xp-import: the import answers again');
@@ -127,12 +127,8 @@ describe('an import that cannot move says why', () => {
   });
 
   it('with its only worker killed moments ago: status, pause, resume and set-concurrency give up after about 10 s (exit 2), not the server\'s error or a wait of minutes', async () => {
-    const stack = (perTest.stack = await startTestStack({ inProcessWorker: false, sandbox: { faults: { latencyMs: 2_000 } } }));
-    const env = { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
-    await writeSampleFile(path.join(stack.dataDir, 'orphaned.csv'), { rows: 3_000 });
-    const worker = spawnWorker(stack.env);
-    workers.push(worker);
-    await worker.ready;
+    const { stack, env } = await stackWithSample('orphaned.csv', 3_000, 2_000);
+    const worker = await readyWorker(stack);
     const { importId } = await startImport(stack.client, { source: 'orphaned.csv', importId: 'worker-killed', batchSize: 100 });
     await until(() => getProgress(stack.client, importId), (p) => p.batches.inFlight > 0, 30_000);
     worker.kill('SIGKILL');
@@ -158,9 +154,7 @@ describe('an import that cannot move says why', () => {
     expect(status.stderr).not.toMatch(/Failed to query/);
     await Promise.all([steer(['resume', importId]), steer(['set-concurrency', importId, '2'])]);
     // As the message says: the server kept the updates, and a worker that comes back applies them.
-    const again = spawnWorker(stack.env);
-    workers.push(again);
-    await again.ready;
+    await readyWorker(stack);
     await until(() => getProgress(stack.client, importId), (p) => p.concurrency === 2, 60_000);
   });
 

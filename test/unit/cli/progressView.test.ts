@@ -26,6 +26,15 @@ function stream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => strin
   return { stream: s, text: () => out };
 }
 
+/** What the bar draws on a terminal for these progress answers, one after another. */
+function barText(...answers: Progress[]): string {
+  const out = stream(true);
+  const view = createProgressView(out.stream);
+  for (const answer of answers) view.update(answer);
+  view.stop();
+  return out.text();
+}
+
 describe('the progress line of status, watch and the UI', () => {
   it('lists the stuck batches by number, as `resolve` takes them', () => {
     const stuck = (numbers: number[], count = numbers.length) => {
@@ -55,33 +64,23 @@ describe('the progress view of watch and start --wait', () => {
   });
 
   it('draws a bar with percentage and rate on a terminal', () => {
-    const out = stream(true);
-    const view = createProgressView(out.stream);
-    view.update(progress(500));
-    view.stop();
-    expect(out.text()).toMatch(/={20}-{20} 50% \| 500\/1,000 rows \| 250 rows\/s \| ETA 2s \| importing, 0 rejected, 1 in flight/);
-    expect(out.text()).not.toContain('NaN');
+    const bar = barText(progress(500));
+    expect(bar).toMatch(/={20}-{20} 50% \| 500\/1,000 rows \| 250 rows\/s \| ETA 2s \| importing, 0 rejected, 1 in flight/);
+    expect(bar).not.toContain('NaN');
   });
 
   it('says a dry run is one: rows that would be imported, not imported', () => {
     const dry = { ...progress(500), dryRun: true as const };
     expect(formatProgressLine(dry)).toMatch(/^importing \(dry run\): 500\/1,000 rows \(500 would be imported, 0 rejected, 0 skipped\)/);
     expect(formatProgressLine(progress(500))).toMatch(/^importing: 500\/1,000 rows \(500 imported, /);
-    const out = stream(true);
-    const view = createProgressView(out.stream);
-    view.update(dry);
-    view.stop();
-    expect(out.text()).toContain('| importing (dry run), 0 rejected');
+    const bar = barText(dry);
+    expect(bar).toContain('| importing (dry run), 0 rejected');
   });
 
   it('writes the counts on the bar as the lines do, and ? for a total not known yet (not 0/1)', () => {
-    const out = stream(true);
-    const view = createProgressView(out.stream);
-    view.update({ ...progress(0, 'inspecting'), rows: { ...progress(0).rows, total: null } });
-    view.update({ ...progress(0), rows: { ...progress(0).rows, total: 300_000, done: 11_500 } });
-    view.stop();
-    expect(out.text()).toContain('| 0/? rows |');
-    expect(out.text()).toContain('| 11,500/300,000 rows |');
+    const bar = barText({ ...progress(0, 'inspecting'), rows: { ...progress(0).rows, total: null } }, { ...progress(0), rows: { ...progress(0).rows, total: 300_000, done: 11_500 } });
+    expect(bar).toContain('| 0/? rows |');
+    expect(bar).toContain('| 11,500/300,000 rows |');
   });
 
   it('shows how far the inspection has read, as a line and on the bar', () => {
@@ -90,11 +89,8 @@ describe('the progress view of watch and start --wait', () => {
     // Without a heartbeat yet, the usual line.
     expect(formatProgressLine({ ...inspecting, inspection: undefined })).toMatch(/^inspecting: 0\/\? rows/);
 
-    const out = stream(true);
-    const view = createProgressView(out.stream);
-    view.update(inspecting);
-    view.stop();
-    expect(out.text()).toContain('| inspecting, 412 of 1,170 MB read (35%)');
+    const bar = barText(inspecting);
+    expect(bar).toContain('| inspecting, 412 of 1,170 MB read (35%)');
   });
 
   it('writes small sizes with a decimal, an unknown size without a share, and never more than 100%', () => {
