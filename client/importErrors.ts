@@ -1,4 +1,4 @@
-import { INPUT_FAILURE_CODES, type ImportReport, type ImportStatus } from '../common/report';
+import { batchesNotRun, INPUT_FAILURE_CODES, type ImportReport, type ImportStatus } from '../common/report';
 
 /** What the client API refuses or cannot do, each with what the caller needs to decide and a message that says what to do. */
 
@@ -19,7 +19,7 @@ function nextForEnded(importId: string, ended: EndedImport | undefined): string 
   if (ended === undefined) return retry;
   if (ended === 'no-report') return 'It ended without a report, so it cannot be re-run: start the source again under a new ID';
   if (ended.dryRun) return `It was a dry run: nothing was sent. ${report}`;
-  const notDone = ended.batches.failed > 0 || ended.batches.total > ended.batches.succeeded + ended.batches.failed;
+  const notDone = ended.batches.failed > 0 || batchesNotRun(ended.batches) > 0;
   if (ended.status === 'failed' && ended.failure && INPUT_FAILURE_CODES.includes(ended.failure.code)) {
     return `It failed on its input (${ended.failure.code}), and a re-run would too: fix the file (a corrected --mapping is a new import by itself). ${report}`;
   }

@@ -121,6 +121,11 @@ export const ImportReportSchema = z.object({
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 
+/** Batches a cancel or a failure stopped before they started: neither succeeded nor failed, and a re-run sends them. */
+export function batchesNotRun(batches: ImportReport['batches']): number {
+  return Math.max(batches.total - batches.succeeded - batches.failed, 0);
+}
+
 /** Exit codes of DESIGN.md's CLI contract. */
 /** `interrupted`, `terminated`: SIGINT (Ctrl-C) or SIGTERM while `--wait` or `watch` followed an import, which goes on (128 + the signal, as shells say). */
 export const ExitCode = { ok: 0, partial: 1, usage: 2, failed: 3, interrupted: 130, terminated: 143 } as const;

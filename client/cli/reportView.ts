@@ -1,4 +1,4 @@
-import type { ImportReport } from '../../common/report';
+import { batchesNotRun, type ImportReport } from '../../common/report';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
@@ -6,8 +6,7 @@ const n = (value: number) => value.toLocaleString('en-US');
 export function formatReport(report: ImportReport): string {
   // Stopped before the source was read (a wrong token, a source out of reach): its rows were never counted, not 0.
   const unread = report.failure !== undefined && report.fingerprint === null && report.rows.total === 0;
-  // Batches a cancel or a failure stopped before they started: neither succeeded nor failed, and `retry` sends them.
-  const notRun = Math.max(report.batches.total - report.batches.succeeded - report.batches.failed, 0);
+  const notRun = batchesNotRun(report.batches);
   const lines = [
     `import ${report.importId}: ${report.status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
     `  source    ${report.source} (${report.format})`,
