@@ -157,8 +157,7 @@ program
   .option('--db-file <file>', 'keep Temporal state in this file')
   .action(
     run(async (flags: { port: string; uiPort?: string; sandboxPort?: string; dbFile?: string }) => {
-      const port = parseFlags(PortSchema, flags.port, 'port');
-      const uiPort = flags.uiPort === undefined ? defaultUiPort(port) : parseFlags(PortSchema, flags.uiPort, 'UI port');
+      const { port, uiPort } = stackPorts(flags);
       const sandboxPort = flags.sandboxPort === undefined ? undefined : parseFlags(PortSchema, flags.sandboxPort, 'sandbox port');
       const stack = await startDevStack({ port, uiPort, sandboxPort, dbFile: flags.dbFile });
       process.stdout.write(devBanner({ ...stack, uiUrl: stack.server.uiUrl, sandboxUrl: stack.sandbox.url }, process.env));
@@ -177,11 +176,15 @@ program
   .option('--ui-port <port>', 'Temporal UI port (default: the frontend port + 1000; - 1000 above 64535)')
   .action(
     run(async (flags: { rows: string; keep?: boolean; port: string; uiPort?: string }) => {
-      const port = parseFlags(PortSchema, flags.port, 'port');
-      const uiPort = flags.uiPort === undefined ? defaultUiPort(port) : parseFlags(PortSchema, flags.uiPort, 'UI port');
-      return runDemo(parseFlags(wholeNumber(1), flags.rows, 'row count'), flags.keep ?? false, { port, uiPort });
+      return runDemo(parseFlags(wholeNumber(1), flags.rows, 'row count'), flags.keep ?? false, stackPorts(flags));
     }),
   );
+
+/** `--port` and `--ui-port` of the commands that start a local stack (dev, demo). */
+function stackPorts(flags: { port: string; uiPort?: string }): { port: number; uiPort: number } {
+  const port = parseFlags(PortSchema, flags.port, 'port');
+  return { port, uiPort: flags.uiPort === undefined ? defaultUiPort(port) : parseFlags(PortSchema, flags.uiPort, 'UI port') };
+}
 
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {

@@ -7,7 +7,6 @@ export const IMPORT_ID_RULE = 'use letters, digits, ".", "_" and "-" (starting w
 /** Folder names of most file systems stop at 255 bytes; batch workflow IDs add `/batch-<n>` to it. */
 export const IMPORT_ID_MAX_LENGTH = 200;
 
-
 /** The workflow ID of batch `n` (1-based, as the UI and reports number batches). */
 export function batchWorkflowId(importId: string, batchNumber: number): string {
   return `${importId}/batch-${batchNumber}`;

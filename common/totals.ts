@@ -99,9 +99,9 @@ export function rememberDone(points: DonePoint[], point: DonePoint): void {
  */
 function rateAnchor(points: readonly DonePoint[] | undefined): DonePoint | undefined {
   const newest = points?.[points.length - 1];
-  if (newest === undefined) return undefined;
+  if (points === undefined || newest === undefined) return undefined;
   let anchor: DonePoint | undefined;
-  for (const point of points ?? []) if (point.at <= newest.at - RATE_WINDOW_MS) anchor = point;
+  for (const point of points) if (point.at <= newest.at - RATE_WINDOW_MS) anchor = point;
   return anchor;
 }
 

@@ -118,13 +118,12 @@ export async function createImportWorker(config: WorkerConfig, beforeWorker?: (x
  */
 export async function runImportWorker(config: WorkerConfig, hooks: { onReady?: () => void; onApiUnreachable?: (reason: string) => void } = {}): Promise<void> {
   const { worker, connection, xtremepush } = await createImportWorker(config, (client) => checkApiAtStart(client, hooks.onApiUnreachable ?? (() => undefined)));
-  const onReady = hooks.onReady;
   let health: HealthFile | undefined;
   try {
     const running = worker.run();
     const healthFile = config.env.XP_IMPORT_HEALTH_FILE;
     if (healthFile) health = startHealthFile(healthFile, () => worker.getState() === 'RUNNING');
-    onReady?.();
+    hooks.onReady?.();
     await running;
   } finally {
     health?.stop();

@@ -75,15 +75,15 @@ async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogg
       }),
     onReady: () =>
       logger.info('worker ready', {
-      taskQueue: config.env.XP_IMPORT_TASK_QUEUE,
-      namespace: config.env.TEMPORAL_NAMESPACE,
-      temporal: config.env.TEMPORAL_ADDRESS,
-      // User info or a query in the URL would be credentials: the log names scheme, host and path only.
-      api: describeUrl(config.apiUrl),
-      dataDir: config.dataDir ?? null,
-      reportDir: config.reportDir,
-      shutdownGraceMs: shutdownGraceMs(config.env),
-      metrics: metricsPort ? `http://0.0.0.0:${metricsPort}/metrics` : null,
+        taskQueue: config.env.XP_IMPORT_TASK_QUEUE,
+        namespace: config.env.TEMPORAL_NAMESPACE,
+        temporal: config.env.TEMPORAL_ADDRESS,
+        // User info or a query in the URL would be credentials: the log names scheme, host and path only.
+        api: describeUrl(config.apiUrl),
+        dataDir: config.dataDir ?? null,
+        reportDir: config.reportDir,
+        shutdownGraceMs: shutdownGraceMs(config.env),
+        metrics: metricsPort ? `http://0.0.0.0:${metricsPort}/metrics` : null,
       }),
   });
 }
