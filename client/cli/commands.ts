@@ -78,19 +78,20 @@ export async function startCommand(source: string, rawFlags: Record<string, unkn
       // Said, not dropped without a word: the running import goes on at its own pace.
       if (started.keptSettings.length > 0) err(`  it runs with its own ${started.keptSettings.join(', ')}; \`xp-import set-concurrency ${id} N\` changes its concurrency`);
     }
-    await warnIfNoWorker(await onImportQueue(ctx, id));
+    const importCtx = await onImportQueue(ctx, id);
+    await warnIfNoWorker(importCtx);
     if (!flags.wait) {
       if (flags.json) out(JSON.stringify({ importId: id, alreadyRunning: started.alreadyRunning, status: 'running' }));
       else out(`${started.alreadyRunning ? 'following' : 'started'} import ${id}\n  follow it:  xp-import watch ${id}\n  report:     xp-import report ${id}`);
       return ExitCode.ok;
     }
     err(`import ${id} ${started.alreadyRunning ? 'is running' : 'started'}; waiting for it to finish`);
-    return followToEnd(ctx, id, flags.json);
+    return followToEnd(ctx, importCtx, id, flags.json);
   });
 }
 
-async function followToEnd(ctx: ImportClientContext, id: string, json: boolean): Promise<number> {
-  const importCtx = await onImportQueue(ctx, id);
+/** Follows an import to its report; `importCtx` is on the import's own task queue (onImportQueue), where its workers are looked for. */
+async function followToEnd(ctx: ImportClientContext, importCtx: ImportClientContext, id: string, json: boolean): Promise<number> {
   const view = createProgressView();
   // Ctrl-C stops the following, not the import: the bar gives the terminal its cursor and line
   // wrapping back (left hidden and off before), and the user learns the import goes on.
@@ -121,8 +122,9 @@ async function followToEnd(ctx: ImportClientContext, id: string, json: boolean):
 export async function watchCommand(rawId: string, flags: { json?: boolean }): Promise<number> {
   const id = importId(rawId);
   return withClient(async (ctx) => {
-    if ((await importStatus(ctx, id)) === 'RUNNING') await warnIfNoWorker(await onImportQueue(ctx, id));
-    return followToEnd(ctx, id, flags.json ?? false);
+    const importCtx = await onImportQueue(ctx, id);
+    if ((await importStatus(ctx, id)) === 'RUNNING') await warnIfNoWorker(importCtx);
+    return followToEnd(ctx, importCtx, id, flags.json ?? false);
   });
 }
 
@@ -192,12 +194,14 @@ export async function retryCommand(rawId: string, flags: { wait?: boolean; json?
   const id = importId(rawId);
   return withClient(async (ctx) => {
     const started = await retryFailed(ctx, id);
-    await warnIfNoWorker(ctx);
+    // The re-run runs on the import's own queue (retryFailed), whatever this shell's is.
+    const importCtx = await onImportQueue(ctx, id);
+    await warnIfNoWorker(importCtx);
     if (!flags.wait) {
       out(flags.json ? JSON.stringify({ importId: started.importId, status: 'running', retry: true }) : `re-running the batches of ${id} that did not succeed; follow it: xp-import watch ${id}`);
       return ExitCode.ok;
     }
-    return followToEnd(ctx, started.importId, flags.json ?? false);
+    return followToEnd(ctx, importCtx, started.importId, flags.json ?? false);
   });
 }
 
