@@ -7,14 +7,21 @@ import { RowSorter, writeSortedRows } from './rowSorter';
 import { partialFileFor, PRIVATE_FOLDER_MODE } from '../wholeFiles';
 import { RunWriter } from './runFiles';
 import { sortedOrder } from './sortEntries';
+import { unreadableSupersededFileFor } from './supersededRows';
 
-/** An entry: the identity's 96-bit hash, then its row number. */
+/** An entry: the identity's 96-bit hash, then its row number (with UNREADABLE_ROW when it is one). */
 const ENTRY_WORDS = HASH_WORDS + 1;
+/**
+ * Marks the row word of an entry whose identity was read from a row that could not be read as
+ * cells. Being the top bit, it sorts such entries after the readable ones of the same identity.
+ */
+const UNREADABLE_ROW = 0x80000000;
+const ROW_BITS = 0x7fffffff;
 
 /** 2 M entries: 32 MiB of entries plus 8 MiB to sort them (see IdentityIndexBuilder). */
 export const DEFAULT_BUFFER_ENTRIES = 2_000_000;
 export const DEFAULT_FAN_IN = 64;
-const MAX_ROW = 0xffffffff;
+const MAX_ROW = ROW_BITS;
 /** The buffer starts this small and doubles up to bufferEntries, so a small file costs little. */
 const INITIAL_ENTRIES = 1 << 16;
 
@@ -32,7 +39,9 @@ export interface IdentityIndexOptions {
 export interface IdentityIndexResult {
   /** Rows whose identity appears again later in the file: they are skipped. */
   superseded: number;
-  /** Rows added (those with a usable identity). */
+  /** Unreadable rows whose identity, as read, a later readable row has: they are rejected, and their reason says so. */
+  unreadableSuperseded: number;
+  /** Readable rows added (those with a usable identity). */
   indexed: number;
   /** Sorted runs spilled to disk (0 when everything fitted in memory). */
   spilledRuns: number;
@@ -47,6 +56,11 @@ export interface IdentityIndexResult {
  * are merged, and in the merged order every entry followed by an entry of the same hash is
  * superseded. Those row numbers are sorted too (in the same memory) and written as packed
  * uint32 LE.
+ *
+ * A row that could not be read as cells (a ragged CSV row) may still show its identity. It is
+ * added as unreadable: a later readable row of that identity marks it (its reject then warns that
+ * importing it fixed would bring back older values), but it supersedes nothing, as the identity
+ * read from it may be another column's value. Those rows go to a second file.
  *
  * Memory: 20 bytes per buffer entry (16 for the entry, 4 to sort) plus at most 4 MiB of bucket
  * counts, plus 128 KiB per run while merging (at most `fanIn` runs at once): with the defaults
@@ -73,7 +87,7 @@ export class IdentityIndexBuilder {
   }
 
   /** Adds a row's identity key (e.g. `user_id:abc`); rows must come in increasing order. */
-  add(key: string, row: number): void {
+  add(key: string, row: number, unreadable = false): void {
     if (!(row > this.lastRow && row <= MAX_ROW && Number.isInteger(row))) throw new RangeError(`row ${row} is out of order or out of range`);
     if (this.entries === undefined) throw new Error('IdentityIndexBuilder: add after finish');
     if (this.count * ENTRY_WORDS === this.entries.length) {
@@ -83,25 +97,34 @@ export class IdentityIndexBuilder {
     const entries = this.entries;
     const at = this.count * ENTRY_WORDS;
     hashIdentity(key, entries, at);
-    entries[at + HASH_WORDS] = row;
+    entries[at + HASH_WORDS] = unreadable ? (row | UNREADABLE_ROW) >>> 0 : row;
     this.count++;
-    this.added++;
+    if (!unreadable) this.added++;
     this.lastRow = row;
   }
 
-  /** Writes the superseded rows to `outFile` (atomically: a temporary file, then a rename). */
-  async finish(outFile: string): Promise<IdentityIndexResult> {
+  /**
+   * Writes the superseded rows to `outFile`, and the superseded unreadable rows to
+   * `unreadableFile` (each atomically: a temporary file, then a rename).
+   */
+  async finish(outFile: string, unreadableFile = unreadableSupersededFileFor(outFile)): Promise<IdentityIndexResult> {
     const entries = this.entries;
     if (entries === undefined) throw new Error('IdentityIndexBuilder: finish called twice');
-    mkdirSync(path.dirname(outFile), { recursive: true, mode: PRIVATE_FOLDER_MODE });
-    const partial = partialFileFor(outFile);
+    const partials = [outFile, unreadableFile].map((file) => {
+      mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_FOLDER_MODE });
+      return partialFileFor(file);
+    });
+    const [partial, unreadablePartial] = partials as [string, string];
     try {
       const spilledRuns = this.runs.length + (this.runs.length > 0 && this.count > 0 ? 1 : 0);
-      const superseded = this.runs.length === 0 ? this.finishInMemory(entries, partial) : await this.finishFromRuns(partial);
+      const unreadable = this.unreadableSorter();
+      const superseded = this.runs.length === 0 ? this.finishInMemory(entries, partial, unreadable) : await this.finishFromRuns(partial, unreadable);
+      const unreadableSuperseded = await unreadable.writeSorted(unreadablePartial);
+      renameSync(unreadablePartial, unreadableFile);
       renameSync(partial, outFile);
-      return { superseded, indexed: this.added, spilledRuns };
+      return { superseded, unreadableSuperseded, indexed: this.added, spilledRuns };
     } finally {
-      rmSync(partial, { force: true });
+      for (const file of partials) rmSync(file, { force: true });
       this.discard();
     }
   }
@@ -114,34 +137,47 @@ export class IdentityIndexBuilder {
     this.spillDir = undefined;
   }
 
-  /** Nothing spilled: the superseded rows are collected in place in the sort order array. */
-  private finishInMemory(entries: Uint32Array, file: string): number {
+  /**
+   * Nothing spilled: the superseded rows are collected in place in the sort order array. Within
+   * an identity, the readable rows come first (each superseded by the next), then the unreadable.
+   */
+  private finishInMemory(entries: Uint32Array, file: string, unreadable: RowSorter): number {
     const order = sortedOrder(entries, this.count, ENTRY_WORDS, this.orderArray());
+    const identity = new LastReadableRow();
     let superseded = 0;
-    for (let i = 1; i < this.count; i++) {
-      const previous = (order[i - 1] as number) * ENTRY_WORDS;
+    for (let i = 0; i < this.count; i++) {
       const current = (order[i] as number) * ENTRY_WORDS;
+      const previous = i > 0 ? (order[i - 1] as number) * ENTRY_WORDS : -1;
+      const same = previous >= 0 && sameHash(entries, previous, current);
+      const word = entries[current + HASH_WORDS] as number;
       // order[i - 1] has been read for the last time, so its slot can hold the superseded row.
-      if (sameHash(entries, previous, current)) order[superseded++] = entries[previous + HASH_WORDS] as number;
+      if (identity.next(same, word, unreadable)) order[superseded++] = entries[previous + HASH_WORDS] as number;
     }
     writeSortedRows(file, order.subarray(0, superseded));
     return superseded;
   }
 
-  private async finishFromRuns(file: string): Promise<number> {
+  private async finishFromRuns(file: string, unreadable: RowSorter): Promise<number> {
     if (this.count > 0) this.spill();
     // The entry buffer is free now: it holds the superseded rows while they are sorted.
     const rowBuffer = this.entries as Uint32Array;
     this.order = undefined;
     const sorter = new RowSorter({ buffer: rowBuffer, fanIn: this.fanIn, newRunFile: () => this.newRunFile(), onProgress: this.options.onProgress });
     const previous = new Uint32Array(ENTRY_WORDS);
+    const identity = new LastReadableRow();
     let hasPrevious = false;
     await mergeRuns(this.runs, { width: ENTRY_WORDS, fanIn: this.fanIn, newRunFile: () => this.newRunFile(), onProgress: this.options.onProgress }, (words, at) => {
-      if (hasPrevious && sameHash(previous, 0, at, words)) sorter.add(previous[HASH_WORDS] as number);
+      const same = hasPrevious && sameHash(previous, 0, at, words);
+      if (identity.next(same, words[at + HASH_WORDS] as number, unreadable)) sorter.add(previous[HASH_WORDS] as number);
       for (let w = 0; w < ENTRY_WORDS; w++) previous[w] = words[at + w] as number;
       hasPrevious = true;
     });
     return sorter.writeSorted(file);
+  }
+
+  /** Sorts the superseded unreadable rows: few in any real file, so a small buffer of their own. */
+  private unreadableSorter(): RowSorter {
+    return new RowSorter({ buffer: new Uint32Array(UNREADABLE_BUFFER_ROWS), fanIn: this.fanIn, newRunFile: () => this.newRunFile(), onProgress: this.options.onProgress });
   }
 
   private spill(): void {
@@ -177,6 +213,35 @@ export class IdentityIndexBuilder {
       this.spillDir = mkdtempSync(path.join(parent, 'xp-import-dedupe-'));
     }
     return path.join(this.spillDir, `run-${this.runSeq++}.bin`);
+  }
+}
+
+/** Superseded unreadable rows held in memory before a sorted run is spilled (256 KiB). */
+const UNREADABLE_BUFFER_ROWS = 1 << 16;
+
+/**
+ * Walks the entries of the sorted order one identity after another and decides, entry by entry,
+ * what the one before it (or this one) is. Readable rows of an identity come before its
+ * unreadable ones, so when the unreadable ones come, the identity's last readable row is known.
+ */
+class LastReadableRow {
+  private lastReadable = 0;
+
+  /**
+   * Takes the next entry's row word; `same` when it has the identity of the entry before. Returns
+   * whether the entry before is a superseded readable row; an unreadable entry that a later
+   * readable row supersedes goes to `unreadable`.
+   */
+  next(same: boolean, word: number, unreadable: RowSorter): boolean {
+    if (!same) this.lastReadable = 0;
+    if (word >= UNREADABLE_ROW) {
+      const row = word & ROW_BITS;
+      if (row < this.lastReadable) unreadable.add(row);
+      return false;
+    }
+    this.lastReadable = word;
+    // Same identity and this one readable: so is the one before, which this one supersedes.
+    return same;
   }
 }
 

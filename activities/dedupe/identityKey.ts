@@ -4,7 +4,7 @@ import type { IdentityAttribute } from '../rows/attributeNames';
 import { isBlankText } from '../rows/blank';
 import { targetAttribute } from '../rows/columns';
 import { compileMapping } from '../rows';
-import { csvCellAt } from '../source/csvFields';
+import { csvCellAt, csvCellOfUnreadable } from '../source/csvFields';
 import { ndjsonRecordParser, type RecordParser } from '../source/recordParsers';
 
 /**
@@ -16,6 +16,8 @@ import { ndjsonRecordParser, type RecordParser } from '../source/recordParsers';
 export interface RowIdentity {
   row: number;
   key: string | undefined;
+  /** The record could not be read as a row: `key` is what its identity reads as, not to be trusted. */
+  unreadable?: true;
 }
 
 export interface IdentityKeyInput {
@@ -28,9 +30,10 @@ export interface IdentityKeyInput {
 
 /**
  * Parses records only as far as their identity key (the value the row mapper puts in
- * `RowOutcome.identity`), without mapping the rest of the row. Records that could not be parsed,
- * and blank or invalid identities, give undefined: such rows are rejected, so they supersede
- * nothing.
+ * `RowOutcome.identity`), without mapping the rest of the row. Blank or invalid identities give
+ * undefined. A record that could not be parsed is rejected, so it supersedes nothing; but where
+ * its identity can still be read (the cells before a ragged row's trouble, a key of a line that is
+ * not JSON), that key comes marked `unreadable`, so that a later row of it can be found.
  *
  * For CSV the record is read from its bytes and only the identity cell is decoded; the other
  * cells are stepped over, but still counted and checked, so a ragged or badly quoted record has
@@ -43,32 +46,81 @@ export interface IdentityKeyInput {
 export function identityKeyParser(input: IdentityKeyInput): RecordParser<RowIdentity> {
   const mapper = compileMapping(input);
   const mapping = MappingSchema.parse(input.mapping ?? {});
-  const invalidUtf8 = (_byteOffset: number, row: number): RowIdentity => ({ row, key: undefined });
+  const unreadable = (row: number, readAs: string | undefined): RowIdentity => {
+    const key = readableAs(readAs);
+    return key === undefined ? { row, key } : { row, key, unreadable: true };
+  };
   if (input.format === 'csv') {
     const attribute = mapper.identityAttribute as IdentityAttribute;
     const header = input.header ?? [];
     const index = header.findIndex((name) => targetAttribute(name, entryOf(mapping, name)) === attribute);
     const delimiter = (input.delimiter ?? ',').charCodeAt(0);
+    const readAs = (bytes: Buffer, from: number, to: number) => nonBlank(csvCellAt(bytes, from, to, index, header.length, delimiter) ?? csvCellOfUnreadable(bytes, from, to, index, delimiter));
     return {
       parseBytes(bytes, from, to, _byteOffset, row) {
-        const value = csvCellAt(bytes, from, to, index, header.length, delimiter)?.trim();
         // Every key of a CSV pass is of the same attribute: the value alone tells identities apart.
-        return { row, key: value === undefined || value === '' ? undefined : value };
+        const value = csvCellAt(bytes, from, to, index, header.length, delimiter);
+        return value === undefined ? unreadable(row, readAs(bytes, from, to)) : { row, key: nonBlank(value) };
       },
-      invalidUtf8,
+      invalidUtf8(_byteOffset, row, _line, _invalidAt, raw) {
+        const bytes = Buffer.from(raw);
+        return unreadable(row, readAs(bytes, 0, bytes.length));
+      },
     };
   }
   const userIdKeys = keysSentTo('user_id', mapping);
   const deviceIdKeys = keysSentTo('device_id', mapping);
   const records = ndjsonRecordParser();
+  const readAs = (raw: string | undefined) => (raw === undefined ? undefined : ndjsonKeyOfUnreadable(raw, userIdKeys, deviceIdKeys));
   return {
     use: (text) => records.use(text),
     parse(from, to, byteOffset, row, line) {
       const record = records.parse(from, to, byteOffset, row, line);
-      return { row, key: 'value' in record ? ndjsonKey(record.value, userIdKeys, deviceIdKeys) : undefined };
+      if ('value' in record) return { row, key: ndjsonKey(record.value, userIdKeys, deviceIdKeys) };
+      return unreadable(row, readAs('raw' in record ? record.raw : undefined));
     },
-    invalidUtf8,
+    invalidUtf8: (_byteOffset, row, _line, _invalidAt, raw) => unreadable(row, readAs(raw)),
   };
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}
+
+/** An unreadable row's identity as read; none where it holds bytes that were not UTF-8 (U+FFFD), as no readable row has it so. */
+function readableAs(value: string | undefined): string | undefined {
+  return value?.includes('\uFFFD') ? undefined : value;
+}
+
+/**
+ * What the identity of a line that is not a JSON object reads as: the first `"key": value` (a
+ * string or a number) of the keys sent to user_id, else of those sent to device_id, found in the
+ * text. Only a guess (the key may sit in a nested object), which is all an unreadable row needs.
+ */
+function ndjsonKeyOfUnreadable(line: string, userIdKeys: readonly string[], deviceIdKeys: readonly string[]): string | undefined {
+  for (const [attribute, keys] of [['user_id', userIdKeys], ['device_id', deviceIdKeys]] as const) {
+    for (const key of keys) {
+      const found = new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:\\s*("(?:[^"\\\\]|\\\\.)*"|-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)`).exec(line);
+      if (found === null) continue;
+      const value = readJsonScalar(found[1] as string);
+      if (value !== undefined) return `${attribute}:${value}`;
+    }
+  }
+  return undefined;
+}
+
+function readJsonScalar(json: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'number' ? String(value) : nonBlank(value as string);
+  } catch {
+    return undefined;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function ndjsonKey(value: Record<string, unknown>, userIdKeys: readonly string[], deviceIdKeys: readonly string[]): string | undefined {

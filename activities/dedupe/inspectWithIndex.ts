@@ -9,7 +9,7 @@ export interface IndexedInspectOptions {
   format: SourceFormat;
   delimiter?: Delimiter;
   mapping?: Mapping | MappingInput;
-  /** Where the superseded rows go (packed uint32 LE, ascending). */
+  /** Where the superseded rows go (packed uint32 LE, ascending); the unreadable ones go beside (unreadableSupersededFileFor). */
   supersededFile: string;
   index?: IdentityIndexOptions;
   digester?: BlockDigester;
@@ -35,8 +35,8 @@ export async function inspectWithIdentityIndex(src: ByteSource, options: Indexed
       ...(options.onLayout ? { onLayout: options.onLayout } : {}),
       records: (header, delimiter) => ({
         parser: identityKeyParser({ format: options.format, header, delimiter, mapping: options.mapping }),
-        visit: ({ row, key }) => {
-          if (key !== undefined) index.add(key, row);
+        visit: ({ row, key, unreadable }) => {
+          if (key !== undefined) index.add(key, row, unreadable);
         },
       }),
     });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /** The superseded-rows file of an import cannot be read: a batch cannot tell which rows to leave out. */
@@ -11,6 +12,31 @@ export class SupersededRowsError extends Error {
     detail: string,
   ) {
     super(`the superseded-rows file ${file} ${detail}; it is written by the import's inspection into XP_IMPORT_REPORT_DIR, which every worker must share`);
+  }
+}
+
+/** Where the superseded unreadable rows are written beside the superseded rows' file: `x.bin` → `x-unreadable.bin`. */
+export function unreadableSupersededFileFor(supersededFile: string): string {
+  return supersededFile.replace(/(\.bin)?$/, '-unreadable.bin');
+}
+
+/**
+ * The unreadable rows in [firstRow, lastRow] that a later readable row of their identity (as
+ * read) supersedes. Imports inspected before this file was written have none.
+ */
+export async function unreadableSupersededRowsIn(file: string, firstRow: number, lastRow: number): Promise<Uint32Array> {
+  return existsSync(file) ? supersededRowsIn(file, firstRow, lastRow) : new Uint32Array(0);
+}
+
+/** Answers "is this row in the list?" for rows asked in increasing order, from a list in increasing order. */
+export class AscendingRows {
+  private next = 0;
+
+  constructor(private readonly rows: ArrayLike<number> = []) {}
+
+  has(row: number): boolean {
+    while (this.next < this.rows.length && (this.rows[this.next] as number) < row) this.next++;
+    return this.rows[this.next] === row;
   }
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { IMPORT_ID_RULE } from '../../common/batchIds';
 import { ImportIdSchema } from '../../common/importInput';
+import { unreadableSupersededFileFor } from '../dedupe/supersededRows';
 import { InputError } from '../failures';
 
 /** Where one import's report files live under XP_IMPORT_REPORT_DIR. */
@@ -53,6 +54,13 @@ export class ReportPaths {
    */
   get superseded(): string {
     return path.join(this.root, 'superseded.bin');
+  }
+  /**
+   * Rows that could not be read as cells, and that a later row of the identity they read as
+   * supersedes (the same way): their rejects say so.
+   */
+  get unreadableSuperseded(): string {
+    return unreadableSupersededFileFor(this.superseded);
   }
   /** Digests of the source's blocks as the inspection read them (BlockDigester): every batch checks its bytes against them. */
   get sourceDigests(): string {

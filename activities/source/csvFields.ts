@@ -120,6 +120,22 @@ export class CsvFieldSplitter {
  * split exactly as the decoded text does.
  */
 export function csvCellAt(bytes: Buffer, from: number, to: number, index: number, count: number, delimiter: number): string | undefined {
+  return cellOf(bytes, from, to, index, count, delimiter);
+}
+
+/**
+ * The cell at `index` of a CSV record that csvCellAt finds unreadable (too many or too few cells,
+ * or quotes that do not pair up after that cell), when every cell up to it splits cleanly:
+ * what the identity of a ragged row reads as. Undefined when the trouble comes at or before it.
+ */
+export function csvCellOfUnreadable(bytes: Buffer, from: number, to: number, index: number, delimiter: number): string | undefined {
+  return cellOf(bytes, from, to, index, ANY_COUNT, delimiter);
+}
+
+/** As a count: the record may have any number of cells, and the cell is returned once read. */
+const ANY_COUNT = -1;
+
+function cellOf(bytes: Buffer, from: number, to: number, index: number, count: number, delimiter: number): string | undefined {
   let cell: string | undefined;
   let field = 0;
   let i = from;
@@ -150,6 +166,7 @@ export function csvCellAt(bytes: Buffer, from: number, to: number, index: number
       if (field === index) cell = bytes.toString('utf8', i, end);
     }
     field++;
+    if (count === ANY_COUNT && field > index) return cell;
     if (end === to) return field === count ? cell : undefined;
     i = end + 1;
   }

@@ -5,6 +5,8 @@ import type { RejectedRow } from '../reports/rejectParts';
 import type { ByteSource } from '../source/byteSource';
 import type { BlockDigestSlice, BlockReading } from '../source/blockDigests';
 import { readBatch, type SourceRecord } from '../source';
+import { AscendingRows } from '../dedupe/supersededRows';
+import type { IdentityAttribute } from '../rows/attributeNames';
 import { BatchParts } from './batchParts';
 import type { Part } from './part';
 
@@ -45,17 +47,40 @@ export function judgeRecord(mapper: RowMapper, record: SourceRecord): RecordVerd
   return { ok: false, code: outcome.issue.code, rejected };
 }
 
+/** What the import's identity index says of a batch's rows (each list ascending). */
+export interface SupersededInBatch {
+  /** Rows a later row of the file supersedes. */
+  superseded: ArrayLike<number>;
+  /** Rows that could not be read as cells, whose identity as read a later readable row has. */
+  unreadableSuperseded: ArrayLike<number>;
+}
+
+const NONE_SUPERSEDED: SupersededInBatch = { superseded: [], unreadableSuperseded: [] };
+
 /**
- * Reads a batch's byte range and turns its records into request parts and rejected rows. Rows in
- * `supersededRows` (ascending; from the import's identity index) are left out unvalidated: a later row
- * of the file has their identity, so sending them could only let an older value win. The result
- * depends only on the file and the mapping, so every attempt builds exactly the same parts.
+ * A rejected row that could not be read as cells, and whose identity, as read, a later readable
+ * row of the file has: fixed and imported after that row, it would bring back older values.
+ * Said in the reason, where whoever fixes the row reads; no value goes into it.
+ */
+export function warnOfLaterRow(rejected: RejectedRow, identity: IdentityAttribute | null): RejectedRow {
+  const attribute = identity ?? 'user_id or device_id';
+  return {
+    ...rejected,
+    reason: `${rejected.reason}; a later row of the file has the ${attribute} this row reads as, and the last row wins: if that is this row's ${attribute}, leave this row out when you import the fixed rows, or its older values replace the later row's`,
+  };
+}
+
+/**
+ * Reads a batch's byte range and turns its records into request parts and rejected rows. Rows
+ * superseded (from the import's identity index) are left out unvalidated: a later row of the file
+ * has their identity, so sending them could only let an older value win. The result depends only
+ * on the file and the mapping, so every attempt builds exactly the same parts.
  */
 export async function buildBatch(
   source: ByteSource,
   job: ImportJob,
   batch: BatchPlan,
-  supersededRows: ArrayLike<number> = [],
+  inspected: SupersededInBatch = NONE_SUPERSEDED,
   digests?: BlockDigestSlice | BlockReading,
 ): Promise<BuiltBatch> {
   const mapper = compileMapping({ format: job.format, header: job.layout.header, mapping: job.mapping });
@@ -64,21 +89,21 @@ export async function buildBatch(
   let superseded = 0;
   let warnings = 0;
   let total = 0;
-  let nextSuperseded = 0;
+  // Records come in row order, as do both lists: a cursor walks each.
+  const supersededRows = new AscendingRows(inspected.superseded);
+  const unreadableSuperseded = new AscendingRows(inspected.unreadableSuperseded);
 
   for await (const record of readBatch(source, { format: job.format, layout: job.layout, batch, ...(digests ? { digests } : {}) })) {
     // Mapping is CPU work: hand the event loop back now and then, so heartbeats, Temporal's polls
     // and other batches' HTTP answers are not held up for the whole batch.
     if (++total % YIELD_EVERY_RECORDS === 0) await new Promise((resolve) => setImmediate(resolve));
-    // Records come in row order, as do the superseded rows: one cursor walks both.
-    while (nextSuperseded < supersededRows.length && (supersededRows[nextSuperseded] as number) < record.row) nextSuperseded++;
-    if (supersededRows[nextSuperseded] === record.row) {
+    if (supersededRows.has(record.row)) {
       superseded++;
       continue;
     }
     const outcome = judgeRecord(mapper, record);
     if (!outcome.ok) {
-      rejects.push(outcome.rejected);
+      rejects.push(unreadableSuperseded.has(record.row) ? warnOfLaterRow(outcome.rejected, mapper.identityAttribute) : outcome.rejected);
       continue;
     }
     warnings += outcome.warnings.length;

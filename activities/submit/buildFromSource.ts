@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ImportJob } from '../../common/batch';
 import type { BatchPlan, SourceLayout } from '../../common/plan';
-import { supersededRowsIn } from '../dedupe';
+import { supersededRowsIn, unreadableSupersededRowsIn } from '../dedupe';
 import { ReportPaths } from '../reports/reportPaths';
 import { BlockRecorder, readBlockDigests, sameBlocks, type BlockDigestSlice } from '../source/blockDigests';
 import { openSource } from '../sourceAccess';
@@ -21,16 +21,19 @@ export interface EarlyBuiltBatch extends BuiltBatch {
 /** A batch's rows, from its byte range of the source, mapped and without the rows a later one supersedes. */
 export async function buildFromSource(folders: BuildFolders, job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
   const source = await openSource(folders.dataDir, job.source);
-  const { superseded, digests } = await inspectedFor(folders, job, batch);
-  return buildBatch(source, job, batch, superseded, digests);
+  const { superseded, unreadableSuperseded, digests } = await inspectedFor(folders, job, batch);
+  return buildBatch(source, job, batch, { superseded, unreadableSuperseded }, digests);
 }
 
 /** What the inspection wrote about a batch's range, which every build of it reads. */
 async function inspectedFor(folders: BuildFolders, job: ImportJob, batch: BatchPlan) {
   const paths = new ReportPaths(folders.reportDir, job.importId);
+  const lastRow = batch.firstRow + batch.rowCount - 1;
   return {
     // Rows a later row of the file supersedes: never sent, whatever order batches finish in.
-    superseded: await supersededRowsIn(paths.superseded, batch.firstRow, batch.firstRow + batch.rowCount - 1),
+    superseded: await supersededRowsIn(paths.superseded, batch.firstRow, lastRow),
+    // Rejected rows whose reason warns of a later row of their identity.
+    unreadableSuperseded: await unreadableSupersededRowsIn(paths.unreadableSuperseded, batch.firstRow, lastRow),
     // The bytes the inspection read, block by block (none for imports inspected before digests were taken).
     digests: await readBlockDigests(paths.sourceDigests, batch.startByte, batch.endByte),
   };
@@ -44,7 +47,7 @@ async function inspectedFor(folders: BuildFolders, job: ImportJob, batch: BatchP
 export async function buildBeforeInspectionEnds(folders: BuildFolders, job: ImportJob, batch: BatchPlan): Promise<EarlyBuiltBatch> {
   const source = await openSource(folders.dataDir, job.source);
   const recorder = new BlockRecorder(batch.startByte, batch.endByte);
-  const built = await buildBatch(source, job, batch, [], recorder);
+  const built = await buildBatch(source, job, batch, undefined, recorder);
   return { ...built, readDigests: recorder.slice() };
 }
 
@@ -56,8 +59,8 @@ export async function buildBeforeInspectionEnds(folders: BuildFolders, job: Impo
  */
 export async function confirmEarlyBuild(folders: BuildFolders, job: ImportJob, builtWith: ImportJob, batch: BatchPlan, built: BuiltBatch): Promise<boolean> {
   if (!('readDigests' in built) || !sameLayout(job.layout, builtWith.layout)) return false;
-  const { superseded, digests } = await inspectedFor(folders, job, batch);
-  return superseded.length === 0 && digests !== undefined && sameBlocks(digests, (built as EarlyBuiltBatch).readDigests);
+  const { superseded, unreadableSuperseded, digests } = await inspectedFor(folders, job, batch);
+  return superseded.length === 0 && unreadableSuperseded.length === 0 && digests !== undefined && sameBlocks(digests, (built as EarlyBuiltBatch).readDigests);
 }
 
 /** Layouts equal in all a build reads: the content hash, known only at the inspection's end, aside. */

@@ -6,11 +6,11 @@ import { MappingSchema, type Mapping, type MappingInput } from '../../common/map
 import type { BatchPlan } from '../../common/plan';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { ValidationSummarySchema, type ValidationError, type ValidationSummary } from '../../common/validation';
-import { inspectWithIdentityIndex, supersededRowsIn, type IdentityIndexOptions } from '../dedupe';
+import { AscendingRows, inspectWithIdentityIndex, supersededRowsIn, unreadableSupersededFileFor, type IdentityIndexOptions } from '../dedupe';
 import { SourceAccessError } from '../failures';
 import { compileMapping } from '../rows';
 import { LocalFileSource, readBatch, type ByteSource } from '../source';
-import { judgeRecord } from '../submit/buildBatch';
+import { judgeRecord, warnOfLaterRow } from '../submit/buildBatch';
 import { checkRejectsFile, RejectsWriter } from './rejectsWriter';
 
 export interface ValidateOptions {
@@ -113,8 +113,10 @@ async function judgeRows(
       // The whole data range is one batch: batches tile it, so this reads exactly what an import's batches read.
       const whole: BatchPlan = { index: 0, startByte: layout.dataStartByte, endByte: layout.fingerprint.size, firstRow: 1, firstLine: layout.dataStartLine, rowCount: totalRows };
       const superseded = new SupersededCursor(supersededFile);
+      const unreadableSuperseded = new SupersededCursor(unreadableSupersededFileFor(supersededFile));
       for await (const record of readBatch(src, { format, layout, batch: whole })) {
         if (superseded.mustLoad(record.row)) await superseded.load(record.row);
+        if (unreadableSuperseded.mustLoad(record.row)) await unreadableSuperseded.load(record.row);
         if (unseen.size > 0 && 'value' in record) for (const key of unseen) if (Object.hasOwn(record.value, key)) unseen.delete(key);
         if (superseded.has(record.row)) {
           tally.duplicates++;
@@ -132,9 +134,10 @@ async function judgeRows(
         }
         tally.rejected++;
         bump(tally.rejectedByCode, verdict.code);
-        const { row, line, column, reason } = verdict.rejected;
+        const rejected = unreadableSuperseded.has(record.row) ? warnOfLaterRow(verdict.rejected, mapper.identityAttribute) : verdict.rejected;
+        const { row, line, column, reason } = rejected;
         if (tally.firstErrors.length < maxErrors) tally.firstErrors.push({ row, line, column, code: verdict.code, reason });
-        await rejects?.add(verdict.rejected);
+        await rejects?.add(rejected);
       }
     }
   } finally {
@@ -148,8 +151,7 @@ async function judgeRows(
 
 /** Answers "is this row superseded?" for rows asked in increasing order, reading the index a window at a time. */
 class SupersededCursor {
-  private rows: Uint32Array = new Uint32Array(0);
-  private next = 0;
+  private rows = new AscendingRows();
   /** The window loaded covers rows up to this one. */
   private loadedTo = 0;
 
@@ -161,14 +163,12 @@ class SupersededCursor {
   }
 
   async load(row: number): Promise<void> {
-    this.rows = await supersededRowsIn(this.file, row, row + SUPERSEDED_WINDOW - 1);
-    this.next = 0;
+    this.rows = new AscendingRows(await supersededRowsIn(this.file, row, row + SUPERSEDED_WINDOW - 1));
     this.loadedTo = row + SUPERSEDED_WINDOW - 1;
   }
 
   has(row: number): boolean {
-    while (this.next < this.rows.length && (this.rows[this.next] as number) < row) this.next++;
-    return this.rows[this.next] === row;
+    return this.rows.has(row);
   }
 }
 

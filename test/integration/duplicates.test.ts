@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startImport, waitForReport } from '../../client/imports';
@@ -89,5 +89,37 @@ describe('duplicate identities across batches: the last row wins', () => {
     const [inspection] = completedActivities(history.events ?? [], 'inspectSource');
     expect(inspection?.result).toMatchObject({ totalRows: ROWS, supersededRows: SUPERSEDED });
     expect(existsSync(path.join(stack.reportDir, 'dups-0', 'superseded.bin'))).toBe(true);
+  });
+
+  it('says in the reason of a ragged row whose user_id, as read, a later row has that fixing it would bring back older values', async () => {
+    const stack = stacks[1] as TestStack;
+    stack.sandbox.reset();
+    const lines = ['user_id,first_name,city'];
+    for (let row = 1; row <= 300; row++) {
+      // Row 2: u-late's older values, ragged (a comma in the name), before its row 250.
+      if (row === 2) lines.push('u-late,Smith, Ann,old city');
+      else if (row === 250) lines.push('u-late,Ann,new city');
+      // Row 260: u-early's, ragged, after its only readable row (10): the last row, so no warning.
+      else if (row === 10) lines.push('u-early,Bo,city');
+      else if (row === 260) lines.push('u-early,Bo');
+      // Row 270: ragged, no other row of it.
+      else if (row === 270) lines.push('u-alone,Cy,city,extra');
+      else lines.push(`u${row},name-${row},city`);
+    }
+    await writeFile(path.join(stack.dataDir, 'ragged-later.csv'), `${lines.join('\n')}\n`);
+    const { importId } = await startImport(stack.client, { source: 'ragged-later.csv', importId: 'ragged-later', batchSize: 100, concurrency: 4 });
+    const report = await waitForReport(stack.client, importId);
+
+    expect(report.rows).toEqual({ total: 300, imported: 297, rejected: 3, skipped: 0 });
+    expect(stack.sandbox.profiles().get('user_id:u-late')).toEqual({ user_id: 'u-late', first_name: 'Ann', city: 'new city' });
+    const rejects = (await readFile(path.join(stack.reportDir, importId, 'rejects.csv'), 'utf8')).split(/\r?\n/);
+    const reasonOf = (row: number) => rejects.find((line) => line.startsWith(`${row},`)) ?? '';
+    const warning = 'a later row of the file has the user_id this row reads as';
+    expect(reasonOf(2)).toMatch(/^2,3,,"[^"]*fields[^"]*; a later row of the file has the user_id this row reads as, and the last row wins: if that is this row's user_id, leave this row out when you import the fixed rows, or its older values replace the later row's",u-late,Smith, Ann,old city$/);
+    expect(reasonOf(260)).not.toContain(warning);
+    expect(reasonOf(270)).not.toContain(warning);
+    expect(reasonOf(260)).not.toBe('');
+    expect(reasonOf(270)).not.toBe('');
+    expect(existsSync(path.join(stack.reportDir, importId, 'superseded-unreadable.bin'))).toBe(true);
   });
 });

@@ -1,20 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { identityKeyParser, type IdentityKeyInput } from '../../../activities/dedupe/identityKey';
+import { identityKeyParser, type IdentityKeyInput, type RowIdentity } from '../../../activities/dedupe/identityKey';
 import { compileMapping, MappingError } from '../../../activities/rows';
 import { sourceRecordParser } from '../../../activities/source';
 import { seededRandom } from './support';
 
-/** The key the parser reads from one record's text (row 1), given as CSV bytes or NDJSON text as parseRecords gives them. */
-function keyOf(input: IdentityKeyInput): (text: string) => string | undefined {
+/** What the parser reads from one record's text (row 1), given as CSV bytes or NDJSON text as parseRecords gives them. */
+function identityOf(input: IdentityKeyInput): (text: string) => RowIdentity {
   const parser = identityKeyParser(input);
   return (text) => {
     if ('parseBytes' in parser) {
       // Inside a larger window, as the assembler hands records over.
       const bytes = Buffer.from(`x\n${text}\ny`);
-      return parser.parseBytes(bytes, 2, bytes.length - 2, 0, 1, 2).key;
+      return parser.parseBytes(bytes, 2, bytes.length - 2, 0, 1, 2);
     }
     parser.use(text);
-    return parser.parse(0, text.length, 0, 1, 2).key;
+    return parser.parse(0, text.length, 0, 1, 2);
+  };
+}
+
+/** The key of a record that reads as a row: one that supersedes and is superseded. */
+function keyOf(input: IdentityKeyInput): (text: string) => string | undefined {
+  const identity = identityOf(input);
+  return (text) => {
+    const read = identity(text);
+    return read.unreadable ? undefined : read.key;
+  };
+}
+
+/** What the identity of a record that does not read as a row reads as; null for a record that does read as a row. */
+function readAsOf(input: IdentityKeyInput): (text: string) => string | undefined | null {
+  const identity = identityOf(input);
+  return (text) => {
+    const read = identity(text);
+    return read.unreadable || read.key === undefined ? read.key : null;
   };
 }
 
@@ -32,13 +50,47 @@ describe('identityKeyParser reads the identity as the row mapper keys it', () =>
     expect(key('a@example.com,C-1,"d1')).toBeUndefined();
   });
 
+  it('CSV: a ragged or badly quoted row\'s identity, as read from the cells before the trouble, comes marked unreadable', () => {
+    const header = ['Email', 'Customer ID', 'device_id'];
+    const readAs = readAsOf({ format: 'csv', header, delimiter: ',', mapping: { columns: { 'Customer ID': 'user_id', Email: { skip: true } } } });
+    expect(readAs('a@example.com, C-1 ,d1')).toBeNull();
+    expect(readAs('a@example.com,C-1')).toBe('C-1');
+    expect(readAs('a@example.com, "C-1" ,d1,extra')).toBe('"C-1"');
+    expect(readAs('a@example.com,"C,1",d1,extra')).toBe('C,1');
+    expect(readAs('a@example.com,C-1,"d1')).toBe('C-1');
+    expect(readAs('a@example.com,C-1,"d"x')).toBe('C-1');
+    // The trouble at or before the identity's cell: nothing to read.
+    expect(readAs('"a@example.com"x,C-1,d1')).toBeUndefined();
+    expect(readAs('a@example.com,"C-1')).toBeUndefined();
+    expect(readAs('a@example.com')).toBeUndefined();
+    expect(readAs('a@example.com, ,d1,extra')).toBeUndefined();
+  });
+
   it('CSV: device_id when no column goes to user_id, with the file\'s delimiter', () => {
     expect(keyOf({ format: 'csv', header: ['device_id', 'language'], delimiter: ';' })('dev-9;en')).toBe('dev-9');
   });
 
-  it('a record that is not valid UTF-8 has no key', () => {
-    const parser = identityKeyParser({ format: 'csv', header: ['user_id'], delimiter: ',' });
-    expect(parser.invalidUtf8(0, 7, 8, 3, 'u\uFFFD')).toEqual({ row: 7, key: undefined });
+  it('a record that is not valid UTF-8 has no key, but its identity may read as one where that cell is valid', () => {
+    const csv = identityKeyParser({ format: 'csv', header: ['user_id', 'name'], delimiter: ',' });
+    expect(csv.invalidUtf8(0, 7, 8, 3, 'u\uFFFD,Ann')).toEqual({ row: 7, key: undefined });
+    expect(csv.invalidUtf8(0, 7, 8, 3, 'u1,An\uFFFDn')).toEqual({ row: 7, key: 'u1', unreadable: true });
+    expect(csv.invalidUtf8(0, 7, 8, 3, 'u1,An\uFFFDn,extra')).toEqual({ row: 7, key: 'u1', unreadable: true });
+    const ndjson = identityKeyParser({ format: 'ndjson' });
+    expect(ndjson.invalidUtf8(0, 7, 8, 3, '{"user_id":"u1","name":"An\uFFFDn"}')).toEqual({ row: 7, key: 'user_id:u1', unreadable: true });
+    expect(ndjson.invalidUtf8(0, 7, 8, 3, '{"user_id":"u\uFFFD"}')).toEqual({ row: 7, key: undefined });
+  });
+
+  it('NDJSON: a line that is not a JSON object reads as the first identity key found in its text', () => {
+    const readAs = readAsOf({ format: 'ndjson', mapping: { columns: { uid: 'user_id' } } });
+    expect(readAs('{"uid":"u1"}')).toBeNull();
+    expect(readAs('{"uid": " u1 ", "name": "Ann"')).toBe('user_id:u1');
+    expect(readAs('{"uid":42,')).toBe('user_id:42');
+    expect(readAs('{"device_id":"d\\"1",')).toBe('device_id:d"1');
+    expect(readAs('{"device_id":"d1","uid":"u1"')).toBe('user_id:u1');
+    expect(readAs('["uid"]')).toBeUndefined();
+    expect(readAs('{"uid":"","name":')).toBeUndefined();
+    // A key not sent to user_id is not read as one.
+    expect(readAsOf({ format: 'ndjson', mapping: { columns: { uid: 'user_id', user_id: 'legacy_id' } } })('{"user_id":"u1"')).toBeUndefined();
   });
 
   it('NDJSON: user_id (renamed or not), numbers as text, device_id only when user_id is blank', () => {
@@ -83,6 +135,7 @@ describe('identityKeyParser reads the identity as the row mapper keys it', () =>
     }
     let accepted = 0;
     let refused = 0;
+    let unreadableRead = 0;
     for (const format of ['csv', 'ndjson'] as const) {
       const mapper = compileMapping({ format, header: format === 'csv' ? header : undefined, mapping });
       const records = sourceRecordParser(format, header, ',');
@@ -95,6 +148,7 @@ describe('identityKeyParser reads the identity as the row mapper keys it', () =>
         else refused++;
         // A row readBatch cannot parse, or the mapper finds without an identity, supersedes nothing.
         const noIdentity = outcome === undefined || (!outcome.ok && ['identity_missing', 'ragged_row'].includes(outcome.issue.code));
+        if (outcome === undefined && identityOf({ format, header, delimiter: ',', mapping })(line).key !== undefined) unreadableRead++;
         // A CSV key is the value alone: the file has one identity column.
         if (outcome?.ok) expect(key(line), line).toBe(format === 'csv' ? outcome.identity.replace(/^[a-z_]+:/, '') : outcome.identity);
         else if (noIdentity) expect(key(line), line).toBeUndefined();
@@ -102,5 +156,7 @@ describe('identityKeyParser reads the identity as the row mapper keys it', () =>
     }
     expect(accepted).toBeGreaterThan(1_000);
     expect(refused).toBeGreaterThan(500);
+    // Unparsable rows whose identity still reads (marked unreadable, so never taken as keys above).
+    expect(unreadableRead).toBeGreaterThan(50);
   });
 });

@@ -101,6 +101,21 @@ describe('validateSource: one kind of problem at a time', () => {
     expect(summary.firstErrors[0]?.reason).toMatch(/byte \d+/);
   });
 
+  it('warns in the reason of a ragged row whose user_id, as read, a later row has, in the errors and the rejects file alike', async () => {
+    const file = write('user_id,first_name,city\nu1,Smith, Ann,Cork\nu2,Bo,Galway\nu1,Ann,Cork\nu2,Bo\n');
+    const rejectsFile = path.join(folder, `rejects-${seq++}.csv`);
+    const summary = await validateSource(file, { rejectsFile });
+    expect(summary.rows).toMatchObject({ total: 4, valid: 2, rejected: 2, duplicates: 0 });
+    const warning = "a later row of the file has the user_id this row reads as, and the last row wins: if that is this row's user_id, leave this row out when you import the fixed rows";
+    expect(summary.firstErrors.map((error) => [error.row, error.code, error.reason.includes(warning)])).toEqual([
+      [1, 'ragged_row', true],
+      // u2's ragged row is its last: nothing later to bring back.
+      [4, 'ragged_row', false],
+    ]);
+    const rejects = readFileSync(rejectsFile, 'utf8');
+    expect(rejects.split(warning)).toHaveLength(2);
+  });
+
   it('detects a semicolon delimiter and takes a given one', async () => {
     const file = write('user_id;first_name\nu1;Ann\nu2;Bob\n');
     expect(await validateSource(file)).toMatchObject({ delimiter: ';', rows: { valid: 2 } });
