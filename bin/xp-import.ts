@@ -8,7 +8,8 @@ import { NoWorkerError, WorkerNotAnsweringError } from '../client/workerPresence
 import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';
 import { PortSchema } from '../common/config';
-import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST } from '../common/limits';
+import { formatDuration } from '../common/duration';
+import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_STUCK_AFTER_MS, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST, MAX_STUCK_AFTER_MS, MIN_STUCK_AFTER_MS } from '../common/limits';
 import { wholeNumber } from '../common/wholeNumber';
 import { ExitCode } from '../common/report';
 import { SourceArgumentError } from '../common/source';
@@ -54,6 +55,11 @@ program
   // No commander defaults: a flag not given must stay unset, so that a start joining a running import names only the settings asked for.
   .option('--batch-size <n>', `rows per request, 1..${MAX_ROWS_PER_REQUEST} (default: ${DEFAULT_BATCH_SIZE})`)
   .option('--concurrency <n>', `batches in flight at once, 1..${MAX_CONCURRENCY} (default: ${DEFAULT_CONCURRENCY})`)
+  .option(
+    '--stuck-after <duration>',
+    `report a task stuck (for \`xp-import resolve\`) when it still runs this long after its request: ` +
+      `${formatDuration(MIN_STUCK_AFTER_MS)}..${formatDuration(MAX_STUCK_AFTER_MS)}, such as 90s, 45m or 2h (default: ${formatDuration(DEFAULT_STUCK_AFTER_MS)})`,
+  )
   .option('--dry-run', 'validate and plan, send nothing')
   .option('--wait', 'follow progress until the import ends and print its report')
   .option('--json', 'print one JSON document on stdout')

@@ -1,3 +1,5 @@
+import type { Progress } from '../common/progress';
+import { formatStuck } from '../common/progressLine';
 import { batchesNotRun, INPUT_FAILURE_CODES, type ImportReport, type ImportStatus } from '../common/report';
 
 /** What the client API refuses or cannot do, each with what the caller needs to decide and a message that says what to do. */
@@ -118,7 +120,9 @@ export type SteeringRefusal =
   /** `retryFailed` of an import whose every batch succeeded. */
   | 'nothing_to_retry'
   /** The import itself refused it (a concurrency out of range, a batch with no stuck task). */
-  | 'refused';
+  | 'refused'
+  /** `resolveStuckBatch` of a batch number the import does not have (NoSuchBatchError). */
+  | 'no_such_batch';
 
 /** A steering request the import refused, with its reason. */
 export class ImportSteeringError extends Error {
@@ -129,6 +133,32 @@ export class ImportSteeringError extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** The stuck batches of an import as `status` shows them, for a message about a batch that is not one of them. */
+export function stuckNowText(batches: Pick<Progress['batches'], 'stuck' | 'stuckBatches'>): string {
+  return batches.stuck === 0 ? 'none of its batches is stuck now' : `now ${formatStuck(batches)}`;
+}
+
+/**
+ * `resolve` of a batch number the import does not have (999 of a 3-batch import, or 0): most likely
+ * a typo, so the message gives the numbers it has and those of its stuck batches, the ones to resolve.
+ */
+export class NoSuchBatchError extends ImportSteeringError {
+  override name = 'NoSuchBatchError';
+  /** The import's stuck batches (at most 100, as the progress query lists them). */
+  readonly stuckBatches: number[];
+  constructor(
+    importId: string,
+    readonly batchNumber: number,
+    /** How many batches the import has. */
+    readonly batchCount: number,
+    batches: Pick<Progress['batches'], 'stuck' | 'stuckBatches'>,
+  ) {
+    const has = batchCount === 0 ? 'has no batches' : `has only ${batchCount} batch${batchCount === 1 ? ' (batch 1)' : `es (1 to ${batchCount})`}`;
+    super(importId, 'no_such_batch', `import ${importId} ${has}, so there is no batch ${batchNumber} to resolve; ${stuckNowText(batches)}`);
+    this.stuckBatches = batches.stuckBatches;
   }
 }
 

@@ -28,6 +28,8 @@ import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
 import { sourceRefFromArgument, type SourceRef } from '../common/source';
 import { describeSource, sourceAttribute } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
+import { formatDuration } from '../common/duration';
+import { DEFAULT_STUCK_AFTER_MS } from '../common/limits';
 import { issueLines } from '../common/zodIssues';
 import type { ImportClientContext } from './connect';
 import { canonicalJson, defaultImportIdFor, resolveSourceForWorker } from './importId';
@@ -38,6 +40,8 @@ import {
   ImportNotFoundError,
   ImportSteeringError,
   InvalidImportRequestError,
+  NoSuchBatchError,
+  stuckNowText,
   type ImportIdBasis,
 } from './importErrors';
 import { NoWorkerError, queryNotAnswered, requireWorker, updateNotAnswered, WorkerNotAnsweringError } from './workerPresence';
@@ -55,6 +59,7 @@ export interface StartImportRequest extends ImportOptionsInput {
    * server tells them. Services that start imports of the same files should see them alike.
    */
   importId?: string;
+  /** Internal knobs, for tests; `stuckAfterMs` (an option, checked against its bounds) wins over `tuning.stuckAfterMs`. */
   tuning?: ImportWorkflowInput['tuning'];
 }
 
@@ -94,7 +99,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
     concurrency: options.concurrency,
     dryRun: options.dryRun,
     mapping: options.mapping,
-    tuning: request.tuning,
+    tuning: options.stuckAfterMs === undefined ? request.tuning : { ...request.tuning, stuckAfterMs: options.stuckAfterMs },
   });
 
   const running = await runningImport(ctx, importId);
@@ -157,8 +162,16 @@ function follow(importId: string, running: RunningImport, input: ImportWorkflowI
   const keptSettings = [
     ...(request.batchSize !== undefined && theirs.batchSize !== input.batchSize ? [`batch size ${theirs.batchSize} (not ${input.batchSize})`] : []),
     ...(request.concurrency !== undefined && theirs.concurrency !== input.concurrency ? [`concurrency ${theirs.concurrency} (not ${input.concurrency})`] : []),
+    ...(request.stuckAfterMs !== undefined && stuckAfterMsOf(theirs) !== stuckAfterMsOf(input)
+      ? [`stuck-task watchdog ${formatDuration(stuckAfterMsOf(theirs))} (not ${formatDuration(stuckAfterMsOf(input))})`]
+      : []),
   ];
   return { importId, alreadyRunning: true, input: theirs, keptSettings };
+}
+
+/** The watchdog an import runs with: an input without it has the workflow's default. */
+function stuckAfterMsOf(input: ImportWorkflowInput): number {
+  return input.tuning?.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
 }
 
 function summaryOf(input: ImportWorkflowInput): string {
@@ -169,7 +182,7 @@ function summaryOf(input: ImportWorkflowInput): string {
 function detailsOf(input: ImportWorkflowInput): string {
   return [
     `**Source:** \`${describeSource(input.source)}\` (${input.format}${input.delimiter ? `, delimiter \`${JSON.stringify(input.delimiter)}\`` : ''})`,
-    `**Batch size:** ${input.batchSize} rows · **Concurrency:** ${input.concurrency}${input.dryRun ? ' · **Dry run**' : ''}`,
+    `**Batch size:** ${input.batchSize} rows · **Concurrency:** ${input.concurrency} · **Stuck after:** ${formatDuration(stuckAfterMsOf(input))}${input.dryRun ? ' · **Dry run**' : ''}`,
     `**Mapping:** ${input.mapping ? `${Object.keys(input.mapping.columns).length} column rule(s), ${Object.keys(input.mapping.constants).length} constant(s)` : 'none (columns sent as named)'}`,
     'Each batch is a `submitBatch` activity named `batch <n>: rows …`; one whose task outlasts it goes on as a child workflow `<import id>/batch-<n>`. Query `progress` for counts.',
   ].join('\n\n');
@@ -404,13 +417,33 @@ export async function resolveStuckBatch(ctx: ImportClientContext, importId: stri
   } catch (error) {
     // The workflow's refusal (e.g. "has no stuck task") is the message an operator needs.
     if (error instanceof WorkflowUpdateFailedError) throw refusal(importId, error);
-    // A batch runs as its own workflow only while a task of it is still running after its submit.
-    if ((error as Error).name === 'WorkflowNotFoundError') {
-      if ((await importStatus(ctx, importId)) === null) throw new ImportNotFoundError(importId);
-      throw new ImportSteeringError(importId, 'refused', `batch ${batchNumber} of ${importId} is not running as a batch workflow, so it has no stuck task; \`xp-import status ${importId}\` lists the stuck batches`);
-    }
+    if ((error as Error).name === 'WorkflowNotFoundError') throw await whyNoBatchWorkflow(ctx, importId, batchNumber);
     throw error;
   }
+}
+
+/**
+ * Why a batch has no batch workflow to take a decision: the import is unknown or has ended, the
+ * number is not one of its batches (a typo: 999 of 3), or the batch is not running as its own
+ * workflow, which it does only while a task of it is still running after its submit.
+ */
+async function whyNoBatchWorkflow(ctx: ImportClientContext, importId: string, batchNumber: number): Promise<Error> {
+  const status = await importStatus(ctx, importId);
+  if (status === null) return new ImportNotFoundError(importId);
+  const notRunning = `batch ${batchNumber} of ${importId} is not running as a batch workflow, so it has no stuck task`;
+  if (status !== 'RUNNING') return new ImportSteeringError(importId, 'ended', `import ${importId} has ended (${status.toLowerCase()}): ${notRunning}; its report: \`xp-import report ${importId}\``);
+  // Only to say more: without an answer the refusal stands, and `status` tells the rest.
+  const batches = await getProgress(ctx, importId).then(
+    (progress) => progress.batches,
+    () => undefined,
+  );
+  if (batches === undefined) return new ImportSteeringError(importId, 'refused', `${notRunning}; \`xp-import status ${importId}\` lists the stuck batches`);
+  if (batches.total !== null && !isBatchNumberOf(batchNumber, batches.total)) return new NoSuchBatchError(importId, batchNumber, batches.total, batches);
+  return new ImportSteeringError(importId, 'refused', `${notRunning}; ${stuckNowText(batches)}`);
+}
+
+function isBatchNumberOf(batchNumber: number, batchCount: number): boolean {
+  return Number.isInteger(batchNumber) && batchNumber >= 1 && batchNumber <= batchCount;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IMPORT_ID_MAX_LENGTH, IMPORT_ID_PATTERN, IMPORT_ID_RULE } from './batchIds';
-import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST } from './limits';
+import { durationFlag, milliseconds } from './duration';
+import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST, MAX_STUCK_AFTER_MS, MIN_STUCK_AFTER_MS } from './limits';
 import { MappingSchema } from './mapping';
 import { wholeNumber } from './wholeNumber';
 import { DelimiterSchema, SourceFormatSchema, SourceRefSchema } from './source';
@@ -10,6 +11,10 @@ export const ImportIdSchema = z.string().regex(IMPORT_ID_PATTERN, IMPORT_ID_RULE
 
 export const BatchSizeSchema = wholeNumber(1, MAX_ROWS_PER_REQUEST);
 export const ConcurrencySchema = wholeNumber(1, MAX_CONCURRENCY);
+/** How long a task may run after its POST before it is reported stuck: milliseconds in the client API... */
+export const StuckAfterMsSchema = milliseconds(MIN_STUCK_AFTER_MS, MAX_STUCK_AFTER_MS);
+/** ...and a duration such as 45m or 2h on the command line (`start --stuck-after`). */
+export const StuckAfterFlagSchema = durationFlag(MIN_STUCK_AFTER_MS, MAX_STUCK_AFTER_MS);
 
 /** What a user asks for: the same schema behind the CLI flags and the client API. */
 export const ImportOptionsSchema = z.object({
@@ -19,6 +24,8 @@ export const ImportOptionsSchema = z.object({
   concurrency: ConcurrencySchema.default(DEFAULT_CONCURRENCY),
   dryRun: z.boolean().default(false),
   mapping: MappingSchema.optional(),
+  /** The stuck-task watchdog (default 30 minutes). How long to wait, not what is sent: the default import ID does not depend on it. */
+  stuckAfterMs: StuckAfterMsSchema.optional(),
 });
 export type ImportOptions = z.infer<typeof ImportOptionsSchema>;
 export type ImportOptionsInput = z.input<typeof ImportOptionsSchema>;

@@ -10,6 +10,16 @@ export const DEFAULT_BATCH_SIZE = MAX_ROWS_PER_REQUEST;
 export const DEFAULT_CONCURRENCY = 4;
 export const MAX_CONCURRENCY = 64;
 
+/**
+ * The stuck-task watchdog: a task still running this long after its POST is reported stuck, for an
+ * operator to resolve (resubmit or abandon). The workflow's own default is the same 30 minutes.
+ */
+export const DEFAULT_STUCK_AFTER_MS = 30 * 60_000;
+/** Below a minute the watchdog would fire on tasks that are only slow: a first look at a task alone may take 20 s. */
+export const MIN_STUCK_AFTER_MS = 60_000;
+/** A task still running after a week will not end by itself; the import would hold its batch that long. */
+export const MAX_STUCK_AFTER_MS = 7 * 24 * 3_600_000;
+
 export const DEFAULT_TASK_QUEUE = 'xp-import';
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BatchSizeSchema, ConcurrencySchema, ImportIdSchema } from '../../common/importInput';
+import { BatchSizeSchema, ConcurrencySchema, ImportIdSchema, StuckAfterFlagSchema } from '../../common/importInput';
 import { wholeNumber } from '../../common/wholeNumber';
 import { formatProgressLine } from '../../common/progressLine';
 import { exitCodeForReport, ExitCode, type ImportReport } from '../../common/report';
@@ -50,6 +50,8 @@ export const StartFlagsSchema = z.object({
   mapping: z.string().optional(),
   batchSize: BatchSizeSchema.optional(),
   concurrency: ConcurrencySchema.optional(),
+  /** In milliseconds once parsed, as the client API takes it. */
+  stuckAfter: StuckAfterFlagSchema.optional(),
   dryRun: z.boolean().default(false),
   wait: z.boolean().default(false),
   json: z.boolean().default(false),
@@ -69,6 +71,7 @@ export async function startCommand(source: string, rawFlags: Record<string, unkn
       delimiter: flags.delimiter,
       batchSize: flags.batchSize,
       concurrency: flags.concurrency,
+      stuckAfterMs: flags.stuckAfter,
       dryRun: flags.dryRun,
       mapping,
     });

@@ -165,6 +165,10 @@ describe('the xp-import CLI contract', () => {
       [['cancel', 'a b'], 'invalid import id: use letters'],
       // Before: "Invalid option: expected one of ...".
       [['resolve', 'x', '1', 'resend'], 'invalid resolution: use "resubmit" (send its stuck requests again) or "abandon" (give up on them)'],
+      // Batches are numbered from 1: 0, a negative or a fraction is refused before Temporal is asked which batches there are.
+      [['resolve', 'x', '0', 'abandon'], 'invalid batch number: expected a whole number of at least 1, got 0'],
+      [['resolve', 'x', '-1', 'abandon'], 'invalid batch number: expected a whole number of at least 1, got "-1"'],
+      [['resolve', 'x', '1.5', 'abandon'], 'invalid batch number: expected a whole number of at least 1, got "1.5"'],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args, env);

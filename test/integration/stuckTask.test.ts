@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
+import { NoSuchBatchError } from '../../client/importErrors';
 import { cancelImport, getProgress, resolveStuckBatch, startImport, waitForReport } from '../../client/imports';
 import type { Progress } from '../../common/progress';
+import { runCli } from '../support/cli';
 import { until } from '../support/poll';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -126,6 +128,28 @@ describe('a stuck task', () => {
         failure: { code: 'TaskStuck', message: expect.stringMatching(/task 1 still running after 2 s; not resubmitted: the import was cancelled/) as string },
       },
     ]);
+  });
+
+  it('refuses a batch number the import does not have, saying how many it has and which are stuck, in the client API and the CLI', async () => {
+    stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [1] } } });
+    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 600 });
+    const live = stack;
+    const started = await startImport(live.client, { source: 'p.csv', importId: 'no-such-batch', batchSize: 200, concurrency: 3, tuning: { stuckAfterMs: 2_000 } });
+    try {
+      const stuck = await until(() => getProgress(live.client, started.importId), (p: Progress) => p.batches.stuck === 1);
+      const [stuckBatch] = stuck.batches.stuckBatches as [number];
+      const expected = `import no-such-batch has only 3 batches (1 to 3), so there is no batch 999 to resolve; now 1 stuck: batch ${stuckBatch}`;
+      // Before: "batch 999 of no-such-batch is not running as a batch workflow, so it has no stuck task".
+      const refused = await resolveStuckBatch(live.client, started.importId, 999, 'abandon').catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(NoSuchBatchError);
+      expect(refused).toMatchObject({ importId: 'no-such-batch', reason: 'no_such_batch', batchNumber: 999, batchCount: 3, stuckBatches: [stuckBatch], message: expected });
+      // A service that passes 0 is told the same; the CLI refuses 0 before asking (its argument check).
+      await expect(resolveStuckBatch(live.client, started.importId, 0, 'abandon')).rejects.toThrow('has only 3 batches (1 to 3), so there is no batch 0');
+      const cli = await runCli(['resolve', started.importId, '999', 'abandon'], { TEMPORAL_ADDRESS: live.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: live.taskQueue });
+      expect({ code: cli.code, stderr: cli.stderr }).toEqual({ code: 2, stderr: `xp-import: ${expected}\n` });
+    } finally {
+      await live.client.client.workflow.getHandle(started.importId).terminate('test over').catch(() => undefined);
+    }
   });
 
   it('refuses a resolution for a batch that is not stuck', async () => {
