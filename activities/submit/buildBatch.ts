@@ -66,7 +66,7 @@ export function warnOfLaterRow(rejected: RejectedRow, identity: IdentityAttribut
   const attribute = identity ?? 'user_id or device_id';
   return {
     ...rejected,
-    reason: `${rejected.reason}; a later row of the file has the ${attribute} this row reads as, and the last row wins: if that is this row's ${attribute}, leave this row out when you import the fixed rows, or its older values replace the later row's`,
+    reason: `${rejected.reason}; a later row has the ${attribute} this row reads as: if that is this row's ${attribute}, leave this row out when you import the fixed rows, or its older values win`,
   };
 }
 

@@ -106,7 +106,7 @@ describe('validateSource: one kind of problem at a time', () => {
     const rejectsFile = path.join(folder, `rejects-${seq++}.csv`);
     const summary = await validateSource(file, { rejectsFile });
     expect(summary.rows).toMatchObject({ total: 4, valid: 2, rejected: 2, duplicates: 0 });
-    const warning = "a later row of the file has the user_id this row reads as, and the last row wins: if that is this row's user_id, leave this row out when you import the fixed rows";
+    const warning = "a later row has the user_id this row reads as: if that is this row's user_id, leave this row out when you import the fixed rows, or its older values win";
     expect(summary.firstErrors.map((error) => [error.row, error.code, error.reason.includes(warning)])).toEqual([
       [1, 'ragged_row', true],
       // u2's ragged row is its last: nothing later to bring back.
