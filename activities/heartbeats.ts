@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { SourceReadProgress } from '../common/progress';
 import type { ByteSource } from './source/byteSource';
+import type { FailedAttemptMark } from './takeovers';
 
 /** Heartbeats while a slow step (an HTTP request) runs, so a live worker is never taken for dead. */
 export async function heartbeatWhile<T>(work: Promise<T>, details?: () => unknown, everyMs = 5_000): Promise<T> {
@@ -15,8 +16,8 @@ export async function heartbeatWhile<T>(work: Promise<T>, details?: () => unknow
 
 /** A byte source that heartbeats how far it has been read: long scans of big files stay visibly alive. */
 export interface HeartbeatingSource extends ByteSource {
-  /** Heartbeats again with the last position read (for work after the reading, such as a merge). */
-  heartbeat(): void;
+  /** Heartbeats again with the last position read (for work after the reading, such as a merge), and `mark` beside it. */
+  heartbeat(mark?: FailedAttemptMark): void;
 }
 
 /**
@@ -28,7 +29,7 @@ export interface HeartbeatingSource extends ByteSource {
 export function heartbeatingSource(source: ByteSource, everyMs = 5_000): HeartbeatingSource {
   const context = Context.current();
   const progress: SourceReadProgress = { bytesRead: 0, bytesTotal: null };
-  const heartbeat = () => context.heartbeat({ ...progress });
+  const heartbeat = (mark?: FailedAttemptMark) => context.heartbeat({ ...progress, ...mark });
   return {
     describe: () => source.describe(),
     async stat() {

@@ -1,16 +1,19 @@
+import { Context } from '@temporalio/activity';
 import type { ImportJob } from '../common/batch';
 import type { ImportWorkflowInput } from '../common/importInput';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
+import { SourceReadProgressSchema } from '../common/progress';
 import type { SourceFormat, SourceRef } from '../common/source';
 import { inspectWithIdentityIndex } from './dedupe';
 import { BlockDigester, writeBlockDigests } from './source/blockDigests';
 import type { ActivityDeps } from './deps';
-import { heartbeatingSource } from './heartbeats';
+import { heartbeatingSource, type HeartbeatingSource } from './heartbeats';
 import { ReportPaths } from './reports/reportPaths';
 import { planBatches as plan } from './source';
 import { openSource } from './sourceAccess';
 import { sameLayout } from './submit/buildFromSource';
 import type { PreparedBatches } from './submit/preparedBatches';
+import { failedAttemptIn, failedAttemptMark, takesOverFromDeadAttempt } from './takeovers';
 
 export interface InspectSourceInput {
   importId: string;
@@ -67,6 +70,20 @@ export interface PlanBatchesInput {
   maxBatches: number;
 }
 
+/**
+ * An inspection taken over from a worker that died (or hung past the heartbeat timeout): it reads
+ * the source again from the start, which on a big file takes a while, so the operator sees it at WARN.
+ */
+function warnInspectionTakenOver(context: Context, importId: string): void {
+  const read = SourceReadProgressSchema.safeParse(context.info.heartbeatDetails);
+  context.log.warn('inspection taken over', {
+    importId,
+    attempt: context.info.attempt,
+    // How far the dead attempt had read: this one starts again from byte 0.
+    ...(read.success ? { bytesReadBefore: read.data.bytesRead } : {}),
+  });
+}
+
 export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatches) {
   /**
    * Plans the first window from the layout (its first bytes only) and has it built early, then plans
@@ -92,12 +109,17 @@ export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatch
      * header as soon as it is read.
      */
     async inspectSource(input: InspectSourceInput): Promise<InspectSourceResult> {
-      const source = heartbeatingSource(await openSource(deps.dataDir, input.source));
+      const context = Context.current();
+      if (takesOverFromDeadAttempt(context, failedAttemptIn(context.info.heartbeatDetails))) warnInspectionTakenOver(context, input.importId);
       const paths = new ReportPaths(deps.reportDir, input.importId);
       const digester = new BlockDigester();
       const window = input.firstWindow;
+      /** Set once the source is open: a failure's last heartbeat keeps how far it read. */
+      let opened: HeartbeatingSource | undefined;
       let firstWindow: Promise<EarlyPage | undefined> | undefined;
       try {
+        const source = heartbeatingSource(await openSource(deps.dataDir, input.source));
+        opened = source;
         const inspection = await inspectWithIdentityIndex(source, {
           format: input.format,
           delimiter: input.delimiter,
@@ -121,6 +143,9 @@ export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatch
           await firstWindow;
           builds.forget(input.importId);
         }
+        // The SDK logs this failure; the next attempt must not take it for a worker that died.
+        if (opened === undefined) context.heartbeat({ bytesRead: 0, bytesTotal: null, ...failedAttemptMark(context) });
+        else opened.heartbeat(failedAttemptMark(context));
         throw error;
       }
     },

@@ -285,9 +285,12 @@ export function logBatchFinished(importId: string, result: BatchResult): void {
     rows: result.rows,
     requests: result.requests,
     taskIds: result.taskIds.slice(0, 20),
+    // Requests sent again after their answer was lost: the API may have applied their rows twice.
+    ...(result.possibleDuplicates > 0 ? { possibleDuplicates: result.possibleDuplicates } : {}),
     ...(result.failure ? { failure: result.failure } : {}),
   };
-  if (result.status === 'failed') log.warn('batch finished', fields);
+  // Both are news to the operator (logged where XP_IMPORT_LOG_LEVEL=WARN still shows them).
+  if (result.status === 'failed' || result.possibleDuplicates > 0) log.warn('batch finished', fields);
   else log.info('batch finished', fields);
 }
 

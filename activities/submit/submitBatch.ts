@@ -9,6 +9,7 @@ import { heartbeatWhile } from '../heartbeats';
 import { readTakenOver, type TakenOverRequests } from '../reports/openTasks';
 import { ReportPaths } from '../reports/reportPaths';
 import { appendRejectPart, readRejectPart, writeRejectPart, type RejectedRow } from '../reports/rejectParts';
+import { failedAttemptMark, takesOverFromDeadAttempt } from '../takeovers';
 import { RateLimitedError, RequestRejectedError, RowsRefusedError, XtremepushError } from '../xtremepush/errors';
 import { partRow, rowsJson, type Part } from './part';
 import { originalRows, type OriginalRow } from './originalRows';
@@ -51,6 +52,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
     const postSignal = abortedUnlessCancelRequested(context);
     try {
       const journal = await SubmitJournal.open(paths.submitJournal(batch.index), submitOwner(context), progress);
+      if (takesOverFromDeadAttempt(context, progress.failedAttempt)) warnTakenOver(context, input, progress);
       const earlier = input.onlyKeys === undefined ? await readTakenOver(paths.openTasks, batch.index) : undefined;
       // Reading the rows of a slow http(s) source can take longer than the heartbeat timeout.
       const built = await heartbeatWhile(prepared.take(job, batch), () => progress);
@@ -237,9 +239,30 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
         ...(watch !== undefined ? { watchedMs: watch.watchedMs } : {}),
       };
     } catch (error) {
+      // The SDK logs this failure; the next attempt must not take it for a worker that died.
+      Object.assign(progress, failedAttemptMark(context));
+      context.heartbeat(progress);
       throw toApplicationFailure(error);
     }
   };
+}
+
+/**
+ * An attempt that takes a batch over from a worker that died mid-batch (or hung past the heartbeat
+ * timeout): the operator sees it at WARN, with what it resumes from. Counts only, never a row.
+ */
+function warnTakenOver(context: Context, input: SubmitBatchInput, progress: SubmitProgress): void {
+  context.log.warn('batch taken over', {
+    importId: input.job.importId,
+    batch: input.batch.index + 1,
+    attempt: context.info.attempt,
+    resumesFrom: {
+      requestsPosted: Object.keys(progress.posted).length,
+      // Sent with no answer before the worker died: sending them again may duplicate their rows.
+      requestsInDoubt: progress.unknown.length,
+      rowsRefused: refusedRowKeys(progress.rejected).length,
+    },
+  });
 }
 
 /**

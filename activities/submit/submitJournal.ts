@@ -168,4 +168,6 @@ function mergeInto(progress: SubmitProgress, saved: JournalFile): void {
   const duplicated = union(progress.duplicated ?? [], saved.progress.duplicated ?? []);
   if (duplicated.length > 0) progress.duplicated = duplicated;
   progress.possibleDuplicates = Math.max(progress.possibleDuplicates, saved.progress.possibleDuplicates);
+  const failedAttempt = Math.max(progress.failedAttempt ?? 0, saved.progress.failedAttempt ?? 0);
+  if (failedAttempt > 0) progress.failedAttempt = failedAttempt;
 }

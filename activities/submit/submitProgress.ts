@@ -1,11 +1,12 @@
 import type { RetryCause, RetryCounts } from '../../common/report';
+import { failedAttemptIn, type FailedAttemptMark } from '../takeovers';
 
 /**
  * What a submit attempt has done so far, kept in heartbeat details so that the next attempt (after
  * a retry or a worker crash) skips requests that already have an answer. Keys and task IDs only:
  * heartbeat details are visible in Temporal, so no row value and no API message goes here.
  */
-export interface SubmitProgress {
+export interface SubmitProgress extends FailedAttemptMark {
   /** Request key → task ID ('' for a request applied synchronously). */
   posted: Record<string, string>;
   /** Keys the API answered 400 about their content; they are split, never sent again whole. */
@@ -25,6 +26,7 @@ export function emptyProgress(): SubmitProgress {
 export function restoreProgress(details: unknown): SubmitProgress {
   if (details === null || typeof details !== 'object') return emptyProgress();
   const d = details as Partial<SubmitProgress>;
+  const failedAttempt = failedAttemptIn(d);
   return {
     posted: { ...(d.posted ?? {}) },
     rejected: [...(d.rejected ?? [])],
@@ -32,6 +34,7 @@ export function restoreProgress(details: unknown): SubmitProgress {
     ...(d.duplicated?.length ? { duplicated: [...d.duplicated] } : {}),
     retries: { ...(d.retries ?? {}) },
     possibleDuplicates: d.possibleDuplicates ?? 0,
+    ...(failedAttempt === undefined ? {} : { failedAttempt }),
   };
 }
 
