@@ -17,7 +17,7 @@ import {
 import type { BatchSettings, BatchWorkflowInput, ImportJob, SubmitBatchResult } from '../common/batch';
 import { batchWorkflowId, CANCELLED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS, IMPORT_ID_MAX_LENGTH, IMPORT_ID_PATTERN, IMPORT_ID_RULE } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
-import { BATCHES_PER_PLAN_PAGE } from '../common/limits';
+import { BATCHES_PER_PLAN_PAGE, DEFAULT_STUCK_AFTER_MS } from '../common/limits';
 import { firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS, rememberTaskWait } from '../common/firstPoll';
 import { batchStuckSignal, cancelModeSignal, handOverSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, stopSendingSignal, type CancelMode } from '../common/messages';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
@@ -66,7 +66,7 @@ type TakenOver = NonNullable<ImportReport['takenOver']>;
 
 const DEFAULTS = {
   maxBatchesPerRun: 1_000,
-  stuckAfterMs: 30 * 60_000,
+  stuckAfterMs: DEFAULT_STUCK_AFTER_MS,
   stuckLookEveryMs: DEFAULT_STUCK_LOOK_EVERY_MS,
   maxTaskResubmits: 3,
   maxSubmitAttempts: 25,
