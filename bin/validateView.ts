@@ -2,8 +2,8 @@ import type { ValidationSummary } from '../common/validation';
 
 const n = (value: number) => value.toLocaleString('en-US');
 const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
-/** Reasons can be long (they say what to do); the list stays one screen. */
-const MAX_REASON_CHARS = 240;
+/** Reasons can be long (they say what to do, and may warn of a later row); the list stays one screen. */
+const MAX_REASON_CHARS = 400;
 
 function counts(record: Record<string, number>): string {
   return Object.entries(record)

@@ -21,7 +21,8 @@ const ROW_BITS = 0x7fffffff;
 /** 2 M entries: 32 MiB of entries plus 8 MiB to sort them (see IdentityIndexBuilder). */
 export const DEFAULT_BUFFER_ENTRIES = 2_000_000;
 export const DEFAULT_FAN_IN = 64;
-const MAX_ROW = ROW_BITS;
+/** The highest row number an entry holds. */
+export const MAX_INDEXED_ROW = ROW_BITS;
 /** The buffer starts this small and doubles up to bufferEntries, so a small file costs little. */
 const INITIAL_ENTRIES = 1 << 16;
 
@@ -86,9 +87,13 @@ export class IdentityIndexBuilder {
     this.entries = new Uint32Array(Math.min(this.capacity, INITIAL_ENTRIES) * ENTRY_WORDS);
   }
 
-  /** Adds a row's identity key (e.g. `user_id:abc`); rows must come in increasing order. */
+  /**
+   * Adds a row's identity key (e.g. `user_id:abc`); rows must come in increasing order, but an
+   * unreadable row may come twice (its identity may read two ways).
+   */
   add(key: string, row: number, unreadable = false): void {
-    if (!(row > this.lastRow && row <= MAX_ROW && Number.isInteger(row))) throw new RangeError(`row ${row} is out of order or out of range`);
+    const inOrder = row > this.lastRow || (unreadable && row === this.lastRow);
+    if (!(inOrder && row <= MAX_INDEXED_ROW && Number.isInteger(row))) throw new RangeError(`row ${row} is out of order or out of range`);
     if (this.entries === undefined) throw new Error('IdentityIndexBuilder: add after finish');
     if (this.count * ENTRY_WORDS === this.entries.length) {
       if (this.count === this.capacity) this.spill();

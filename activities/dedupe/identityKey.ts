@@ -4,7 +4,7 @@ import type { IdentityAttribute } from '../rows/attributeNames';
 import { isBlankText } from '../rows/blank';
 import { targetAttribute } from '../rows/columns';
 import { compileMapping } from '../rows';
-import { csvCellAt, csvCellOfUnreadable } from '../source/csvFields';
+import { csvCellAt, csvCellOfUnreadable, CsvFieldSplitter } from '../source/csvFields';
 import { ndjsonRecordParser, type RecordParser } from '../source/recordParsers';
 
 /**
@@ -18,6 +18,8 @@ export interface RowIdentity {
   key: string | undefined;
   /** The record could not be read as a row: `key` is what its identity reads as, not to be trusted. */
   unreadable?: true;
+  /** A ragged row's identity read the other way (counted from the row's end), when that differs. */
+  alsoReadAs?: string;
 }
 
 export interface IdentityKeyInput {
@@ -32,8 +34,8 @@ export interface IdentityKeyInput {
  * Parses records only as far as their identity key (the value the row mapper puts in
  * `RowOutcome.identity`), without mapping the rest of the row. Blank or invalid identities give
  * undefined. A record that could not be parsed is rejected, so it supersedes nothing; but where
- * its identity can still be read (the cells before a ragged row's trouble, a key of a line that is
- * not JSON), that key comes marked `unreadable`, so that a later row of it can be found.
+ * its identity can still be read (a ragged row's cell, a key of a line that is not JSON), that key
+ * comes marked `unreadable`, so that a later row of it can be found.
  *
  * For CSV the record is read from its bytes and only the identity cell is decoded; the other
  * cells are stepped over, but still counted and checked, so a ragged or badly quoted record has
@@ -46,41 +48,55 @@ export interface IdentityKeyInput {
 export function identityKeyParser(input: IdentityKeyInput): RecordParser<RowIdentity> {
   const mapper = compileMapping(input);
   const mapping = MappingSchema.parse(input.mapping ?? {});
-  const unreadable = (row: number, readAs: string | undefined): RowIdentity => {
-    const key = readableAs(readAs);
-    return key === undefined ? { row, key } : { row, key, unreadable: true };
-  };
   if (input.format === 'csv') {
     const attribute = mapper.identityAttribute as IdentityAttribute;
     const header = input.header ?? [];
     const index = header.findIndex((name) => targetAttribute(name, entryOf(mapping, name)) === attribute);
-    const delimiter = (input.delimiter ?? ',').charCodeAt(0);
-    const readAs = (bytes: Buffer, from: number, to: number) => nonBlank(csvCellAt(bytes, from, to, index, header.length, delimiter) ?? csvCellOfUnreadable(bytes, from, to, index, delimiter));
+    const delimiter = input.delimiter ?? ',';
+    const delimiterCode = delimiter.charCodeAt(0);
+    const splitter = new CsvFieldSplitter(delimiter);
+    /**
+     * An unreadable record's identity, as read. Cells that split cleanly but are too many or too
+     * few: a stray or missing delimiter before the identity's cell shifts it, one after it does
+     * not, and either may be the case, so the cell is read from both ends. Quotes that do not pair
+     * up: the cell, if it comes before them.
+     */
+    const readingsOf = (text: string): Array<string | undefined> => {
+      splitter.use(text);
+      const cells = splitter.split(0, text.length);
+      if (Array.isArray(cells)) return [cells[index], cells[index + cells.length - header.length]];
+      const bytes = Buffer.from(text);
+      return [csvCellOfUnreadable(bytes, 0, bytes.length, index, delimiterCode)];
+    };
     return {
       parseBytes(bytes, from, to, _byteOffset, row) {
         // Every key of a CSV pass is of the same attribute: the value alone tells identities apart.
-        const value = csvCellAt(bytes, from, to, index, header.length, delimiter);
-        return value === undefined ? unreadable(row, readAs(bytes, from, to)) : { row, key: nonBlank(value) };
+        const value = csvCellAt(bytes, from, to, index, header.length, delimiterCode);
+        return value === undefined ? unreadableIdentity(row, readingsOf(bytes.toString('utf8', from, to))) : { row, key: nonBlank(value) };
       },
-      invalidUtf8(_byteOffset, row, _line, _invalidAt, raw) {
-        const bytes = Buffer.from(raw);
-        return unreadable(row, readAs(bytes, 0, bytes.length));
-      },
+      invalidUtf8: (_byteOffset, row, _line, _invalidAt, raw) => unreadableIdentity(row, readingsOf(raw)),
     };
   }
   const userIdKeys = keysSentTo('user_id', mapping);
   const deviceIdKeys = keysSentTo('device_id', mapping);
   const records = ndjsonRecordParser();
-  const readAs = (raw: string | undefined) => (raw === undefined ? undefined : ndjsonKeyOfUnreadable(raw, userIdKeys, deviceIdKeys));
+  const readAs = unreadableNdjsonKey(userIdKeys, deviceIdKeys);
   return {
     use: (text) => records.use(text),
     parse(from, to, byteOffset, row, line) {
       const record = records.parse(from, to, byteOffset, row, line);
       if ('value' in record) return { row, key: ndjsonKey(record.value, userIdKeys, deviceIdKeys) };
-      return unreadable(row, readAs('raw' in record ? record.raw : undefined));
+      return unreadableIdentity(row, ['raw' in record ? readAs(record.raw) : undefined]);
     },
-    invalidUtf8: (_byteOffset, row, _line, _invalidAt, raw) => unreadable(row, readAs(raw)),
+    invalidUtf8: (_byteOffset, row, _line, _invalidAt, raw) => unreadableIdentity(row, [readAs(raw)]),
   };
+}
+
+/** An unreadable row's identity from what it reads as (blank, U+FFFD-holding and repeated readings left out). */
+function unreadableIdentity(row: number, readings: ReadonlyArray<string | undefined>): RowIdentity {
+  const [key, alsoReadAs] = [...new Set(readings.map((reading) => readableAs(nonBlank(reading))).filter((reading) => reading !== undefined))];
+  if (key === undefined) return { row, key };
+  return alsoReadAs === undefined ? { row, key, unreadable: true } : { row, key, unreadable: true, alsoReadAs };
 }
 
 function nonBlank(value: string | undefined): string | undefined {
@@ -94,23 +110,33 @@ function readableAs(value: string | undefined): string | undefined {
 }
 
 /**
- * What the identity of a line that is not a JSON object reads as: the first `"key": value` (a
- * string or a number) of the keys sent to user_id, else of those sent to device_id, found in the
- * text. Only a guess (the key may sit in a nested object), which is all an unreadable row needs.
+ * What the identity of a line that is not a JSON object (or not one the import takes) reads as:
+ * the first `"key": value` (a string or a number) of the keys sent to user_id, else of those sent
+ * to device_id, found in the text. Only a guess (the key may sit in a nested object), which is all
+ * an unreadable row needs. The patterns are made once, for every line of the pass.
  */
-function ndjsonKeyOfUnreadable(line: string, userIdKeys: readonly string[], deviceIdKeys: readonly string[]): string | undefined {
-  for (const [attribute, keys] of [['user_id', userIdKeys], ['device_id', deviceIdKeys]] as const) {
-    for (const key of keys) {
-      const found = new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:\\s*("(?:[^"\\\\]|\\\\.)*"|-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)`).exec(line);
-      if (found === null) continue;
-      const value = readJsonScalar(found[1] as string);
-      if (value !== undefined) return `${attribute}:${value}`;
+function unreadableNdjsonKey(userIdKeys: readonly string[], deviceIdKeys: readonly string[]): (line: string) => string | undefined {
+  const value = String.raw`("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)`;
+  const patterns = [
+    ...userIdKeys.map((key) => ({ attribute: 'user_id', pattern: new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:\\s*${value}`) })),
+    ...deviceIdKeys.map((key) => ({ attribute: 'device_id', pattern: new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:\\s*${value}`) })),
+  ];
+  return (line) => {
+    for (const { attribute, pattern } of patterns) {
+      const found = pattern.exec(line);
+      const read = found === null ? undefined : readJsonScalar(found[1] as string);
+      if (read !== undefined) return `${attribute}:${read}`;
     }
-  }
-  return undefined;
+    return undefined;
+  };
 }
 
+/**
+ * A JSON string or number as an identity. A whole number keeps its digits as written: one too long
+ * for a double (rejected as `inexact_number`) is then the same as the string a fixed row would hold.
+ */
 function readJsonScalar(json: string): string | undefined {
+  if (/^-?\d+$/.test(json)) return json;
   try {
     const value: unknown = JSON.parse(json);
     return typeof value === 'number' ? String(value) : nonBlank(value as string);

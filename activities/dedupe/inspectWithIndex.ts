@@ -2,7 +2,8 @@ import type { Mapping, MappingInput } from '../../common/mapping';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { inspectSource, type ByteSource, type InspectOptions, type SourceInspection } from '../source';
 import type { BlockDigester } from '../source/blockDigests';
-import { IdentityIndexBuilder, type IdentityIndexOptions, type IdentityIndexResult } from './identityIndex';
+import { tooManyRowsError } from '../source/errors';
+import { IdentityIndexBuilder, MAX_INDEXED_ROW, type IdentityIndexOptions, type IdentityIndexResult } from './identityIndex';
 import { identityKeyParser, type RowIdentity } from './identityKey';
 
 export interface IndexedInspectOptions {
@@ -35,8 +36,10 @@ export async function inspectWithIdentityIndex(src: ByteSource, options: Indexed
       ...(options.onLayout ? { onLayout: options.onLayout } : {}),
       records: (header, delimiter) => ({
         parser: identityKeyParser({ format: options.format, header, delimiter, mapping: options.mapping }),
-        visit: ({ row, key, unreadable }) => {
+        visit: ({ row, key, unreadable, alsoReadAs }) => {
+          if (row > MAX_INDEXED_ROW) throw tooManyRowsError(src.describe(), MAX_INDEXED_ROW);
           if (key !== undefined) index.add(key, row, unreadable);
+          if (alsoReadAs !== undefined) index.add(alsoReadAs, row, true);
         },
       }),
     });

@@ -10,7 +10,7 @@ export interface RowSorterOptions {
 }
 
 /**
- * Sorts row numbers (uint32, each added once) in bounded memory: a full buffer is sorted and
+ * Sorts row numbers (uint32; one added twice is written once) in bounded memory: a full buffer is sorted and
  * spilled as a run, and the runs are merged at the end. The output is packed uint32 LE.
  */
 export class RowSorter {
@@ -41,9 +41,12 @@ export class RowSorter {
         writeRows(out, this.buffer.subarray(0, this.used).sort());
       } else {
         if (this.used > 0) this.spill();
-        await mergeRuns(this.runs, { width: 1, fanIn: this.options.fanIn, newRunFile: this.options.newRunFile, onProgress: this.options.onProgress }, (words, at) =>
-          out.pushWord(words[at] as number),
-        );
+        let last = -1;
+        await mergeRuns(this.runs, { width: 1, fanIn: this.options.fanIn, newRunFile: this.options.newRunFile, onProgress: this.options.onProgress }, (words, at) => {
+          const row = words[at] as number;
+          if (row !== last) out.pushWord(row);
+          last = row;
+        });
       }
     } finally {
       out.close();
@@ -73,6 +76,7 @@ export function writeSortedRows(file: string, rows: Uint32Array): void {
   }
 }
 
+/** Writes sorted rows, each once. */
 function writeRows(out: RunWriter, rows: Uint32Array): void {
-  for (let i = 0; i < rows.length; i++) out.pushWord(rows[i] as number);
+  for (let i = 0; i < rows.length; i++) if (i === 0 || rows[i] !== rows[i - 1]) out.pushWord(rows[i] as number);
 }

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /** The superseded-rows file of an import cannot be read: a batch cannot tell which rows to leave out. */
@@ -10,6 +9,8 @@ export class SupersededRowsError extends Error {
   constructor(
     readonly file: string,
     detail: string,
+    /** The file is not there (ENOENT), as opposed to there and unreadable. */
+    readonly missing = false,
   ) {
     super(`the superseded-rows file ${file} ${detail}; it is written by the import's inspection into XP_IMPORT_REPORT_DIR, which every worker must share`);
   }
@@ -25,7 +26,13 @@ export function unreadableSupersededFileFor(supersededFile: string): string {
  * read) supersedes. Imports inspected before this file was written have none.
  */
 export async function unreadableSupersededRowsIn(file: string, firstRow: number, lastRow: number): Promise<Uint32Array> {
-  return existsSync(file) ? supersededRowsIn(file, firstRow, lastRow) : new Uint32Array(0);
+  try {
+    return await supersededRowsIn(file, firstRow, lastRow);
+  } catch (error) {
+    // Only a file that is not there means "none"; one that cannot be read fails as the other does.
+    if (error instanceof SupersededRowsError && error.missing) return new Uint32Array(0);
+    throw error;
+  }
 }
 
 /** Answers "is this row in the list?" for rows asked in increasing order, from a list in increasing order. */
@@ -51,7 +58,7 @@ export async function supersededRowsIn(file: string, firstRow: number, lastRow: 
     handle = await open(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SupersededRowsError(file, code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`);
+    throw new SupersededRowsError(file, code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`, code === 'ENOENT');
   }
   try {
     const { size } = await handle.stat();

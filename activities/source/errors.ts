@@ -22,7 +22,8 @@ export type SourceFormatErrorCode =
   | 'header_duplicate_name'
   | 'header_too_long'
   | 'unclosed_quote'
-  | 'row_too_many_lines';
+  | 'row_too_many_lines'
+  | 'too_many_rows';
 
 /**
  * The whole source cannot be read as the format it claims to be. Retrying cannot help.
@@ -62,6 +63,11 @@ export function unclosedQuoteError(source: string, quote: OpenQuote): SourceForm
       `file would be one cell. Close the quoted cell or double the quote ("") if it is part of the value.`,
     { line: quote.line, byteOffset: quote.byteOffset },
   );
+}
+
+/** More data rows than an import numbers (the identity index keeps a row in 31 bits). */
+export function tooManyRowsError(source: string, maxRows: number): SourceFormatError {
+  return new SourceFormatError('too_many_rows', `${source}: more than ${maxRows.toLocaleString('en-US')} data rows, more than one import takes. Split the file and import each part.`);
 }
 
 /** Lines one row may span (its quoted cells hold the line breaks); past this a stray quote is far likelier. */

@@ -1,4 +1,5 @@
 import type { ImportJob } from '../../common/batch';
+import type { SourceFormat } from '../../common/source';
 import type { BatchPlan } from '../../common/plan';
 import { compileMapping, type Cell, type RowIssue, type RowMapper } from '../rows';
 import type { RejectedRow } from '../reports/rejectParts';
@@ -71,6 +72,15 @@ export function warnOfLaterRow(rejected: RejectedRow, identity: IdentityAttribut
 }
 
 /**
+ * The identity attribute a warning may name: a CSV file's is its identity column's, for every row;
+ * an NDJSON line's is its own (user_id, else device_id), which the mapper does not know of a line
+ * it could not read.
+ */
+export function identityNamed(format: SourceFormat, mapper: RowMapper): IdentityAttribute | null {
+  return format === 'csv' ? mapper.identityAttribute : null;
+}
+
+/**
  * Reads a batch's byte range and turns its records into request parts and rejected rows. Rows
  * superseded (from the import's identity index) are left out unvalidated: a later row of the file
  * has their identity, so sending them could only let an older value win. The result depends only
@@ -103,7 +113,7 @@ export async function buildBatch(
     }
     const outcome = judgeRecord(mapper, record);
     if (!outcome.ok) {
-      rejects.push(unreadableSuperseded.has(record.row) ? warnOfLaterRow(outcome.rejected, mapper.identityAttribute) : outcome.rejected);
+      rejects.push(unreadableSuperseded.has(record.row) ? warnOfLaterRow(outcome.rejected, identityNamed(job.format, mapper)) : outcome.rejected);
       continue;
     }
     warnings += outcome.warnings.length;

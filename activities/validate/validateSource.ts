@@ -10,7 +10,7 @@ import { AscendingRows, inspectWithIdentityIndex, supersededRowsIn, unreadableSu
 import { SourceAccessError } from '../failures';
 import { compileMapping } from '../rows';
 import { LocalFileSource, readBatch, type ByteSource } from '../source';
-import { judgeRecord, warnOfLaterRow } from '../submit/buildBatch';
+import { identityNamed, judgeRecord, warnOfLaterRow } from '../submit/buildBatch';
 import { checkRejectsFile, RejectsWriter } from './rejectsWriter';
 
 export interface ValidateOptions {
@@ -134,7 +134,7 @@ async function judgeRows(
         }
         tally.rejected++;
         bump(tally.rejectedByCode, verdict.code);
-        const rejected = unreadableSuperseded.has(record.row) ? warnOfLaterRow(verdict.rejected, mapper.identityAttribute) : verdict.rejected;
+        const rejected = unreadableSuperseded.has(record.row) ? warnOfLaterRow(verdict.rejected, identityNamed(format, mapper)) : verdict.rejected;
         const { row, line, column, reason } = rejected;
         if (tally.firstErrors.length < maxErrors) tally.firstErrors.push({ row, line, column, code: verdict.code, reason });
         await rejects?.add(rejected);

@@ -59,6 +59,26 @@ describe('IdentityIndexBuilder: rows that could not be read as cells', () => {
     expect(result).toMatchObject({ superseded: 1, unreadableSuperseded: 3, indexed: 5 });
   });
 
+  it('take an unreadable row read two ways, and write it once when both readings have a later row', async () => {
+    const tmpDir = path.join(tempFolder(), `twice-spill-${fileSeq}`);
+    mkdirSync(tmpDir, { recursive: true });
+    const out = tempPath(`twice-superseded-${fileSeq++}.bin`);
+    for (const bufferEntries of [100, 2]) {
+      const builder = new IdentityIndexBuilder({ tmpDir, bufferEntries, fanIn: 2 });
+      builder.add('a', 1, true);
+      builder.add('b', 1, true);
+      builder.add('c', 2, true);
+      builder.add('x', 2, true);
+      builder.add('a', 3);
+      builder.add('b', 4);
+      builder.add('c', 5);
+      expect(() => builder.add('d', 5)).toThrow(RangeError);
+      const result = await builder.finish(out);
+      expect(readRows(unreadableSupersededFileFor(out))).toEqual([1, 2]);
+      expect(result).toMatchObject({ superseded: 0, unreadableSuperseded: 2, indexed: 3 });
+    }
+  });
+
   const mixed = (n: number, distinct: number, seed: number): IndexedRow[] => {
     const random = seededRandom(seed);
     return Array.from({ length: n }, () => (random() < 0.05 ? undefined : { key: `k${Math.floor(random() * distinct)}`, unreadable: random() < 0.2 }));

@@ -27,12 +27,13 @@ function keyOf(input: IdentityKeyInput): (text: string) => string | undefined {
   };
 }
 
-/** What the identity of a record that does not read as a row reads as; null for a record that does read as a row. */
-function readAsOf(input: IdentityKeyInput): (text: string) => string | undefined | null {
+/** What the identity of a record that does not read as a row reads as (one way or two); null for a record that does read as a row. */
+function readAsOf(input: IdentityKeyInput): (text: string) => string[] | null {
   const identity = identityOf(input);
   return (text) => {
     const read = identity(text);
-    return read.unreadable || read.key === undefined ? read.key : null;
+    if (read.unreadable) return read.alsoReadAs === undefined ? [read.key as string] : [read.key as string, read.alsoReadAs];
+    return read.key === undefined ? [] : null;
   };
 }
 
@@ -50,20 +51,28 @@ describe('identityKeyParser reads the identity as the row mapper keys it', () =>
     expect(key('a@example.com,C-1,"d1')).toBeUndefined();
   });
 
-  it('CSV: a ragged or badly quoted row\'s identity, as read from the cells before the trouble, comes marked unreadable', () => {
+  it('CSV: a ragged row\'s identity reads from both ends of the row, a badly quoted one\'s from the cells before the trouble, marked unreadable', () => {
     const header = ['Email', 'Customer ID', 'device_id'];
     const readAs = readAsOf({ format: 'csv', header, delimiter: ',', mapping: { columns: { 'Customer ID': 'user_id', Email: { skip: true } } } });
     expect(readAs('a@example.com, C-1 ,d1')).toBeNull();
-    expect(readAs('a@example.com,C-1')).toBe('C-1');
-    expect(readAs('a@example.com, "C-1" ,d1,extra')).toBe('"C-1"');
-    expect(readAs('a@example.com,"C,1",d1,extra')).toBe('C,1');
-    expect(readAs('a@example.com,C-1,"d1')).toBe('C-1');
-    expect(readAs('a@example.com,C-1,"d"x')).toBe('C-1');
+    // Too few or too many cells: the cell counted from the start, then the one counted from the end.
+    expect(readAs('a@example.com,C-1')).toEqual(['C-1', 'a@example.com']);
+    expect(readAs('a@example.com, "C-1" ,d1,extra')).toEqual(['"C-1"', 'd1']);
+    expect(readAs('a@example.com,"C,1",d1,extra')).toEqual(['C,1', 'd1']);
+    expect(readAs('a@example.com, ,d1,extra')).toEqual(['d1']);
+    expect(readAs('a@example.com')).toEqual([]);
+    // Quotes that do not pair up after the identity's cell.
+    expect(readAs('a@example.com,C-1,"d1')).toEqual(['C-1']);
+    expect(readAs('a@example.com,C-1,"d"x')).toEqual(['C-1']);
     // The trouble at or before the identity's cell: nothing to read.
-    expect(readAs('"a@example.com"x,C-1,d1')).toBeUndefined();
-    expect(readAs('a@example.com,"C-1')).toBeUndefined();
-    expect(readAs('a@example.com')).toBeUndefined();
-    expect(readAs('a@example.com, ,d1,extra')).toBeUndefined();
+    expect(readAs('"a@example.com"x,C-1,d1')).toEqual([]);
+    expect(readAs('a@example.com,"C-1')).toEqual([]);
+  });
+
+  it('CSV: an unquoted comma in a column before the identity\'s still lets the identity be read (from the end)', () => {
+    const readAs = readAsOf({ format: 'csv', header: ['first_name', 'user_id', 'city'], delimiter: ',' });
+    expect(readAs('Smith, Ann,u1,Cork')).toEqual(['Ann', 'u1']);
+    expect(readAs('Ann,u1,Cork,Ireland')).toEqual(['u1', 'Cork']);
   });
 
   it('CSV: device_id when no column goes to user_id, with the file\'s delimiter', () => {
@@ -83,14 +92,18 @@ describe('identityKeyParser reads the identity as the row mapper keys it', () =>
   it('NDJSON: a line that is not a JSON object reads as the first identity key found in its text', () => {
     const readAs = readAsOf({ format: 'ndjson', mapping: { columns: { uid: 'user_id' } } });
     expect(readAs('{"uid":"u1"}')).toBeNull();
-    expect(readAs('{"uid": " u1 ", "name": "Ann"')).toBe('user_id:u1');
-    expect(readAs('{"uid":42,')).toBe('user_id:42');
-    expect(readAs('{"device_id":"d\\"1",')).toBe('device_id:d"1');
-    expect(readAs('{"device_id":"d1","uid":"u1"')).toBe('user_id:u1');
-    expect(readAs('["uid"]')).toBeUndefined();
-    expect(readAs('{"uid":"","name":')).toBeUndefined();
+    expect(readAs('{"uid": " u1 ", "name": "Ann"')).toEqual(['user_id:u1']);
+    expect(readAs('{"uid":42,')).toEqual(['user_id:42']);
+    expect(readAs('{"device_id":"d\\"1",')).toEqual(['device_id:d"1']);
+    expect(readAs('{"device_id":"d1","uid":"u1"')).toEqual(['user_id:u1']);
+    expect(readAs('["uid"]')).toEqual([]);
+    expect(readAs('{"uid":"","name":')).toEqual([]);
     // A key not sent to user_id is not read as one.
-    expect(readAsOf({ format: 'ndjson', mapping: { columns: { uid: 'user_id', user_id: 'legacy_id' } } })('{"user_id":"u1"')).toBeUndefined();
+    expect(readAsOf({ format: 'ndjson', mapping: { columns: { uid: 'user_id', user_id: 'legacy_id' } } })('{"user_id":"u1"')).toEqual([]);
+    // A whole number too long for a double keeps its digits: the string a fixed row holds.
+    expect(readAs('{"uid":12345678901234567890,"n":1}')).toEqual(['user_id:12345678901234567890']);
+    // Keys with the pattern's own characters in them.
+    expect(readAsOf({ format: 'ndjson', mapping: { columns: { 'a.b(c)+': 'user_id' } } })('{"a.b(c)+":"u1",')).toEqual(['user_id:u1']);
   });
 
   it('NDJSON: user_id (renamed or not), numbers as text, device_id only when user_id is blank', () => {

@@ -116,6 +116,13 @@ describe('validateSource: one kind of problem at a time', () => {
     expect(rejects.split(warning)).toHaveLength(2);
   });
 
+  it('names no attribute in the later-row warning of an NDJSON line, whose identity may be a user_id or a device_id', async () => {
+    const file = write('{"user_id":"u9","first_name":"A"}\n{"device_id":"d1","first_name":"old"\n{"device_id":"d1","first_name":"new"}\n', 'ndjson');
+    const summary = await validateSource(file);
+    expect(summary.firstErrors.map((error) => [error.row, error.code])).toEqual([[2, 'invalid_json']]);
+    expect(summary.firstErrors[0]?.reason).toContain("a later row has the user_id or device_id this row reads as: if that is this row's user_id or device_id, leave this row out");
+  });
+
   it('detects a semicolon delimiter and takes a given one', async () => {
     const file = write('user_id;first_name\nu1;Ann\nu2;Bob\n');
     expect(await validateSource(file)).toMatchObject({ delimiter: ';', rows: { valid: 2 } });
