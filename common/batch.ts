@@ -90,6 +90,7 @@ export const SubmitBatchResultSchema = z.object({
     /** Rows in the requests sent (or, in a dry run, that would be sent). */
     sent: z.number().int().nonnegative(),
     rejected: z.number().int().nonnegative(),
+    /** Rows a later row of the file supersedes, left out of the batch. */
     skipped: z.number().int().nonnegative(),
     /** Rows the last attempt gave up on after transient errors; the batch is then failed. */
     unsent: z.number().int().nonnegative(),

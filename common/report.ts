@@ -23,6 +23,12 @@ export const RowCountsSchema = z.object({
   imported: z.number().int().nonnegative(),
   rejected: z.number().int().nonnegative(),
   skipped: z.number().int().nonnegative(),
+  /**
+   * Of `skipped`, the rows a later row of the same identity supersedes ("the last row wins"), left
+   * out by design; the rest of `skipped` were not sent (a cancel, a failure). Absent in results
+   * from before it was counted, where `skipped` holds them too.
+   */
+  superseded: z.number().int().nonnegative().optional(),
 });
 export type RowCounts = z.infer<typeof RowCountsSchema>;
 

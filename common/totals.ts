@@ -3,7 +3,7 @@ import type { BatchResult, ImportStatus, RetryCounts } from './report';
 
 /** Counters an import carries across continue-as-new: numbers only, so the payload never grows. */
 export interface ImportTotals {
-  rows: { imported: number; rejected: number; skipped: number };
+  rows: { imported: number; rejected: number; skipped: number; superseded?: number };
   batches: { done: number; succeeded: number; failed: number };
   requests: number;
   retries: RetryCounts;
@@ -14,7 +14,7 @@ export interface ImportTotals {
 
 export function emptyTotals(): ImportTotals {
   return {
-    rows: { imported: 0, rejected: 0, skipped: 0 },
+    rows: { imported: 0, rejected: 0, skipped: 0, superseded: 0 },
     batches: { done: 0, succeeded: 0, failed: 0 },
     requests: 0,
     retries: {},
@@ -24,9 +24,7 @@ export function emptyTotals(): ImportTotals {
 }
 
 export function addBatchResult(totals: ImportTotals, result: BatchResult): void {
-  totals.rows.imported += result.rows.imported;
-  totals.rows.rejected += result.rows.rejected;
-  totals.rows.skipped += result.rows.skipped;
+  addRowCounts(totals.rows, result.rows);
   totals.batches.done += 1;
   if (result.status === 'succeeded') totals.batches.succeeded += 1;
   else totals.batches.failed += 1;
@@ -36,6 +34,15 @@ export function addBatchResult(totals: ImportTotals, result: BatchResult): void 
   }
   totals.possibleDuplicates += result.possibleDuplicates;
   totals.warnings = (totals.warnings ?? 0) + (result.warnings ?? 0);
+}
+
+/** A batch's row counts added to an import's (or to what a re-run takes over). */
+export function addRowCounts(into: ImportTotals['rows'], rows: BatchResult['rows']): void {
+  into.imported += rows.imported;
+  into.rejected += rows.rejected;
+  into.skipped += rows.skipped;
+  // Totals carried by a run from before superseded rows were counted have none.
+  into.superseded = (into.superseded ?? 0) + (rows.superseded ?? 0);
 }
 
 /** Rows counted one way or another: of an import's totals, or of the batches a re-run took over. */

@@ -56,6 +56,8 @@ export function emptyBatchResult(batch: BatchPlan): BatchResult {
 export function takeFirstSubmission(result: BatchResult, submission: SubmitBatchResult): void {
   result.rows.rejected = submission.rows.rejected;
   result.rows.skipped = submission.rows.skipped;
+  // A first submit skips only the rows a later row supersedes: counted apart from rows not sent.
+  if (submission.rows.skipped > 0) result.rows.superseded = submission.rows.skipped;
   result.warnings = submission.warnings;
 }
 

@@ -2,7 +2,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ImportReportSchema, type BatchResult } from '../../common/report';
 import type { Fingerprint } from '../../common/source';
-import { emptyTotals, type ImportTotals } from '../../common/totals';
+import { addRowCounts, emptyTotals, type ImportTotals } from '../../common/totals';
 import { InputError } from '../failures';
 import { SourceChangedError } from '../source/errors';
 import { writeTakenOver, type TakenOverRequests } from './openTasks';
@@ -49,9 +49,7 @@ export async function loadRetryPlan(reportDir: string, input: RetryPlanInput): P
   for (const result of latestOf(all)) {
     if (result.status !== 'succeeded') continue;
     succeeded.add(result.index);
-    takenOver.rows.imported += result.rows.imported;
-    takenOver.rows.rejected += result.rows.rejected;
-    takenOver.rows.skipped += result.rows.skipped;
+    addRowCounts(takenOver.rows, result.rows);
     takenOver.batches.done += 1;
     takenOver.batches.succeeded += 1;
     takenOver.warnings = (takenOver.warnings ?? 0) + (result.warnings ?? 0);

@@ -2,6 +2,17 @@ import { batchesNotRun, type ImportReport } from '../../common/report';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
+/**
+ * Which skipped rows were left out by design and which were not sent: "skipped" alone reads as rows
+ * lost. Reports from before superseded rows were counted say nothing more.
+ */
+function skippedWhy(rows: ImportReport['rows']): string {
+  const superseded = rows.superseded ?? 0;
+  if (rows.skipped === 0 || superseded === 0) return '';
+  const notSent = rows.skipped - superseded;
+  return ` (${n(superseded)} superseded by a later row of the same profile${notSent > 0 ? `, ${n(notSent)} not sent` : ''})`;
+}
+
 /** The report for people: what happened, where the details are, and what to do next. */
 export function formatReport(report: ImportReport): string {
   // Stopped before the source was read (a wrong token, a source out of reach): its rows were never counted, not 0.
@@ -12,7 +23,7 @@ export function formatReport(report: ImportReport): string {
     `  source    ${report.source} (${report.format})`,
     unread
       ? '  rows      not counted: the import stopped before it had read the whole source'
-      : `  rows      ${n(report.rows.total)} total: ${n(report.rows.imported)} ${report.dryRun ? 'would be imported' : 'imported'}, ${n(report.rows.rejected)} rejected, ${n(report.rows.skipped)} skipped`,
+      : `  rows      ${n(report.rows.total)} total: ${n(report.rows.imported)} ${report.dryRun ? 'would be imported' : 'imported'}, ${n(report.rows.rejected)} rejected, ${n(report.rows.skipped)} skipped${skippedWhy(report.rows)}`,
     `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed${notRun > 0 ? `, ${n(notRun)} not run` : ''}`,
     report.dryRun
       ? `  requests  ${n(report.requests)} would be sent`

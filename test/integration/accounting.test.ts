@@ -59,7 +59,7 @@ describe('accounting: 100,000 rows, 1% invalid in 14 ways, some identities repea
     const report = await importFile(stack, 'accounting.csv', generated.content, 'accounting', ACCOUNTING_MAPPING);
 
     expect(report.status).toBe('completed_with_rejections');
-    expect(report.rows).toEqual({ total: 100_000, imported: 100_000 - 1_000 - generated.superseded, rejected: 1_000, skipped: generated.superseded });
+    expect(report.rows).toEqual({ total: 100_000, imported: 100_000 - 1_000 - generated.superseded, rejected: 1_000, skipped: generated.superseded, superseded: generated.superseded });
     expect(report.rows.imported + report.rows.rejected + report.rows.skipped).toBe(100_000);
     expect(generated.superseded).toBeGreaterThan(100);
 
@@ -113,12 +113,12 @@ describe('blank cells', () => {
     expect(stack.sandbox.profiles().get('user_id:b1')).toEqual({ user_id: 'b1', email: 'x@example.com', email_subscription: 1, first_name: 'Ann' });
 
     const blank = await importFile(stack, 'blank.csv', 'user_id,email,email_subscription,first_name\nb1,,,Anna\n', 'blank-leave');
-    expect(blank.rows).toEqual({ total: 1, imported: 1, rejected: 0, skipped: 0 });
+    expect(blank.rows).toEqual({ total: 1, imported: 1, rejected: 0, skipped: 0, superseded: 0 });
     expect(stack.sandbox.profiles().get('user_id:b1')).toEqual({ user_id: 'b1', email: 'x@example.com', email_subscription: 1, first_name: 'Anna' });
 
     // A cleared email is still an email: Xtremepush wants its subscription with it.
     const clear = await importFile(stack, 'clear.csv', 'user_id,email,email_subscription,first_name\nb1,,0,\n', 'blank-clear', { columns: { email: { blank: 'clear' } } });
-    expect(clear.rows).toEqual({ total: 1, imported: 1, rejected: 0, skipped: 0 });
+    expect(clear.rows).toEqual({ total: 1, imported: 1, rejected: 0, skipped: 0, superseded: 0 });
     expect(stack.sandbox.profiles().get('user_id:b1')).toEqual({ user_id: 'b1', email: '', email_subscription: 0, first_name: 'Anna' });
   });
 });

@@ -36,7 +36,7 @@ describe('awkward files in tiny batches: every row accounted for, the store as t
       'e5,Eve,"q""uote"\r\n' + // row 6 (line 13)
       'e2,Bob2,w'; // row 7 (line 14), no line ending
     const { report, rejects } = await run('edges.csv', content, 2);
-    expect(report.rows).toEqual({ total: 7, imported: 4, rejected: 1, skipped: 2 });
+    expect(report.rows).toEqual({ total: 7, imported: 4, rejected: 1, skipped: 2, superseded: 2 });
     const lines = rejects.split(/\r?\n/).filter((l) => l.length > 0);
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['4,9']);
     const store = stack.sandbox.profiles();
@@ -48,7 +48,7 @@ describe('awkward files in tiny batches: every row accounted for, the store as t
 
   it('a file whose rows all but the last are superseded, batch size 1', async () => {
     const { report, rejects } = await run('same.csv', 'user_id,first_name\ns1,one\ns1,two\ns1,three\n', 1);
-    expect(report.rows).toEqual({ total: 3, imported: 1, rejected: 0, skipped: 2 });
+    expect(report.rows).toEqual({ total: 3, imported: 1, rejected: 0, skipped: 2, superseded: 2 });
     expect(report.status).toBe('completed');
     expect(rejects).toBe('');
     expect(stack.sandbox.profiles().get('user_id:s1')).toEqual({ user_id: 's1', first_name: 'three' });
@@ -62,7 +62,7 @@ describe('awkward files in tiny batches: every row accounted for, the store as t
       '{"user_id":" n1 ","a":3}\r\n' + // row 3
       '{"device_id":"d1","a":4}'; // row 4
     const { report } = await run('edges.ndjson', content, 1);
-    expect(report.rows).toEqual({ total: 4, imported: 2, rejected: 0, skipped: 2 });
+    expect(report.rows).toEqual({ total: 4, imported: 2, rejected: 0, skipped: 2, superseded: 2 });
     const store = stack.sandbox.profiles();
     expect(store.get('user_id:n1')).toEqual({ user_id: 'n1', a: 3 });
     expect(store.get('device_id:d1')).toEqual({ device_id: 'd1', a: 4 });
@@ -71,7 +71,7 @@ describe('awkward files in tiny batches: every row accounted for, the store as t
   it('a mapping that renames and skips columns; a padded identity and its duplicate', async () => {
     const mapping: MappingInput = { columns: { 'Customer ID': 'user_id', Name: 'first_name', Secret: { skip: true } } };
     const { report, rejects } = await run('mapped.csv', 'Customer ID,Name,Secret\n c9 ,A,s1\nc9,B,s2\nc10,,s3\n ,C,s4\n', 2, mapping);
-    expect(report.rows).toEqual({ total: 4, imported: 2, rejected: 1, skipped: 1 });
+    expect(report.rows).toEqual({ total: 4, imported: 2, rejected: 1, skipped: 1, superseded: 1 });
     const lines = rejects.split(/\r?\n/).filter((l) => l.length > 0);
     expect(lines[0]).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,Customer ID,Name,Secret');
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['4']);

@@ -47,7 +47,7 @@ describe('a cancel as the import ends still leaves a report', () => {
     expect(described.status).toBe(workflowStatus);
     expect(described.importStatus).toEqual([importStatus]);
     expect(report?.status).toBe(reportStatus);
-    expect(report!.rows).toEqual({ total: report!.rows.total, imported: reportStatus === 'completed' ? report!.rows.total : 500, rejected: 0, skipped: reportStatus === 'completed' ? 0 : 500 });
+    expect(report!.rows).toEqual({ total: report!.rows.total, imported: reportStatus === 'completed' ? report!.rows.total : 500, rejected: 0, skipped: reportStatus === 'completed' ? 0 : 500, superseded: 0 });
   }, 120_000);
 
   // Without any fault: the cancel is sent as soon as a query shows the import finishing.

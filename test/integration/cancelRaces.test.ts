@@ -46,7 +46,7 @@ describe('cancels racing a submit whose attempt failed', () => {
     // The same 200 rows were applied twice: the second report must count them as possible duplicates.
     expect(applied.length).toBe(2);
     expect(second.possibleDuplicates).toBe(1);
-    expect(second.rows).toEqual({ total: 200, imported: 200, rejected: 0, skipped: 0 });
+    expect(second.rows).toEqual({ total: 200, imported: 200, rejected: 0, skipped: 0, superseded: 0 });
   }, 120_000);
 
   /** The batch's only POST is answered 429 while cancel --abandon comes: nothing was sent. */

@@ -47,7 +47,7 @@ describe('a plain cancel stops batches not yet sent', () => {
     expect(report.requests).toBe(1);
     expect(report.taskIds).toEqual([String(accepted[0]!.taskId)]);
     // Its task was waited for and completed: its rows count as imported, and they are in the store.
-    expect(report.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200 });
+    expect(report.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200, superseded: 0 });
     expect(stack.sandbox.profiles().size).toBe(200);
     const batch = report.failedBatches[0]!;
     expect([batch.status, batch.failure?.code]).toEqual(['cancelled', 'Cancelled']);
@@ -68,7 +68,7 @@ describe('a plain cancel stops batches not yet sent', () => {
     expect(report.status).toBe('cancelled');
     expect(importRequests().every((r) => r.status === 429)).toBe(true);
     expect(report.requests).toBe(0);
-    expect(report.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000 });
+    expect(report.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000, superseded: 0 });
     // The two batches that were trying are cancelled with their reason; the two never started are counted skipped.
     const cancelled = report.failedBatches.filter((b) => b.failure?.message.includes('were sent'));
     expect(cancelled.map((b) => [b.status, b.failure?.code])).toEqual([

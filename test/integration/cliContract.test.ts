@@ -48,7 +48,7 @@ describe('the xp-import CLI contract', () => {
     expect(result.code).toBe(1);
     const report = ImportReportSchema.parse(JSON.parse(result.stdout));
     expect(report.status).toBe('completed_with_rejections');
-    expect(report.rows).toEqual({ total: 200, imported: 199, rejected: 1, skipped: 0 });
+    expect(report.rows).toEqual({ total: 200, imported: 199, rejected: 1, skipped: 0, superseded: 0 });
     const rejects = readFileSync(report.rejectsFile as string, 'utf8').trim().split(/\r?\n/);
     expect(rejects).toHaveLength(2);
     expect(rejects[0]).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,user_id,email,email_subscription');

@@ -136,7 +136,7 @@ describe('the client API, as services use it', () => {
     const [a, b] = await Promise.all([retryFailed(stack.client, importId), retryFailed(stack.client, importId)]);
     expect([a.alreadyRunning, b.alreadyRunning].sort()).toEqual([false, true]);
     const report = await waitForReport(stack.client, importId);
-    expect(report.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0, superseded: 0 });
     expect(await runsOf(stack.client.client, importId)).toHaveLength(2);
   });
 

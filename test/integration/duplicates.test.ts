@@ -63,7 +63,7 @@ describe('duplicate identities across batches: the last row wins', () => {
 
     expect(report.status).toBe('completed');
     expect(report.batches.total).toBe(16);
-    expect(report.rows).toEqual({ total: ROWS, imported: ROWS - SUPERSEDED, rejected: 0, skipped: SUPERSEDED });
+    expect(report.rows).toEqual({ total: ROWS, imported: ROWS - SUPERSEDED, rejected: 0, skipped: SUPERSEDED, superseded: SUPERSEDED });
     const store = stack.sandbox.profiles();
     expect(store.size).toBe(ROWS - SUPERSEDED);
     for (const [identity, rows] of Object.entries(DUPLICATES)) {
@@ -110,7 +110,7 @@ describe('duplicate identities across batches: the last row wins', () => {
     const { importId } = await startImport(stack.client, { source: 'ragged-later.csv', importId: 'ragged-later', batchSize: 100, concurrency: 4 });
     const report = await waitForReport(stack.client, importId);
 
-    expect(report.rows).toEqual({ total: 300, imported: 297, rejected: 3, skipped: 0 });
+    expect(report.rows).toEqual({ total: 300, imported: 297, rejected: 3, skipped: 0, superseded: 0 });
     expect(stack.sandbox.profiles().get('user_id:u-late')).toEqual({ user_id: 'u-late', first_name: 'Ann', city: 'new city' });
     const rejects = (await readFile(path.join(stack.reportDir, importId, 'rejects.csv'), 'utf8')).split(/\r?\n/);
     const reasonOf = (row: number) => rejects.find((line) => line.startsWith(`${row},`)) ?? '';

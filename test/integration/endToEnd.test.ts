@@ -23,7 +23,7 @@ describe('a CSV import end to end', () => {
     const report = await waitForReport(stack.client, started.importId);
 
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 25_000, imported: 25_000, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 25_000, imported: 25_000, rejected: 0, skipped: 0, superseded: 0 });
     expect(report.batches).toEqual({ total: 3, succeeded: 3, failed: 0 });
     const imports = stack.sandbox.requestLog().filter((r) => r.method === 'import/profile');
     expect(imports.map((r) => `${r.status}:${r.rows}`).sort()).toEqual(['202:10000', '202:10000', '202:5000']);

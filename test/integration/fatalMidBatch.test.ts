@@ -51,7 +51,7 @@ describe('a fatal answer in the middle of a batch', () => {
     const taskIds = acceptedImports().map((r) => String(r.taskId));
     // The counts agree with the rejects file: the row without identity is rejected, not skipped.
     expect(await rejectedRowNumbers(first.rejectsFile)).toEqual(['201']);
-    expect(first.rows).toEqual({ total: 401, imported: 0, rejected: 1, skipped: 400 });
+    expect(first.rows).toEqual({ total: 401, imported: 0, rejected: 1, skipped: 400, superseded: 0 });
     // The accepted requests are counted and named: their tasks may apply their rows.
     expect(first.requests).toBe(acceptedBefore);
     expect(first.taskIds).toEqual(taskIds);
@@ -61,7 +61,7 @@ describe('a fatal answer in the middle of a batch', () => {
     stack.sandbox.configure({});
     await retryFailed(stack.client, importId);
     const second = await waitForReport(stack.client, importId);
-    expect(second.rows).toEqual({ total: 401, imported: 400, rejected: 1, skipped: 0 });
+    expect(second.rows).toEqual({ total: 401, imported: 400, rejected: 1, skipped: 0, superseded: 0 });
     expect(acceptedImports()).toHaveLength(2);
     expect(second.possibleDuplicates).toBe(0);
     expect(stack.sandbox.profiles().size).toBe(400);

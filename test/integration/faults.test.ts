@@ -38,7 +38,7 @@ describe('an import against a faulty API', () => {
     const report = await waitForReport(stack.client, started.importId);
 
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 20_000, imported: 20_000, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 20_000, imported: 20_000, rejected: 0, skipped: 0, superseded: 0 });
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
 
     const faults = stack.sandbox.stats().faults;
@@ -89,7 +89,7 @@ describe('an import against a faulty API', () => {
     const report = await waitForReport(stack.client, started.importId);
 
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 200, imported: 200, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 200, imported: 200, rejected: 0, skipped: 0, superseded: 0 });
     expect(report.retries.rate_limited).toBe(limited());
   });
 
@@ -101,7 +101,7 @@ describe('an import against a faulty API', () => {
     const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'p.csv', importId: 'api-rejects', batchSize: 1_000 })).importId);
 
     expect(report.status).toBe('completed_with_rejections');
-    expect(report.rows).toEqual({ total: 1_500, imported: 1_497, rejected: 3, skipped: 0 });
+    expect(report.rows).toEqual({ total: 1_500, imported: 1_497, rejected: 3, skipped: 0, superseded: 0 });
     const rejects = readFileSync(report.rejectsFile as string, 'utf8').trim().split(/\r?\n/).slice(1);
     expect(rejects.map((line) => line.split(',').slice(0, 2).join(','))).toEqual(['101,102', '417,418', '998,999']);
     for (const [i, line] of rejects.entries()) {
@@ -120,12 +120,12 @@ describe('an import against a faulty API', () => {
     const csv = await waitForReport(stack.client, (await startImport(stack.client, { source: 'gaps.csv', importId: 'api-reject-csv' })).importId);
     const ndjson = await waitForReport(stack.client, (await startImport(stack.client, { source: 'gaps.ndjson', importId: 'api-reject-ndjson' })).importId);
 
-    expect(csv.rows).toEqual({ total: 2, imported: 1, rejected: 1, skipped: 0 });
+    expect(csv.rows).toEqual({ total: 2, imported: 1, rejected: 1, skipped: 0, superseded: 0 });
     const csvLines = readFileSync(csv.rejectsFile as string, 'utf8').trim().split(/\r?\n/);
     expect(csvLines[0]).toBe('xp_import_row,xp_import_line,xp_import_column,xp_import_reason,user_id,email,email_subscription,first_name');
     expect(csvLines[1]).toMatch(/^2,3,,.*rejected by Xtremepush.*,u2,,,Bob$/);
 
-    expect(ndjson.rows).toEqual({ total: 2, imported: 1, rejected: 1, skipped: 0 });
+    expect(ndjson.rows).toEqual({ total: 2, imported: 1, rejected: 1, skipped: 0, superseded: 0 });
     const [rejected] = readFileSync(ndjson.rejectsFile as string, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(rejected).toMatchObject({ xp_import_row: 2, user_id: 'u2', first_name: 'Bob', visits: 3 });
   });

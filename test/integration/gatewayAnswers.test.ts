@@ -35,7 +35,7 @@ describe('answers lost or not from the API itself', () => {
     const report = await waitForReport(live.client, importId);
 
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 500, imported: 500, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 500, imported: 500, rejected: 0, skipped: 0, superseded: 0 });
     expectStoreEquals(live.sandbox, expectedFromSampleCsv(file));
     expect(importRequests(live).length).toBe(2);
     // Before, 0: the API had the same 500 rows twice and the report did not say they may have gone in twice.
@@ -55,7 +55,7 @@ describe('answers lost or not from the API itself', () => {
     expect(live.sandbox.stats().rowsApplied).toBe(100);
     // Before, 0: only a resend that got its answer was counted.
     expect(report.possibleDuplicates).toBe(1);
-    expect(report.rows).toEqual({ total: 50, imported: 0, rejected: 0, skipped: 50 });
+    expect(report.rows).toEqual({ total: 50, imported: 0, rejected: 0, skipped: 50, superseded: 0 });
   });
 
   it('a 429 with `Retry-After: 0` is tried again, as any 429', async () => {
@@ -69,7 +69,7 @@ describe('answers lost or not from the API itself', () => {
 
     // Before, the batch failed on that one 429: a retry delay of 0 was no retry at all.
     expect(importRequests(live).map((r) => r.status)).toEqual([429, 200]);
-    expect(report.rows).toEqual({ total: 50, imported: 50, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 50, imported: 50, rejected: 0, skipped: 0, superseded: 0 });
   });
 
   it('a proxy\'s HTML 413 page for a body over its limit: the request is split until its parts pass, not sent again unchanged', async () => {
@@ -80,7 +80,7 @@ describe('answers lost or not from the API itself', () => {
     const report = await waitForReport(live.client, (await startImport(live.client, { source: 'p.csv', importId: 'proxy-413', batchSize: 500 })).importId);
 
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 500, imported: 500, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 500, imported: 500, rejected: 0, skipped: 0, superseded: 0 });
     expectStoreEquals(live.sandbox, expectedFromSampleCsv(file));
     // Before, the same body was posted on every attempt until the batch failed. Halving: 1 of 500 rows, 2 of 250.
     const refused = importRequests(live).filter((r) => r.status === 413).length;
@@ -99,6 +99,6 @@ describe('answers lost or not from the API itself', () => {
     expect(report.failure?.message).toMatch(/HTTP 403 with a page that is not the API's: .*proxy, a firewall/);
     // Before, each request was tried again as an unexpected answer until the batch's attempts ran out, batch after batch.
     expect(importRequests(live).map((r) => r.outcome)).toEqual(['fault:firewallRefusal']);
-    expect(report.rows).toEqual({ total: 300, imported: 0, rejected: 0, skipped: 300 });
+    expect(report.rows).toEqual({ total: 300, imported: 0, rejected: 0, skipped: 300, superseded: 0 });
   });
 });

@@ -51,7 +51,7 @@ describe('an import authenticated with OAuth client credentials', () => {
     const { importId } = await startImport(stack.client, { source: 'oauth.csv', importId: 'oauth-import', batchSize: 500, concurrency: 2 });
     const report = await waitForReport(stack.client, importId);
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 3_000, imported: 3_000, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 3_000, imported: 3_000, rejected: 0, skipped: 0, superseded: 0 });
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
     expect(report.durationMs).toBeGreaterThan(2 * TOKEN_LIFETIME_MS);
 

@@ -41,7 +41,7 @@ describe('re-runs take over what was sent', () => {
     await retryFailed(stack.client, importId);
     const second = await waitForReport(stack.client, importId);
     const resent = importRequests().slice(before);
-    expect(second.rows).toEqual({ total: 400, imported: 400, rejected: 0, skipped: 0 });
+    expect(second.rows).toEqual({ total: 400, imported: 400, rejected: 0, skipped: 0, superseded: 0 });
     // README: a batch abandoned while its tasks ran is not posted again: its tasks are looked at.
     expect(resent).toHaveLength(0);
     // At the least, a re-post of rows whose task may still apply is a possible duplicate.
@@ -89,7 +89,7 @@ describe('re-runs take over what was sent', () => {
     // Run 3 takes over the two abandoned tasks and posts the two batches that never started.
     await retryFailed(stack.client, importId);
     const third = await waitForReport(stack.client, importId);
-    expect(third.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0 });
+    expect(third.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0, superseded: 0 });
     expect(third.requests).toBe(importRequests().length);
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
   }, 120_000);
@@ -117,7 +117,7 @@ describe('re-runs take over what was sent', () => {
     await retryFailed(stack.client, importId);
     const second = await waitForReport(stack.client, importId);
     const resent = importRequests().slice(before);
-    expect(second.rows).toEqual({ total: 401, imported: 400, rejected: 1, skipped: 0 });
+    expect(second.rows).toEqual({ total: 401, imported: 400, rejected: 1, skipped: 0, superseded: 0 });
     // Invariant 3: the first request got a task ID that completed: it is not to be posted again.
     expect(resent.map((r) => r.firstIdentity)).toEqual(['b200']);
   }, 120_000);
@@ -130,13 +130,13 @@ describe('re-runs take over what was sent', () => {
     await until(() => Promise.resolve(importRequests().length), (n) => n >= 1, 60_000, 20);
     stack.sandbox.configure({ latencyMs: 500, serverError: 1, serverErrorStatuses: [500] });
     const first = await waitForReport(stack.client, importId);
-    expect(first.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200 });
+    expect(first.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200, superseded: 0 });
     stack.sandbox.configure({});
     const before = importRequests().length;
     await retryFailed(stack.client, importId);
     const second = await waitForReport(stack.client, importId);
     const resent = importRequests().slice(before);
-    expect(second.rows).toEqual({ total: 400, imported: 400, rejected: 0, skipped: 0 });
+    expect(second.rows).toEqual({ total: 400, imported: 400, rejected: 0, skipped: 0, superseded: 0 });
     expect(resent.map((r) => r.firstIdentity)).toEqual(['b200']);
   }, 90_000);
 
@@ -171,7 +171,7 @@ describe('re-runs take over what was sent', () => {
       expect(rejectLines, `run ${i + 1} rejects file`).toBe(r.rows.rejected);
     }
     const last = reports[2]!;
-    expect(last.rows).toEqual({ total: 3_000, imported: 1_999, rejected: 2, skipped: 999 });
+    expect(last.rows).toEqual({ total: 3_000, imported: 1_999, rejected: 2, skipped: 999, superseded: 999 });
     expect(last.batches).toEqual({ total: 30, succeeded: 30, failed: 0 });
     expect(last.requests, 'requests').toBe(sentTasks);
     const store = stack.sandbox.profiles();
@@ -206,7 +206,7 @@ describe('re-runs take over what was sent', () => {
     await retryFailed(stack.client, importId);
     const second = await waitForReport(stack.client, importId);
     const lines = second.rejectsFile ? (await readFile(second.rejectsFile, 'utf8')).split('\n').filter((l) => l.length > 0).slice(1) : [];
-    expect(second.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0 });
+    expect(second.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0, superseded: 0 });
     expect(lines).toEqual([]);
     expect(stack.sandbox.profiles().has('user_id:u00001999')).toBe(true);
   }, 90_000);

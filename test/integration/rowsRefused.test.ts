@@ -27,7 +27,7 @@ describe('rows the API refuses', () => {
     expect(report.status).toBe('failed');
     expect(report.failure?.code).toBe('RowsRefusedError');
     expect(report.failure?.message).toContain('refused each of the first 64 rows of batch 1');
-    expect(report.rows).toEqual({ total: ROWS, imported: 0, rejected: 64, skipped: ROWS - 64 });
+    expect(report.rows).toEqual({ total: ROWS, imported: 0, rejected: 64, skipped: ROWS - 64, superseded: 0 });
     expect(await rejectsLines(report.rejectsFile)).toBe(64);
     // Before, 599 requests (every node of the halving down to 300 single rows), and the import went on to the next batch.
     expect(importRequests().length).toBeLessThan(2 * 64 + 10);
@@ -42,7 +42,7 @@ describe('rows the API refuses', () => {
     // Before (halving depth-first from the top), the 64 bad rows were isolated before any request of the good rest was tried, and the import stopped.
     expect(report.failure).toBeUndefined();
     expect(report.status).toBe('completed_with_rejections');
-    expect(report.rows).toEqual({ total: ROWS, imported: ROWS - 64, rejected: 64, skipped: 0 });
+    expect(report.rows).toEqual({ total: ROWS, imported: ROWS - 64, rejected: 64, skipped: 0, superseded: 0 });
     expect(await rejectsLines(report.rejectsFile)).toBe(64);
   });
 
@@ -54,7 +54,7 @@ describe('rows the API refuses', () => {
     const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'some.csv', importId: 'some-refused', batchSize: ROWS })).importId);
 
     expect(report.status).toBe('completed_with_rejections');
-    expect(report.rows).toEqual({ total: ROWS, imported: ROWS - 70, rejected: 70, skipped: 0 });
+    expect(report.rows).toEqual({ total: ROWS, imported: ROWS - 70, rejected: 70, skipped: 0, superseded: 0 });
     expect(await rejectsLines(report.rejectsFile)).toBe(70);
     expect(stack.sandbox.profiles().size).toBe(ROWS - 70);
   });

@@ -48,7 +48,7 @@ describe('an import over several runs', () => {
     expect((await runsOf(stack!.client.client, importId)).length).toBeGreaterThanOrEqual(3);
     stack!.sandbox.configure({});
     const report = await waitForReport(stack!.client, importId);
-    expect(report.rows).toEqual({ total: 1_200, imported: 1_200, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 1_200, imported: 1_200, rejected: 0, skipped: 0, superseded: 0 });
     expect(report.requests).toBe(6);
     expect(importRequests()).toHaveLength(6);
   }, 120_000);
@@ -59,7 +59,7 @@ describe('an import over several runs', () => {
     expect(stuck.batches.stuckBatches).toEqual([1]);
     await resolveStuckBatch(stack!.client, importId, 1, 'abandon');
     const report = await waitForReport(stack!.client, importId);
-    expect(report.rows).toEqual({ total: 1_200, imported: 1_000, rejected: 0, skipped: 200 });
+    expect(report.rows).toEqual({ total: 1_200, imported: 1_000, rejected: 0, skipped: 200, superseded: 0 });
     expect(report.failedBatches.map((b) => ({ batch: b.batch, status: b.status, code: b.failure?.code }))).toEqual([{ batch: 1, status: 'abandoned', code: 'TaskStuck' }]);
   }, 120_000);
 
@@ -68,7 +68,7 @@ describe('an import over several runs', () => {
     await cancelImport(stack!.client, importId, 'abandon');
     const report = await waitForReport(stack!.client, importId);
     expect(report.status).toBe('cancelled');
-    expect(report.rows).toEqual({ total: 1_200, imported: 1_000, rejected: 0, skipped: 200 });
+    expect(report.rows).toEqual({ total: 1_200, imported: 1_000, rejected: 0, skipped: 200, superseded: 0 });
     expect(report.taskIds).toContain('1');
     expect(report.failedBatches[0]?.failure?.message).toMatch(/while waiting for task 1; its rows may still be applied/);
   }, 120_000);

@@ -25,7 +25,7 @@ describe('imports at scale', () => {
     const report = await waitForReport(stack.client, importId);
 
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 200_000, imported: 200_000, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 200_000, imported: 200_000, rejected: 0, skipped: 0, superseded: 0 });
     expect(report.batches).toEqual({ total: 2_000, succeeded: 2_000, failed: 0 });
     expect(stack.sandbox.stats()).toMatchObject({ profiles: 200_000, rowsApplied: 200_000 });
 
@@ -55,7 +55,7 @@ describe('imports at scale', () => {
     const { importId } = await startImport(stack.client, { source: 'profiles.csv', importId: 'two-workers', batchSize: 10_000, concurrency: 8 });
     const report = await waitForReport(stack.client, importId);
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 1_000_000, imported: 1_000_000, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 1_000_000, imported: 1_000_000, rejected: 0, skipped: 0, superseded: 0 });
     expect(stack.sandbox.stats()).toMatchObject({ profiles: 1_000_000, rowsApplied: 1_000_000 });
 
     // Both did work: activities in the histories were run by both workers' identities (pid@host).

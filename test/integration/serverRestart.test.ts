@@ -50,7 +50,7 @@ describe('a Temporal server restart mid-import', () => {
     try {
       const report = await until(() => getReport(client, importId), (r) => r !== null, 180_000, 1_000);
       expect(report?.status).toBe('completed');
-      expect(report?.rows).toEqual({ total: 40_000, imported: 40_000, rejected: 0, skipped: 0 });
+      expect(report?.rows).toEqual({ total: 40_000, imported: 40_000, rejected: 0, skipped: 0, superseded: 0 });
     } finally {
       await client.close();
     }

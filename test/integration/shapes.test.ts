@@ -81,7 +81,7 @@ describe('what a file becomes at the API', () => {
     await writeFile(path.join(stack.dataDir, 'numbers.ndjson'), `${lines.join('\n')}\n`);
     const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'numbers.ndjson', importId: 'numbers' })).importId);
 
-    expect(report.rows).toEqual({ total: 6, imported: 1, rejected: 5, skipped: 0 });
+    expect(report.rows).toEqual({ total: 6, imported: 1, rejected: 5, skipped: 0, superseded: 0 });
     expect([...stack.sandbox.profiles().entries()]).toEqual([['user_id:u12', { user_id: 'u12', card: '12345678901234567890', ok: 1.5 }]]);
     const rejects = (await readFile(report.rejectsFile as string, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     // Each reason names the byte the number starts at in the file, never the number.

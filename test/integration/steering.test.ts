@@ -153,7 +153,7 @@ describe('steering an import', () => {
     expect(sent).toHaveLength(2);
     expect(report!.requests).toBe(2);
     expect([...report!.taskIds].sort()).toEqual(sent.map((r) => String(r.taskId)).sort());
-    expect(report!.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000 });
+    expect(report!.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000, superseded: 0 });
     expect(report!.failedBatches.filter((b) => b.status === 'abandoned').map((b) => b.failure?.code)).toEqual(['Abandoned', 'Abandoned']);
   }, 60_000);
 
@@ -166,7 +166,7 @@ describe('steering an import', () => {
     await until(() => Promise.resolve(importRequests().length), (n) => n === 2, 60_000, 20);
     await cancelImport(stack.client, importId, 'abandon');
     const first = await waitForReport(stack.client, importId);
-    expect(first.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000 });
+    expect(first.rows).toEqual({ total: 2_000, imported: 0, rejected: 0, skipped: 2_000, superseded: 0 });
     const abandonedTasks = importRequests().map((r) => String(r.taskId));
     await until(() => Promise.resolve(stack!.sandbox.tasks().filter((t) => t.status === 'completed').length), (n) => n === 2, 30_000, 100);
 
@@ -177,7 +177,7 @@ describe('steering an import', () => {
     expect(sent).toHaveLength(4);
     expect(sent.slice(0, 2).map((r) => String(r.taskId))).toEqual(abandonedTasks);
     expect(second.status).toBe('completed');
-    expect(second.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0 });
+    expect(second.rows).toEqual({ total: 2_000, imported: 2_000, rejected: 0, skipped: 0, superseded: 0 });
     expect([...second.taskIds].sort()).toEqual(sent.map((r) => String(r.taskId)).sort());
     expect(second.requests).toBe(4);
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
@@ -231,7 +231,7 @@ describe('steering an import', () => {
     expect(accepted).toHaveLength(1);
     expect(report!.requests).toBe(1);
     expect(report!.taskIds).toEqual([String(accepted[0]!.taskId)]);
-    expect(report!.rows).toEqual({ total: 400, imported: 0, rejected: 0, skipped: 400 });
+    expect(report!.rows).toEqual({ total: 400, imported: 0, rejected: 0, skipped: 400, superseded: 0 });
     expect(report!.failedBatches.map((b) => [b.status, b.failure?.code])).toEqual([['abandoned', 'Abandoned']]);
   }, 60_000);
 
@@ -255,7 +255,7 @@ describe('steering an import', () => {
     expect(resent.map((r) => r.firstIdentity).sort()).toEqual(['u00001001', 'u00003501']);
     expect(second.status).toBe('completed');
     expect(second.batches).toEqual({ total: 10, succeeded: 10, failed: 0 });
-    expect(second.rows).toEqual({ total: 5_000, imported: 5_000, rejected: 0, skipped: 0 });
+    expect(second.rows).toEqual({ total: 5_000, imported: 5_000, rejected: 0, skipped: 0, superseded: 0 });
     expect(second.takenOver).toMatchObject({ batches: 8, rows: { imported: 4_000, rejected: 0, skipped: 0 } });
     // The first run's resubmits and requests stay in the count; the rate is of this run's 1,000 rows in its own time.
     expect(first.retries.task_failed).toBe(2);

@@ -52,7 +52,7 @@ describe('a stuck task', () => {
     const report = await waitForReport(stack.client, started.importId);
     expect(stack.sandbox.stats().requests['import/profile']).toBe((requestsBefore ?? 0) + 1);
     expect(report.status).toBe('completed_with_rejections');
-    expect(report.rows).toEqual({ total: 600, imported: 400, rejected: 0, skipped: 200 });
+    expect(report.rows).toEqual({ total: 600, imported: 400, rejected: 0, skipped: 200, superseded: 0 });
     // The resubmitted batch's stuck task may still apply its rows.
     expect(report.possibleDuplicates).toBe(1);
     // Counted as the operator's resubmit, not as a failed task (before: task_failed 1).
@@ -76,7 +76,7 @@ describe('a stuck task', () => {
     // Before, the batch waited for an operator forever: resubmitting re-sent applied rows, abandoning counted them as skipped.
     const report = await waitForReport(live.client, started.importId);
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 400, imported: 400, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 400, imported: 400, rejected: 0, skipped: 0, superseded: 0 });
     expect(live.sandbox.stats().requests['import/profile']).toBe(requestsBefore);
     await expect(resolveStuckBatch(live.client, started.importId, stuckBatch, 'resubmit')).rejects.toThrow(/is not running/);
   });
@@ -92,7 +92,7 @@ describe('a stuck task', () => {
 
     const report = await waitForReport(live.client, started.importId);
     expect(report.status).toBe('cancelled');
-    expect(report.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200 });
+    expect(report.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200, superseded: 0 });
     // Every task the API accepted is in the report, the stuck one included: its rows may still be applied.
     expect(report.taskIdsTotal).toBe(live.sandbox.tasks().length);
     expect(report.taskIds).toContain('1');
@@ -119,7 +119,7 @@ describe('a stuck task', () => {
     expect(live.sandbox.requestLog().filter((r) => r.method === 'import/profile')).toHaveLength(posted);
     expect(report.status).toBe('cancelled');
     expect(report.possibleDuplicates).toBe(0);
-    expect(report.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200 });
+    expect(report.rows).toEqual({ total: 400, imported: 200, rejected: 0, skipped: 200, superseded: 0 });
     expect(report.failedBatches).toEqual([
       {
         batch: stuckBatch,

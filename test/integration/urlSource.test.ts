@@ -76,7 +76,7 @@ describe('an import from an http URL', () => {
     const { importId } = await startImport(stack.client, { source: url, importId: 'from-url', batchSize: 500, concurrency: 4 });
     const report = await waitForReport(stack.client, importId);
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 6_000, imported: 6_000, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 6_000, imported: 6_000, rejected: 0, skipped: 0, superseded: 0 });
     expect(report.batches).toEqual({ total: 12, succeeded: 12, failed: 0 });
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
 

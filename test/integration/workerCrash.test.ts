@@ -57,7 +57,7 @@ describe('worker processes that die or stop mid-import', () => {
 
     const report = await waitForReport(stack.client, importId);
     expect(report.status).toBe('completed');
-    expect(report.rows).toEqual({ total: 100_000, imported: 100_000, rejected: 0, skipped: 0 });
+    expect(report.rows).toEqual({ total: 100_000, imported: 100_000, rejected: 0, skipped: 0, superseded: 0 });
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
     const requests = stack.sandbox.stats().requests['import/profile'] ?? 0;
     expect(requests).toBeGreaterThanOrEqual(batches);

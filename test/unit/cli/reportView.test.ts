@@ -30,6 +30,18 @@ function report(rows: ImportReport['rows']): ImportReport {
 }
 
 describe('the report for people', () => {
+  it('tells skipped rows a later row superseded from rows not sent, so that "skipped" does not read as rows lost', () => {
+    expect(formatReport(report({ total: 1_000, imported: 990, rejected: 0, skipped: 10, superseded: 10 }))).toContain(
+      'rows      1,000 total: 990 imported, 0 rejected, 10 skipped (10 superseded by a later row of the same profile)\n',
+    );
+    expect(formatReport(report({ total: 1_000, imported: 500, rejected: 0, skipped: 500, superseded: 10 }))).toContain(
+      '500 skipped (10 superseded by a later row of the same profile, 490 not sent)\n',
+    );
+    // Nothing superseded, or a report from before they were counted: nothing to tell apart.
+    expect(formatReport(report({ total: 1_000, imported: 500, rejected: 0, skipped: 500, superseded: 0 }))).toContain('500 skipped\n');
+    expect(formatReport(report({ total: 1_000, imported: 500, rejected: 0, skipped: 500 }))).toContain('500 skipped\n');
+  });
+
   it('says when the source had no data rows at all (a header-only file)', () => {
     expect(formatReport(report({ total: 0, imported: 0, rejected: 0, skipped: 0 }))).toContain('the source has no data rows (a header only, or blank lines): nothing was sent');
   });
