@@ -9,7 +9,7 @@ import { IMPORT_WORKFLOW_TYPE } from '../../client/imports';
 import { ImportReportSchema } from '../../common/report';
 import { CLI, runCli } from '../support/cli';
 import { until } from '../support/poll';
-import { startTestStack, type TestStack } from '../support/stack';
+import { cliEnvOf, startTestStack, type TestStack } from '../support/stack';
 
 /** `start --wait --json` and the exit codes of DESIGN.md, through the built command. */
 describe('the xp-import CLI contract', () => {
@@ -18,12 +18,11 @@ describe('the xp-import CLI contract', () => {
     await stack?.stop();
     stack = undefined;
   });
-  const clientEnv = (s: TestStack) => ({ TEMPORAL_ADDRESS: s.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: s.taskQueue, XP_IMPORT_DATA_DIR: s.dataDir });
 
   it('prints the report as one JSON document and exits 0 when every row is imported', async () => {
     stack = await startTestStack();
     await writeSampleFile(path.join(stack.dataDir, 'ok.csv'), { rows: 1_200 });
-    const result = await runCli(['start', 'ok.csv', '--wait', '--json', '--batch-size', '500'], clientEnv(stack));
+    const result = await runCli(['start', 'ok.csv', '--wait', '--json', '--batch-size', '500'], cliEnvOf(stack));
 
     expect(result.code).toBe(0);
     const report = ImportReportSchema.parse(JSON.parse(result.stdout));
@@ -43,7 +42,7 @@ describe('the xp-import CLI contract', () => {
     stack = await startTestStack();
     const rows = Array.from({ length: 200 }, (_, i) => `u${i},${i === 17 ? 'not-an-email' : `u${i}@example.com`},1`);
     await writeFile(path.join(stack.dataDir, 'some-bad.csv'), `user_id,email,email_subscription\n${rows.join('\n')}\n`);
-    const result = await runCli(['start', 'some-bad.csv', '--wait', '--json'], clientEnv(stack));
+    const result = await runCli(['start', 'some-bad.csv', '--wait', '--json'], cliEnvOf(stack));
 
     expect(result.code).toBe(1);
     const report = ImportReportSchema.parse(JSON.parse(result.stdout));
@@ -61,7 +60,7 @@ describe('the xp-import CLI contract', () => {
     stack = await startTestStack({ inProcessWorker: false });
     await writeSampleFile(path.join(stack.dataDir, 'followed.csv'), { rows: 10 });
     const child = spawn(process.execPath, [CLI, 'start', 'followed.csv', '--id', 'ctrl-c-followed', '--wait'], {
-      env: { ...process.env, ...clientEnv(stack) },
+      env: { ...process.env, ...cliEnvOf(stack) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -93,7 +92,7 @@ describe('the xp-import CLI contract', () => {
 
   it('exits 2 on bad usage, naming the flag', async () => {
     stack = await startTestStack();
-    const result = await runCli(['start', 'x.csv', '--batch-size', '20000'], clientEnv(stack));
+    const result = await runCli(['start', 'x.csv', '--batch-size', '20000'], cliEnvOf(stack));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--batch-size/);
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -104,7 +103,7 @@ describe('the xp-import CLI contract', () => {
     stack = await startTestStack({ inProcessWorker: false });
     await writeSampleFile(path.join(stack.dataDir, 'first.csv'), { rows: 10 });
     await writeSampleFile(path.join(stack.dataDir, 'other.csv'), { rows: 10 });
-    const env = clientEnv(stack);
+    const env = cliEnvOf(stack);
     const workflows = stack.client.client.workflow;
     try {
       expect((await runCli(['start', 'first.csv', '--id', 'q1', '--batch-size', '500'], env)).code).toBe(0);
@@ -191,7 +190,7 @@ describe('the xp-import CLI contract', () => {
   it('exits 2 when the file cannot be imported as it is (no identity column)', async () => {
     stack = await startTestStack();
     await writeFile(path.join(stack.dataDir, 'no-id.csv'), 'email,email_subscription\na@example.com,1\n');
-    const result = await runCli(['start', 'no-id.csv', '--wait', '--json'], clientEnv(stack));
+    const result = await runCli(['start', 'no-id.csv', '--wait', '--json'], cliEnvOf(stack));
     expect(result.code).toBe(2);
     const report = ImportReportSchema.parse(JSON.parse(result.stdout));
     expect(report.status).toBe('failed');
@@ -204,7 +203,7 @@ describe('the xp-import CLI contract', () => {
     stack = await startTestStack({ workerEnv: { XTREMEPUSH_APPTOKEN: 'wrong-token' } });
     await writeSampleFile(path.join(stack.dataDir, 'ok.csv'), { rows: 30_000 });
     const started = Date.now();
-    const result = await runCli(['start', 'ok.csv', '--wait', '--json', '--batch-size', '1000', '--concurrency', '4'], clientEnv(stack));
+    const result = await runCli(['start', 'ok.csv', '--wait', '--json', '--batch-size', '1000', '--concurrency', '4'], cliEnvOf(stack));
     // The whole import fails within seconds, not batch by batch, and no more than `concurrency` requests went out.
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(stack.sandbox.stats().requests['import/profile'] ?? 0).toBeLessThanOrEqual(4);

@@ -10,7 +10,7 @@ import { HttpRangeSource } from '../../activities/source/httpSource';
 import { openSource, resolveLocalPath } from '../../activities/sourceAccess';
 import { ImportReportSchema } from '../../common/report';
 import { runCli } from '../support/cli';
-import { startTestStack, type TestStack } from '../support/stack';
+import { cliEnvOf, startTestStack, type TestStack } from '../support/stack';
 import { rejectionOf } from '../support/rejection';
 
 /** Issue 7, point 5: a workflow input cannot make a worker read a file outside XP_IMPORT_DATA_DIR. */
@@ -20,7 +20,6 @@ describe('local sources stay inside XP_IMPORT_DATA_DIR', () => {
     await stack?.stop();
     stack = undefined;
   });
-  const clientEnv = (s: TestStack) => ({ TEMPORAL_ADDRESS: s.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: s.taskQueue, XP_IMPORT_DATA_DIR: s.dataDir });
 
   it('refuses ../x.csv, /etc/passwd and a symlink out of the folder with exit code 2, and sends nothing', async () => {
     stack = await startTestStack();
@@ -37,7 +36,7 @@ describe('local sources stay inside XP_IMPORT_DATA_DIR', () => {
     ] as const) {
       // --format csv: /etc/passwd has no extension, and the worker (not the client) must refuse it:
       // this client does not see the data folder, so it passes the paths on as given.
-      const { XP_IMPORT_DATA_DIR: _seen, ...blind } = clientEnv(stack);
+      const { XP_IMPORT_DATA_DIR: _seen, ...blind } = cliEnvOf(stack);
       const result = await runCli(['start', source, '--id', id, '--format', 'csv', '--wait', '--json'], blind);
       expect(result.code, `${source}: ${result.stderr}`).toBe(2);
       const report = ImportReportSchema.parse(JSON.parse(result.stdout));
@@ -54,7 +53,7 @@ describe('local sources stay inside XP_IMPORT_DATA_DIR', () => {
   it('a client that sees the data folder refuses a file outside it, or a name found nowhere, before it starts an import (exit 2)', async () => {
     stack = await startTestStack();
     writeFileSync(path.join(path.dirname(stack.dataDir), 'beside.csv'), 'user_id\nu1\n');
-    const env = clientEnv(stack);
+    const env = cliEnvOf(stack);
     const outside = await runCli(['start', '../beside.csv', '--id', 'confined-client-outside', '--wait'], env);
     expect(outside.code, outside.stderr).toBe(2);
     expect(outside.stderr).toContain(`../beside.csv is outside XP_IMPORT_DATA_DIR (${stack.dataDir}), the only folder workers read files from`);

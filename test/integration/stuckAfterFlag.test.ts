@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { ImportWorkflowInputSchema, type ImportWorkflowInput } from '../../common/importInput';
 import { runCli } from '../support/cli';
-import { startTestStack, type TestStack } from '../support/stack';
+import { cliEnvOf, startTestStack, type TestStack } from '../support/stack';
 
 /** `start --stuck-after`: the stuck-task watchdog set from the command line reaches the workflow. */
 describe('start --stuck-after', () => {
@@ -13,7 +13,6 @@ describe('start --stuck-after', () => {
     await stack?.stop();
     stack = undefined;
   });
-  const clientEnv = (s: TestStack) => ({ TEMPORAL_ADDRESS: s.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: s.taskQueue, XP_IMPORT_DATA_DIR: s.dataDir });
 
   /** What the import's run was started with: the first event of its history. */
   const startedWith = async (s: TestStack, importId: string): Promise<ImportWorkflowInput> => {
@@ -26,7 +25,7 @@ describe('start --stuck-after', () => {
     // No worker: the import stays running, so later starts join it.
     stack = await startTestStack({ inProcessWorker: false });
     await writeSampleFile(path.join(stack.dataDir, 'watchdog.csv'), { rows: 10 });
-    const env = clientEnv(stack);
+    const env = cliEnvOf(stack);
     let importId: string | undefined;
     try {
       const first = await runCli(['start', 'watchdog.csv', '--stuck-after', '45m', '--json'], env);

@@ -26,6 +26,11 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+/** What a CLI process needs to talk to this stack as a user's shell would: the server, the task queue, the data folder. */
+export function cliEnvOf(stack: TestStack): Record<string, string> {
+  return { TEMPORAL_ADDRESS: stack.env.TEMPORAL_ADDRESS, XP_IMPORT_TASK_QUEUE: stack.taskQueue, XP_IMPORT_DATA_DIR: stack.dataDir };
+}
+
 let counter = 0;
 let runtimeInstalled = false;
 
