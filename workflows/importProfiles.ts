@@ -572,6 +572,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       totalBatches: Math.ceil((totalRows ?? 0) / input.batchSize),
       totals,
       header: layout?.header,
+      delimiter: layout?.delimiter,
+      hasBom: layout?.hasBom,
       fingerprint: layout?.fingerprint ?? null,
       takenOver: retry?.takenOver ?? null,
       ...(input.retryOf && retry === null ? { keepReportFile: true } : {}),

@@ -1,11 +1,11 @@
 /** RFC 4180 output: quote a field only when it holds a quote, a delimiter or a line break. */
 export type CsvValue = string | number | boolean | null | undefined;
 
-export function csvField(value: CsvValue): string {
+export function csvField(value: CsvValue, delimiter = ','): string {
   const text = value === null || value === undefined ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return text.includes('"') || text.includes(delimiter) || /[\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function csvLine(fields: readonly CsvValue[]): string {
-  return `${fields.map(csvField).join(',')}\r\n`;
+export function csvLine(fields: readonly CsvValue[], delimiter = ','): string {
+  return `${fields.map((field) => csvField(field, delimiter)).join(delimiter)}\r\n`;
 }

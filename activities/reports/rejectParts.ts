@@ -1,8 +1,10 @@
 import { appendFile, open } from 'node:fs/promises';
 import path from 'node:path';
 import { isRejectColumn, REJECT_COLUMNS } from '../../common/report';
+import type { SourceLayout } from '../../common/plan';
 import type { SourceFormat } from '../../common/source';
 import { csvLine } from './csvWrite';
+import { keepLaterRowWarning } from './laterRow';
 import { makePrivateFolder, PRIVATE_FILE_MODE, readTextIfPresent, writeWhole } from '../wholeFiles';
 
 /**
@@ -31,31 +33,48 @@ export interface RejectsFileLines {
 }
 
 /**
+ * What of the source a rejects file follows: its header, and a CSV file's delimiter and byte order
+ * mark, so that the rejects file opens where the source did (a semicolon file in the Excel of a
+ * locale that writes them) and is imported again as the source was. Absent fields: a comma, no mark.
+ */
+export type RejectsFileDialect = Partial<Pick<SourceLayout, 'header' | 'delimiter' | 'hasBom'>>;
+
+/**
  * The lines of a rejects file, so the file can be fixed and imported again. A source that is
  * itself a rejects file already has xp_import_* columns (or keys): the new ones replace them, in
  * the header and in every row, so the file keeps one of each and its rejects file can be imported
- * in turn, however many times the loop goes round. A record that could not be split or parsed
- * (`raw`) is kept whole, as it was.
+ * in turn, however many times the loop goes round (a warning of a later row goes on with the
+ * row). A record that could not be split or parsed (`raw`) is kept whole, as it was.
  */
-export function rejectsFileLines(format: SourceFormat, header: readonly string[] | undefined): RejectsFileLines {
+export function rejectsFileLines(format: SourceFormat, dialect: RejectsFileDialect = {}): RejectsFileLines {
+  const [rowKey, lineKey, columnKey, reasonKey] = REJECT_COLUMNS;
   if (format === 'csv') {
-    const source = header ?? [];
+    const source = dialect.header ?? [];
+    const delimiter = dialect.delimiter ?? ',';
     const stale = new Set<number>();
     source.forEach((name, index) => {
       if (isRejectColumn(name)) stale.add(index);
     });
     const own = (cells: readonly string[]) => (stale.size === 0 ? cells : cells.filter((_, index) => !stale.has(index)));
+    const reasonAt = source.indexOf(reasonKey);
+    // Only a rejects file has a reason before: a source without the column says nothing of the kind.
+    const reasonBefore = (row: RejectedRow) => (reasonAt < 0 ? undefined : row.cells ? row.cells[reasonAt] : row.raw);
     return {
-      header: csvLine([...REJECT_COLUMNS, ...own(source)]),
-      line: (row) => csvLine([row.row, row.line, row.column ?? '', row.reason, ...(row.cells ? own(row.cells) : row.raw === undefined ? [] : [row.raw])]),
+      header: `${dialect.hasBom ? '\uFEFF' : ''}${csvLine([...REJECT_COLUMNS, ...own(source)], delimiter)}`,
+      line: (row) =>
+        csvLine([row.row, row.line, row.column ?? '', keepLaterRowWarning(row.reason, reasonBefore(row)), ...(row.cells ? own(row.cells) : row.raw === undefined ? [] : [row.raw])], delimiter),
     };
   }
-  const [rowKey, lineKey, columnKey, reasonKey] = REJECT_COLUMNS;
+  const reasonBefore = (row: RejectedRow) => {
+    const before = row.value?.[reasonKey];
+    if (typeof before === 'string') return before;
+    return row.raw?.includes(`"${reasonKey}"`) ? row.raw : undefined;
+  };
   return {
     header: '',
     line: (row) => {
       const original = row.value ? withoutRejectKeys(row.value) : row.raw === undefined ? {} : { raw: row.raw };
-      return `${JSON.stringify({ [rowKey]: row.row, [lineKey]: row.line, [columnKey]: row.column, [reasonKey]: row.reason, ...original })}\n`;
+      return `${JSON.stringify({ [rowKey]: row.row, [lineKey]: row.line, [columnKey]: row.column, [reasonKey]: keepLaterRowWarning(row.reason, reasonBefore(row)), ...original })}\n`;
     },
   };
 }

@@ -3,10 +3,10 @@ import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import { ImportReportSchema, MAX_FAILED_BATCHES_IN_RESULT, MAX_TASK_IDS_IN_RESULT, type BatchResult, type FailureSummary, type ImportReport, type ImportStatus } from '../../common/report';
-import type { Fingerprint, SourceFormat, SourceRef } from '../../common/source';
+import type { Delimiter, Fingerprint, SourceFormat, SourceRef } from '../../common/source';
 import { describeSource } from '../../common/sourceName';
 import type { ImportTotals } from '../../common/totals';
-import { readRejectPart, rejectsFileLines, type RejectedRow, type RejectsFileLines } from './rejectParts';
+import { readRejectPart, rejectsFileLines, type RejectedRow, type RejectsFileDialect, type RejectsFileLines } from './rejectParts';
 import { ReportPaths } from './reportPaths';
 import { makePrivateFolder, partialFileFor, PRIVATE_FILE_MODE, writeWhole } from '../wholeFiles';
 import { latestOf, readAllResults, writeResults } from './resultsStore';
@@ -24,6 +24,9 @@ export interface WriteReportInput {
   totals: ImportTotals;
   /** CSV header, so the rejects file can be fixed and imported again. */
   header?: string[];
+  /** CSV: the source's delimiter and byte order mark, which the rejects file keeps (absent from runs of older code: a comma, no mark). */
+  delimiter?: Delimiter;
+  hasBom?: boolean;
   fingerprint: Fingerprint | null;
   takenOver: ImportReport['takenOver'];
   /**
@@ -38,7 +41,7 @@ export interface WriteReportInput {
 }
 
 /** Merges the batches' reject parts into one file in row order; returns its path, or null if none. */
-async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: string[] | undefined): Promise<string | null> {
+async function mergeRejects(paths: ReportPaths, format: SourceFormat, dialect: RejectsFileDialect): Promise<string | null> {
   let names: string[];
   try {
     names = (await readdir(paths.rejectParts)).filter((n) => n.endsWith('.part')).sort();
@@ -51,7 +54,7 @@ async function mergeRejects(paths: ReportPaths, format: SourceFormat, header: st
   // Put in place whole once merged, as report.json is: a failure half-way leaves the last whole one.
   const partial = partialFileFor(file);
   try {
-    const count = await writeMergedRejects(partial, paths, batches, rejectsFileLines(format, header));
+    const count = await writeMergedRejects(partial, paths, batches, rejectsFileLines(format, dialect));
     if (count > 0) {
       await rename(partial, file);
       return file;
@@ -125,7 +128,7 @@ export function createReportActivities(reportDir: string) {
           status: r.status,
           ...(r.failure ? { failure: r.failure } : {}),
         }));
-      const rejectsFile = await mergeRejects(paths, input.format, input.header);
+      const rejectsFile = await mergeRejects(paths, input.format, { header: input.header, delimiter: input.delimiter, hasBom: input.hasBom });
       const durationMs = Math.max(Date.parse(input.finishedAt) - Date.parse(input.startedAt), 0);
       const report: ImportReport = ImportReportSchema.parse({
         importId: input.importId,

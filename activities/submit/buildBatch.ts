@@ -8,6 +8,7 @@ import type { BlockDigestSlice, BlockReading } from '../source/blockDigests';
 import { readBatch, type SourceRecord } from '../source';
 import { AscendingRows } from '../dedupe/supersededRows';
 import type { IdentityAttribute } from '../rows/attributeNames';
+import { warnOfLaterRow } from '../reports/laterRow';
 import { BatchParts } from './batchParts';
 import type { Part } from './part';
 
@@ -57,19 +58,6 @@ export interface SupersededInBatch {
 }
 
 const NONE_SUPERSEDED: SupersededInBatch = { superseded: [], unreadableSuperseded: [] };
-
-/**
- * A rejected row that could not be read as cells, and whose identity, as read, a later readable
- * row of the file has: fixed and imported after that row, it would bring back older values.
- * Said in the reason, where whoever fixes the row reads; no value goes into it.
- */
-export function warnOfLaterRow(rejected: RejectedRow, identity: IdentityAttribute | null): RejectedRow {
-  const attribute = identity ?? 'user_id or device_id';
-  return {
-    ...rejected,
-    reason: `${rejected.reason}; a later row has the ${attribute} this row reads as: if that is this row's ${attribute}, leave this row out when you import the fixed rows, or its older values win`,
-  };
-}
 
 /**
  * The identity attribute a warning may name: a CSV file's is its identity column's, for every row;

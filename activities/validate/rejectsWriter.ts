@@ -2,7 +2,7 @@ import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { SourceFormat } from '../../common/source';
-import { rejectsFileLines, type RejectedRow, type RejectsFileLines } from '../reports/rejectParts';
+import { rejectsFileLines, type RejectedRow, type RejectsFileDialect, type RejectsFileLines } from '../reports/rejectParts';
 import { PRIVATE_FILE_MODE } from '../wholeFiles';
 
 /** `validate --rejects FILE` cannot write FILE: the message names it and why (not the source). */
@@ -48,8 +48,8 @@ export class RejectsWriter {
     this.out = createWriteStream(file, { highWaterMark: 1 << 20, mode: PRIVATE_FILE_MODE });
   }
 
-  static async open(file: string, format: SourceFormat, header: readonly string[] | undefined): Promise<RejectsWriter> {
-    const writer = new RejectsWriter(file, rejectsFileLines(format, header));
+  static async open(file: string, format: SourceFormat, dialect: RejectsFileDialect): Promise<RejectsWriter> {
+    const writer = new RejectsWriter(file, rejectsFileLines(format, dialect));
     try {
       await once(writer.out, 'open');
     } catch (error) {

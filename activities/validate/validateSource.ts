@@ -10,7 +10,8 @@ import { AscendingRows, inspectWithIdentityIndex, supersededRowsIn, unreadableSu
 import { SourceAccessError } from '../failures';
 import { compileMapping } from '../rows';
 import { LocalFileSource, readBatch, type ByteSource } from '../source';
-import { identityNamed, judgeRecord, warnOfLaterRow } from '../submit/buildBatch';
+import { warnOfLaterRow } from '../reports/laterRow';
+import { identityNamed, judgeRecord } from '../submit/buildBatch';
 import { checkRejectsFile, RejectsWriter } from './rejectsWriter';
 
 export interface ValidateOptions {
@@ -107,7 +108,7 @@ async function judgeRows(
   const filled = new Map<string, number>();
   // NDJSON: the mapped keys not yet seen in any line; each is struck off once one line holds it.
   const unseen = new Set(format === 'ndjson' ? Object.keys(MappingSchema.parse(options.mapping ?? {}).columns) : []);
-  const rejects = options.rejectsFile === undefined ? undefined : await RejectsWriter.open(options.rejectsFile, format, layout.header);
+  const rejects = options.rejectsFile === undefined ? undefined : await RejectsWriter.open(options.rejectsFile, format, layout);
   try {
     if (totalRows > 0) {
       // The whole data range is one batch: batches tile it, so this reads exactly what an import's batches read.

@@ -122,4 +122,31 @@ describe('duplicate identities across batches: the last row wins', () => {
     expect(reasonOf(270)).not.toBe('');
     expect(existsSync(path.join(stack.reportDir, importId, 'superseded-unreadable.bin'))).toBe(true);
   });
+
+  it('keeps the warning when the rejects file, in the source\'s own dialect, is imported again and the row is rejected again', async () => {
+    const stack = stacks[2] as TestStack;
+    stack.sandbox.reset();
+    const lines = ['user_id;first_name;city'];
+    for (let row = 1; row <= 150; row++) {
+      if (row === 2) lines.push('u-late;Smith; Ann;old city');
+      else if (row === 140) lines.push('u-late;Ann;new city');
+      else lines.push(`u${row};name-${row};city`);
+    }
+    // A semicolon export with a byte order mark, as Excel writes them in many locales.
+    await writeFile(path.join(stack.dataDir, 'ragged-eu.csv'), `\uFEFF${lines.join('\r\n')}\r\n`);
+    const first = await waitForReport(stack.client, (await startImport(stack.client, { source: 'ragged-eu.csv', importId: 'ragged-eu', batchSize: 100 })).importId);
+    expect(first.rows).toMatchObject({ total: 150, imported: 149, rejected: 1 });
+    const rejects = await readFile(first.rejectsFile as string, 'utf8');
+    expect(rejects.startsWith('\uFEFFxp_import_row;xp_import_line;xp_import_column;xp_import_reason;user_id;first_name;city\r\n')).toBe(true);
+    expect(rejects).toContain('a later row has the user_id this row reads as');
+
+    // The operator imports the rejects file as it is (fixing other rows first, say): the row is rejected again.
+    await writeFile(path.join(stack.dataDir, 'ragged-eu-round-2.csv'), rejects);
+    const second = await waitForReport(stack.client, (await startImport(stack.client, { source: 'ragged-eu-round-2.csv', importId: 'ragged-eu-2', batchSize: 100 })).importId);
+    expect(second.rows).toMatchObject({ total: 1, imported: 0, rejected: 1 });
+    const again = (await readFile(second.rejectsFile as string, 'utf8')).split(/\r?\n/);
+    expect(again[0]).toBe('\uFEFFxp_import_row;xp_import_line;xp_import_column;xp_import_reason;user_id;first_name;city');
+    expect(again[1]).toMatch(/^1;2;;"[^"]*; the rejects file this row came from said that a later row has the identity this row read as there: [^"]*";u-late;Smith; Ann;old city$/);
+    expect(stack.sandbox.profiles().get('user_id:u-late')).toEqual({ user_id: 'u-late', first_name: 'Ann', city: 'new city' });
+  });
 });

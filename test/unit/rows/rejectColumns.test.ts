@@ -29,7 +29,7 @@ describe('the columns a rejects file adds', () => {
   });
 
   it('CSV: the rejects file of a rejects file is read back with them once, and its rows map as the first round did', () => {
-    const lines = rejectsFileLines('csv', csvHeader);
+    const lines = rejectsFileLines('csv', { header: csvHeader });
     const header = lines.header.trimEnd().split(',');
     expect(header).toEqual(csvHeader);
     const line = lines.line({ row: 1, line: 2, column: 'email', reason: 'again', cells: ['100', '101', 'email', 'old', 'd100', 'fixed100@example.com', '1'] });

@@ -123,6 +123,13 @@ describe('validateSource: one kind of problem at a time', () => {
     expect(summary.firstErrors[0]?.reason).toContain("a later row has the user_id or device_id this row reads as: if that is this row's user_id or device_id, leave this row out");
   });
 
+  it('writes the rejects file in the source\'s dialect: its delimiter and its byte order mark', async () => {
+    const file = write('\uFEFFuser_id;first_name\r\nu1;Ann\r\nu2;Bo;extra\r\n');
+    const rejectsFile = path.join(folder, `rejects-${seq++}.csv`);
+    await validateSource(file, { rejectsFile });
+    expect(readFileSync(rejectsFile, 'utf8')).toMatch(/^\uFEFFxp_import_row;xp_import_line;xp_import_column;xp_import_reason;user_id;first_name\r\n2;3;;[^;]+;u2;Bo;extra\r\n$/);
+  });
+
   it('detects a semicolon delimiter and takes a given one', async () => {
     const file = write('user_id;first_name\nu1;Ann\nu2;Bob\n');
     expect(await validateSource(file)).toMatchObject({ delimiter: ';', rows: { valid: 2 } });
