@@ -1,6 +1,6 @@
 import type { Progress } from '../common/progress';
 import { formatStuck } from '../common/progressLine';
-import { batchesNotRun, INPUT_FAILURE_CODES, type ImportReport, type ImportStatus } from '../common/report';
+import { batchesNotRun, rerunFailsAgain, type ImportReport, type ImportStatus } from '../common/report';
 
 /** What the client API refuses or cannot do, each with what the caller needs to decide and a message that says what to do. */
 
@@ -22,8 +22,8 @@ function nextForEnded(importId: string, ended: EndedImport | undefined): string 
   if (ended === 'no-report') return 'It ended without a report, so it cannot be re-run: start the source again under a new ID';
   if (ended.dryRun) return `It was a dry run: nothing was sent. ${report}`;
   const notDone = ended.batches.failed > 0 || batchesNotRun(ended.batches) > 0;
-  if (ended.status === 'failed' && ended.failure && INPUT_FAILURE_CODES.includes(ended.failure.code)) {
-    return `It failed on its input (${ended.failure.code}), and a re-run would too: fix the file (a corrected --mapping is a new import by itself). ${report}`;
+  if (rerunFailsAgain(ended)) {
+    return `It failed on its input (${ended.failure?.code}), and a re-run would too: fix the file (a corrected --mapping is a new import by itself). ${report}`;
   }
   if (notDone || ended.status === 'failed' || ended.status === 'cancelled') return retry;
   if (ended.status === 'completed_with_rejections') return `It completed, with rows rejected: ${report} (it names the rejects file, which can be fixed and imported)`;
@@ -119,6 +119,8 @@ export type SteeringRefusal =
   | 'running'
   /** `retryFailed` of an import whose every batch succeeded. */
   | 'nothing_to_retry'
+  /** `retryFailed` of an import that failed on its input (a mapping, the file's format): a re-run would fail the same way. */
+  | 'fails_again'
   /** The import itself refused it (a concurrency out of range, a batch with no stuck task). */
   | 'refused'
   /** `resolveStuckBatch` of a batch number the import does not have (NoSuchBatchError). */

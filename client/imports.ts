@@ -23,7 +23,7 @@ import type { z } from 'zod';
 import { progressAsOf } from '../common/totals';
 import { SourceReadProgressSchema, type Progress, type RetryingStep, type SourceReadProgress } from '../common/progress';
 import type { ImportActivities } from '../activities';
-import { ImportReportSchema, type ImportReport } from '../common/report';
+import { ImportReportSchema, rerunFailsAgain, type FailureSummary, type ImportReport } from '../common/report';
 import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
 import { sourceRefFromArgument, type SourceRef } from '../common/source';
 import { describeSource, sourceAttribute } from '../common/sourceName';
@@ -103,7 +103,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
   });
 
   const running = await runningImport(ctx, importId);
-  if (running !== undefined) return follow(importId, running, input, request);
+  if (running !== undefined) return follow(importId, await withConcurrencyNow(ctx, importId, running, request), input, request);
   const startToken = randomUUID();
   let handle: WorkflowHandle;
   try {
@@ -135,7 +135,7 @@ export async function startImport(ctx: ImportClientContext, request: StartImport
   if (description.memo?.[START_TOKEN_MEMO] === startToken) return { importId, alreadyRunning: false, input, keptSettings: [] };
   // Another caller started this ID between the look above and this start (two services at once);
   // it may have ended since (a dry run, an early failure): it is the import asked for all the same.
-  return follow(importId, await importRun(ctx, importId, description), input, request);
+  return follow(importId, await withConcurrencyNow(ctx, importId, await importRun(ctx, importId, description), request), input, request);
 }
 
 /** A request checked against its schema: the caller's mistakes as InvalidImportRequestError, field by field. */
@@ -143,6 +143,20 @@ function validRequest<S extends z.ZodType>(schema: S, request: unknown): z.infer
   const parsed = schema.safeParse(request);
   if (!parsed.success) throw new InvalidImportRequestError(issueLines(parsed.error, '(request)'));
   return parsed.data;
+}
+
+/**
+ * The running import with the concurrency it runs at now: `setImportConcurrency` changes it after
+ * its start, so its input alone would name a stale one among the settings it keeps. Asked only
+ * when the caller gave a concurrency; without an answer (no worker), the input's stands.
+ */
+async function withConcurrencyNow(ctx: ImportClientContext, importId: string, running: RunningImport, request: StartImportRequest): Promise<RunningImport> {
+  if (running.input === undefined || request.concurrency === undefined) return running;
+  const concurrency = await getProgress(ctx, importId).then(
+    (progress) => progress.concurrency,
+    () => undefined,
+  );
+  return concurrency === undefined ? running : { ...running, input: { ...running.input, concurrency } };
 }
 
 /** The running import this start joins: its own input, or the refusal when it imports another source or sends otherwise. */
@@ -461,15 +475,29 @@ export async function retryFailed(ctx: ImportClientContext, importId: string): P
     throw error;
   }
   if (description.status.name === 'RUNNING') throw new ImportSteeringError(importId, 'running', `import ${importId} is still running; retry it once it has ended`);
-  if (description.status.name !== 'COMPLETED') {
+  let last: ImportReport | null = null;
+  if (description.status.name === 'COMPLETED') {
+    const completed = ImportReportSchema.safeParse(await handle.result());
+    if (completed.success) last = completed.data;
+  } else {
+    // A failed import's report is in its history (the report step's result, or the failure's details).
     const end = await endOfHistory(handle);
     if (end.report === null) throw new ImportEndedWithoutReportError(importId, description.status.name, end.failure);
+    last = end.report;
   }
-  const last = description.status.name === 'COMPLETED' ? ImportReportSchema.safeParse(await handle.result()) : undefined;
-  if (last?.success && last.data.status !== 'cancelled' && last.data.batches.failed === 0 && last.data.batches.succeeded === last.data.batches.total) {
+  if (last !== null && last.status !== 'cancelled' && last.batches.failed === 0 && last.batches.succeeded === last.batches.total && !rerunFailsAgain(last)) {
     // A re-run would read the whole file again to send nothing, and write the report again.
-    const rejected = last.data.rows.rejected > 0 ? ` Its ${last.data.rows.rejected} rejected row(s) are in ${last.data.rejectsFile ?? 'its rejects file'}: fix them, copy the file into XP_IMPORT_DATA_DIR (the worker reads sources from there only) and import it.` : '';
+    const rejected = last.rows.rejected > 0 ? ` Its ${last.rows.rejected} rejected row(s) are in ${last.rejectsFile ?? 'its rejects file'}: fix them, copy the file into XP_IMPORT_DATA_DIR (the worker reads sources from there only) and import it.` : '';
     throw new ImportSteeringError(importId, 'nothing_to_retry', `import ${importId} has nothing to retry: every batch succeeded.${rejected} To import the source again, start a new import with --id.`);
+  }
+  // The same file, mapping and settings again: a loop of re-runs that each fail and send nothing.
+  if (last !== null && rerunFailsAgain(last)) {
+    const { code, message } = last.failure as FailureSummary;
+    throw new ImportSteeringError(
+      importId,
+      'fails_again',
+      `import ${importId} failed on its input (${code}: ${message}), and a re-run reads the same file with the same mapping, so it would fail the same way. Fix the file or the mapping and start a new import (a corrected mapping, or a new version of the file, gives a new default ID).`,
+    );
   }
   const previous = ImportWorkflowInputSchema.parse(await startInput(ctx, importId, description.runId));
   const input: ImportWorkflowInput = { ...previous, retryOf: { fromRunId: description.runId } };
@@ -518,27 +546,56 @@ export async function getReport(ctx: ImportClientContext, importId: string): Pro
   return report;
 }
 
-/** Waits for the import to end, calling `onProgress` about once a second. */
+/** How a wait for an import's report may be stopped. */
+export interface WaitOptions {
+  /**
+   * Stops the wait (not the import) when aborted: waitForReport rejects with the signal's reason
+   * at once. Its call to the server for the result goes on until the import ends or the
+   * connection is closed (`ctx.close()`).
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits for the import to end, calling `onProgress` about once a second. A progress query that
+ * fails (no worker for now) is skipped; an `onProgress` that throws ends the wait with its error,
+ * so a bug in the caller's own code is not hidden.
+ */
 export async function waitForReport(
   ctx: ImportClientContext,
   importId: string,
   onProgress?: (progress: Progress) => void,
   intervalMs = 1_000,
+  options: WaitOptions = {},
 ): Promise<ImportReport> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   const handle = handleOf(ctx, importId);
   if ((await importStatus(ctx, importId)) === null) throw new ImportNotFoundError(importId);
   let done = false;
   // The end cuts the wait between two progress queries short: the report is not held back by it.
   let wake = () => {};
+  // Stops the wait from either side: the caller's signal, or its onProgress failing.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted while the status above was asked: the listener came too late to hear it.
+  if (signal?.aborted) onAbort();
   const polling = (async () => {
     while (!done) {
       if (onProgress) {
+        let progress: Progress | undefined;
         try {
           // A worker gone for good would hold a query until the server's own limit (30 s) without this.
-          const progress = await ctx.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(ctx, handle));
-          if (!done) onProgress(progress);
+          progress = await ctx.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(ctx, handle));
         } catch {
           // A query can fail while no worker is up or the run is switching; the next one will do.
+        }
+        try {
+          if (progress !== undefined && !done) onProgress(progress);
+        } catch (error) {
+          stop.abort(error);
+          break;
         }
       }
       if (done) break;
@@ -551,13 +608,26 @@ export async function waitForReport(
       });
     }
   })();
+  // The result's call to the server is not stopped by a signal (the SDK asks again): the wait races it.
+  const ended = handle.result();
+  // Rejects when stopped; the catch below throws the stop's own reason, whatever it is.
+  const stopped = new Promise<never>((_, reject) => {
+    const stopNow = () => reject(new Error('stopped'));
+    if (stop.signal.aborted) stopNow();
+    stop.signal.addEventListener('abort', stopNow, { once: true });
+  });
   try {
-    await handle.result();
+    await Promise.race([ended, stopped]);
   } catch (error) {
+    if (stop.signal.aborted) throw stop.signal.reason;
     if (!(error instanceof WorkflowFailedError)) throw error;
   } finally {
+    // Left behind by a stop, it ends with the import or the connection; its end is of no one's concern.
+    ended.catch(() => undefined);
+    stopped.catch(() => undefined);
     done = true;
     wake();
+    signal?.removeEventListener('abort', onAbort);
     await polling;
   }
   const report = await getReport(ctx, importId);

@@ -139,6 +139,17 @@ export const ExitCode = { ok: 0, partial: 1, usage: 2, failed: 3, interrupted: 1
 /** Failures caused by the input or the setup rather than by the import: exit code 2, like bad usage. */
 export const INPUT_FAILURE_CODES: readonly string[] = ['SourceFormatError', 'MappingError', 'SourceAccessError', 'InvalidInputError'];
 
+/**
+ * Of those, the ones a re-run meets again: it reads the same file with the same mapping and
+ * settings. A SourceAccessError (a permission, a mount) can pass once access is given.
+ */
+export const RERUN_FAILS_AGAIN_CODES: readonly string[] = ['SourceFormatError', 'MappingError', 'InvalidInputError'];
+
+/** Whether a re-run of an import that ended so would fail the same way, sending nothing. */
+export function rerunFailsAgain(report: Pick<ImportReport, 'status' | 'failure'>): boolean {
+  return report.status === 'failed' && report.failure !== undefined && RERUN_FAILS_AGAIN_CODES.includes(report.failure.code);
+}
+
 export function exitCodeForReport(report: Pick<ImportReport, 'status' | 'failure'>): number {
   switch (report.status) {
     case 'completed':

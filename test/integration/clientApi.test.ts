@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
-import { cancelImport, getProgress, getReport, pauseImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../../client/imports';
+import { cancelImport, getProgress, getReport, importStatus, pauseImport, retryFailed, setImportConcurrency, startImport, waitForReport } from '../../client/imports';
 import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError, InvalidImportRequestError } from '../../client/importErrors';
 import type { Progress } from '../../common/progress';
 import { formatProgressLine } from '../../common/progressLine';
@@ -73,6 +73,13 @@ describe('the client API, as services use it', () => {
       expect(second.alreadyRunning).toBe(true);
       expect([second.input.batchSize, second.input.concurrency]).toEqual([500, 1]);
       expect(second.keptSettings).toEqual(['batch size 500 (not 1000)', 'concurrency 1 (not 8)']);
+      // Changed since its start: the concurrency it runs at now, not the one it started with.
+      await setImportConcurrency(stack.client, first.importId, 3);
+      const third = await startImport(stack.client, { source: 'client-opts.csv', concurrency: 8 });
+      expect(third.input.concurrency).toBe(3);
+      expect(third.keptSettings).toEqual(['concurrency 3 (not 8)']);
+      // Asked for what it runs at now: nothing kept.
+      expect((await startImport(stack.client, { source: 'client-opts.csv', concurrency: 3 })).keptSettings).toEqual([]);
     } finally {
       await endIt(first.importId);
     }
@@ -90,11 +97,45 @@ describe('the client API, as services use it', () => {
     // A re-run would fail the same way: it is not offered.
     expect((again as Error).message).toContain('It failed on its input (MappingError), and a re-run would too');
     expect((again as Error).message).not.toContain('xp-import retry');
+    // Nor does retryFailed start one: each would fail the same way, and a service that retries failed imports would loop.
+    const runBefore = (await stack.client.client.workflow.getHandle(failed.importId).describe()).runId;
+    const retried = await errorOf(retryFailed(stack.client, failed.importId));
+    expect(retried).toMatchObject({ name: 'ImportSteeringError', reason: 'fails_again', importId: failed.importId });
+    expect((retried as Error).message).toMatch(/failed on its input \(MappingError: [\s\S]*\), and a re-run reads the same file with the same mapping, so it would fail the same way/);
+    expect((await stack.client.client.workflow.getHandle(failed.importId).describe()).runId).toBe(runBefore);
     // Before, this was refused as "already ran for this source" too, and nothing had been imported.
     const fixed = await startImport(stack.client, { source: 'client-mapfix.csv', mapping: { columns: { first_name: 'first_name' } } });
     expect(fixed.alreadyRunning).toBe(false);
     expect(fixed.importId).not.toBe(failed.importId);
     expect((await waitForReport(stack.client, fixed.importId)).rows).toMatchObject({ total: 20, imported: 20 });
+  });
+
+  it('a wait for the report stops when its signal is aborted or its onProgress throws, and the import goes on', async () => {
+    await writeSampleFile(path.join(stack.dataDir, 'client-wait.csv'), { rows: 2_000, seed: 8 });
+    const { importId } = await startImport(stack.client, { source: 'client-wait.csv', batchSize: 100, concurrency: 1 });
+    try {
+      // A service shutting down: the wait ends with the signal's reason, at once, not when the import does.
+      const shutdown = new AbortController();
+      const waiting = errorOf(waitForReport(stack.client, importId, undefined, 1_000, { signal: shutdown.signal }));
+      const asked = Date.now();
+      shutdown.abort(new Error('service shutting down'));
+      expect(await waiting).toMatchObject({ message: 'service shutting down' });
+      expect(Date.now() - asked).toBeLessThan(5_000);
+      // A bug in the caller's progress code: its error, not a silent wait to the end.
+      const buggy = await errorOf(
+        waitForReport(stack.client, importId, () => {
+          throw new TypeError('progress view broke');
+        }, 100),
+      );
+      expect(buggy).toBeInstanceOf(TypeError);
+      expect((buggy as Error).message).toBe('progress view broke');
+      // An already aborted signal: no wait at all.
+      const aborted = AbortSignal.abort(new Error('too late'));
+      expect(await errorOf(waitForReport(stack.client, importId, undefined, 1_000, { signal: aborted }))).toMatchObject({ message: 'too late' });
+      expect(await importStatus(stack.client, importId)).toBe('RUNNING');
+    } finally {
+      await endIt(importId);
+    }
   });
 
   it("a dry run's progress says it is one: rows that would be imported, where it said imported", async () => {
