@@ -19,7 +19,7 @@ import {
   type StuckResolution,
 } from '../common/messages';
 import type { temporal } from '@temporalio/proto';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { progressAsOf } from '../common/totals';
 import { SourceReadProgressSchema, type Progress, type RetryingStep, type SourceReadProgress } from '../common/progress';
 import type { ImportActivities } from '../activities';
@@ -83,9 +83,16 @@ function handleOf(ctx: ImportClientContext, importId: string): WorkflowHandle {
 /** Tells the caller that started an import from one that joined it a moment later: USE_EXISTING answers both alike. */
 const START_TOKEN_MEMO = 'startToken';
 
+/**
+ * A start request as a whole: the options, the source and the ID (checked on their own below) and the test
+ * knobs. Strict: a misspelled option (`batchsize`) is refused, where it would be dropped without a
+ * word and the import run with the default.
+ */
+const StartImportRequestSchema = ImportOptionsSchema.extend({ source: z.unknown(), importId: z.unknown().optional(), tuning: z.unknown().optional() }).strict();
+
 /** Starts an import, or finds the one already running for the same source. */
 export async function startImport(ctx: ImportClientContext, request: StartImportRequest): Promise<StartedImport> {
-  const options = validRequest(ImportOptionsSchema, request);
+  const options = validRequest(StartImportRequestSchema, request);
   const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : request.source;
   const { ref, localPath } = resolveSourceForWorker(given);
   const importId = request.importId ?? (await defaultImportIdFor(ref, localPath, { dryRun: options.dryRun, format: options.format, mapping: options.mapping }));

@@ -187,6 +187,9 @@ describe('the client API, as services use it', () => {
     const big = await errorOf(startImport(stack.client, { source: 'client-x.csv', batchSize: 20_000 }));
     expect(big).toBeInstanceOf(InvalidImportRequestError);
     expect((big as InvalidImportRequestError).problems).toEqual([expect.stringMatching(/^batchSize: /)]);
+    // A misspelled option, from JavaScript: refused, where it was dropped and the import ran with the default.
+    const misspelled = await errorOf(startImport(stack.client, { source: 'client-x.csv', batchsize: 10 } as unknown as Parameters<typeof startImport>[1]));
+    expect(misspelled).toMatchObject({ name: 'InvalidImportRequestError', problems: [expect.stringMatching(/batchsize/)] });
     expect(await errorOf(startImport(stack.client, { source: 'client-x.csv', importId: '../etc' }))).toMatchObject({
       name: 'InvalidImportRequestError',
       problems: [expect.stringMatching(/^importId: /)],
