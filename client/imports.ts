@@ -44,7 +44,7 @@ import {
   stuckNowText,
   type ImportIdBasis,
 } from './importErrors';
-import { NoWorkerError, queryNotAnswered, requireWorker, updateNotAnswered, WorkerNotAnsweringError } from './workerPresence';
+import { NoWorkerError, noWorkerWarning, queryNotAnswered, requireWorker, updateNotAnswered, WorkerNotAnsweringError } from './workerPresence';
 import { failureText } from './failureText';
 
 export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
@@ -74,6 +74,11 @@ export interface StartedImport {
    * (not 100)": it keeps its own (`setConcurrency` changes its concurrency). Empty otherwise.
    */
   keptSettings: string[];
+  /**
+   * Set when no worker polls the import's task queue: the import waits, without a word, until one
+   * does. The message says which queue and what to start (the CLI prints it as a warning).
+   */
+  noWorker?: string;
 }
 
 function handleOf(ctx: ImportClientContext, importId: string): WorkflowHandle {
@@ -92,6 +97,16 @@ const StartImportRequestSchema = ImportOptionsSchema.extend({ source: z.unknown(
 
 /** Starts an import, or finds the one already running for the same source. */
 export async function startImport(ctx: ImportClientContext, request: StartImportRequest): Promise<StartedImport> {
+  return withWorkerPresence(ctx, await startOrJoin(ctx, request));
+}
+
+/** A started (or joined) import, with `noWorker` said when nothing will run it for now. */
+async function withWorkerPresence(ctx: ImportClientContext, started: StartedImport): Promise<StartedImport> {
+  const warning = await noWorkerWarning(await onImportQueue(ctx, started.importId));
+  return warning === null ? started : { ...started, noWorker: warning };
+}
+
+async function startOrJoin(ctx: ImportClientContext, request: StartImportRequest): Promise<StartedImport> {
   const options = validRequest(StartImportRequestSchema, request);
   const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : request.source;
   const { ref, localPath } = resolveSourceForWorker(given);
@@ -473,6 +488,10 @@ function isBatchNumberOf(batchNumber: number, batchCount: number): boolean {
  * says what it took over from the run before.
  */
 export async function retryFailed(ctx: ImportClientContext, importId: string): Promise<StartedImport> {
+  return withWorkerPresence(ctx, await rerun(ctx, importId));
+}
+
+async function rerun(ctx: ImportClientContext, importId: string): Promise<StartedImport> {
   const handle = handleOf(ctx, importId);
   let description;
   try {

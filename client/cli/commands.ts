@@ -27,8 +27,12 @@ async function withClient<T>(fn: (ctx: ImportClientContext) => Promise<T>): Prom
 
 /** An import on a task queue no worker polls waits without a word: say so once, on stderr. */
 async function warnIfNoWorker(ctx: ImportClientContext): Promise<void> {
-  const warning = await noWorkerWarning(ctx);
-  if (warning !== null) err(`xp-import: warning: ${warning}`);
+  sayNoWorker(await noWorkerWarning(ctx));
+}
+
+/** The warning itself; an import just started or re-run has it from its start (StartedImport.noWorker). */
+function sayNoWorker(warning: string | null | undefined): void {
+  if (warning) err(`xp-import: warning: ${warning}`);
 }
 
 /** Every command checks its import ID before it connects: bad usage is said before Temporal is asked anything. */
@@ -82,7 +86,7 @@ export async function startCommand(source: string, rawFlags: Record<string, unkn
       if (started.keptSettings.length > 0) err(`  it runs with its own ${started.keptSettings.join(', ')}; \`xp-import set-concurrency ${id} N\` changes its concurrency`);
     }
     const importCtx = await onImportQueue(ctx, id);
-    await warnIfNoWorker(importCtx);
+    sayNoWorker(started.noWorker);
     if (!flags.wait) {
       if (flags.json) out(JSON.stringify({ importId: id, alreadyRunning: started.alreadyRunning, status: 'running' }));
       else out(`${started.alreadyRunning ? 'following' : 'started'} import ${id}\n  follow it:  xp-import watch ${id}\n  report:     xp-import report ${id}`);
@@ -199,7 +203,7 @@ export async function retryCommand(rawId: string, flags: { wait?: boolean; json?
     const started = await retryFailed(ctx, id);
     // The re-run runs on the import's own queue (retryFailed), whatever this shell's is.
     const importCtx = await onImportQueue(ctx, id);
-    await warnIfNoWorker(importCtx);
+    sayNoWorker(started.noWorker);
     if (!flags.wait) {
       out(flags.json ? JSON.stringify({ importId: started.importId, status: 'running', retry: true }) : `re-running the batches of ${id} that did not succeed; follow it: xp-import watch ${id}`);
       return ExitCode.ok;

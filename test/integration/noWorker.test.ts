@@ -68,6 +68,9 @@ describe('an import that cannot move says why', () => {
     const cancelled = await runCli(['cancel', 'waits-to-cancel'], env);
     expect(cancelled.code).toBe(0);
     expect(cancelled.stderr).toContain(noWorker);
+    // A service starting one through the client API is told too, in the result (before, nothing).
+    const fromService = await startImport(stack.client, { source: 'waits.csv', importId: 'waits-for-service', batchSize: 100 });
+    expect(fromService.noWorker).toContain(noWorker);
     // An unknown import is still named as such, worker or not.
     const unknown = await runCli(['pause', 'no-such-import'], env);
     expect(unknown.code).toBe(2);
@@ -83,6 +86,8 @@ describe('an import that cannot move says why', () => {
     const again = await runCli(['start', 'waits.csv', '--id', 'with-a-worker', '--batch-size', '100', '--wait', '--json'], env);
     expect(again.code).toBe(0);
     expect(again.stderr).not.toContain('no worker');
+    const served = await startImport(stack.client, { source: 'waits.csv', importId: 'served-by-a-worker', batchSize: 100 });
+    expect(served.noWorker).toBeUndefined();
   });
 
   it('with a worker that polled but does not answer (stopped): status says so after 10 s, exit 2, not the SDK\'s "Failed to query Workflow" after 30 s', async () => {
