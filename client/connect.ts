@@ -1,3 +1,4 @@
+import { ImportClientError } from '../common/clientError';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import {
@@ -11,8 +12,15 @@ import {
   type TemporalEnv,
 } from '../common/config';
 
-export class ClientConfigError extends Error {
+/** Settings the client cannot use, or a Temporal server it cannot reach (`retryable`: that one may come back). */
+export class ClientConfigError extends ImportClientError {
   override name = 'ClientConfigError';
+  constructor(
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
 }
 
 export function loadTemporalEnv(source: NodeJS.ProcessEnv = process.env): TemporalEnv {
@@ -38,7 +46,7 @@ export async function connectImportClient(env: TemporalEnv = loadTemporalEnv()):
     throw error instanceof SettingFileError ? new ClientConfigError(error.message) : error;
   }
   const connection = await Connection.connect({ ...options, connectTimeout: 10_000 }).catch((error: unknown) => {
-    throw new ClientConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
+    throw new ClientConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error), true);
   });
   await assertNamespaceExists(connection, env).catch(async (error: unknown) => {
     await connection.close();

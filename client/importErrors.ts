@@ -1,3 +1,4 @@
+import { ImportClientError } from '../common/clientError';
 import type { Progress } from '../common/progress';
 import { formatStuck } from '../common/progressLine';
 import { batchesNotRun, rerunFailsAgain, type ImportReport, type ImportStatus } from '../common/report';
@@ -30,8 +31,9 @@ function nextForEnded(importId: string, ended: EndedImport | undefined): string 
   return `It completed. ${report}`;
 }
 
-export class ImportAlreadyExistsError extends Error {
+export class ImportAlreadyExistsError extends ImportClientError {
   override name = 'ImportAlreadyExistsError';
+  readonly retryable = false;
   /** How it ended, when its report tells. */
   readonly status?: ImportStatus;
   constructor(
@@ -58,8 +60,9 @@ export class ImportAlreadyExistsError extends Error {
  * options that change what is sent (mapping, format, delimiter, dry run): following it would
  * report success for rows never sent as asked.
  */
-export class ImportIdInUseError extends Error {
+export class ImportIdInUseError extends ImportClientError {
   override name = 'ImportIdInUseError';
+  readonly retryable = false;
   constructor(
     readonly importId: string,
     /** The running import's source as its ImportSource search attribute names it; null when it is not known. */
@@ -79,8 +82,9 @@ export class ImportIdInUseError extends Error {
   }
 }
 
-export class ImportNotFoundError extends Error {
+export class ImportNotFoundError extends ImportClientError {
   override name = 'ImportNotFoundError';
+  readonly retryable = false;
   constructor(readonly importId: string) {
     super(`no import ${importId}: check the ID (the Temporal UI lists imports by their IDs, as does \`temporal workflow list\`)`);
   }
@@ -92,8 +96,9 @@ export class ImportNotFoundError extends Error {
  * and a re-run cannot know which batches it finished since its last results were written, so
  * `retry` is refused too.
  */
-export class ImportEndedWithoutReportError extends Error {
+export class ImportEndedWithoutReportError extends ImportClientError {
   override name = 'ImportEndedWithoutReportError';
+  readonly retryable = false;
   constructor(
     readonly importId: string,
     readonly status: string,
@@ -127,14 +132,17 @@ export type SteeringRefusal =
   | 'no_such_batch';
 
 /** A steering request the import refused, with its reason. */
-export class ImportSteeringError extends Error {
+export class ImportSteeringError extends ImportClientError {
   override name = 'ImportSteeringError';
+  /** Only a re-run asked for while the import still runs may pass later, once it has ended. */
+  readonly retryable: boolean;
   constructor(
     readonly importId: string,
     readonly reason: SteeringRefusal,
     message: string,
   ) {
     super(message);
+    this.retryable = reason === 'running';
   }
 }
 
@@ -165,8 +173,9 @@ export class NoSuchBatchError extends ImportSteeringError {
 }
 
 /** A start request whose options break the rules (a batch over 10,000 rows, an import ID with a slash), each named. */
-export class InvalidImportRequestError extends Error {
+export class InvalidImportRequestError extends ImportClientError {
   override name = 'InvalidImportRequestError';
+  readonly retryable = false;
   constructor(readonly problems: string[]) {
     super(`the import request is not valid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }

@@ -1,5 +1,6 @@
 import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { ImportClientError } from '../common/clientError';
 import type { ImportClientContext } from './connect';
 
 /**
@@ -10,8 +11,10 @@ import type { ImportClientContext } from './connect';
 export const WORKER_SEEN_WITHIN_MS = 2 * 60_000;
 
 /** Nothing polls the import task queue: an import there waits, and a query of it cannot be answered. */
-export class NoWorkerError extends Error {
+export class NoWorkerError extends ImportClientError {
   override name = 'NoWorkerError';
+  /** It passes once a worker polls the queue. */
+  readonly retryable = true;
   constructor(
     readonly taskQueue: string,
     readonly lastSeenAt: Date | null,
@@ -27,8 +30,9 @@ export class NoWorkerError extends Error {
  * A worker polls the task queue but did not answer a query in time: stopped (SIGSTOP, a paused
  * container), overloaded, or cut off from Temporal after its last poll.
  */
-export class WorkerNotAnsweringError extends Error {
+export class WorkerNotAnsweringError extends ImportClientError {
   override name = 'WorkerNotAnsweringError';
+  readonly retryable = true;
   constructor(
     readonly taskQueue: string,
     readonly waitedMs: number,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ImportClientError } from './clientError';
 import { describeUrl, urlParts } from './sourceName';
 
 /**
@@ -38,8 +39,9 @@ export const FingerprintSchema = z.object({
 export type Fingerprint = z.infer<typeof FingerprintSchema>;
 
 /** A source argument that names nothing that can be imported: bad usage, said before anything runs. */
-export class SourceArgumentError extends Error {
+export class SourceArgumentError extends ImportClientError {
   override name = 'SourceArgumentError';
+  readonly retryable = false;
 }
 
 const WHAT_A_SOURCE_IS = 'a path (inside XP_IMPORT_DATA_DIR on the worker) or an http(s) URL of a CSV or NDJSON file';
