@@ -7,7 +7,7 @@ import { RowSorter, writeSortedRows } from './rowSorter';
 import { partialFileFor, PRIVATE_FOLDER_MODE } from '../wholeFiles';
 import { RunWriter } from './runFiles';
 import { sortedOrder } from './sortEntries';
-import { unreadableSupersededFileFor } from './supersededRows';
+import { supersedingFileFor, unreadableSupersededFileFor } from './supersededRows';
 
 /** An entry: the identity's 96-bit hash, then its row number (with UNREADABLE_ROW when it is one). */
 const ENTRY_WORDS = HASH_WORDS + 1;
@@ -42,6 +42,8 @@ export interface IdentityIndexResult {
   superseded: number;
   /** Unreadable rows whose identity, as read, a later readable row has: they are rejected, and their reason says so. */
   unreadableSuperseded: number;
+  /** Readable rows that supersede earlier rows of their identity (the last of each): rejected, their reason says what was left out for them. */
+  superseding: number;
   /** Readable rows added (those with a usable identity). */
   indexed: number;
   /** Sorted runs spilled to disk (0 when everything fitted in memory). */
@@ -109,25 +111,28 @@ export class IdentityIndexBuilder {
   }
 
   /**
-   * Writes the superseded rows to `outFile`, and the superseded unreadable rows to
-   * `unreadableFile` (each atomically: a temporary file, then a rename).
+   * Writes the superseded rows to `outFile`, and beside it the superseded unreadable rows
+   * (unreadableSupersededFileFor) and the superseding rows (supersedingFileFor), each atomically:
+   * a temporary file, then a rename; `outFile` last, so that once it is there all are.
    */
-  async finish(outFile: string, unreadableFile = unreadableSupersededFileFor(outFile)): Promise<IdentityIndexResult> {
+  async finish(outFile: string): Promise<IdentityIndexResult> {
     const entries = this.entries;
     if (entries === undefined) throw new Error('IdentityIndexBuilder: finish called twice');
-    const partials = [outFile, unreadableFile].map((file) => {
+    const files = [unreadableSupersededFileFor(outFile), supersedingFileFor(outFile), outFile];
+    const partials = files.map((file) => {
       mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_FOLDER_MODE });
       return partialFileFor(file);
     });
-    const [partial, unreadablePartial] = partials as [string, string];
+    const [unreadablePartial, supersedingPartial, partial] = partials as [string, string, string];
     try {
       const spilledRuns = this.runs.length + (this.runs.length > 0 && this.count > 0 ? 1 : 0);
-      const unreadable = this.unreadableSorter();
-      const superseded = this.runs.length === 0 ? this.finishInMemory(entries, partial, unreadable) : await this.finishFromRuns(partial, unreadable);
-      const unreadableSuperseded = await unreadable.writeSorted(unreadablePartial);
-      renameSync(unreadablePartial, unreadableFile);
-      renameSync(partial, outFile);
-      return { superseded, unreadableSuperseded, indexed: this.added, spilledRuns };
+      const marks = new IdentityGroups(this.smallSorter(), this.smallSorter());
+      const superseded = this.runs.length === 0 ? this.finishInMemory(entries, partial, marks) : await this.finishFromRuns(partial, marks);
+      marks.end();
+      const unreadableSuperseded = await marks.unreadableSuperseded.writeSorted(unreadablePartial);
+      const superseding = await marks.superseding.writeSorted(supersedingPartial);
+      files.forEach((file, i) => renameSync(partials[i] as string, file));
+      return { superseded, unreadableSuperseded, superseding, indexed: this.added, spilledRuns };
     } finally {
       for (const file of partials) rmSync(file, { force: true });
       this.discard();
@@ -146,9 +151,8 @@ export class IdentityIndexBuilder {
    * Nothing spilled: the superseded rows are collected in place in the sort order array. Within
    * an identity, the readable rows come first (each superseded by the next), then the unreadable.
    */
-  private finishInMemory(entries: Uint32Array, file: string, unreadable: RowSorter): number {
+  private finishInMemory(entries: Uint32Array, file: string, identity: IdentityGroups): number {
     const order = sortedOrder(entries, this.count, ENTRY_WORDS, this.orderArray());
-    const identity = new LastReadableRow();
     let superseded = 0;
     for (let i = 0; i < this.count; i++) {
       const current = (order[i] as number) * ENTRY_WORDS;
@@ -156,33 +160,32 @@ export class IdentityIndexBuilder {
       const same = previous >= 0 && sameHash(entries, previous, current);
       const word = entries[current + HASH_WORDS] as number;
       // order[i - 1] has been read for the last time, so its slot can hold the superseded row.
-      if (identity.next(same, word, unreadable)) order[superseded++] = entries[previous + HASH_WORDS] as number;
+      if (identity.next(same, word)) order[superseded++] = entries[previous + HASH_WORDS] as number;
     }
     writeSortedRows(file, order.subarray(0, superseded));
     return superseded;
   }
 
-  private async finishFromRuns(file: string, unreadable: RowSorter): Promise<number> {
+  private async finishFromRuns(file: string, identity: IdentityGroups): Promise<number> {
     if (this.count > 0) this.spill();
     // The entry buffer is free now: it holds the superseded rows while they are sorted.
     const rowBuffer = this.entries as Uint32Array;
     this.order = undefined;
     const sorter = new RowSorter({ buffer: rowBuffer, fanIn: this.fanIn, newRunFile: () => this.newRunFile(), onProgress: this.options.onProgress });
     const previous = new Uint32Array(ENTRY_WORDS);
-    const identity = new LastReadableRow();
     let hasPrevious = false;
     await mergeRuns(this.runs, { width: ENTRY_WORDS, fanIn: this.fanIn, newRunFile: () => this.newRunFile(), onProgress: this.options.onProgress }, (words, at) => {
       const same = hasPrevious && sameHash(previous, 0, at, words);
-      if (identity.next(same, words[at + HASH_WORDS] as number, unreadable)) sorter.add(previous[HASH_WORDS] as number);
+      if (identity.next(same, words[at + HASH_WORDS] as number)) sorter.add(previous[HASH_WORDS] as number);
       for (let w = 0; w < ENTRY_WORDS; w++) previous[w] = words[at + w] as number;
       hasPrevious = true;
     });
     return sorter.writeSorted(file);
   }
 
-  /** Sorts the superseded unreadable rows: few in any real file, so a small buffer of their own. */
-  private unreadableSorter(): RowSorter {
-    return new RowSorter({ buffer: new Uint32Array(UNREADABLE_BUFFER_ROWS), fanIn: this.fanIn, newRunFile: () => this.newRunFile(), onProgress: this.options.onProgress });
+  /** Sorts rows marked on the way (unreadable ones, superseding ones): a small buffer of their own, spilled past it. */
+  private smallSorter(): RowSorter {
+    return new RowSorter({ buffer: new Uint32Array(MARKED_BUFFER_ROWS), fanIn: this.fanIn, newRunFile: () => this.newRunFile(), onProgress: this.options.onProgress });
   }
 
   private spill(): void {
@@ -221,32 +224,47 @@ export class IdentityIndexBuilder {
   }
 }
 
-/** Superseded unreadable rows held in memory before a sorted run is spilled (256 KiB). */
-const UNREADABLE_BUFFER_ROWS = 1 << 16;
+/** Rows of each kind marked on the way held in memory before a sorted run is spilled (256 KiB). */
+const MARKED_BUFFER_ROWS = 1 << 16;
 
 /**
  * Walks the entries of the sorted order one identity after another and decides, entry by entry,
  * what the one before it (or this one) is. Readable rows of an identity come before its
  * unreadable ones, so when the unreadable ones come, the identity's last readable row is known.
  */
-class LastReadableRow {
+class IdentityGroups {
   private lastReadable = 0;
+  private readableRows = 0;
+
+  constructor(
+    /** Unreadable rows that a later readable row of their identity (as read) supersedes. */
+    readonly unreadableSuperseded: RowSorter,
+    /** The last readable row of each identity that has earlier readable rows. */
+    readonly superseding: RowSorter,
+  ) {}
 
   /**
    * Takes the next entry's row word; `same` when it has the identity of the entry before. Returns
-   * whether the entry before is a superseded readable row; an unreadable entry that a later
-   * readable row supersedes goes to `unreadable`.
+   * whether the entry before is a superseded readable row.
    */
-  next(same: boolean, word: number, unreadable: RowSorter): boolean {
-    if (!same) this.lastReadable = 0;
+  next(same: boolean, word: number): boolean {
+    if (!same) this.end();
     if (word >= UNREADABLE_ROW) {
       const row = word & ROW_BITS;
-      if (row < this.lastReadable) unreadable.add(row);
+      if (row < this.lastReadable) this.unreadableSuperseded.add(row);
       return false;
     }
     this.lastReadable = word;
+    this.readableRows++;
     // Same identity and this one readable: so is the one before, which this one supersedes.
     return same;
+  }
+
+  /** The identity walked so far is done (another begins, or the entries end). */
+  end(): void {
+    if (this.readableRows > 1) this.superseding.add(this.lastReadable);
+    this.lastReadable = 0;
+    this.readableRows = 0;
   }
 }
 

@@ -21,11 +21,17 @@ export function unreadableSupersededFileFor(supersededFile: string): string {
   return supersededFile.replace(/(\.bin)?$/, '-unreadable.bin');
 }
 
+/** Where the superseding rows are written beside the superseded rows' file: `x.bin` → `x-by.bin`. */
+export function supersedingFileFor(supersededFile: string): string {
+  return supersededFile.replace(/(\.bin)?$/, '-by.bin');
+}
+
 /**
- * The unreadable rows in [firstRow, lastRow] that a later readable row of their identity (as
- * read) supersedes. Imports inspected before this file was written have none.
+ * The rows in [firstRow, lastRow] of a file the inspection writes beside superseded.bin (the
+ * unreadable superseded rows, the superseding rows). Imports inspected before such a file was
+ * written have none.
  */
-export async function unreadableSupersededRowsIn(file: string, firstRow: number, lastRow: number): Promise<Uint32Array> {
+export async function markedRowsIn(file: string, firstRow: number, lastRow: number): Promise<Uint32Array> {
   try {
     return await supersededRowsIn(file, firstRow, lastRow);
   } catch (error) {

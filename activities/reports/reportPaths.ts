@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { IMPORT_ID_RULE } from '../../common/batchIds';
 import { ImportIdSchema } from '../../common/importInput';
-import { unreadableSupersededFileFor } from '../dedupe/supersededRows';
+import { supersedingFileFor, unreadableSupersededFileFor } from '../dedupe/supersededRows';
 import { InputError } from '../failures';
 
 /** Where one import's report files live under XP_IMPORT_REPORT_DIR. */
@@ -61,6 +61,10 @@ export class ReportPaths {
    */
   get unreadableSuperseded(): string {
     return unreadableSupersededFileFor(this.superseded);
+  }
+  /** The last row of each identity that has earlier rows (the same way): rejected, their reason says what was left out for them. */
+  get superseding(): string {
+    return supersedingFileFor(this.superseded);
   }
   /** Digests of the source's blocks as the inspection read them (BlockDigester): every batch checks its bytes against them. */
   get sourceDigests(): string {

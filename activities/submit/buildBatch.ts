@@ -8,7 +8,7 @@ import type { BlockDigestSlice, BlockReading } from '../source/blockDigests';
 import { readBatch, type SourceRecord } from '../source';
 import { AscendingRows } from '../dedupe/supersededRows';
 import type { IdentityAttribute } from '../rows/attributeNames';
-import { warnOfLaterRow } from '../reports/laterRow';
+import { withNotes } from '../reports/laterRow';
 import { BatchParts } from './batchParts';
 import type { Part } from './part';
 
@@ -55,9 +55,11 @@ export interface SupersededInBatch {
   superseded: ArrayLike<number>;
   /** Rows that could not be read as cells, whose identity as read a later readable row has. */
   unreadableSuperseded: ArrayLike<number>;
+  /** Rows for which earlier rows of their identity were left out. */
+  superseding: ArrayLike<number>;
 }
 
-const NONE_SUPERSEDED: SupersededInBatch = { superseded: [], unreadableSuperseded: [] };
+const NONE_SUPERSEDED: SupersededInBatch = { superseded: [], unreadableSuperseded: [], superseding: [] };
 
 /**
  * The identity attribute a warning may name: a CSV file's is its identity column's, for every row;
@@ -90,6 +92,7 @@ export async function buildBatch(
   // Records come in row order, as do both lists: a cursor walks each.
   const supersededRows = new AscendingRows(inspected.superseded);
   const unreadableSuperseded = new AscendingRows(inspected.unreadableSuperseded);
+  const superseding = new AscendingRows(inspected.superseding);
 
   for await (const record of readBatch(source, { format: job.format, layout: job.layout, batch, ...(digests ? { digests } : {}) })) {
     // Mapping is CPU work: hand the event loop back now and then, so heartbeats, Temporal's polls
@@ -101,7 +104,8 @@ export async function buildBatch(
     }
     const outcome = judgeRecord(mapper, record);
     if (!outcome.ok) {
-      rejects.push(unreadableSuperseded.has(record.row) ? warnOfLaterRow(outcome.rejected, identityNamed(job.format, mapper)) : outcome.rejected);
+      const marks = { laterRow: unreadableSuperseded.has(record.row), earlierRows: superseding.has(record.row) };
+      rejects.push(withNotes(outcome.rejected, identityNamed(job.format, mapper), marks));
       continue;
     }
     warnings += outcome.warnings.length;

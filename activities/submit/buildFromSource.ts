@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ImportJob } from '../../common/batch';
 import type { BatchPlan, SourceLayout } from '../../common/plan';
-import { supersededRowsIn, unreadableSupersededRowsIn } from '../dedupe';
+import { markedRowsIn, supersededRowsIn } from '../dedupe';
 import { ReportPaths } from '../reports/reportPaths';
 import { BlockRecorder, readBlockDigests, sameBlocks, type BlockDigestSlice } from '../source/blockDigests';
 import { openSource } from '../sourceAccess';
@@ -21,8 +21,8 @@ export interface EarlyBuiltBatch extends BuiltBatch {
 /** A batch's rows, from its byte range of the source, mapped and without the rows a later one supersedes. */
 export async function buildFromSource(folders: BuildFolders, job: ImportJob, batch: BatchPlan): Promise<BuiltBatch> {
   const source = await openSource(folders.dataDir, job.source);
-  const { superseded, unreadableSuperseded, digests } = await inspectedFor(folders, job, batch);
-  return buildBatch(source, job, batch, { superseded, unreadableSuperseded }, digests);
+  const { digests, ...rows } = await inspectedFor(folders, job, batch);
+  return buildBatch(source, job, batch, rows, digests);
 }
 
 /** What the inspection wrote about a batch's range, which every build of it reads. */
@@ -33,7 +33,9 @@ async function inspectedFor(folders: BuildFolders, job: ImportJob, batch: BatchP
     // Rows a later row of the file supersedes: never sent, whatever order batches finish in.
     superseded: await supersededRowsIn(paths.superseded, batch.firstRow, lastRow),
     // Rejected rows whose reason warns of a later row of their identity.
-    unreadableSuperseded: await unreadableSupersededRowsIn(paths.unreadableSuperseded, batch.firstRow, lastRow),
+    unreadableSuperseded: await markedRowsIn(paths.unreadableSuperseded, batch.firstRow, lastRow),
+    // Rejected rows whose reason says that earlier rows of their identity were left out for them.
+    superseding: await markedRowsIn(paths.superseding, batch.firstRow, lastRow),
     // The bytes the inspection read, block by block (none for imports inspected before digests were taken).
     digests: await readBlockDigests(paths.sourceDigests, batch.startByte, batch.endByte),
   };
@@ -59,8 +61,11 @@ export async function buildBeforeInspectionEnds(folders: BuildFolders, job: Impo
  */
 export async function confirmEarlyBuild(folders: BuildFolders, job: ImportJob, builtWith: ImportJob, batch: BatchPlan, built: BuiltBatch): Promise<boolean> {
   if (!('readDigests' in built) || !sameLayout(job.layout, builtWith.layout)) return false;
-  const { superseded, unreadableSuperseded, digests } = await inspectedFor(folders, job, batch);
-  return superseded.length === 0 && unreadableSuperseded.length === 0 && digests !== undefined && sameBlocks(digests, (built as EarlyBuiltBatch).readDigests);
+  const { superseded, unreadableSuperseded, superseding, digests } = await inspectedFor(folders, job, batch);
+  // A superseding row changes the build only where it is rejected: its reason then says so.
+  const rejected = new Set(built.rejects.map((reject) => reject.row));
+  const notedRejects = Array.from(superseding).some((row) => rejected.has(row));
+  return superseded.length === 0 && unreadableSuperseded.length === 0 && !notedRejects && digests !== undefined && sameBlocks(digests, (built as EarlyBuiltBatch).readDigests);
 }
 
 /** Layouts equal in all a build reads: the content hash, known only at the inspection's end, aside. */

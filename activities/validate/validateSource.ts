@@ -6,11 +6,11 @@ import { MappingSchema, type Mapping, type MappingInput } from '../../common/map
 import type { BatchPlan } from '../../common/plan';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { ValidationSummarySchema, type ValidationError, type ValidationSummary } from '../../common/validation';
-import { AscendingRows, inspectWithIdentityIndex, supersededRowsIn, unreadableSupersededFileFor, type IdentityIndexOptions } from '../dedupe';
+import { AscendingRows, inspectWithIdentityIndex, supersededRowsIn, supersedingFileFor, unreadableSupersededFileFor, type IdentityIndexOptions } from '../dedupe';
 import { SourceAccessError } from '../failures';
 import { compileMapping } from '../rows';
 import { LocalFileSource, readBatch, type ByteSource } from '../source';
-import { warnOfLaterRow } from '../reports/laterRow';
+import { withNotes } from '../reports/laterRow';
 import { identityNamed, judgeRecord } from '../submit/buildBatch';
 import { checkRejectsFile, RejectsWriter } from './rejectsWriter';
 
@@ -115,9 +115,9 @@ async function judgeRows(
       const whole: BatchPlan = { index: 0, startByte: layout.dataStartByte, endByte: layout.fingerprint.size, firstRow: 1, firstLine: layout.dataStartLine, rowCount: totalRows };
       const superseded = new SupersededCursor(supersededFile);
       const unreadableSuperseded = new SupersededCursor(unreadableSupersededFileFor(supersededFile));
+      const superseding = new SupersededCursor(supersedingFileFor(supersededFile));
       for await (const record of readBatch(src, { format, layout, batch: whole })) {
-        if (superseded.mustLoad(record.row)) await superseded.load(record.row);
-        if (unreadableSuperseded.mustLoad(record.row)) await unreadableSuperseded.load(record.row);
+        for (const cursor of [superseded, unreadableSuperseded, superseding]) if (cursor.mustLoad(record.row)) await cursor.load(record.row);
         if (unseen.size > 0 && 'value' in record) for (const key of unseen) if (Object.hasOwn(record.value, key)) unseen.delete(key);
         if (superseded.has(record.row)) {
           tally.duplicates++;
@@ -135,7 +135,8 @@ async function judgeRows(
         }
         tally.rejected++;
         bump(tally.rejectedByCode, verdict.code);
-        const rejected = unreadableSuperseded.has(record.row) ? warnOfLaterRow(verdict.rejected, identityNamed(format, mapper)) : verdict.rejected;
+        const marks = { laterRow: unreadableSuperseded.has(record.row), earlierRows: superseding.has(record.row) };
+        const rejected = withNotes(verdict.rejected, identityNamed(format, mapper), marks);
         const { row, line, column, reason } = rejected;
         if (tally.firstErrors.length < maxErrors) tally.firstErrors.push({ row, line, column, code: verdict.code, reason });
         await rejects?.add(rejected);

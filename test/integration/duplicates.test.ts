@@ -149,4 +149,25 @@ describe('duplicate identities across batches: the last row wins', () => {
     expect(again[1]).toMatch(/^1;2;;"[^"]*; the rejects file this row came from said that a later row has the identity this row read as there: [^"]*";u-late;Smith; Ann;old city$/);
     expect(stack.sandbox.profiles().get('user_id:u-late')).toEqual({ user_id: 'u-late', first_name: 'Ann', city: 'new city' });
   });
+
+  it('says in the reason of a rejected last row that the earlier rows of its profile were left out for it, in a batch built early too', async () => {
+    const stack = stacks[3] as TestStack;
+    stack.sandbox.reset();
+    const lines = ['user_id,email,email_subscription'];
+    // u-fix: a valid row 10, then its last row 50 with a bad email, both in the first batch (built while the file is read).
+    for (let row = 1; row <= 250; row++) {
+      if (row === 10) lines.push('u-fix,a@example.com,yes');
+      else if (row === 50) lines.push('u-fix,not-an-email,yes');
+      else if (row === 60) lines.push('u-alone,not-an-email,yes');
+      else lines.push(`u${row},u${row}@example.com,yes`);
+    }
+    await writeFile(path.join(stack.dataDir, 'last-row-rejected.csv'), `${lines.join('\n')}\n`);
+    const report = await waitForReport(stack.client, (await startImport(stack.client, { source: 'last-row-rejected.csv', importId: 'last-row-rejected', batchSize: 100 })).importId);
+    expect(report.rows).toEqual({ total: 250, imported: 247, rejected: 2, skipped: 1, superseded: 1 });
+    expect(stack.sandbox.profiles().has('user_id:u-fix')).toBe(false);
+    const rejects = (await readFile(report.rejectsFile as string, 'utf8')).split(/\r?\n/);
+    const note = 'earlier rows of this user_id were left out for this one, as the last row wins: until it is imported, the profile gets nothing from this file';
+    expect(rejects.find((line) => line.startsWith('50,'))).toContain(note);
+    expect(rejects.find((line) => line.startsWith('60,'))).not.toContain(note);
+  });
 });

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IdentityIndexBuilder, type IdentityIndexOptions } from '../../../activities/dedupe/identityIndex';
-import { unreadableSupersededFileFor } from '../../../activities/dedupe/supersededRows';
+import { supersedingFileFor, unreadableSupersededFileFor } from '../../../activities/dedupe/supersededRows';
 import { readRows, referenceSuperseded, seededRandom, tempFolder, tempPath } from './support';
 
 let fileSeq = 0;
@@ -29,6 +29,13 @@ function generated(n: number, distinct: number, seed: number, blankShare = 0.05)
 /** Row n is rows[n - 1]: a key, and whether it was read from an unreadable row. */
 type IndexedRow = { key: string; unreadable: boolean } | undefined;
 
+/** The reference: the last readable row of each identity that has more than one readable row. */
+function referenceSuperseding(rows: readonly IndexedRow[]): number[] {
+  const readable = new Map<string, number[]>();
+  rows.forEach((row, i) => row !== undefined && !row.unreadable && readable.set(row.key, [...(readable.get(row.key) ?? []), i + 1]));
+  return [...readable.values()].flatMap((at) => (at.length > 1 ? [at.at(-1) as number] : [])).sort((a, b) => a - b);
+}
+
 /** The reference: readable rows as before; an unreadable row is marked when a later readable row has its key. */
 function referenceUnreadable(rows: readonly IndexedRow[]): number[] {
   const lastReadable = new Map<string, number>();
@@ -44,16 +51,18 @@ describe('IdentityIndexBuilder: rows that could not be read as cells', () => {
     const builder = new IdentityIndexBuilder({ tmpDir, ...options });
     rows.forEach((row, i) => row !== undefined && builder.add(row.key, i + 1, row.unreadable));
     const result = await builder.finish(out);
-    return { result, superseded: readRows(out), unreadable: readRows(unreadableSupersededFileFor(out)) };
+    return { result, superseded: readRows(out), unreadable: readRows(unreadableSupersededFileFor(out)), superseding: readRows(supersedingFileFor(out)) };
   }
   const readable = (key: string): IndexedRow => ({ key, unreadable: false });
   const unreadable = (key: string): IndexedRow => ({ key, unreadable: true });
 
   it('are marked by a later readable row of their identity, and supersede no row themselves', async () => {
     const rows = [readable('a'), unreadable('a'), readable('a'), unreadable('b'), readable('b'), readable('c'), unreadable('c'), unreadable('d'), unreadable('d'), unreadable('e'), readable('e'), unreadable('e')];
-    const { result, superseded, unreadable: marked } = await buildMixed(rows);
+    const { result, superseded, unreadable: marked, superseding } = await buildMixed(rows);
     // Row 1 (a) is superseded by row 3; row 6 (c) is not by the unreadable row 7.
     expect(superseded).toEqual([1]);
+    // Row 3 (a) left row 1 out; no other identity has two readable rows.
+    expect(superseding).toEqual([3]);
     // Row 2 (a) before row 3, row 4 (b) before row 5, row 10 (e) before row 11; not row 7 (c: no later readable row), 8 (d), 12 (e: after it).
     expect(marked).toEqual([2, 4, 10]);
     expect(result).toMatchObject({ superseded: 1, unreadableSuperseded: 3, indexed: 5 });
@@ -88,7 +97,10 @@ describe('IdentityIndexBuilder: rows that could not be read as cells', () => {
     ['spilled', mixed(20_000, 3_000, 12), { bufferEntries: 900, fanIn: 4 }],
     ['spilled, every row one identity', Array.from({ length: 3_000 }, (_, i): IndexedRow => ({ key: 'same', unreadable: i % 3 === 0 })), { bufferEntries: 100, fanIn: 3 }],
   ] as const)('agree with a Map, %s', async (_name, rows, options) => {
-    const { result, superseded, unreadable: marked } = await buildMixed(rows, options);
+    const { result, superseded, unreadable: marked, superseding } = await buildMixed(rows, options);
+    expect(superseding).toEqual(referenceSuperseding(rows));
+    expect(result.superseding).toBe(superseding.length);
+    expect(superseding.length).toBeGreaterThan(0);
     const readableKeys = rows.map((row) => (row === undefined || row.unreadable ? undefined : row.key));
     expect(superseded).toEqual(referenceSuperseded(readableKeys));
     const expected = referenceUnreadable(rows);
@@ -146,7 +158,7 @@ describe('IdentityIndexBuilder against a Map', () => {
 
   it('writes an empty file when nothing is indexed', async () => {
     const { result, rows } = await build([undefined, undefined]);
-    expect(result).toEqual({ superseded: 0, unreadableSuperseded: 0, indexed: 0, spilledRuns: 0 });
+    expect(result).toEqual({ superseded: 0, unreadableSuperseded: 0, superseding: 0, indexed: 0, spilledRuns: 0 });
     expect(rows).toEqual([]);
   });
 

@@ -113,6 +113,23 @@ describe('the first window, built while the inspection reads', () => {
     expect(worker.builds.early).toEqual([0, 1, 2]);
   });
 
+  it('a batch whose rejected row left earlier rows of its identity out is built again, its reason saying so', async () => {
+    // Row 15 (batch 1) takes row 2's identity with a bad email: row 2 is superseded, row 15 rejected.
+    const lines = ['user_id,email,email_subscription'];
+    for (let row = 1; row <= 30; row++) lines.push(row === 15 ? 'u002,not-an-email,yes' : `u${String(row).padStart(3, '0')},u${row}@example.com,yes`);
+    const worker = workerWith('rejected-last.csv', `${lines.join('\n')}\n`);
+    const result = await worker.inspect({ firstWindow: { batchSize: BATCH_SIZE, batches: 3, dryRun: false } });
+    await untilQueued(worker.prepared, 3);
+    const job = jobWith(result, 'rejected-last.csv');
+    const [first, second] = await planOf(worker.path, result);
+    await worker.prepared.take(job, first as BatchPlan);
+    const built = await worker.prepared.take(job, second as BatchPlan);
+    expect(built.rejects.map((reject) => [reject.row, reject.reason.includes('earlier rows of this user_id were left out for this one')])).toEqual([[15, true]]);
+    // Both built early: batch 0 again without row 2, batch 1 again with the note in its reject.
+    expect(worker.builds.early).toEqual([0, 1, 2]);
+    expect(worker.builds.submit).toEqual([0, 1]);
+  });
+
   it('a batch whose bytes are not those the inspection read is not confirmed', async () => {
     const worker = workerWith('rewritten.csv', csv(30));
     // A whole second: the time put back below is then exactly the one inspected.

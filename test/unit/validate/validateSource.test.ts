@@ -130,6 +130,19 @@ describe('validateSource: one kind of problem at a time', () => {
     expect(readFileSync(rejectsFile, 'utf8')).toMatch(/^\uFEFFxp_import_row;xp_import_line;xp_import_column;xp_import_reason;user_id;first_name\r\n2;3;;[^;]+;u2;Bo;extra\r\n$/);
   });
 
+  it('says in the reason of a rejected last row that the earlier rows of its identity were left out for it', async () => {
+    const file = write('user_id,email,email_subscription\nu1,a@example.com,yes\nu2,b@example.com,yes\nu1,not-an-email,yes\nu2,also-bad,yes\nu3,bad,yes\n');
+    const summary = await validateSource(file);
+    expect(summary.rows).toMatchObject({ total: 5, valid: 0, rejected: 3, duplicates: 2 });
+    const note = 'earlier rows of this user_id were left out for this one, as the last row wins: until it is imported, the profile gets nothing from this file';
+    expect(summary.firstErrors.map((error) => [error.row, error.reason.endsWith(note)])).toEqual([
+      [3, true],
+      [4, true],
+      // u3 has no earlier row.
+      [5, false],
+    ]);
+  });
+
   it('detects a semicolon delimiter and takes a given one', async () => {
     const file = write('user_id;first_name\nu1;Ann\nu2;Bob\n');
     expect(await validateSource(file)).toMatchObject({ delimiter: ';', rows: { valid: 2 } });
