@@ -28,7 +28,8 @@ export function formatValidation(summary: ValidationSummary): string {
   const lines = [
     `${summary.source} (${summary.format}${delimiter}): ${verdict}`,
     `  rows        ${n(rows.total)} total: ${n(rows.valid)} valid, ${n(rows.rejected)} rejected, ${n(rows.duplicates)} duplicate${rows.duplicates === 1 ? '' : 's'}` +
-      (rows.duplicates > 0 ? ' (an earlier row of an identity that appears again; the last row wins)' : ''),
+      // The import's report calls them superseded: the same rows, one word for both once explained.
+      (rows.duplicates > 0 ? ' (superseded by a later row of the same profile: an import skips them, and its report counts them as superseded)' : ''),
   ];
   if (summary.blankLines > 0) lines.push(`  blank lines ${n(summary.blankLines)} (ignored)`);
   if (summary.identity !== null) lines.push(`  identity    ${summary.identity}`);

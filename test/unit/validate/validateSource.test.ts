@@ -166,6 +166,8 @@ describe('validateSource: duplicates', () => {
     const summary = await validateSource(file);
     expect(summary.rows).toEqual({ total: 5, valid: 2, rejected: 1, duplicates: 2 });
     expect(summary.firstErrors.map((e) => e.row)).toEqual([5]);
+    // In the words of the import's report, which counts the same rows as superseded.
+    expect(formatValidation(summary)).toContain('2 duplicates (superseded by a later row of the same profile: an import skips them, and its report counts them as superseded)');
   });
 
   it('finds the same duplicates when the index spills to disk', async () => {
