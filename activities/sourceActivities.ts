@@ -34,6 +34,8 @@ export interface InspectSourceResult {
   totalRows: number;
   /** Rows a later row of the same identity supersedes; batches skip them (the last row wins). */
   supersededRows: number;
+  /** Lines with nothing on them, which are not rows (absent in results of older code). */
+  blankLines?: number;
   /**
    * The first plan page, planned while the pass read on (asked for with `firstWindow.pageBatches`):
    * exactly what `planBatches` answers from the start with `layout`. Absent when it could not be
@@ -136,7 +138,7 @@ export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatch
         // Planned from fewer bytes than the pass reads, it is long done by now (a tiny file aside).
         const early = await firstWindow;
         const firstPage = early !== undefined && sameLayout(early.layout, inspection.layout) ? early.page : undefined;
-        return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded, ...(firstPage ? { firstPage } : {}) };
+        return { layout: inspection.layout, totalRows: inspection.totalRows, supersededRows: inspection.index.superseded, blankLines: inspection.blankLines, ...(firstPage ? { firstPage } : {}) };
       } catch (error) {
         // No submit will come for what was built early (a later attempt builds it again): let it go.
         if (firstWindow !== undefined) {

@@ -111,6 +111,8 @@ export const ImportReportSchema = z.object({
   reportFile: z.string().nullable(),
   /** The source version imported; a re-run refuses a source that has changed since. */
   fingerprint: FingerprintSchema.nullable(),
+  /** Lines of the source with nothing on them: not rows, so not in `rows.total`. Absent where not known (older runs). */
+  blankLines: z.number().int().nonnegative().optional(),
   /** For a re-run (`xp-import retry`): what it kept from the run before, which it did not send again. */
   takenOver: z
     .object({

@@ -60,6 +60,8 @@ export interface CarriedState {
   stuck?: number[];
   /** Where the progress rate is measured from (one point, or none); absent in runs carried over by older code. */
   ratePoints?: DonePoint[];
+  /** The source's blank lines, for the report; absent in runs carried over by older code. */
+  blankLines?: number;
 }
 
 type TakenOver = NonNullable<ImportReport['takenOver']>;
@@ -139,6 +141,8 @@ const ABANDON_AFTER_CANCEL = 'abandon-after-cancel';
 const COUNTS_SHOWN_AS_RUNS_HAND_ON = 'counts-shown-as-runs-hand-on';
 /** patched() id: the point the progress rate is measured from goes on to the next run (before, each run began at the whole import's average). */
 const RATE_POINT_HANDED_ON = 'rate-point-handed-on';
+/** patched() id: the source's blank lines go on at continue-as-new, for the report. */
+const BLANK_LINES_HANDED_ON = 'blank-lines-handed-on';
 /** patched() id: the workflow refuses an ID longer than IMPORT_ID_MAX_LENGTH, as the client does (before, its report could not be written). */
 const IMPORT_ID_LENGTH_CHECKED = 'import-id-length-checked';
 const MAX_SUBMITS_HANDED_ON = 3;
@@ -172,6 +176,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const startedAt = carried?.startedAt ?? new Date(workflowInfo().startTime).toISOString();
   let layout = carried?.layout;
   let totalRows: number | null = carried?.totalRows ?? null;
+  let blankLines = carried?.blankLines;
   let concurrency = carried?.concurrency ?? input.concurrency;
   let paused = carried?.paused ?? false;
   let cancelMode: CancelMode = carried?.cancelMode ?? 'finish-in-flight';
@@ -411,6 +416,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       if (accessAnswer?.watchesTasks === false) submitWatches = false;
       layout = inspection.layout;
       totalRows = inspection.totalRows;
+      blankLines = inspection.blankLines;
       earlyPage = inspection.firstPage;
       if (input.retryOf) {
         const plan = await loadRetryPlan({ importId, fingerprint: layout.fingerprint, totalBatches: Math.ceil(totalRows / input.batchSize) });
@@ -534,6 +540,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
         submitWatches,
         // The oldest point kept is the one the rate may be measured from: one point, a few bytes.
         ...(donePoints.length > 0 && patched(RATE_POINT_HANDED_ON) ? { ratePoints: donePoints.slice(0, 1) } : {}),
+        ...(blankLines !== undefined && patched(BLANK_LINES_HANDED_ON) ? { blankLines } : {}),
         ...(handing.length > 0 ? { handedOver: handing, stuck: handing.map((b) => b.index).filter((index) => stuck.has(index)) } : {}),
       };
       return await continueAsNew<typeof importProfilesWorkflow>(input, next);
@@ -574,6 +581,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       header: layout?.header,
       delimiter: layout?.delimiter,
       hasBom: layout?.hasBom,
+      ...(blankLines !== undefined ? { blankLines } : {}),
       fingerprint: layout?.fingerprint ?? null,
       takenOver: retry?.takenOver ?? null,
       ...(input.retryOf && retry === null ? { keepReportFile: true } : {}),

@@ -27,6 +27,8 @@ export interface WriteReportInput {
   /** CSV: the source's delimiter and byte order mark, which the rejects file keeps (absent from runs of older code: a comma, no mark). */
   delimiter?: Delimiter;
   hasBom?: boolean;
+  /** The source's blank lines, which are not rows; absent where the run did not know them. */
+  blankLines?: number;
   fingerprint: Fingerprint | null;
   takenOver: ImportReport['takenOver'];
   /**
@@ -137,6 +139,7 @@ export function createReportActivities(reportDir: string) {
         format: input.format,
         dryRun: input.dryRun,
         rows: { total: input.totalRows, ...input.totals.rows },
+        ...(input.blankLines !== undefined ? { blankLines: input.blankLines } : {}),
         batches: { total: input.totalBatches, succeeded: input.totals.batches.succeeded, failed: input.totals.batches.failed },
         requests: input.totals.requests,
         taskIds,

@@ -32,6 +32,8 @@ export function formatReport(report: ImportReport): string {
   if (report.warnings > 0) lines.push(`  warnings  ${n(report.warnings)} values sent as they are but longer than Xtremepush keeps; \`xp-import validate\` lists them`);
   // A header-only file is a valid, empty import; said once, so an export that came out empty is noticed.
   if (report.rows.total === 0 && report.failure === undefined) lines.push('  note      the source has no data rows (a header only, or blank lines): nothing was sent');
+  // Said, so that a count of the file's lines does not look like rows lost.
+  else if ((report.blankLines ?? 0) > 0) lines.push(`  note      ${n(report.blankLines ?? 0)} blank line${report.blankLines === 1 ? '' : 's'} in the source, which are not rows: not counted`);
   if (report.takenOver) {
     lines.push(`  re-run    of run ${report.takenOver.fromRunId}: kept ${n(report.takenOver.batches)} batches (${n(report.takenOver.rows.imported)} rows imported) and redid the others, posting only what the API had not taken (tasks it had were looked at, not posted again)`);
   }

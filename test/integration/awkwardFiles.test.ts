@@ -37,6 +37,8 @@ describe('awkward files in tiny batches: every row accounted for, the store as t
       'e2,Bob2,w'; // row 7 (line 14), no line ending
     const { report, rejects } = await run('edges.csv', content, 2);
     expect(report.rows).toEqual({ total: 7, imported: 4, rejected: 1, skipped: 2, superseded: 2 });
+    // Lines 5, 11 and 12 (a blank line inside a quoted cell is part of it).
+    expect(report.blankLines).toBe(3);
     const lines = rejects.split(/\r?\n/).filter((l) => l.length > 0);
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['4,9']);
     const store = stack.sandbox.profiles();
@@ -49,6 +51,7 @@ describe('awkward files in tiny batches: every row accounted for, the store as t
   it('a file whose rows all but the last are superseded, batch size 1', async () => {
     const { report, rejects } = await run('same.csv', 'user_id,first_name\ns1,one\ns1,two\ns1,three\n', 1);
     expect(report.rows).toEqual({ total: 3, imported: 1, rejected: 0, skipped: 2, superseded: 2 });
+    expect(report.blankLines).toBe(0);
     expect(report.status).toBe('completed');
     expect(rejects).toBe('');
     expect(stack.sandbox.profiles().get('user_id:s1')).toEqual({ user_id: 's1', first_name: 'three' });
@@ -63,6 +66,7 @@ describe('awkward files in tiny batches: every row accounted for, the store as t
       '{"device_id":"d1","a":4}'; // row 4
     const { report } = await run('edges.ndjson', content, 1);
     expect(report.rows).toEqual({ total: 4, imported: 2, rejected: 0, skipped: 2, superseded: 2 });
+    expect(report.blankLines).toBe(1);
     const store = stack.sandbox.profiles();
     expect(store.get('user_id:n1')).toEqual({ user_id: 'n1', a: 3 });
     expect(store.get('device_id:d1')).toEqual({ device_id: 'd1', a: 4 });

@@ -30,6 +30,13 @@ function report(rows: ImportReport['rows']): ImportReport {
 }
 
 describe('the report for people', () => {
+  it('says how many blank lines the source had, which are not rows, so a count of its lines does not look like rows lost', () => {
+    expect(formatReport({ ...report({ total: 5, imported: 5, rejected: 0, skipped: 0 }), blankLines: 2 })).toContain('  note      2 blank lines in the source, which are not rows: not counted');
+    expect(formatReport({ ...report({ total: 5, imported: 5, rejected: 0, skipped: 0 }), blankLines: 1 })).toContain('  note      1 blank line in the source');
+    expect(formatReport({ ...report({ total: 5, imported: 5, rejected: 0, skipped: 0 }), blankLines: 0 })).not.toContain('blank line');
+    expect(formatReport(report({ total: 5, imported: 5, rejected: 0, skipped: 0 }))).not.toContain('blank line');
+  });
+
   it('tells skipped rows a later row superseded from rows not sent, so that "skipped" does not read as rows lost', () => {
     expect(formatReport(report({ total: 1_000, imported: 990, rejected: 0, skipped: 10, superseded: 10 }))).toContain(
       'rows      1,000 total: 990 imported, 0 rejected, 10 skipped (10 superseded by a later row of the same profile)\n',
