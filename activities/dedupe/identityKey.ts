@@ -117,10 +117,9 @@ function readableAs(value: string | undefined): string | undefined {
  */
 function unreadableNdjsonKey(userIdKeys: readonly string[], deviceIdKeys: readonly string[]): (line: string) => string | undefined {
   const value = String.raw`("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)`;
-  const patterns = [
-    ...userIdKeys.map((key) => ({ attribute: 'user_id', pattern: new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:\\s*${value}`) })),
-    ...deviceIdKeys.map((key) => ({ attribute: 'device_id', pattern: new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:\\s*${value}`) })),
-  ];
+  const keyed = (attribute: IdentityAttribute, keys: readonly string[]) =>
+    keys.map((key) => ({ attribute, pattern: new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:\\s*${value}`) }));
+  const patterns = [...keyed('user_id', userIdKeys), ...keyed('device_id', deviceIdKeys)];
   return (line) => {
     for (const { attribute, pattern } of patterns) {
       const found = pattern.exec(line);

@@ -18,12 +18,16 @@ export class SupersededRowsError extends Error {
 
 /** Where the superseded unreadable rows are written beside the superseded rows' file: `x.bin` → `x-unreadable.bin`. */
 export function unreadableSupersededFileFor(supersededFile: string): string {
-  return supersededFile.replace(/(\.bin)?$/, '-unreadable.bin');
+  return besideSuperseded(supersededFile, 'unreadable');
 }
 
 /** Where the superseding rows are written beside the superseded rows' file: `x.bin` → `x-by.bin`. */
 export function supersedingFileFor(supersededFile: string): string {
-  return supersededFile.replace(/(\.bin)?$/, '-by.bin');
+  return besideSuperseded(supersededFile, 'by');
+}
+
+function besideSuperseded(supersededFile: string, kind: string): string {
+  return supersededFile.replace(/(\.bin)?$/, `-${kind}.bin`);
 }
 
 /**

@@ -1,4 +1,6 @@
+import type { SourceFormat } from '../../common/source';
 import type { IdentityAttribute } from '../rows/attributeNames';
+import type { RowMapper } from '../rows';
 import type { RejectedRow } from './rejectParts';
 
 /** The words every later-row warning holds, by which a rejects file imported again is seen to carry one. */
@@ -12,36 +14,31 @@ export interface RowMarks {
   earlierRows: boolean;
 }
 
-/** A rejected row with what its marks mean for whoever fixes it, said in its reason. */
+/**
+ * The identity attribute a note may name: a CSV file's is its identity column's, for every row;
+ * an NDJSON line's is its own (user_id, else device_id), which the mapper does not know of a line
+ * it could not read.
+ */
+export function identityNamed(format: SourceFormat, mapper: RowMapper): IdentityAttribute | null {
+  return format === 'csv' ? mapper.identityAttribute : null;
+}
+
+/**
+ * A rejected row with what its marks mean for whoever fixes it, said in its reason; no value goes
+ * into it.
+ * - laterRow: fixed and imported after the later row, it would bring back older values.
+ * - earlierRows: until it is fixed and imported, the profile gets nothing from the file, though an
+ *   earlier row may have been valid; said, so that a rejects file left unfixed is not taken for a
+ *   few rows lost.
+ */
 export function withNotes(rejected: RejectedRow, identity: IdentityAttribute | null, marks: RowMarks): RejectedRow {
-  if (marks.laterRow) return warnOfLaterRow(rejected, identity);
-  return marks.earlierRows ? noteEarlierRows(rejected, identity) : rejected;
-}
-
-/**
- * A rejected row that could not be read as cells, and whose identity, as read, a later readable
- * row of the file has: fixed and imported after that row, it would bring back older values.
- * Said in the reason, where whoever fixes the row reads; no value goes into it.
- */
-function warnOfLaterRow(rejected: RejectedRow, identity: IdentityAttribute | null): RejectedRow {
   const attribute = identity ?? 'user_id or device_id';
-  return {
-    ...rejected,
-    reason: `${rejected.reason}; ${LATER_ROW} ${attribute} this row reads as: if that is this row's ${attribute}, leave this row out when you import the fixed rows, or its older values win`,
-  };
-}
-
-/**
- * A rejected row of an identity whose earlier rows were left out for it ("the last row wins"):
- * until it is fixed and imported, the profile gets nothing from the file, though an earlier row
- * may have been valid. Said, so that a rejects file left unfixed is not taken for a few rows lost.
- */
-function noteEarlierRows(rejected: RejectedRow, identity: IdentityAttribute | null): RejectedRow {
-  const attribute = identity ?? 'user_id or device_id';
-  return {
-    ...rejected,
-    reason: `${rejected.reason}; earlier rows of this ${attribute} were left out for this one, as the last row wins: until it is imported, the profile gets nothing from this file`,
-  };
+  const note = marks.laterRow
+    ? `${LATER_ROW} ${attribute} this row reads as: if that is this row's ${attribute}, leave this row out when you import the fixed rows, or its older values win`
+    : marks.earlierRows
+      ? `earlier rows of this ${attribute} were left out for this one, as the last row wins: until it is imported, the profile gets nothing from this file`
+      : undefined;
+  return note === undefined ? rejected : { ...rejected, reason: `${rejected.reason}; ${note}` };
 }
 
 /**

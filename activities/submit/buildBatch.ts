@@ -1,5 +1,4 @@
 import type { ImportJob } from '../../common/batch';
-import type { SourceFormat } from '../../common/source';
 import type { BatchPlan } from '../../common/plan';
 import { compileMapping, type Cell, type RowIssue, type RowMapper } from '../rows';
 import type { RejectedRow } from '../reports/rejectParts';
@@ -7,8 +6,7 @@ import type { ByteSource } from '../source/byteSource';
 import type { BlockDigestSlice, BlockReading } from '../source/blockDigests';
 import { readBatch, type SourceRecord } from '../source';
 import { AscendingRows } from '../dedupe/supersededRows';
-import type { IdentityAttribute } from '../rows/attributeNames';
-import { withNotes } from '../reports/laterRow';
+import { identityNamed, withNotes } from '../reports/laterRow';
 import { BatchParts } from './batchParts';
 import type { Part } from './part';
 
@@ -62,15 +60,6 @@ export interface SupersededInBatch {
 const NONE_SUPERSEDED: SupersededInBatch = { superseded: [], unreadableSuperseded: [], superseding: [] };
 
 /**
- * The identity attribute a warning may name: a CSV file's is its identity column's, for every row;
- * an NDJSON line's is its own (user_id, else device_id), which the mapper does not know of a line
- * it could not read.
- */
-export function identityNamed(format: SourceFormat, mapper: RowMapper): IdentityAttribute | null {
-  return format === 'csv' ? mapper.identityAttribute : null;
-}
-
-/**
  * Reads a batch's byte range and turns its records into request parts and rejected rows. Rows
  * superseded (from the import's identity index) are left out unvalidated: a later row of the file
  * has their identity, so sending them could only let an older value win. The result depends only
@@ -93,6 +82,7 @@ export async function buildBatch(
   const supersededRows = new AscendingRows(inspected.superseded);
   const unreadableSuperseded = new AscendingRows(inspected.unreadableSuperseded);
   const superseding = new AscendingRows(inspected.superseding);
+  const identity = identityNamed(job.format, mapper);
 
   for await (const record of readBatch(source, { format: job.format, layout: job.layout, batch, ...(digests ? { digests } : {}) })) {
     // Mapping is CPU work: hand the event loop back now and then, so heartbeats, Temporal's polls
@@ -105,7 +95,7 @@ export async function buildBatch(
     const outcome = judgeRecord(mapper, record);
     if (!outcome.ok) {
       const marks = { laterRow: unreadableSuperseded.has(record.row), earlierRows: superseding.has(record.row) };
-      rejects.push(withNotes(outcome.rejected, identityNamed(job.format, mapper), marks));
+      rejects.push(withNotes(outcome.rejected, identity, marks));
       continue;
     }
     warnings += outcome.warnings.length;

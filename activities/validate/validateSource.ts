@@ -10,8 +10,8 @@ import { AscendingRows, inspectWithIdentityIndex, supersededRowsIn, supersedingF
 import { SourceAccessError } from '../failures';
 import { compileMapping } from '../rows';
 import { LocalFileSource, readBatch, type ByteSource } from '../source';
-import { withNotes } from '../reports/laterRow';
-import { identityNamed, judgeRecord } from '../submit/buildBatch';
+import { identityNamed, withNotes } from '../reports/laterRow';
+import { judgeRecord } from '../submit/buildBatch';
 import { checkRejectsFile, RejectsWriter } from './rejectsWriter';
 
 export interface ValidateOptions {
@@ -116,6 +116,7 @@ async function judgeRows(
       const superseded = new SupersededCursor(supersededFile);
       const unreadableSuperseded = new SupersededCursor(unreadableSupersededFileFor(supersededFile));
       const superseding = new SupersededCursor(supersedingFileFor(supersededFile));
+      const identity = identityNamed(format, mapper);
       for await (const record of readBatch(src, { format, layout, batch: whole })) {
         for (const cursor of [superseded, unreadableSuperseded, superseding]) if (cursor.mustLoad(record.row)) await cursor.load(record.row);
         if (unseen.size > 0 && 'value' in record) for (const key of unseen) if (Object.hasOwn(record.value, key)) unseen.delete(key);
@@ -136,7 +137,7 @@ async function judgeRows(
         tally.rejected++;
         bump(tally.rejectedByCode, verdict.code);
         const marks = { laterRow: unreadableSuperseded.has(record.row), earlierRows: superseding.has(record.row) };
-        const rejected = withNotes(verdict.rejected, identityNamed(format, mapper), marks);
+        const rejected = withNotes(verdict.rejected, identity, marks);
         const { row, line, column, reason } = rejected;
         if (tally.firstErrors.length < maxErrors) tally.firstErrors.push({ row, line, column, code: verdict.code, reason });
         await rejects?.add(rejected);
