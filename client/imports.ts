@@ -18,7 +18,7 @@ import {
   type CancelMode,
   type StuckResolution,
 } from '../common/messages';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { progressAsOf } from '../common/totals';
 import { SourceReadProgressSchema, type Progress, type RetryingStep, type SourceReadProgress } from '../common/progress';
@@ -376,11 +376,15 @@ function inspectionRead(pending: PendingActivity[]): SourceReadProgress | undefi
   return read.success ? read.data : undefined;
 }
 
-/** The pending step of the import that has failed the most attempts so far, if any has failed. */
+/**
+ * The pending step of the import that has failed the most attempts so far, if any has failed.
+ * A benign failure is not trouble: it is how the wait for a long task polls (`TaskStillRunning`),
+ * and showing it as a retry told operators of every healthy ten-minute task that it was failing.
+ */
 export function retryingStep(pending: PendingActivity[]): RetryingStep | undefined {
   let worst: PendingActivity | undefined;
   for (const activity of pending) {
-    if (!activity.lastFailure || (activity.attempt ?? 0) < 2) continue;
+    if (!activity.lastFailure || (activity.attempt ?? 0) < 2 || isBenign(activity.lastFailure)) continue;
     if (worst === undefined || (activity.attempt ?? 0) > (worst.attempt ?? 0)) worst = activity;
   }
   if (worst === undefined) return undefined;
@@ -393,6 +397,10 @@ export function retryingStep(pending: PendingActivity[]): RetryingStep | undefin
     maximumAttempts: worst.maximumAttempts ?? 0,
     message: type && !message.startsWith(type) ? `${type}: ${message}` : message,
   };
+}
+
+function isBenign(failure: temporal.api.failure.v1.IFailure): boolean {
+  return failure.applicationFailureInfo?.category === temporal.api.enums.v1.ApplicationErrorCategory.APPLICATION_ERROR_CATEGORY_BENIGN;
 }
 
 /**

@@ -26,15 +26,21 @@ describe('status while an import is in trouble', () => {
     expect((await waitForReport(stack.client, importId)).rows.imported).toBe(200);
   });
 
-  it('gives the rate and ETA as of when it is asked, and how long nothing has changed, not as of the workflow\'s last step', async () => {
+  it('gives the rate and ETA as of when it is asked, and how long nothing has changed, not as of the workflow\'s last step; a long task is not a retry', async () => {
     const stack = (perTest.stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [2] } } }));
     await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400, seed: 3 });
     const { importId } = await startImport(stack.client, { source: 'p.csv', importId: 'stalled', batchSize: 200, concurrency: 1, tuning: { stuckAfterMs: 60_000 } });
     // Batch 1 is done; batch 2's task runs on in its own workflow, and nothing changes in the import meanwhile.
     const first = await until(() => getProgress(stack.client, importId), (p: Progress) => p.batches.done === 1, 30_000, 100);
     const batch2 = stack.client.client.workflow.getHandle(`${importId}/batch-2`);
-    await until(() => batch2.describe().then(() => true, () => false), (found) => found, 30_000, 100);
-    await sleep(3_000);
+    // Its wait polls by failing benignly (TaskStillRunning): at least one attempt has failed so.
+    await until(
+      () => batch2.describe().then(({ raw }) => raw.pendingActivities ?? [], () => []),
+      (pending) => pending.some((activity) => activity.activityType?.name === 'awaitImportTask' && (activity.attempt ?? 0) >= 2 && activity.lastFailure),
+      30_000,
+      100,
+    );
+    await sleep(1_000);
     const asked = Date.now();
     const later = await getProgress(stack.client, importId);
     try {
@@ -43,6 +49,8 @@ describe('status while an import is in trouble', () => {
       expect(asked - Date.parse(later.updatedAt)).toBeLessThan(1_000);
       expect(later.unchangedSeconds).toBeGreaterThanOrEqual(2);
       expect(later.rowsPerSecond).toBeLessThan(first.rowsPerSecond);
+      // A task that runs long is waited on, not retried: status showed "retrying awaitImportTask … TaskStillRunning".
+      expect(later.retrying).toBeUndefined();
     } finally {
       await cancelImport(stack.client, importId, 'abandon');
       await waitForReport(stack.client, importId);
