@@ -55,6 +55,9 @@ export const ConstantValueSchema = z.union([z.string(), z.number(), z.boolean()]
 });
 export type ConstantValue = z.infer<typeof ConstantValueSchema>;
 
+export const DecimalSeparatorSchema = z.enum(['.', ','], { message: 'use "." or ","' });
+export type DecimalSeparator = z.infer<typeof DecimalSeparatorSchema>;
+
 export const MappingSchema = z
   .object({
     /** Source column name (CSV header cell, NDJSON key) → Xtremepush attribute name, or a full column rule. */
@@ -69,6 +72,8 @@ export const MappingSchema = z
       .regex(/^[A-Za-z]{2}$/, 'use a two-letter ISO 3166-1 country code such as IE')
       .transform((code) => code.toUpperCase())
       .optional(),
+    /** How `number` columns write decimals: "." (`1234.5`) or "," (`1234,5`, `1.234,5`). */
+    decimalSeparator: DecimalSeparatorSchema.optional(),
   })
   .strict();
 export type Mapping = z.infer<typeof MappingSchema>;

@@ -15,6 +15,8 @@ export interface CompileMappingInput {
   format: SourceFormat;
   /** CSV: the header cells in file order (after the BOM is removed). */
   header?: string[];
+  /** CSV: the file's delimiter (`,` when absent): a `;` file must say how its numbers write decimals. */
+  delimiter?: string;
   /** Parsed or not: it is (re)validated with MappingSchema. Absent means every column keeps its name. */
   mapping?: Mapping | MappingInput;
 }
@@ -45,7 +47,8 @@ export function compileMapping(input: CompileMappingInput): RowMapper {
     problems.push({ setting: '"defaultCountry"', problem: `"${country}" is not a country the phone number library knows`, fix: 'use a two-letter ISO 3166-1 code such as IE, GB or US' });
   }
   const defaultCountry = country !== undefined && isPhoneCountry(country) ? country : undefined;
-  const rules = new RuleBook(defaultCountry, input.format === 'csv' ? stringRule : untypedJsonRule);
+  const numbers = { ...(mapping.decimalSeparator ? { decimalSeparator: mapping.decimalSeparator } : {}), ...(input.format === 'csv' && input.delimiter ? { delimiter: input.delimiter } : {}) };
+  const rules = new RuleBook(defaultCountry, input.format === 'csv' ? stringRule : untypedJsonRule, numbers);
   const constants = compileConstants(mapping, rules, problems);
 
   if (input.format === 'csv') {

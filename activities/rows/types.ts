@@ -39,6 +39,7 @@ export const ROW_ISSUE_CODES = [
   'date_invalid',
   'json_invalid',
   'number_invalid',
+  'number_ambiguous',
   'boolean_invalid',
   'string_too_long',
 ] as const;

@@ -72,7 +72,7 @@ export async function buildBatch(
   inspected: SupersededInBatch = NONE_SUPERSEDED,
   digests?: BlockDigestSlice | BlockReading,
 ): Promise<BuiltBatch> {
-  const mapper = compileMapping({ format: job.format, header: job.layout.header, mapping: job.mapping });
+  const mapper = compileMapping({ format: job.format, header: job.layout.header, delimiter: job.layout.delimiter, mapping: job.mapping });
   const rejects: RejectedRow[] = [];
   const parts = new BatchParts(mapper.attributes);
   let superseded = 0;

@@ -102,7 +102,7 @@ async function judgeRows(
   options: ValidateOptions,
 ): Promise<Tally> {
   const { layout, totalRows } = inspection;
-  const mapper = compileMapping({ format, header: layout.header, mapping: options.mapping });
+  const mapper = compileMapping({ format, header: layout.header, delimiter: layout.delimiter, mapping: options.mapping });
   const maxErrors = options.maxErrors ?? DEFAULT_MAX_ERRORS;
   const tally: Tally = { identity: null, valid: 0, rejected: 0, duplicates: 0, rejectedByCode: new Map(), warningsByCode: new Map(), attributes: [], unusedMappingKeys: [], firstErrors: [], firstWarnings: [] };
   const filled = new Map<string, number>();

@@ -27,6 +27,27 @@ describe('what a file becomes at the API', () => {
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
   });
 
+  it('a ";" Excel export: "1.250" is refused until the mapping says its decimal separator, then sent as 1250', async () => {
+    stack = await startTestStack();
+    const rows = ['\uFEFFuser_id;Loyalty Points', 'eu-1;1.250', 'eu-2;2,5', 'eu-3;7'];
+    await writeFile(path.join(stack.dataDir, 'excel-eu.csv'), `${rows.join('\r\n')}\r\n`);
+    const points = { columns: { 'Loyalty Points': { to: 'loyalty_points', type: 'number' as const } } };
+    const unsaid = await waitForReport(stack.client, (await startImport(stack.client, { source: 'excel-eu.csv', importId: 'excel-eu-unsaid', mapping: points })).importId);
+    // Before, 1.250 was sent as 1.25 without a word.
+    expect(unsaid.rows).toMatchObject({ imported: 1, rejected: 2 });
+    const rejects = await readFile(unsaid.rejectsFile as string, 'utf8');
+    const [header, ...lines] = rejects.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(header).toBe('xp_import_row;xp_import_line;xp_import_column;xp_import_reason;user_id;Loyalty Points');
+    expect(lines[0]).toMatch(/^1;2;Loyalty Points;"Column ""Loyalty Points"" \(loyalty_points\) has a ""\."" before a group of three digits.*;eu-1;1\.250$/);
+    expect(lines[1]).toMatch(/^2;3;Loyalty Points;.*for a decimal comma set.*;eu-2;2,5$/);
+    expect(stack.sandbox.profiles().get('user_id:eu-1')).toBeUndefined();
+
+    const said = await waitForReport(stack.client, (await startImport(stack.client, { source: 'excel-eu.csv', importId: 'excel-eu-comma', mapping: { ...points, decimalSeparator: ',' } })).importId);
+    expect(said.rows).toMatchObject({ imported: 3, rejected: 0 });
+    const store = stack.sandbox.profiles();
+    expect([1, 2, 3].map((n) => store.get(`user_id:eu-${n}`)?.loyalty_points)).toEqual([1250, 2.5, 7]);
+  });
+
   it('imports anonymous profiles identified by device_id', async () => {
     stack = await startTestStack();
     const rows = Array.from({ length: 150 }, (_, i) => `dev-${i},en,Europe/Dublin,IE,Device ${i}`);

@@ -6,7 +6,12 @@ const DATE_FORM = 'Column "Signed Up" (signed_up) is not an ISO-8601 date (expec
 const DATE_CALENDAR =
   'Column "Signed Up" (signed_up) is not a real calendar date and time (check the month, the day of the month, hours 00-23, minutes and seconds 00-59, and an offset of at most 14:00)';
 const NUMBER_INEXACT = 'Column "points" cannot be sent exactly as a number (more significant digits than 15, or too large or too small); map it as text ("type": "string") to keep every digit';
-const NUMBER_INVALID = 'Column "points" is not a number (expected digits with an optional "." for decimals, e.g. 1234.5; no thousands separators)';
+const NUMBER_INVALID =
+  'Column "points" is not a number (expected digits with an optional "." for decimals, e.g. 1234.5; no thousands separators; for a decimal comma set "decimalSeparator": "," in the mapping)';
+const DECIMAL_COMMA_INVALID =
+  'Column "points" is not a number as the mapping\'s "decimalSeparator": "," reads them (expected digits with an optional "," for decimals, e.g. 1234,5 or 1.234,5)';
+const NUMBER_AMBIGUOUS =
+  'Column "points" has a "." before a group of three digits, which a ";"-separated file (the export of a decimal-comma locale) may mean as a thousands separator: say which in the mapping, "decimalSeparator": "," (the dot separates thousands) or "." (it is a decimal point)';
 const BOOLEAN_INVALID = 'Column "vip" is not a boolean (expected true/false, 1/0, yes/no or y/n)';
 const JSON_INVALID = 'Column "prefs" is not valid JSON (expected a JSON object or array such as {"key":"value"} or [1,2])';
 const JSON_NOT_CONTAINER = 'Column "prefs" is not a JSON object or array (expected e.g. {"key":"value"} or [1,2])';
@@ -131,6 +136,70 @@ export const ATTRIBUTE_TABLES: RuleTable[] = [
       ['12345678901234567890', 'number_invalid', NUMBER_INEXACT],
       ['9007199254740993', 'number_invalid', NUMBER_INEXACT],
       ['123456789012345.6789', 'number_invalid', NUMBER_INEXACT],
+    ],
+  },
+  {
+    name: 'a ";" file (a decimal-comma locale\'s export) must say what "1.250" means: without decimalSeparator, dotted groups of three are refused',
+    header: ['user_id', 'points'],
+    mapping: { columns: { points: { type: 'number' } } },
+    delimiter: ';',
+    column: 'points',
+    attribute: 'points',
+    others: { user_id: 'u1' },
+    valid: [
+      ['1.25', 1.25],
+      ['1.2500', 1.25],
+      ['1250', 1250],
+      ['0.125', 0.125],
+      ['1234.567', 1234.567],
+    ],
+    invalid: [
+      // Read with a decimal point these were 1.25 and 12.5: a thousandfold error nobody was told of.
+      ['1.250', 'number_ambiguous', NUMBER_AMBIGUOUS],
+      ['12.500', 'number_ambiguous', NUMBER_AMBIGUOUS],
+      ['-999.000', 'number_ambiguous', NUMBER_AMBIGUOUS],
+      ['1.250.000', 'number_ambiguous', NUMBER_AMBIGUOUS],
+      ['2,5', 'number_invalid', NUMBER_INVALID],
+    ],
+  },
+  {
+    name: 'a ";" file whose mapping says "decimalSeparator": "." reads dotted groups of three as decimals',
+    header: ['user_id', 'points'],
+    mapping: { decimalSeparator: '.', columns: { points: { type: 'number' } } },
+    delimiter: ';',
+    column: 'points',
+    attribute: 'points',
+    others: { user_id: 'u1' },
+    valid: [
+      ['1.250', 1.25],
+      ['12.500', 12.5],
+    ],
+    invalid: [['2,5', 'number_invalid', NUMBER_INVALID]],
+  },
+  {
+    name: 'with "decimalSeparator": "," numbers have a decimal comma and may have dots between groups of three',
+    header: ['user_id', 'points'],
+    mapping: { decimalSeparator: ',', columns: { points: { type: 'number' } } },
+    delimiter: ';',
+    column: 'points',
+    attribute: 'points',
+    others: { user_id: 'u1' },
+    valid: [
+      ['1.250', 1250],
+      ['1.250,75', 1250.75],
+      ['2,5', 2.5],
+      ['-0,125', -0.125],
+      ['1.234.567', 1234567],
+      ['1234567,5', 1234567.5],
+      ['42', 42],
+    ],
+    invalid: [
+      ['1234.5', 'number_invalid', DECIMAL_COMMA_INVALID],
+      ['1.25', 'number_invalid', DECIMAL_COMMA_INVALID],
+      ['1,234,5', 'number_invalid', DECIMAL_COMMA_INVALID],
+      ['12.34,5', 'number_invalid', DECIMAL_COMMA_INVALID],
+      ['1e3', 'number_invalid', DECIMAL_COMMA_INVALID],
+      ['12345678901234567890', 'number_invalid', NUMBER_INEXACT],
     ],
   },
   {

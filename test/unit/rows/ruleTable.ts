@@ -9,6 +9,8 @@ export interface RuleTable {
   name: string;
   header: string[];
   mapping?: MappingInput;
+  /** The CSV file's delimiter, when the rule depends on it. */
+  delimiter?: string;
   column: string;
   attribute: string;
   /** Cells of the other columns. */
@@ -20,7 +22,7 @@ export interface RuleTable {
 }
 
 export function mapCell(table: RuleTable, input: string): RowOutcome {
-  const mapper = compileMapping({ format: 'csv', header: table.header, mapping: table.mapping });
+  const mapper = compileMapping({ format: 'csv', header: table.header, ...(table.delimiter ? { delimiter: table.delimiter } : {}), mapping: table.mapping });
   const cells = table.header.map((name) => (name === table.column ? input : (table.others[name] ?? '')));
   return mapper.map({ row: 1, line: 2, byteOffset: 0, cells });
 }

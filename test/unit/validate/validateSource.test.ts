@@ -80,6 +80,14 @@ describe('validateSource: one kind of problem at a time', () => {
     expect(summary.rowsPerSecond).toBeGreaterThan(0);
   });
 
+  it('reads a ";" file\'s numbers as the import does: "1.250" is ambiguous until the mapping says its decimal separator', async () => {
+    const file = write('user_id;points\nu1;1.250\nu2;12.5\n');
+    const unsaid = await validateSource(file, { mapping: { columns: { points: { type: 'number' } } } });
+    expect(unsaid.rejectedByCode).toEqual({ number_ambiguous: 1 });
+    const said = await validateSource(file, { mapping: { columns: { points: { type: 'number' } }, decimalSeparator: '.' } });
+    expect(said.rows).toMatchObject({ valid: 2, rejected: 0 });
+  });
+
   it('counts warnings by code and still counts the row valid', async () => {
     const file = write(`${HEADER}\n${row({ note: 'x'.repeat(102) })}\n`);
     const summary = await validateSource(file, { mapping: MAPPING });
