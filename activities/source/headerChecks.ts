@@ -65,6 +65,7 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
       { line: 1, byteOffset: first.start },
     );
   }
+  checkNotSepLine(source, text, first);
   const splitter = new CsvFieldSplitter(delimiter);
   splitter.use(text);
   const names = splitter.split(0, text.length);
@@ -103,6 +104,21 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
     seen.set(name, index);
   });
   return names;
+}
+
+/** `sep=;`: Excel's hint of the delimiter, written above the header by some exports. */
+const EXCEL_SEP_LINE = /^"?sep=(.)"?$/i;
+
+/** Read as the header, Excel's `sep=` line gave "column 2 has no name", which sent users looking in the wrong place. */
+function checkNotSepLine(source: string, text: string, first: FirstRecord): void {
+  const sep = EXCEL_SEP_LINE.exec(text.trim());
+  if (sep === null) return;
+  throw new SourceFormatError(
+    'header_malformed',
+    `${source}: line 1 is "sep=${sep[1] === '\t' ? '\\t' : sep[1]}", Excel's hint of the delimiter, not the header line. Delete that line: ` +
+      `xp-import finds the delimiter from the header itself (or pass --delimiter).`,
+    { line: 1, byteOffset: first.start },
+  );
 }
 
 const EMAIL_LIKE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

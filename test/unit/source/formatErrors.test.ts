@@ -132,6 +132,16 @@ describe('SourceFormatError', () => {
     expect(error.message).toMatch(/is this an NDJSON file .*--format ndjson/);
   });
 
+  it.each([
+    ['sep=;', 'sep=;\r\nuser_id;email\r\nu1;alice@example.com\r\n', ';', undefined],
+    ['sep=,', '"sep=,"\nuser_id,email\n', ',', undefined],
+    ['sep=; with --delimiter ;', 'sep=;\nuser_id;email\n', ';', ';' as const],
+  ])('Excel\'s %s line above the header: it says to delete that line, not that a column has no name', async (_what, text, sep, delimiter) => {
+    const error = await inspectionError(text, 'csv', delimiter);
+    expectError(error, 'header_malformed', { line: 1, byteOffset: 0 }, ['alice']);
+    expect(error.message).toContain(`line 1 is "sep=${sep}", Excel's hint of the delimiter, not the header line. Delete that line`);
+  });
+
   it('classic Mac (CR only) line endings', async () => {
     const error = await inspectionError('email,name\ralice@example.com,Alice\r');
     expectError(error, 'header_malformed', { line: 1, byteOffset: 10 }, ['alice', 'Alice']);
