@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { wholeNumber } from '../common/wholeNumber';
@@ -78,8 +80,20 @@ function describeFailure(source: string, error: unknown): ValidationFailure | un
   if (error instanceof SourceAccessError) return { source, error: { code: 'unreadable', message: error.message } };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-    const what = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;
+    const what = code === 'ENOENT' ? `does not exist${inDataDirHint(source)}` : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;
     return { source, error: { code: 'unreadable', message: `${source} ${what}` } };
   }
   return undefined;
+}
+
+/**
+ * `start` names a file inside the worker's XP_IMPORT_DATA_DIR; validate reads the path as given,
+ * from this folder. The same argument working for one and not the other puzzled users.
+ */
+function inDataDirHint(source: string): string {
+  const dataDir = process.env.XP_IMPORT_DATA_DIR;
+  if (!dataDir || path.isAbsolute(source)) return '';
+  const there = path.join(dataDir, source);
+  if (!existsSync(there)) return '';
+  return ` (validate reads paths from the current folder, where start names a file in XP_IMPORT_DATA_DIR: validate ${there})`;
 }

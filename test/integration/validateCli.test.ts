@@ -16,9 +16,9 @@ const NOTHING_LISTENS = { TEMPORAL_ADDRESS: '127.0.0.1:1', XTREMEPUSH_API_URL: '
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-validate-cli-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-function runValidate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runValidate(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'validate', ...args], { env: { ...process.env, ...NOTHING_LISTENS }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'validate', ...args], { env: { ...process.env, ...NOTHING_LISTENS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -110,6 +110,14 @@ describe('xp-import validate (built), with no server running', () => {
     const missing = await runValidate([path.join(folder, 'missing.csv'), '--json']);
     expect(missing.code).toBe(2);
     expect(ValidationFailureSchema.parse(JSON.parse(missing.stdout)).error).toEqual({ code: 'unreadable', message: expect.stringContaining('does not exist') as string });
+
+    // `start in-data.csv` finds it in XP_IMPORT_DATA_DIR; validate reads from the current folder, and says where to look.
+    const inDataDir = write('in-data.csv', 'user_id\nu1\n');
+    const relative = await runValidate(['in-data.csv'], { XP_IMPORT_DATA_DIR: folder });
+    expect(relative.code).toBe(2);
+    expect(relative.stderr.trim()).toBe(
+      `xp-import validate: in-data.csv does not exist (validate reads paths from the current folder, where start names a file in XP_IMPORT_DATA_DIR: validate ${inDataDir})`,
+    );
 
     // A named pipe read as a file is empty (or blocks): it is named for what it is, as the worker names it.
     const fifo = path.join(folder, 'pipe.csv');
