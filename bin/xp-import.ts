@@ -11,6 +11,7 @@ import { PortSchema } from '../common/config';
 import { formatDuration } from '../common/duration';
 import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_STUCK_AFTER_MS, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST, MAX_STUCK_AFTER_MS, MIN_STUCK_AFTER_MS } from '../common/limits';
 import { wholeNumber } from '../common/wholeNumber';
+import { cliFailureOf } from '../common/cliFailure';
 import { ExitCode } from '../common/report';
 import { SourceArgumentError } from '../common/source';
 import { runSandboxCommand, SandboxUsageError } from '../sandbox';
@@ -224,6 +225,8 @@ async function main(argv: string[]): Promise<number> {
     const known = EXPECTED_ERRORS.find(([type]) => error instanceof type);
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`xp-import: ${message}\n`);
+    // A script that asked for JSON parses stdout: a refusal is a document too, not an empty output.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(cliFailureOf(error, message), null, 2)}\n`);
     if (!known && process.env.XP_IMPORT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return known ? known[1] : ExitCode.failed;
   }

@@ -150,10 +150,7 @@ export async function reportCommand(rawId: string, flags: { json?: boolean }): P
   const id = importId(rawId);
   return withClient(async (ctx) => {
     const report = await getReport(ctx, id);
-    if (report === null) {
-      err(`import ${id} is still running, so it has no report yet; \`xp-import watch ${id}\` follows it to its report`);
-      return ExitCode.usage;
-    }
+    if (report === null) throw new UsageError(`import ${id} is still running, so it has no report yet; \`xp-import watch ${id}\` follows it to its report`);
     return printReport(report, flags.json ?? false);
   });
 }

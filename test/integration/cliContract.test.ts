@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
 import { IMPORT_WORKFLOW_TYPE } from '../../client/imports';
+import { CliFailureSchema } from '../../common/cliFailure';
 import { ImportReportSchema } from '../../common/report';
 import { CLI, runCli } from '../support/cli';
 import { until } from '../support/poll';
@@ -88,6 +89,18 @@ describe('the xp-import CLI contract', () => {
       const help = await runCli([verb, '--help']);
       expect(help.stdout).toMatch(/--json\s+print .*JSON document on stdout/);
     }
+  });
+
+  it('with --json, a refusal is a JSON document on stdout as well as a message on stderr', async () => {
+    stack = await startTestStack();
+    const unknown = await runCli(['status', 'no-such-import-json', '--json'], cliEnvOf(stack));
+    expect(unknown.code).toBe(2);
+    // Before, stdout was empty and a script parsing it failed on an empty document.
+    expect(CliFailureSchema.parse(JSON.parse(unknown.stdout))).toEqual({ error: { code: 'ImportNotFoundError', message: expect.stringContaining('no-such-import-json') as string, retryable: false } });
+    expect(unknown.stderr).toContain('no-such-import-json');
+    const badFlag = await runCli(['start', 'x.csv', '--batch-size', '20000', '--json'], cliEnvOf(stack));
+    expect(badFlag.code).toBe(2);
+    expect(CliFailureSchema.parse(JSON.parse(badFlag.stdout)).error).toMatchObject({ code: 'UsageError', message: expect.stringContaining('--batch-size') as string });
   });
 
   it('exits 2 on bad usage, naming the flag', async () => {
