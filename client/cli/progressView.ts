@@ -7,6 +7,9 @@ export interface ProgressView {
   stop(): void;
 }
 
+const NEW_STATE_EVERY_MS = 5_000;
+const SAME_STATE_AGAIN_MS = 30_000;
+
 /** A progress bar on a terminal; one plain line per change (at most every 5 s) otherwise. */
 export function createProgressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
   if (stream.isTTY) {
@@ -44,16 +47,22 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stderr):
       },
     };
   }
-  let last = '';
+  let lastState = '';
+  let lastPhase: Progress['phase'] | undefined;
   let lastAt = 0;
   return {
     update(p) {
-      const line = formatProgressLine(p);
-      if (line === last && Date.now() - lastAt < 30_000) return;
-      if (Date.now() - lastAt < 5_000 && p.phase === 'importing') return;
-      last = line;
-      lastAt = Date.now();
-      stream.write(`${new Date().toISOString()} ${line}\n`);
+      // The rate and the quiet's length change every second while nothing else does (paused, a
+      // stuck task): a line each second said nothing new. A new state is written, at most every
+      // 5 s within a phase; the same state again after 30 s, to show the import is still watched.
+      const state = formatProgressLine({ ...p, rowsPerSecond: 0, etaSeconds: null, unchangedSeconds: 0 });
+      const now = Date.now();
+      if (state === lastState && now - lastAt < SAME_STATE_AGAIN_MS) return;
+      if (p.phase === lastPhase && now - lastAt < NEW_STATE_EVERY_MS) return;
+      lastState = state;
+      lastPhase = p.phase;
+      lastAt = now;
+      stream.write(`${new Date(now).toISOString()} ${formatProgressLine(p)}\n`);
     },
     stop() {},
   };

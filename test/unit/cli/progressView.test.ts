@@ -63,6 +63,17 @@ describe('the progress view of watch and start --wait', () => {
     expect(out.text()).not.toContain('\u001b[');
   });
 
+  it('a paused import is one line, not a line a second as its rate falls', () => {
+    const out = stream(false);
+    const view = createProgressView(out.stream);
+    view.update(progress(100, 'importing'));
+    for (let second = 1; second <= 20; second++) view.update({ ...progress(100, 'paused'), rowsPerSecond: 250 / second, unchangedSeconds: second });
+    view.stop();
+    const lines = out.text().trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/ paused: 100\/1,000 rows .*, 250 rows\/s/);
+  });
+
   it('draws a bar with percentage and rate on a terminal', () => {
     const bar = barText(progress(500));
     expect(bar).toMatch(/={20}-{20} 50% \| 500\/1,000 rows \| 250 rows\/s \| ETA 2s \| importing, 0 rejected, 1 in flight/);
