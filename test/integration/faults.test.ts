@@ -84,13 +84,21 @@ describe('an import against a faulty API', () => {
     // Two attempts: before, each 429 used one, and the batch gave up on the second (its rows skipped).
     const started = await startImport(stack.client, { source: 'p.csv', importId: 'storm', batchSize: 200, tuning: { maxSubmitAttempts: 2 } });
     const limited = () => stack!.sandbox.requestLog().filter((r) => r.method === 'import/profile' && r.status === 429).length;
-    await until(() => Promise.resolve(limited()), (n) => n >= 4, 30_000, 50);
+    // Longer than the submit's heartbeat timeout (15 s): each 1 s pause and request is shorter than
+    // the heartbeat timer's period, and before, no beat was sent, so the server took the live
+    // attempt for dead and started a second beside it, which posted the same rows again.
+    await until(() => Promise.resolve(limited()), (n) => n >= 18, 60_000, 50);
+    const { raw } = await stack.client.client.workflow.getHandle(started.importId).describe();
+    const submit = (raw.pendingActivities ?? []).find((activity) => activity.activityType?.name === 'submitBatch');
+    expect(submit?.attempt).toBe(1);
     stack.sandbox.configure({});
     const report = await waitForReport(stack.client, started.importId);
 
     expect(report.status).toBe('completed');
     expect(report.rows).toEqual({ total: 200, imported: 200, rejected: 0, skipped: 0, superseded: 0 });
     expect(report.retries.rate_limited).toBe(limited());
+    expect(stack.sandbox.requestLog().filter((r) => r.method === 'import/profile' && r.status !== 429)).toHaveLength(1);
+    expect(report.possibleDuplicates).toBe(0);
   });
 
   it('splits a batch the API rejects until exactly its 3 bad rows are isolated; they go to the rejects file with row and reason', async () => {
