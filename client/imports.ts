@@ -25,7 +25,7 @@ import { SourceReadProgressSchema, type Progress, type RetryingStep, type Source
 import type { ImportActivities } from '../activities';
 import { ImportReportSchema, rerunFailsAgain, type FailureSummary, type ImportReport } from '../common/report';
 import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
-import { sourceRefFromArgument, type SourceRef } from '../common/source';
+import { keptSourceRef, sourceRefFromArgument, type SourceRef } from '../common/source';
 import { describeSource, sourceAttribute } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
 import { formatDuration } from '../common/duration';
@@ -108,7 +108,8 @@ async function withWorkerPresence(ctx: ImportClientContext, started: StartedImpo
 
 async function startOrJoin(ctx: ImportClientContext, request: StartImportRequest): Promise<StartedImport> {
   const options = validRequest(StartImportRequestSchema, request);
-  const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : request.source;
+  // An object is checked as an argument is: no user info kept in history, no fragment.
+  const given = typeof request.source === 'string' ? sourceRefFromArgument(request.source) : keptSourceRef(request.source);
   const { ref, localPath } = resolveSourceForWorker(given);
   const importId = request.importId ?? (await defaultImportIdFor(ref, localPath, { dryRun: options.dryRun, format: options.format, mapping: options.mapping }));
   const basis: ImportIdBasis = request.importId !== undefined ? 'given' : ref.kind === 'file' && localPath === null ? 'path' : 'version';

@@ -1,5 +1,6 @@
 import {
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   condition,
   getExternalWorkflowHandle,
@@ -9,9 +10,10 @@ import {
   setCurrentDetails,
   setHandler,
   TimeoutFailure,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../common/batch';
-import { DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
+import { batchWorkflowId, DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
 import { batchEndedSignal, batchStuckSignal, handOverSignal, resolveStuckBatchUpdate, stopSendingSignal, type BatchEnded, type StuckResolution } from '../common/messages';
 import type { BatchResult } from '../common/report';
 import { awaitTaskActivities, reportActivities, stuckTaskActivities, submitActivities } from './activityOptions';
@@ -52,6 +54,11 @@ const ABANDON_DURING_RESUBMIT = 'abandon-during-resubmit';
 const RESUBMIT_COUNTS_ITS_REJECTS = 'resubmit-counts-its-rejects';
 /** patched() id: a batch abandoned while its tasks are reported stuck lists them, as one abandoned while waiting does. */
 const ABANDON_REPORTS_STUCK_TASKS = 'abandon-reports-stuck-tasks';
+/** patched() id: a batch whose input names another import than its workflow ID does is refused (refuseForeignBatch). */
+const BATCH_ID_IS_ITS_IMPORTS = 'batch-id-is-its-imports';
+
+/** The failure type of a workflow whose input does not belong to its workflow ID: started by hand, never by the client or an import. */
+export const INVALID_IMPORT_INPUT = 'InvalidImportInput';
 
 /**
  * One batch of an import, as its own workflow (`${importId}/batch-${n}`) so an operator can find it
@@ -63,6 +70,7 @@ const ABANDON_REPORTS_STUCK_TASKS = 'abandon-reports-stuck-tasks';
  * end by signal: the import's newest run is waiting for it (see handOverSignal).
  */
 export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
+  refuseForeignBatch(input);
   let handedOver = false;
   setHandler(handOverSignal, () => void (handedOver = true));
   const tell = async (ended: BatchEnded) => {
@@ -79,6 +87,25 @@ export async function importBatchWorkflow(input: BatchWorkflowInput): Promise<Ba
   }
   await tell({ index: input.batch.index, result });
   return result;
+}
+
+/**
+ * A batch writes its journal and rejects into the report folder of `job.importId`, and tells
+ * `parentWorkflowId` its end. An import starts batch `n` as `${importId}/batch-${n}` with its own
+ * ID for both, so a batch workflow whose ID is not that (one started by hand, say as
+ * `mine/batch-1` with another import's ID in its input) would write into that import's folder and
+ * signal it: it fails before any command. Asked through patched(), so that a history that got past
+ * the check before it existed replays as it ran; histories whose IDs match are unchanged.
+ */
+function refuseForeignBatch(input: BatchWorkflowInput): void {
+  const { workflowId } = workflowInfo();
+  const expected = batchWorkflowId(input.job.importId, input.batch.index + 1);
+  if ((workflowId === expected && input.parentWorkflowId === input.job.importId) || !patched(BATCH_ID_IS_ITS_IMPORTS)) return;
+  throw ApplicationFailure.create({
+    type: INVALID_IMPORT_INPUT,
+    message: `a batch workflow's ID must be its import's ID and batch number (${workflowId} is not ${expected}, or its parent is not ${input.job.importId}): batch workflows are started by their import only`,
+    nonRetryable: true,
+  });
 }
 
 async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {

@@ -29,7 +29,7 @@ import { reportActivities, sourceActivities, submitActivities } from './activity
 import { abandonedAfterSubmit, abandonedBetweenAttempts, batchLabel, FAILED_SUBMIT_KEEPS_WHAT_IT_DID, logBatchFinished, stoppedSubmit, settledBySubmit, submitInputFor } from './batchResult';
 import { describeFailure, endedByCancel, fatalFailureOf, isFatal } from './failures';
 import { BATCH_WORKFLOWS_OUTLIVE_A_RUN, HandedOverBatches, type BatchEnd } from './handOver';
-import { importBatchWorkflow } from './importBatch';
+import { importBatchWorkflow, INVALID_IMPORT_INPUT } from './importBatch';
 import { CANCEL_STOPS_SENDING, cancelledWhilePosting, SendingStops, stoppedBetweenAttempts } from './stopSending';
 import { addBatchResult, computeProgress, emptyTotals, finalStatus, rememberDone, rowsDone, type DonePoint, type ImportTotals } from '../common/totals';
 
@@ -145,6 +145,8 @@ const RATE_POINT_HANDED_ON = 'rate-point-handed-on';
 const BLANK_LINES_HANDED_ON = 'blank-lines-handed-on';
 /** patched() id: the workflow refuses an ID longer than IMPORT_ID_MAX_LENGTH, as the client does (before, its report could not be written). */
 const IMPORT_ID_LENGTH_CHECKED = 'import-id-length-checked';
+/** patched() id: an input whose importId is not the workflow ID is refused (refuseForeignImportId). */
+const IMPORT_ID_IS_WORKFLOW_ID = 'import-id-is-workflow-id';
 const MAX_SUBMITS_HANDED_ON = 3;
 
 /**
@@ -160,6 +162,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     const message = `the import ID is not valid: ${IMPORT_ID_RULE}, at most ${IMPORT_ID_MAX_LENGTH} characters`;
     throw ApplicationFailure.create({ type: 'InvalidInputError', message, nonRetryable: true });
   }
+  // Right after the ID's own check (whose message a foreign ID that is also malformed keeps), before any step.
+  refuseForeignImportId(importId);
   const tuning = { ...DEFAULTS, ...input.tuning };
   const settings: BatchSettings = {
     stuckAfterMs: tuning.stuckAfterMs,
@@ -595,6 +599,24 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     logImportFinished(report, failure);
     return report;
   }
+}
+
+/**
+ * The import writes into the report folder its input names: a workflow started without the client
+ * (`temporal workflow start -w clobber1 -i '{"importId":"other",...}'`) would write another
+ * import's report, rejects and journals. The client always starts an import under its own ID, and
+ * runs after continue-as-new keep it, so only such a start fails here, and it does so before any
+ * command: a history whose IDs match is unchanged. Asked through patched() so that a history that
+ * got past the check before it existed replays as it ran, instead of failing its workflow tasks.
+ */
+function refuseForeignImportId(importId: string): void {
+  const { workflowId } = workflowInfo();
+  if (importId === workflowId || !patched(IMPORT_ID_IS_WORKFLOW_ID)) return;
+  throw ApplicationFailure.create({
+    type: INVALID_IMPORT_INPUT,
+    message: `the input's importId is not this workflow's ID (${workflowId}): start an import with xp-import start or the client API, which use its ID for both`,
+    nonRetryable: true,
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fchmodSync, fstatSync, statSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { SourceFormat } from '../../common/source';
@@ -50,15 +50,33 @@ export class RejectsWriter {
 
   static async open(file: string, format: SourceFormat, dialect: RejectsFileDialect): Promise<RejectsWriter> {
     const writer = new RejectsWriter(file, rejectsFileLines(format, dialect));
+    let fd: number;
     try {
-      await once(writer.out, 'open');
+      [fd] = (await once(writer.out, 'open')) as [number];
     } catch (error) {
       // A missing folder or a folder in its place was refused before the source was read (checkRejectsFile).
       const code = (error as NodeJS.ErrnoException).code;
       throw new RejectsFileError(file, code === 'EACCES' ? 'permission denied' : `it cannot be opened (${code ?? String(error)})`);
     }
+    writer.makePrivate(fd);
     await writer.write(writer.lines.header);
     return writer;
+  }
+
+  /**
+   * The mode given at open applies only to a file it creates: a file that was there (644, say)
+   * would keep its mode and show the rows to every user. Before a row is written (the open emptied
+   * it), group and others lose every right; a stricter owner mode (from the umask) is kept.
+   */
+  private makePrivate(fd: number): void {
+    try {
+      const mode = fstatSync(fd).mode & 0o777;
+      if ((mode & ~PRIVATE_FILE_MODE) !== 0) fchmodSync(fd, mode & PRIVATE_FILE_MODE);
+    } catch (error) {
+      this.out.destroy();
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new RejectsFileError(this.file, `its mode cannot be made 600, and it would hold rows other users could read (${code ?? String(error)}): name a file of your own`);
+    }
   }
 
   async add(row: RejectedRow): Promise<void> {
