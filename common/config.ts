@@ -74,7 +74,7 @@ export const WorkerEnvSchema = temporalFields.extend({
   XP_IMPORT_BUILD_THREADS: wholeNumber(0, 16).default(1),
   /** How far the worker's heaps grow past their live data before a full collection (workers/heapGrowth.ts; 0: V8's own). */
   XP_IMPORT_HEAP_GROWING_PERCENT: wholeNumber(0, 400).default(50),
-  /** API calls per second across all workers of the task queue (Temporal enforces it server-side). */
+  /** Activities started per second across all workers of the task queue (Temporal enforces it server-side); an activity makes about one API call (docs/production.md, Rate). */
   XP_IMPORT_API_RATE_LIMIT: positiveDecimal().optional(),
   /** On SIGTERM, how long in-flight activities may take to finish before the worker exits (default: shutdownGraceMs). */
   XP_IMPORT_SHUTDOWN_GRACE_MS: positiveInt.optional(),
@@ -152,6 +152,17 @@ export type TemporalConnectionOptions = ReturnType<typeof temporalConnectionOpti
 export function namespaceMissingMessage(error: unknown, namespace: string, address: string): string | undefined {
   if (!(error instanceof Error) || !/Namespace \S+ (was not found|is not found)/.test(error.message)) return undefined;
   return `namespace "${namespace}" does not exist on the Temporal server at ${address}: create it (temporal operator namespace create --namespace ${namespace}) or set TEMPORAL_NAMESPACE`;
+}
+
+/**
+ * `http://localhost:7233` is refused by the SDK as an "invalid address", which the worker and the client reported
+ * as "cannot reach Temporal … is a server running?". Undefined for an address without a scheme.
+ */
+export function temporalAddressProblem(address: string): string | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(address);
+  if (!scheme) return undefined;
+  const hostPort = address.slice(scheme[0].length).replace(/\/+$/, '');
+  return `TEMPORAL_ADDRESS=${address} has a scheme, but it is host:port without ${scheme[1]}://: set TEMPORAL_ADDRESS=${hostPort} (for TLS, add TEMPORAL_TLS=true rather than https://)`;
 }
 
 /**

@@ -10,9 +10,11 @@ import {
   withoutEmptyValues,
   type TemporalConnectionOptions,
   type WorkerEnv,
+  temporalAddressProblem,
 } from '../common/config';
 
 import { DEFAULT_XTREMEPUSH_API_URL } from '../common/limits';
+import { unknownSettings } from './settingNames';
 
 /** A missing or invalid setting: the worker stops with this message, naming the variable. */
 export class ConfigError extends Error {
@@ -45,10 +47,30 @@ function readSecretFile(variable: string, file: string): string {
     .trim();
 }
 
+/** The settings that say how the worker authenticates: a misspelling of one is named where their absence is refused. */
+const CREDENTIAL_SETTINGS: ReadonlySet<string> = new Set([
+  'XTREMEPUSH_APPTOKEN',
+  'XTREMEPUSH_APPTOKEN_FILE',
+  'XTREMEPUSH_OAUTH_CLIENT_ID',
+  'XTREMEPUSH_OAUTH_CLIENT_SECRET',
+  'XTREMEPUSH_OAUTH_CLIENT_SECRET_FILE',
+] satisfies (keyof WorkerEnv)[]);
+
+/** `; XTREMEPUSH_APPTOKN is set: did you mean XTREMEPUSH_APPTOKEN?`, or nothing: "is required" alone sent people looking for a token they had set. */
+function misspeltCredentials(set: Record<string, string>): string {
+  return unknownSettings(set)
+    .filter(({ closest }) => closest !== undefined && CREDENTIAL_SETTINGS.has(closest))
+    .map(({ name, closest }) => `; ${name} is set: did you mean ${closest}?`)
+    .join('');
+}
+
 export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = WorkerEnvSchema.safeParse(withoutEmptyValues(source));
+  const set = withoutEmptyValues(source);
+  const parsed = WorkerEnvSchema.safeParse(set);
   if (!parsed.success) throw new ConfigError(`invalid worker configuration:\n${describeEnvIssues(parsed.error)}`);
   const env = parsed.data;
+  const addressProblem = temporalAddressProblem(env.TEMPORAL_ADDRESS);
+  if (addressProblem) throw new ConfigError(addressProblem);
 
   const temporal = asConfigError(() => temporalConnectionOptions(env, (file) => readFileSync(file)));
   // Named but missing, the worker would bundle the workflows from its sources instead, without a word.
@@ -70,11 +92,11 @@ export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): Worke
     if (apptoken) throw new ConfigError('configure either an apptoken or an OAuth client, not both');
     auth = { kind: 'oauth', clientId: env.XTREMEPUSH_OAUTH_CLIENT_ID, clientSecret };
   } else if (env.XTREMEPUSH_OAUTH_CLIENT_ID || clientSecret) {
-    throw new ConfigError('OAuth needs both XTREMEPUSH_OAUTH_CLIENT_ID and XTREMEPUSH_OAUTH_CLIENT_SECRET (or _FILE)');
+    throw new ConfigError(`OAuth needs both XTREMEPUSH_OAUTH_CLIENT_ID and XTREMEPUSH_OAUTH_CLIENT_SECRET (or _FILE)${misspeltCredentials(set)}`);
   } else if (apptoken) {
     auth = { kind: 'apptoken', apptoken };
   } else {
-    throw new ConfigError('XTREMEPUSH_APPTOKEN is required (or XTREMEPUSH_APPTOKEN_FILE, or XTREMEPUSH_OAUTH_CLIENT_ID and _SECRET)');
+    throw new ConfigError(`XTREMEPUSH_APPTOKEN is required (or XTREMEPUSH_APPTOKEN_FILE, or XTREMEPUSH_OAUTH_CLIENT_ID and _SECRET)${misspeltCredentials(set)}`);
   }
 
   return {

@@ -11,6 +11,7 @@ import { startHealthFile, type HealthFile } from './healthFile';
 import { batchLogAttributes } from './batchLogAttributes';
 import { applyHeapGrowingPercent } from './heapGrowth';
 import { checkApiAtStart } from './apiCheck';
+import { tlsMismatchHint } from './temporalAddress';
 
 export interface ImportWorker {
   worker: Worker;
@@ -73,7 +74,7 @@ export async function createImportWorker(config: WorkerConfig, beforeWorker?: (x
   const { env } = config;
   applyHeapGrowingPercent(env.XP_IMPORT_HEAP_GROWING_PERCENT);
   const connection = await NativeConnection.connect(config.temporal).catch((error: unknown) => {
-    throw new ConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error));
+    throw new ConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error) + tlsMismatchHint(error, config.temporal.tls !== undefined));
   });
   // Asked before the worker exists: a worker of a missing namespace logs the SDK's own warnings
   // about it (its heartbeat's RPC status) before Worker.create fails, ahead of our one line.

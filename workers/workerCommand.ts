@@ -5,11 +5,14 @@ import { assertPortFree, PortInUseError } from './devServer';
 import { checkWorkerFolders } from './folders';
 import { runImportWorker } from './importWorker';
 import { JsonLinesLogger } from './logger';
-import { shutdownGraceMs } from '../common/config';
+import { shutdownGraceMs, withoutEmptyValues } from '../common/config';
+import { describeUnknownSetting, unknownSettings, type UnknownSetting } from './settingNames';
 import { describeUrl } from '../common/sourceName';
 
 /** `xp-import worker`: a worker configured from the environment, until SIGINT or SIGTERM. */
 export async function runWorkerCommand(): Promise<number> {
+  // Found before the settings are checked: a misspelt name may be why they are refused.
+  const unknown = unknownSettings(withoutEmptyValues(process.env));
   let config;
   try {
     config = loadWorkerConfig();
@@ -19,12 +22,15 @@ export async function runWorkerCommand(): Promise<number> {
     if (port) await assertPortFree('0.0.0.0', port, 'XP_IMPORT_METRICS_PORT');
   } catch (error) {
     if (error instanceof ConfigError || error instanceof PortInUseError) {
+      // No logger yet (its level is a setting): plain lines, as the error itself.
+      for (const setting of unknown) process.stderr.write(`xp-import worker: ${describeUnknownSetting(setting)}\n`);
       process.stderr.write(`xp-import worker: ${error.message}\n`);
       return ExitCode.usage;
     }
     throw error;
   }
   const logger = new JsonLinesLogger(config.env.XP_IMPORT_LOG_LEVEL);
+  warnOfUnknownSettings(logger, unknown);
   const metricsPort = config.env.XP_IMPORT_METRICS_PORT;
   Runtime.install({
     logger,
@@ -47,6 +53,22 @@ export async function runWorkerCommand(): Promise<number> {
   }
   logger.info('worker stopped');
   return ExitCode.ok;
+}
+
+/**
+ * One WARN line per name that looks like a setting but that nothing reads: a misspelt
+ * XP_IMPORT_REPORT_DIR put the reports (personal data) in the default folder without a word.
+ * The name only, never the value (a misspelt XTREMEPUSH_APPTOKEN's value is the token).
+ */
+function warnOfUnknownSettings(logger: JsonLinesLogger, unknown: readonly UnknownSetting[]): void {
+  for (const setting of unknown) {
+    logger.warn('unknown setting', {
+      variable: setting.name,
+      ...(setting.closest ? { closest: setting.closest } : {}),
+      consequence: 'the worker ignores it',
+      todo: describeUnknownSetting(setting),
+    });
+  }
 }
 
 async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogger, metricsPort: number | undefined): Promise<void> {

@@ -1,19 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const root = path.resolve(__dirname, '../../..');
-
-/** The README's "From a Node service" block, as written. */
-function serviceExample(): string {
-  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### From a Node service'));
-  const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
-  if (block === undefined) throw new Error('the README has no ts block under "From a Node service"');
-  return block;
-}
+import { root, serviceExample } from './readme';
 
 /**
  * A TypeScript service that depends on xp-import (built: `npm test` builds first) compiles the
