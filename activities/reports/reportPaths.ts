@@ -39,7 +39,10 @@ export class ReportPaths {
    * In `posted/`, where versions before the journal saved what a failed attempt had posted.
    */
   submitJournal(batchIndex: number): string {
-    return path.join(this.root, 'posted', `batch-${pad(batchIndex + 1)}.json`);
+    return path.join(this.submitJournals, `batch-${pad(batchIndex + 1)}.json`);
+  }
+  get submitJournals(): string {
+    return path.join(this.root, 'posted');
   }
   get results(): string {
     return path.join(this.root, 'results');

@@ -11,6 +11,7 @@ import { ReportPaths } from './reportPaths';
 import { makePrivateFolder, partialFileFor, PRIVATE_FILE_MODE, writeWhole } from '../wholeFiles';
 import { latestOf, readAllResults, writeResults } from './resultsStore';
 import { loadRetryPlan, type RetryPlan, type RetryPlanInput } from './retryPlan';
+import { removeFinishedJournals } from '../submit/submitJournal';
 
 
 export interface WriteReportInput {
@@ -160,6 +161,7 @@ export function createReportActivities(reportDir: string) {
         ...(input.failure ? { failure: input.failure } : {}),
       });
       if (!input.keepReportFile) await writeWhole(paths.report, `${JSON.stringify(report, null, 2)}\n`);
+      await removeFinishedJournals(paths.submitJournals);
       return forResult(report);
     },
   };

@@ -218,8 +218,8 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
       const taskOutcomes = watch?.outcomes ?? [];
 
       const apiRejectedRows = refusedRowKeys(progress.rejected).length;
-      // The result now says what this submit did; a journal left behind would only clutter the report folder.
-      await journal.remove();
+      // Kept, marked finished: an attempt that follows a result lost on its way resumes from it.
+      await journal.finished(progress);
       return {
         requests,
         rows: {

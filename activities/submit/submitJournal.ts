@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RequestSlice } from '../../common/batch';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from '../wholeFiles';
@@ -24,6 +24,8 @@ interface JournalFile {
   progress: SubmitProgress;
   /** Requests sent with no answer yet: if an attempt dies now, the API may apply them. */
   sending: string[];
+  /** The submit returned: its result, which says the same, may still not have reached Temporal. */
+  finished?: true;
 }
 
 export class SubmitJournal {
@@ -57,14 +59,20 @@ export class SubmitJournal {
     return this.write(progress, []);
   }
 
-  /** Once the submit returns: its result says all the journal did. Best effort, after any pending write. */
-  async remove(): Promise<void> {
-    await this.writes.catch(() => undefined);
-    await rm(this.file, { force: true }).catch(() => undefined);
+  /**
+   * As the submit returns. Its result can be lost on the way to Temporal (the server restarting):
+   * the server then starts another attempt, which must find every request answered, not start
+   * afresh and post them all again, uncounted (an operator drill saw exactly that when the journal
+   * was removed here). A finished journal is read by the next attempt of this submit only: a
+   * cancelled batch's remains (remainsOfSubmit) are of a submit that did not return. The next
+   * submit of the batch replaces it, and the report step removes what is left.
+   */
+  finished(progress: SubmitProgress): Promise<void> {
+    return this.write(progress, [], true);
   }
 
-  private write(progress: SubmitProgress, sending: string[]): Promise<void> {
-    const content: JournalFile = { owner: this.owner, progress, sending };
+  private write(progress: SubmitProgress, sending: string[], finished = false): Promise<void> {
+    const content: JournalFile = { owner: this.owner, progress, sending, ...(finished ? { finished: true as const } : {}) };
     const text = `${JSON.stringify(content)}\n`;
     // A rename replaces the file whole: a kill mid-write leaves the previous journal, never half of one.
     // Named for this writer: a stale attempt on another host (same pid, shared folder) cannot tear it.
@@ -90,7 +98,7 @@ export async function postedBySubmit(file: string, runId: string): Promise<Reque
   if (text === undefined) return [];
   const saved = parseJournal(text);
   let posted: Record<string, string>;
-  if (saved !== undefined) posted = saved.owner.startsWith(`${runId}/`) ? saved.progress.posted : {};
+  if (saved !== undefined) posted = saved.owner.startsWith(`${runId}/`) && !saved.finished ? saved.progress.posted : {};
   // Written by a version before the journal: key → task ID, saved only when an attempt failed.
   else posted = legacyPosted(text);
   return Object.entries(posted).map(([key, taskId]) => {
@@ -114,10 +122,24 @@ export interface SubmitRemains {
 export async function remainsOfSubmit(file: string, runId: string): Promise<SubmitRemains> {
   const requests = await postedBySubmit(file, runId);
   const saved = await readJournal(file);
-  if (saved === undefined || !saved.owner.startsWith(`${runId}/`)) return { requests, unknownKeys: [], rejectedRowKeys: [], retries: {}, possibleDuplicates: 0 };
+  if (saved === undefined || !saved.owner.startsWith(`${runId}/`) || saved.finished) return { requests, unknownKeys: [], rejectedRowKeys: [], retries: {}, possibleDuplicates: 0 };
   const { posted, rejected, unknown, retries, possibleDuplicates } = saved.progress;
   const unknownKeys = [...new Set([...unknown, ...saved.sending])].filter((key) => posted[key] === undefined && !rejected.includes(key));
   return { requests, unknownKeys, rejectedRowKeys: refusedRowKeys(rejected), retries, possibleDuplicates };
+}
+
+/**
+ * Removes the journals of submits that returned (the report step: every result is in). A journal
+ * not marked finished may be a submit still running, or the only word of one that died: it stays.
+ * Best effort: what is left is a few small files.
+ */
+export async function removeFinishedJournals(folder: string): Promise<void> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const file = path.join(folder, name);
+    const saved = await readJournal(file).catch(() => undefined);
+    if (saved?.finished) await rm(file, { force: true }).catch(() => undefined);
+  }
 }
 
 async function readJournal(file: string): Promise<JournalFile | undefined> {
@@ -139,7 +161,8 @@ function parseJournal(text: string): JournalFile | undefined {
   try {
     const parsed = JSON.parse(text) as Partial<JournalFile>;
     if (typeof parsed.owner !== 'string' || !Array.isArray(parsed.sending)) return undefined;
-    return { owner: parsed.owner, progress: restoreProgress(parsed.progress), sending: parsed.sending.filter((k) => typeof k === 'string') };
+    const sending = parsed.sending.filter((k) => typeof k === 'string');
+    return { owner: parsed.owner, progress: restoreProgress(parsed.progress), sending, ...(parsed.finished === true ? { finished: true as const } : {}) };
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postedBySubmit, SubmitJournal } from '../../../activities/submit/submitJournal';
+import { postedBySubmit, remainsOfSubmit, removeFinishedJournals, SubmitJournal } from '../../../activities/submit/submitJournal';
 import { emptyProgress, type SubmitProgress } from '../../../activities/submit/submitProgress';
 
 describe('SubmitJournal', () => {
@@ -80,11 +80,32 @@ describe('SubmitJournal', () => {
     expect(p.posted).toEqual({ b: '2' });
   });
 
-  it('remove deletes the journal after its last write, and leaves no temporary file', async () => {
+  it('a finished journal resumes the next attempt of the same submit (its result was lost on the way), and is no remains of a cancelled one', async () => {
     const p = progress();
     const journal = await SubmitJournal.open(file, 'run-1/3', p);
     void journal.sending('a', p);
-    await journal.remove();
-    expect(await readdir(path.dirname(file))).toEqual([]);
+    p.posted.a = 'task-9';
+    await journal.finished(p);
+    expect(await readdir(path.dirname(file))).toEqual(['batch-0000001.json']);
+
+    // Before, the journal was removed here, and an attempt after a lost completion posted 'a' again, uncounted.
+    const next = progress();
+    await SubmitJournal.open(file, 'run-1/3', next);
+    expect(next.posted).toEqual({ a: 'task-9' });
+    expect(next.unknown).toEqual([]);
+    // The batch's later submits read their own journals: a finished one is nothing of theirs.
+    expect(await postedBySubmit(file, 'run-1')).toEqual([]);
+    expect((await remainsOfSubmit(file, 'run-1')).requests).toEqual([]);
+  });
+
+  it('the report step removes the journals of submits that returned, and keeps any other (a submit still running, or one that died)', async () => {
+    const done = progress({ posted: { a: '1' } });
+    await (await SubmitJournal.open(file, 'run-1/3', done)).finished(done);
+    const running = path.join(path.dirname(file), 'batch-0000002.json');
+    await (await SubmitJournal.open(running, 'run-1/4', progress())).sending('b', progress());
+    await writeFile(path.join(path.dirname(file), 'notes.txt'), 'not a journal');
+    await removeFinishedJournals(path.dirname(file));
+    expect((await readdir(path.dirname(file))).sort()).toEqual(['batch-0000002.json', 'notes.txt']);
+    await removeFinishedJournals(path.join(dir, 'no-such-folder'));
   });
 });
