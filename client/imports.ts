@@ -32,6 +32,7 @@ import { formatDuration } from '../common/duration';
 import { DEFAULT_STUCK_AFTER_MS } from '../common/limits';
 import { issueLines } from '../common/zodIssues';
 import type { ImportClientContext } from './connect';
+import { endOutlastingOutages } from './serverOutage';
 import { canonicalJson, defaultImportIdFor, resolveSourceForWorker } from './importId';
 import {
   ImportAlreadyExistsError,
@@ -644,7 +645,7 @@ export async function waitForReport(
     }
   })();
   // The result's call to the server is not stopped by a signal (the SDK asks again): the wait races it.
-  const ended = handle.result();
+  const ended = endOutlastingOutages(handle, stop.signal);
   // Rejects when stopped; the catch below throws the stop's own reason, whatever it is.
   const stopped = new Promise<never>((_, reject) => {
     const stopNow = () => reject(new Error('stopped'));

@@ -8,8 +8,10 @@ import { getProgress, getReport, startImport } from '../../client/imports';
 import type { Progress } from '../../common/progress';
 import { freePort, startDevServer, type DevServer } from '../../workers/devServer';
 import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
+import { ImportReportSchema } from '../../common/report';
+import { runCli } from '../support/cli';
 import { until } from '../support/poll';
-import { startTestStack, type TestStack } from '../support/stack';
+import { cliEnvOf, startTestStack, type TestStack } from '../support/stack';
 import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
 
 /** Issue 3: the Temporal server (with its database file) stops and comes back mid-import. */
@@ -55,5 +57,27 @@ describe('a Temporal server restart mid-import', () => {
       await client.close();
     }
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
+  }, 400_000);
+
+  it('watch outlasts a server away for longer than the SDK waits (25 s): it ends with the report, exit 0, no stack trace', async () => {
+    const port = await freePort();
+    const dbFile = path.join(dir, 'temporal-watch.db');
+    server = await startDevServer({ port, dbFile, headless: true });
+    stack = await startTestStack({ inProcessWorker: false, temporalAddress: server.address, sandbox: { taskTiming: { queuedMs: 200, processingMs: 800 } } });
+    await writeSampleFile(path.join(stack.dataDir, 'watched.csv'), { rows: 6_000, seed: 43 });
+    worker = spawnWorker(stack.env);
+    await worker.ready;
+    const { importId } = await startImport(stack.client, { source: 'watched.csv', importId: 'watch-outage', batchSize: 500, concurrency: 2 });
+    await until(() => getProgress(stack!.client, importId), (p: Progress) => p.rows.done >= 1_000, 60_000);
+    const watching = runCli(['watch', importId, '--json'], cliEnvOf(stack), 240_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    await server.stop();
+    // Before, watch gave up about 20 s in: "Failed to get Workflow execution history", a grpc-js stack trace, exit 1.
+    await new Promise((r) => setTimeout(r, 25_000));
+    server = await startDevServer({ port, dbFile, headless: true });
+    const watched = await watching;
+    expect(watched.stderr).not.toMatch(/\n\s+at /);
+    expect(watched.code).toBe(0);
+    expect(ImportReportSchema.parse(JSON.parse(watched.stdout))).toMatchObject({ status: 'completed', rows: { total: 6_000, imported: 6_000 } });
   }, 400_000);
 });
