@@ -389,7 +389,7 @@ export function retryingStep(pending: PendingActivity[]): RetryingStep | undefin
     if (!activity.lastFailure || (activity.attempt ?? 0) < 2 || isBenign(activity.lastFailure)) continue;
     if (worst === undefined || (activity.attempt ?? 0) > (worst.attempt ?? 0)) worst = activity;
   }
-  if (worst === undefined) return undefined;
+  if (worst === undefined) return rateLimitedStep(pending);
   const failure = worst.lastFailure;
   const type = failure?.applicationFailureInfo?.type;
   const message = failure?.message ?? 'failed';
@@ -399,6 +399,29 @@ export function retryingStep(pending: PendingActivity[]): RetryingStep | undefin
     maximumAttempts: worst.maximumAttempts ?? 0,
     message: type && !message.startsWith(type) ? `${type}: ${message}` : message,
   };
+}
+
+const SUBMIT_ACTIVITY: keyof ImportActivities = 'submitBatch';
+
+/**
+ * A submit waiting out 429s fails nothing (it waits within its attempt), so only its heartbeat
+ * says so: before, `status` showed "no change for 140s" and nothing about why.
+ */
+function rateLimitedStep(pending: PendingActivity[], now = Date.now()): RetryingStep | undefined {
+  for (const activity of pending) {
+    const payload = activity.activityType?.name === SUBMIT_ACTIVITY ? activity.heartbeatDetails?.payloads?.[0] : undefined;
+    if (!payload) continue;
+    const since = defaultPayloadConverter.fromPayload<{ rateLimitedSince?: unknown } | null>(payload)?.rateLimitedSince;
+    if (typeof since !== 'number') continue;
+    const seconds = Math.max(0, Math.round((now - since) / 1000));
+    return {
+      step: SUBMIT_ACTIVITY,
+      attempt: activity.attempt ?? 1,
+      maximumAttempts: activity.maximumAttempts ?? 0,
+      message: `RateLimitedError: Xtremepush answers 429 (too many requests), waited out within the attempt for ${seconds} s so far`,
+    };
+  }
+  return undefined;
 }
 
 function isBenign(failure: temporal.api.failure.v1.IFailure): boolean {

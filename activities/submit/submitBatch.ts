@@ -137,6 +137,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
             deps.xtremepush.importProfiles(part.attributes, { json: rowsJson(part, start, end) }, postSignal),
             () => progress,
           );
+          delete progress.rateLimitedSince;
           const taskId = answer.mode === 'async' ? answer.taskId : '';
           if (taskId !== '') postedAt.set(taskId, Date.now());
           progress.posted[key] = taskId;
@@ -183,6 +184,10 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
           // (up to RATE_LIMIT_PATIENCE_MS), so a storm of them does not use up the attempts.
           const pause = error instanceof RateLimitedError ? retryDelayMs(error, ++rateLimits) : 0;
           if (pause > 0 && pausedMs + pause <= RATE_LIMIT_PATIENCE_MS) {
+            if (progress.rateLimitedSince === undefined) {
+              progress.rateLimitedSince = Date.now();
+              context.log.warn('batch rate limited', { importId: job.importId, batch: batch.index + 1, attempt: context.info.attempt, waitMs: pause, todo: 'waited out within the attempt; many of these mean XP_IMPORT_API_RATE_LIMIT or the concurrency is too high' });
+            }
             pausedMs += pause;
             await heartbeatWhile(pauseUnlessStopping(context, pause, deps.stopping), () => progress);
             if (cancelRequested(context)) {

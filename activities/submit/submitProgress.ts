@@ -17,6 +17,12 @@ export interface SubmitProgress extends FailedAttemptMark {
   duplicated?: string[];
   retries: RetryCounts;
   possibleDuplicates: number;
+  /**
+   * When this attempt began waiting out 429s (ms since the epoch), until a request is answered:
+   * such waits fail nothing, so without it `status` showed only "no change" for minutes. Not carried
+   * to the next attempt.
+   */
+  rateLimitedSince?: number;
 }
 
 export function emptyProgress(): SubmitProgress {

@@ -26,6 +26,17 @@ describe('status while an import is in trouble', () => {
     expect((await waitForReport(stack.client, importId)).rows.imported).toBe(200);
   });
 
+  it('names 429s a batch waits out within its attempt (nothing fails, so nothing else says why it does not move)', async () => {
+    const stack = (perTest.stack = await startTestStack({ sandbox: { faults: { rateLimit: 1, retryAfterShare: 1, retryAfterSeconds: 1 } } }));
+    await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 200, seed: 5 });
+    const { importId } = await startImport(stack.client, { source: 'p.csv', importId: 'waiting-out-429s', batchSize: 200 });
+    // Before, status said "no change for 140s" and nothing of the 429s until an attempt failed minutes later.
+    const progress = await until(() => getProgress(stack.client, importId), (p: Progress) => p.retrying !== undefined, 30_000, 200);
+    expect(progress.retrying).toMatchObject({ step: 'submitBatch', attempt: 1, message: expect.stringMatching(/^RateLimitedError: Xtremepush answers 429 .* waited out within the attempt for \d+ s so far$/) as string });
+    stack.sandbox.configure({});
+    expect((await waitForReport(stack.client, importId)).rows.imported).toBe(200);
+  });
+
   it('gives the rate and ETA as of when it is asked, and how long nothing has changed, not as of the workflow\'s last step; a long task is not a retry', async () => {
     const stack = (perTest.stack = await startTestStack({ sandbox: { faults: { stuckTaskIds: [2] } } }));
     await writeSampleFile(path.join(stack.dataDir, 'p.csv'), { rows: 400, seed: 3 });
