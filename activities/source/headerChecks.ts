@@ -70,6 +70,7 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
   splitter.use(text);
   const names = splitter.split(0, text.length);
   if (!Array.isArray(names)) throw malformedHeader(source, text, first, names);
+  checkNotOtherDelimiter(source, names, delimiter);
   const cr = text.indexOf('\r');
   if (cr !== -1) {
     const at = first.start + Buffer.byteLength(text.slice(0, cr));
@@ -104,6 +105,26 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
     seen.set(name, index);
   });
   return names;
+}
+
+/** The delimiters a header is split by (DelimiterSchema's), to tell a wrong one given by the caller. */
+const DELIMITERS: readonly Delimiter[] = [',', ';', '\t', '|'];
+
+/**
+ * A header read as one column that holds another delimiter was split by the wrong one (`--delimiter ;`
+ * on a comma file): without this, every later message was about a column named like the whole line.
+ */
+function checkNotOtherDelimiter(source: string, names: readonly string[], delimiter: Delimiter): void {
+  if (names.length !== 1) return;
+  const other = DELIMITERS.find((d) => d !== delimiter && (names[0] ?? '').includes(d));
+  if (other === undefined) return;
+  const shown = (d: Delimiter) => (d === '\t' ? 'tab' : `"${d}"`);
+  throw new SourceFormatError(
+    'header_malformed',
+    `${source}: the header (line 1) read with the delimiter ${shown(delimiter)} is one column with ${shown(other)} in it: ` +
+      `the file seems to be ${shown(other)}-separated. Pass --delimiter ${other === '\t' ? 'tab' : other}, or leave --delimiter out to detect it.`,
+    { line: 1 },
+  );
 }
 
 /** `sep=;`: Excel's hint of the delimiter, written above the header by some exports. */
