@@ -64,6 +64,17 @@ function misspeltCredentials(set: Record<string, string>): string {
     .join('');
 }
 
+/**
+ * The API reached over plain http at a host that is not this machine: every request carries the
+ * apptoken (or an OAuth token) in clear text over the network. The sandbox on loopback is fine.
+ */
+export function cleartextApiHost(apiUrl: string): string | undefined {
+  const url = new URL(apiUrl);
+  if (url.protocol !== 'http:') return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host) ? undefined : host;
+}
+
 export function loadWorkerConfig(source: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const set = withoutEmptyValues(source);
   const parsed = WorkerEnvSchema.safeParse(set);

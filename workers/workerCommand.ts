@@ -1,6 +1,6 @@
 import { Runtime } from '@temporalio/worker';
 import { ExitCode } from '../common/report';
-import { ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
+import { cleartextApiHost, ConfigError, loadWorkerConfig, type WorkerConfig } from './config';
 import { assertPortFree, PortInUseError } from './devServer';
 import { checkWorkerFolders } from './folders';
 import { runImportWorker } from './importWorker';
@@ -79,6 +79,14 @@ async function runWorkerUntilStopped(config: WorkerConfig, logger: JsonLinesLogg
       requestTimeoutMs: requestTimeout,
       consequence: 'a request still running when the grace ends is cut off; the API may have applied it, and the next worker sends it again (counted in possibleDuplicates)',
       todo: 'set XP_IMPORT_SHUTDOWN_GRACE_MS above XTREMEPUSH_REQUEST_TIMEOUT_MS, or leave it unset (the timeout + 10 s)',
+    });
+  }
+  const cleartextHost = cleartextApiHost(config.apiUrl);
+  if (cleartextHost !== undefined) {
+    logger.warn('the Xtremepush API is reached over plain http', {
+      host: cleartextHost,
+      consequence: 'the apptoken (or OAuth token) and every row sent cross the network unencrypted',
+      todo: 'use the https:// URL of the API (XTREMEPUSH_REGION sets it), or a proxy on this machine',
     });
   }
   if (config.dataDir === undefined) {
