@@ -10,7 +10,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -23,6 +23,8 @@ export default defineConfig({
           // 2 cores. Every test has its own task queue, import IDs and file names.
           fileParallelism: true,
           maxWorkers: 2,
+          // Vitest runs projects with their own maxWorkers as groups, one after another: unit first.
+          sequence: { groupOrder: 1 },
         },
       },
     ],
