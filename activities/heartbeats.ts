@@ -6,10 +6,6 @@ import type { FailedAttemptMark } from './takeovers';
 /** Heartbeats while a slow step (an HTTP request) runs, so a live worker is never taken for dead. */
 export async function heartbeatWhile<T>(work: Promise<T>, details?: () => unknown, everyMs = 5_000): Promise<T> {
   const context = Context.current();
-  // At once too: a chain of short waits (a 429 with Retry-After: 1, then the request again, ...)
-  // never reached the timer's first beat, and the heartbeat timeout took a live attempt for a dead
-  // one, starting another beside it that posted the same rows. The SDK throttles beats.
-  context.heartbeat(details?.());
   const timer = setInterval(() => context.heartbeat(details?.()), everyMs);
   try {
     return await work;

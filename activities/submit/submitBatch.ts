@@ -189,6 +189,10 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
               context.log.warn('batch rate limited', { importId: job.importId, batch: batch.index + 1, attempt: context.info.attempt, waitMs: pause, todo: 'waited out within the attempt; many of these mean XP_IMPORT_API_RATE_LIMIT or the concurrency is too high' });
             }
             pausedMs += pause;
+            // Beaten now, not only on the timer: a chain of short pauses and requests (429s with
+            // Retry-After: 1) never reached its first beat, and the heartbeat timeout took this live
+            // attempt for dead, starting another beside it that posted the same rows. The SDK throttles beats.
+            context.heartbeat(progress);
             await heartbeatWhile(pauseUnlessStopping(context, pause, deps.stopping), () => progress);
             if (cancelRequested(context)) {
               if (descend) stopForCancel(rows);
