@@ -232,6 +232,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Exits once stdout and stderr have taken what was written (pipes are asynchronous on some
+// systems): a command leaves its Temporal connection open (withClient says why).
 void main(process.argv).then((code) => {
   process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 });
