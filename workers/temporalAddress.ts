@@ -14,8 +14,8 @@ export function tlsMismatchHint(error: unknown, tlsOn: boolean): string {
   if (tlsOn && /InvalidContentType|InvalidMessage|wrong version number/i.test(text)) {
     return '; TLS is on but the server answered in plain text, so TEMPORAL_TLS does not match the server: for a plain-text server (a dev server, the compose stack) unset TEMPORAL_TLS, TEMPORAL_API_KEY(_FILE) and TEMPORAL_TLS_CERT, which turn TLS on';
   }
-  if (!tlsOn && /BrokenPipe|broken pipe|connection reset/i.test(text)) {
-    return '; TLS is off, and a server that expects TLS hangs up on a plain-text connection like this: if it does (Temporal Cloud, a TLS cluster), TEMPORAL_TLS does not match the server: set TEMPORAL_TLS=true';
+  if (!tlsOn && /BrokenPipe|broken pipe|ConnectionReset|connection reset/i.test(text)) {
+    return '; TLS is off, and a server that expects TLS hangs up on a plain-text connection like this (a broken pipe or a reset): if it does (Temporal Cloud, a TLS cluster), TEMPORAL_TLS does not match the server: set TEMPORAL_TLS=true';
   }
   return '';
 }
