@@ -3,7 +3,7 @@ import type { Delimiter } from '../../common/source';
 const LF = 0x0a;
 const QUOTE = 0x22;
 /** In order of preference when counts tie: a comma wins ties, as in RFC 4180. */
-const CANDIDATES: readonly Delimiter[] = [',', ';', '\t', '|'];
+export const CANDIDATES: readonly Delimiter[] = [',', ';', '\t', '|'];
 
 export interface DelimiterGuess {
   delimiter: Delimiter;

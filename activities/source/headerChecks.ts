@@ -3,6 +3,7 @@ import type { Delimiter } from '../../common/source';
 import { isKnownAttribute } from '../rows/attributeNames';
 import { nameOr, words } from '../wording';
 import { CsvFieldSplitter, type FieldSyntaxError } from './csvFields';
+import { CANDIDATES } from './delimiter';
 import { SourceFormatError } from './errors';
 import { findInvalidUtf8 } from './utf8';
 
@@ -107,16 +108,13 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
   return names;
 }
 
-/** The delimiters a header is split by (DelimiterSchema's), to tell a wrong one given by the caller. */
-const DELIMITERS: readonly Delimiter[] = [',', ';', '\t', '|'];
-
 /**
  * A header read as one column that holds another delimiter was split by the wrong one (`--delimiter ;`
  * on a comma file): without this, every later message was about a column named like the whole line.
  */
 function checkNotOtherDelimiter(source: string, names: readonly string[], delimiter: Delimiter): void {
   if (names.length !== 1) return;
-  const other = DELIMITERS.find((d) => d !== delimiter && (names[0] ?? '').includes(d));
+  const other = CANDIDATES.find((d) => d !== delimiter && (names[0] ?? '').includes(d));
   if (other === undefined) return;
   const shown = (d: Delimiter) => (d === '\t' ? 'tab' : `"${d}"`);
   throw new SourceFormatError(
