@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { AwaitTaskInput, AwaitTaskResult } from '../common/batch';
-import { MAX_FIRST_POLL_DELAY_MS } from '../common/firstPoll';
+import { MAX_FIRST_POLL_DELAY_MS, MAX_LOOK_GAP_MS } from '../common/firstPoll';
 import type { ActivityDeps } from './deps';
 import { toApplicationFailure } from './failures';
 import { OVERLAP_PAUSE_AFTER_429_MS, overlappingLooks, type EndedTask } from './overlappingLooks';
@@ -36,6 +36,8 @@ export interface WatchPlan {
   fromMs: number;
   /** Look first this long after `fromMs` (about when this import's tasks have been finishing). */
   hintMs?: number;
+  /** How far apart the overlapping looks at the hint are (absent: the widest gap). */
+  lookGapMs?: number;
   /** Looks are numbered on the poll schedule: the first of this watch, and the last it may make. */
   firstLook: number;
   lastLook: number;
@@ -55,7 +57,7 @@ export async function watchTask(deps: ActivityDeps, context: Context, taskId: st
     // when this watch may make only one look (an API rate limit counts each look as an activity
     // start), nor for a while after the API answered 429: it asks for fewer calls, not more.
     if (plan.lastLook > plan.firstLook && !deps.xtremepush.rateLimitedWithin(OVERLAP_PAUSE_AFTER_429_MS)) {
-      const overlap = await overlappingLooks((signal) => deps.xtremepush.taskInfo(taskId, signal), context.cancellationSignal);
+      const overlap = await overlappingLooks((signal) => deps.xtremepush.taskInfo(taskId, signal), plan.lookGapMs ?? MAX_LOOK_GAP_MS, context.cancellationSignal);
       if (overlap.done) return { done: true, result: watchResult(overlap.task, overlap.lookedAtMs, plan) };
       if ('error' in overlap) throw toApplicationFailure(overlap.error, pollDelayMs(firstLook));
       firstLook++;
@@ -116,7 +118,7 @@ export function createAwaitImportTask(deps: ActivityDeps) {
     // reaching a worker is not waited again.
     const watch = await watchTask(deps, context, input.taskId, {
       fromMs: context.info.scheduledTimestampMs,
-      ...(attempt === 1 && input.firstPollAfterMs ? { hintMs: input.firstPollAfterMs } : {}),
+      ...(attempt === 1 && input.firstPollAfterMs ? { hintMs: input.firstPollAfterMs, ...(input.lookGapMs ? { lookGapMs: input.lookGapMs } : {}) } : {}),
       firstLook: attempt === 1 ? 1 : lastLook,
       lastLook,
     });

@@ -1,7 +1,8 @@
 import type { TaskInfo } from './xtremepush/client';
 
 /**
- * Around the time a task is expected to end, looks at it every OVERLAP_GAP_MS without waiting for
+ * Around the time a task is expected to end, looks at it every gap (lookSchedule in
+ * common/firstPoll.ts: 20 to 100 ms, as even as the import's tasks are) without waiting for
  * the look before to answer. Looks that wait for each other sample the task once per round trip
  * plus a gap: with a 300 ms Task Info that is every 320 ms, and a task's end was seen on average
  * ~160 ms after it happened (bench (b), a batch's slot idle for that long every round). Overlapping
@@ -9,7 +10,6 @@ import type { TaskInfo } from './xtremepush/client';
  * were 2), and only here: they start at the hint (a little before this import's tasks have been
  * ending) and stop after OVERLAP_LOOKS.
  */
-export const OVERLAP_GAP_MS = 100;
 export const OVERLAP_LOOKS = 6;
 /** After a 429 from the API (to any call of the worker), looks wait for each other this long. */
 export const OVERLAP_PAUSE_AFTER_429_MS = 60_000;
@@ -26,11 +26,11 @@ export type OverlapOutcome =
   | { done: false; error: unknown };
 
 /**
- * Sends up to OVERLAP_LOOKS looks OVERLAP_GAP_MS apart and settles on the first answer that the task
+ * Sends up to OVERLAP_LOOKS looks `gapMs` apart and settles on the first answer that the task
  * ended, or when every look has answered. After a failed look no more are sent (a 429 must not be
  * answered with more calls); the ones in flight may still see the end.
  */
-export function overlappingLooks(look: (signal?: AbortSignal) => Promise<TaskInfo>, signal?: AbortSignal): Promise<OverlapOutcome> {
+export function overlappingLooks(look: (signal?: AbortSignal) => Promise<TaskInfo>, gapMs: number, signal?: AbortSignal): Promise<OverlapOutcome> {
   return new Promise((resolve) => {
     let sent = 0;
     let answered = 0;
@@ -63,7 +63,7 @@ export function overlappingLooks(look: (signal?: AbortSignal) => Promise<TaskInf
           if (answered === sent) settle({ done: false, error });
         },
       );
-      if (sent < OVERLAP_LOOKS && error === undefined) timer = setTimeout(send, OVERLAP_GAP_MS);
+      if (sent < OVERLAP_LOOKS && error === undefined) timer = setTimeout(send, gapMs);
     };
     send();
   });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { ImportIdSchema } from './importInput';
+import { MAX_LOOK_GAP_MS, MIN_LOOK_GAP_MS } from './firstPoll';
 import { MappingSchema } from './mapping';
 import { BatchPlanSchema, SourceLayoutSchema } from './plan';
 import { FailureSummarySchema, RetryCountsSchema } from './report';
 import { SourceFormatSchema, SourceRefSchema } from './source';
-
 
 /** Everything a batch needs to find, read and map its rows: the same for every batch of an import. */
 export const ImportJobSchema = z.object({
@@ -16,6 +16,8 @@ export const ImportJobSchema = z.object({
   dryRun: z.boolean(),
 });
 export type ImportJob = z.infer<typeof ImportJobSchema>;
+
+const LookGapSchema = z.number().int().min(MIN_LOOK_GAP_MS).max(MAX_LOOK_GAP_MS);
 
 /** Operator-tunable behaviour of a batch; defaults live in the workflow. */
 export const BatchSettingsSchema = z.object({
@@ -29,6 +31,8 @@ export const BatchSettingsSchema = z.object({
   maxSubmitAttempts: z.number().int().positive(),
   /** When to look at a new task first, from how long this import's tasks took so far (0: at once). */
   firstPollAfterMs: z.number().int().nonnegative().optional(),
+  /** How far apart the looks around that time are: as fine as this import's tasks have been even (common/firstPoll.ts). */
+  lookGapMs: LookGapSchema.optional(),
 });
 export type BatchSettings = z.infer<typeof BatchSettingsSchema>;
 
@@ -52,6 +56,8 @@ export const AwaitTaskInputSchema = z.object({
   batchIndex: z.number().int().nonnegative(),
   /** Look first after this long: about when this import's tasks have been finishing (0: at once). */
   firstPollAfterMs: z.number().int().nonnegative().optional(),
+  /** The gap between the looks around that time (absent: the widest). */
+  lookGapMs: LookGapSchema.optional(),
   /** One look per attempt, this far apart: a task already reported stuck is watched slowly, without end. */
   everyMs: z.number().int().positive().optional(),
 });
@@ -79,7 +85,7 @@ export const SubmitBatchInputSchema = z.object({
    * Watch the tasks just posted for a few looks before answering: a task seen done then needs no
    * wait of its own (two fewer workflow steps per batch). `firstPollAfterMs` as for the wait.
    */
-  watchTasks: z.object({ firstPollAfterMs: z.number().int().nonnegative().optional() }).optional(),
+  watchTasks: z.object({ firstPollAfterMs: z.number().int().nonnegative().optional(), lookGapMs: LookGapSchema.optional() }).optional(),
 });
 export type SubmitBatchInput = z.infer<typeof SubmitBatchInputSchema>;
 

@@ -11,12 +11,43 @@
 export const RECENT_TASK_WAITS = 16;
 /** The longest first wait of a look at a task: a hint far off (a slow task among fast ones) costs at most this. */
 export const MAX_FIRST_POLL_DELAY_MS = 5_000;
-export const FIRST_POLL_MARGIN_MS = 200;
+/** The widest gap between overlapping looks (activities/overlappingLooks.ts), for tasks whose times vary. */
+export const MAX_LOOK_GAP_MS = 100;
+/** The finest: a look a round trip long every 20 ms is already six in flight at once against a 100 ms API. */
+export const MIN_LOOK_GAP_MS = 20;
+/** The first look comes this many gaps before the median: a task a little faster than most is still seen at once. */
+const GAPS_BEFORE_MEDIAN = 2;
+export const FIRST_POLL_MARGIN_MS = GAPS_BEFORE_MEDIAN * MAX_LOOK_GAP_MS;
+/** Below this many recent tasks their spread says little: looks keep the widest gap. */
+const SAMPLES_FOR_SPREAD = 4;
 
 export function firstPollAfterMs(recentTaskWaits: readonly number[]): number {
   if (recentTaskWaits.length === 0) return 0;
   const sorted = [...recentTaskWaits].sort((a, b) => a - b);
   return Math.max(0, (sorted[Math.floor(sorted.length / 2)] as number) - FIRST_POLL_MARGIN_MS);
+}
+
+/** When a new batch first looks at its task, and how far apart its overlapping looks are then. */
+export interface LookSchedule {
+  firstPollAfterMs: number;
+  lookGapMs: number;
+}
+
+/**
+ * Looks as fine as this import's tasks are even. A look sees a task's end up to a gap late, and
+ * with a 100 ms gap every batch's place in the window stood idle ~70 ms a round (bench (b)), though
+ * its tasks all took 2 s to the millisecond. The gap is half the spread of the middle half of the
+ * recent waits, from MIN_LOOK_GAP_MS to MAX_LOOK_GAP_MS, and the looks start two gaps before the
+ * median. Tasks whose times vary by a few hundred ms get the widest gap, as before; tasks that
+ * keep time converge on the finest, since the waits a gap samples spread over at most one gap.
+ */
+export function lookSchedule(recentTaskWaits: readonly number[]): LookSchedule {
+  if (recentTaskWaits.length === 0) return { firstPollAfterMs: 0, lookGapMs: MAX_LOOK_GAP_MS };
+  const sorted = [...recentTaskWaits].sort((a, b) => a - b);
+  const at = (share: number) => sorted[Math.floor(sorted.length * share)] as number;
+  const spread = sorted.length < SAMPLES_FOR_SPREAD ? Infinity : at(0.75) - at(0.25);
+  const lookGapMs = Math.min(MAX_LOOK_GAP_MS, Math.max(MIN_LOOK_GAP_MS, Math.round(spread / 2)));
+  return { firstPollAfterMs: Math.max(0, at(0.5) - GAPS_BEFORE_MEDIAN * lookGapMs), lookGapMs };
 }
 
 /** Adds a task's wait to the recent ones, keeping the newest RECENT_TASK_WAITS. */

@@ -23,7 +23,8 @@ export function batchLabel(batch: BatchPlan): string {
  */
 export function submitInputFor(input: BatchWorkflowInput, onlyKeys?: string[]): SubmitBatchInput {
   const { job, batch, settings, next } = input;
-  const watchTasks = settings.firstPollAfterMs ? { firstPollAfterMs: settings.firstPollAfterMs } : {};
+  const { firstPollAfterMs, lookGapMs } = settings;
+  const watchTasks = firstPollAfterMs ? { firstPollAfterMs, ...(lookGapMs ? { lookGapMs } : {}) } : {};
   return {
     job,
     batch,

@@ -12,7 +12,7 @@ import {
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../common/batch';
+import type { AwaitTaskInput, BatchSettings, BatchWorkflowInput, RequestSlice, SubmitBatchResult } from '../common/batch';
 import { batchWorkflowId, DEFAULT_STUCK_LOOK_EVERY_MS } from '../common/batchIds';
 import { batchEndedSignal, batchStuckSignal, handOverSignal, resolveStuckBatchUpdate, stopSendingSignal, type BatchEnded, type StuckResolution } from '../common/messages';
 import type { BatchResult } from '../common/report';
@@ -193,7 +193,7 @@ async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
       }
       try {
         const answer = await awaitImportTask.executeWithOptions({ summary: `${label}, task ${request.taskId}` }, [
-          { taskId: request.taskId, batchIndex: batch.index, firstPollAfterMs: submission.watchedMs === undefined ? settings.firstPollAfterMs : 0 },
+          { taskId: request.taskId, batchIndex: batch.index, ...waitHint(submission, settings) },
         ]);
         result.taskWaitMs = Math.max(result.taskWaitMs ?? 0, (submission.watchedMs ?? 0) + answer.waitedMs);
         return answer.status;
@@ -373,4 +373,10 @@ function describeRequests(requests: RequestSlice[]): string {
   if (tasks.length > 0) parts.push(`waiting for task ${tasks.join(', ')}`);
   if (sync > 0) parts.push(`${sync} request(s) applied at once`);
   return parts.join('; ') || 'nothing to send';
+}
+
+/** The wait's first look: at the hint, unless the submit watched the task already (then at once). */
+function waitHint(submission: SubmitBatchResult, settings: BatchSettings): Pick<AwaitTaskInput, 'firstPollAfterMs' | 'lookGapMs'> {
+  if (submission.watchedMs !== undefined) return { firstPollAfterMs: 0 };
+  return { firstPollAfterMs: settings.firstPollAfterMs, ...(settings.lookGapMs ? { lookGapMs: settings.lookGapMs } : {}) };
 }

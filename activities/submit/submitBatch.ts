@@ -223,7 +223,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
       }
 
       if (stoppedRequests > 0) failure = { code: ABANDONED_FAILURE_CODE, message: `stopped (cancel --abandon, or the import failed) while posting: ${stoppedRequests} request(s), ${unsent} row(s), not sent` };
-      const watch = input.watchTasks && failure === undefined ? await watchPosted(deps, context, postedAt, input.watchTasks.firstPollAfterMs, () => progress) : undefined;
+      const watch = input.watchTasks && failure === undefined ? await watchPosted(deps, context, postedAt, input.watchTasks, () => progress) : undefined;
       const taskOutcomes = watch?.outcomes ?? [];
 
       const apiRejectedRows = refusedRowKeys(progress.rejected).length;
@@ -351,14 +351,15 @@ async function watchPosted(
   deps: ActivityDeps,
   context: Context,
   postedAt: Map<string, number>,
-  hintMs: number | undefined,
+  hint: NonNullable<SubmitBatchInput['watchTasks']>,
   progress: () => SubmitProgress,
 ): Promise<{ outcomes: TaskOutcome[]; watchedMs: number } | undefined> {
   if (postedAt.size === 0 || !submitsWatchTasks(deps)) return undefined;
   let watchedMs = 0;
   const watches = [...postedAt].map(async ([taskId, fromMs]): Promise<TaskOutcome | undefined> => {
     try {
-      const watch = await watchTask(deps, context, taskId, { fromMs, ...(hintMs ? { hintMs } : {}), firstLook: 1, lastLook: submitWatchLooks(hintMs) });
+      const { firstPollAfterMs: hintMs, lookGapMs } = hint;
+      const watch = await watchTask(deps, context, taskId, { fromMs, ...(hintMs ? { hintMs, ...(lookGapMs ? { lookGapMs } : {}) } : {}), firstLook: 1, lastLook: submitWatchLooks(hintMs) });
       if (watch.done) return { taskId, ...watch.result };
     } catch {
       // Left to the wait, like a task still running.

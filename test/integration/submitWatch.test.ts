@@ -5,6 +5,7 @@ import { startImport, waitForReport } from '../../client/imports';
 import type { AwaitTaskInput, SubmitBatchInput, SubmitBatchResult } from '../../common/batch';
 import { DENSE_POLLS, pollDelayMs } from '../../activities/awaitTask';
 import { SUBMIT_WATCH_LOOKS } from '../../activities/submit/submitBatch';
+import { MAX_LOOK_GAP_MS, MIN_LOOK_GAP_MS } from '../../common/firstPoll';
 import { completedActivities, importHistories } from '../support/history';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -73,6 +74,23 @@ describe('the submit watches the tasks it posted', () => {
     const hinted = results.filter((_r, i) => (inputs[i]?.watchTasks?.firstPollAfterMs ?? 0) > 2_400);
     expect(hinted).toHaveLength(1);
     expect(hinted[0]?.taskOutcomes?.map((o) => o.status)).toEqual(['completed']);
+  }, 60_000);
+
+  it('tasks that keep time are looked at with a finer gap once a few have ended', async () => {
+    stack = await startTestStack({ sandbox: { taskTiming: { queuedMs: 150, processingMs: 350 } } });
+    const { report, inputs, results } = await importOf(10_000, 'watch-even-tasks');
+    expect(report.rows.imported).toBe(10_000);
+    const byIndex = inputs.map((input, i) => ({ index: input.batch.index, watch: input.watchTasks, seen: results[i]?.taskOutcomes?.length ?? 0 })).sort((a, b) => a.index - b.index);
+    expect(byIndex).toHaveLength(20);
+    // The first window has no hint; with too few tasks to judge, the next ones keep the widest gap.
+    expect(byIndex.slice(0, 2).every((b) => !b.watch?.firstPollAfterMs && b.watch?.lookGapMs === undefined)).toBe(true);
+    expect(byIndex[2]?.watch?.lookGapMs).toBe(MAX_LOOK_GAP_MS);
+    // Tasks of 500 ms to the timer: their waits spread over about one gap, so the gap narrows.
+    const gaps = byIndex.slice(10).map((b) => b.watch?.lookGapMs ?? MAX_LOOK_GAP_MS);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(MIN_LOOK_GAP_MS);
+    expect(Math.min(...gaps)).toBeLessThan(MAX_LOOK_GAP_MS);
+    // And they are still seen by their submits.
+    expect(byIndex.slice(10).every((b) => b.seen === 1)).toBe(true);
   }, 60_000);
 
   it('a run that continues as new hands on how long tasks took: its first window looks when they are due', async () => {

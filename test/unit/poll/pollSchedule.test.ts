@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { createAwaitImportTask, DENSE_POLLS, nextLookDelayMs, pollDelayMs } from '../../../activities/awaitTask';
 import type { ActivityDeps } from '../../../activities/deps';
 import type { AwaitTaskResult } from '../../../common/batch';
-import { OVERLAP_GAP_MS, OVERLAP_LOOKS, OVERLAP_PAUSE_AFTER_429_MS } from '../../../activities/overlappingLooks';
-import { FIRST_POLL_MARGIN_MS, firstPollAfterMs, rememberTaskWait } from '../../../common/firstPoll';
+import { OVERLAP_LOOKS, OVERLAP_PAUSE_AFTER_429_MS } from '../../../activities/overlappingLooks';
+import { FIRST_POLL_MARGIN_MS, firstPollAfterMs, MAX_LOOK_GAP_MS, MIN_LOOK_GAP_MS, rememberTaskWait } from '../../../common/firstPoll';
 import type { XtremepushClient } from '../../../activities/xtremepush/client';
 import { RateLimitedError } from '../../../activities/xtremepush/errors';
 import type { SandboxOptionsInput } from '../../../sandbox';
@@ -204,7 +204,27 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     expect(lookTimes.length).toBeLessThanOrEqual(OVERLAP_LOOKS);
     // Its end seen by a look sent within a gap of the first moment one could (700 ms), give or take the timers.
     expect(answer.waitedMs).toBeGreaterThanOrEqual(650);
-    expect(answer.waitedMs).toBeLessThan(700 + OVERLAP_GAP_MS + 100);
+    expect(answer.waitedMs).toBeLessThan(700 + MAX_LOOK_GAP_MS + 100);
+  });
+
+  it('with the finest gap (tasks that keep time), the looks from the hint go out that gap apart', async () => {
+    const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 }, faults: { latencyMs: 300 } });
+    const started = Date.now();
+    const answer: AwaitTaskResult = await new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: started }).run(awaitImportTask, {
+      taskId,
+      batchIndex: 0,
+      firstPollAfterMs: 640,
+      lookGapMs: MIN_LOOK_GAP_MS,
+    });
+    expect(answer.status).toBe('completed');
+    expect(lookTimes.length).toBeGreaterThanOrEqual(3);
+    // setTimeout fires at the gap or a little after it, never before.
+    const gaps = lookTimes.slice(1).map((at, i) => at - (lookTimes[i] as number));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(MIN_LOOK_GAP_MS - 1);
+    expect(Math.min(...gaps)).toBeLessThan(MAX_LOOK_GAP_MS);
+    // The first look that could see the end was sent at about 700 ms: seen by one sent within the finest gap after it, give or take the timers.
+    expect(answer.waitedMs).toBeGreaterThanOrEqual(650);
+    expect(answer.waitedMs).toBeLessThan(700 + MIN_LOOK_GAP_MS + 100);
   });
 
   it('for a minute after the API answered 429, looks at the hint wait for each other again', async () => {
