@@ -12,6 +12,7 @@ import {
   withoutEmptyValues,
   type TemporalEnv,
 } from '../common/config';
+import { tlsMismatchHint } from '../common/tlsMismatch';
 
 /** Settings the client cannot use, or a Temporal server it cannot reach (`retryable`: that one may come back). */
 export class ClientConfigError extends ImportClientError {
@@ -38,16 +39,6 @@ export interface ImportClientContext {
   close(): Promise<void>;
 }
 
-/**
- * With TLS on against a plain-text server, the client only times out ("Failed to connect before
- * the deadline"), as it does when no server runs: the hint names the setting that may not match.
- */
-function tlsHint(error: unknown, tlsOn: boolean): string {
-  const text = error instanceof Error ? error.message : String(error);
-  if (!tlsOn || !/before the deadline|wrong version number|InvalidContentType/i.test(text)) return '';
-  return '; TLS is on, and a plain-text server (a dev server, the compose stack) fails it this way too: if the server is plain text, TEMPORAL_TLS does not match the server (unset TEMPORAL_TLS, TEMPORAL_API_KEY(_FILE) and TEMPORAL_TLS_CERT, which turn TLS on)';
-}
-
 /** A Temporal client for imports, configured like the worker (TEMPORAL_ADDRESS, ...). */
 export async function connectImportClient(env: TemporalEnv = loadTemporalEnv()): Promise<ImportClientContext> {
   const addressProblem = temporalAddressProblem(env.TEMPORAL_ADDRESS);
@@ -59,7 +50,7 @@ export async function connectImportClient(env: TemporalEnv = loadTemporalEnv()):
     throw error instanceof SettingFileError ? new ClientConfigError(error.message) : error;
   }
   const connection = await Connection.connect({ ...options, connectTimeout: 10_000 }).catch((error: unknown) => {
-    throw new ClientConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error) + tlsHint(error, options.tls !== undefined), true);
+    throw new ClientConfigError(temporalUnreachableMessage(env.TEMPORAL_ADDRESS, error) + tlsMismatchHint(error, options.tls !== undefined), true);
   });
   await assertNamespaceExists(connection, env).catch(async (error: unknown) => {
     await connection.close();

@@ -11,7 +11,7 @@ import { startHealthFile, type HealthFile } from './healthFile';
 import { batchLogAttributes } from './batchLogAttributes';
 import { applyHeapGrowingPercent } from './heapGrowth';
 import { checkApiAtStart } from './apiCheck';
-import { tlsMismatchHint } from './temporalAddress';
+import { tlsMismatchHint } from '../common/tlsMismatch';
 
 export interface ImportWorker {
   worker: Worker;
