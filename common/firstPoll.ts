@@ -6,7 +6,9 @@
  * `waitedMs`), never to its answer: counting the look's own round trip would make every estimate
  * later than the last, and the hint would creep up by a round trip per batch. Measured this way, a
  * first look that already sees the task done pulls the next estimate earlier, and one that sees
- * it running leaves it where the task really ended.
+ * it running leaves it where the task really ended. Since the looks became as fine as the tasks
+ * are even (lookSchedule), a sample is where the task probably ended (endEstimateMs): looks 100 ms
+ * apart see an end up to 100 ms late, and looks placed on that seen time would start after it.
  */
 export const RECENT_TASK_WAITS = 16;
 /** The longest first wait of a look at a task: a hint far off (a slow task among fast ones) costs at most this. */
@@ -50,8 +52,27 @@ export function lookSchedule(recentTaskWaits: readonly number[]): LookSchedule {
   return { firstPollAfterMs: Math.max(0, at(0.5) - GAPS_BEFORE_MEDIAN * lookGapMs), lookGapMs };
 }
 
-/** Adds a task's wait to the recent ones, keeping the newest RECENT_TASK_WAITS. */
-export function rememberTaskWait(recentTaskWaits: number[], waitedMs: number): void {
-  recentTaskWaits.push(waitedMs);
+/**
+ * Adds a task's wait to the recent ones, keeping the newest RECENT_TASK_WAITS. Given the looks the
+ * batch had, what is kept is where the task probably ended rather than where it was seen, so that
+ * the looks of the next batches are placed on the end itself (endEstimateMs).
+ */
+export function rememberTaskWait(recentTaskWaits: number[], waitedMs: number, looks?: LookSchedule): void {
+  recentTaskWaits.push(looks === undefined ? waitedMs : endEstimateMs(waitedMs, looks));
   if (recentTaskWaits.length > RECENT_TASK_WAITS) recentTaskWaits.shift();
+}
+
+/**
+ * Where a task seen at `waitedMs` probably ended. Seen by a look after the first, it ended since
+ * the look before: half a gap earlier on average. Seen by the first look (within half a gap of
+ * the hint), it had ended by then, maybe long before: FIRST_POLL_MARGIN_MS earlier, so that a
+ * hint that has become late comes down as fast as it did with the fixed margin rather than by two
+ * fine gaps a batch, while a few such waits among many leave the median and the spread where
+ * they were. Without a hint, or before it, the wait as seen.
+ */
+function endEstimateMs(waitedMs: number, looks: LookSchedule): number {
+  const firstLookMs = Math.min(looks.firstPollAfterMs, MAX_FIRST_POLL_DELAY_MS);
+  if (firstLookMs === 0 || waitedMs < firstLookMs) return waitedMs;
+  if (waitedMs < firstLookMs + looks.lookGapMs / 2) return Math.max(0, waitedMs - FIRST_POLL_MARGIN_MS);
+  return waitedMs - Math.round(looks.lookGapMs / 2);
 }

@@ -18,7 +18,7 @@ import type { BatchSettings, BatchWorkflowInput, ImportJob, SubmitBatchResult } 
 import { batchWorkflowId, CANCELLED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS, IMPORT_ID_MAX_LENGTH, IMPORT_ID_PATTERN, IMPORT_ID_RULE } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
 import { BATCHES_PER_PLAN_PAGE, DEFAULT_STUCK_AFTER_MS } from '../common/limits';
-import { firstPollAfterMs, lookSchedule, MAX_FIRST_POLL_DELAY_MS, rememberTaskWait } from '../common/firstPoll';
+import { firstPollAfterMs, lookSchedule, MAX_FIRST_POLL_DELAY_MS, rememberTaskWait, type LookSchedule } from '../common/firstPoll';
 import { batchStuckSignal, cancelModeSignal, handOverSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, stopSendingSignal, type CancelMode } from '../common/messages';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
 import { formatProgressLine } from '../common/progressLine';
@@ -199,6 +199,8 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   let unflushed: BatchResult[] = [];
   // How long this import's recent tasks took, over its runs: a new batch first looks at its task about then (common/firstPoll.ts).
   const recentTaskWaits: number[] = [...(carried?.recentTaskWaits ?? [])];
+  // The looks each batch in flight was given: a wait its first look saw end says only that the task ended by then.
+  const looksByBatch = new Map<number, LookSchedule>();
   let flushSeq = 0;
   let batchesSinceUpsert = 0;
   // False when the access check's worker does not watch its tasks (an API rate limit): every batch
@@ -294,7 +296,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     rememberDone(donePoints, { at: Date.now(), done: rowsDone(totals) });
     unflushed.push(result);
     if (result.taskWaitMs !== undefined) {
-      rememberTaskWait(recentTaskWaits, result.taskWaitMs);
+      rememberTaskWait(recentTaskWaits, result.taskWaitMs, looksByBatch.get(result.index));
     }
     stuck.delete(result.index);
     if (unflushed.length >= tuning.resultsPerFlush) flushing = flushing.then(flushResults);
@@ -375,10 +377,16 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     }
     onBatchDone('result' in end ? end.result : unfinishedBatch(batch, isCancellation(end.error) ? 'cancelled' : 'failed', describeFailure(end.error)));
     inFlight.delete(batch.index);
+    looksByBatch.delete(batch.index);
   };
   const startBatch = (job: ImportJob, batch: BatchPlan, next: BatchPlan | undefined) => {
     inFlight.set(batch.index, batch);
-    const looks = patched(LOOKS_AS_FINE_AS_TASKS_ARE_EVEN) ? lookSchedule(recentTaskWaits) : { firstPollAfterMs: firstPollAfterMs(recentTaskWaits) };
+    let looks: Partial<LookSchedule> = { firstPollAfterMs: firstPollAfterMs(recentTaskWaits) };
+    if (patched(LOOKS_AS_FINE_AS_TASKS_ARE_EVEN)) {
+      const schedule = lookSchedule(recentTaskWaits);
+      looksByBatch.set(batch.index, schedule);
+      looks = schedule;
+    }
     const batchInput: BatchWorkflowInput = { job, batch, settings: { ...settings, ...looks }, parentWorkflowId: importId, ...(next ? { next } : {}) };
     void batchScope.run(() => runBatch(batchInput)).then(
       (result) => batchEnded(batch, { result }),
