@@ -29,6 +29,17 @@ function slowTaskInfo(endsAtMs: number | undefined, failFromLook?: number) {
   return { look, sentAt, mostInFlight: () => mostInFlight };
 }
 
+/** Looks `gapMs` apart at a task that ends at `endsAtMs`, on fake timers; fails the test unless they see the end. */
+async function lookUntilSeen(endsAtMs: number, gapMs: number) {
+  const api = slowTaskInfo(endsAtMs);
+  const outcome = overlappingLooks(api.look, gapMs);
+  await vi.advanceTimersByTimeAsync(5_000);
+  const result = await outcome;
+  expect(result.done).toBe(true);
+  if (!result.done) throw new Error('the looks did not see the task end');
+  return { api, lookedAtMs: result.lookedAtMs };
+}
+
 describe('overlapping looks around a task’s expected end', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 0 });
@@ -39,15 +50,10 @@ describe('overlapping looks around a task’s expected end', () => {
 
   it('sends a look every gap without waiting for answers, and sees the end within about a gap of it', async () => {
     const endsAtMs = 430;
-    const api = slowTaskInfo(endsAtMs);
-    const outcome = overlappingLooks(api.look, GAP_MS);
-    await vi.advanceTimersByTimeAsync(5_000);
-    const result = await outcome;
-    expect(result.done).toBe(true);
-    if (!result.done) return;
+    const { api, lookedAtMs } = await lookUntilSeen(endsAtMs, GAP_MS);
     expect(api.mostInFlight()).toBeGreaterThan(1);
     // The first look that arrived after the end (sent at 200, arriving at 500) is the one that saw it.
-    expect(result.lookedAtMs).toBe(Math.ceil((endsAtMs - ROUND_TRIP_MS) / GAP_MS) * GAP_MS);
+    expect(lookedAtMs).toBe(Math.ceil((endsAtMs - ROUND_TRIP_MS) / GAP_MS) * GAP_MS);
     expect(api.sentAt.slice(0, 3)).toEqual([0, GAP_MS, 2 * GAP_MS]);
     expect(api.sentAt.length).toBeLessThanOrEqual(OVERLAP_LOOKS);
   });
@@ -86,15 +92,10 @@ describe('overlapping looks around a task’s expected end', () => {
 
   it('with the finest gap (tasks that keep time), looks MIN_LOOK_GAP_MS apart see the end within that gap', async () => {
     const endsAtMs = 347;
-    const api = slowTaskInfo(endsAtMs);
-    const outcome = overlappingLooks(api.look, MIN_LOOK_GAP_MS);
-    await vi.advanceTimersByTimeAsync(5_000);
-    const result = await outcome;
-    expect(result.done).toBe(true);
-    if (!result.done) return;
+    const { api, lookedAtMs } = await lookUntilSeen(endsAtMs, MIN_LOOK_GAP_MS);
     expect(api.sentAt.slice(0, 3)).toEqual([0, MIN_LOOK_GAP_MS, 2 * MIN_LOOK_GAP_MS]);
     // The first moment a look could see the end is 47 ms (sent then, it arrives at 347): seen by the one sent at 60.
-    expect(result.lookedAtMs).toBe(60);
-    expect(result.lookedAtMs - (endsAtMs - ROUND_TRIP_MS)).toBeLessThan(MIN_LOOK_GAP_MS);
+    expect(lookedAtMs).toBe(60);
+    expect(lookedAtMs - (endsAtMs - ROUND_TRIP_MS)).toBeLessThan(MIN_LOOK_GAP_MS);
   });
 });
