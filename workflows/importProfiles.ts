@@ -150,8 +150,9 @@ const IMPORT_ID_IS_WORKFLOW_ID = 'import-id-is-workflow-id';
 const MAX_SUBMITS_HANDED_ON = 3;
 /**
  * patched() id: a batch's looks around the hint are as far apart as this import's tasks are uneven
- * (lookSchedule), down to 20 ms, instead of always 100 ms. Bench (b): tasks of exactly 2 s were seen
- * ~70 ms after their end, every batch.
+ * (lookSchedule), down to 20 ms, instead of always 100 ms, and what is remembered of its wait is
+ * where its task probably ended (rememberTaskWait with its looks). Bench (b): tasks of exactly 2 s
+ * were seen ~70 ms after their end, every batch.
  */
 const LOOKS_AS_FINE_AS_TASKS_ARE_EVEN = 'looks-as-fine-as-tasks-are-even';
 
