@@ -43,6 +43,12 @@ export interface WatchPlan {
   lastLook: number;
 }
 
+/** The hint part of a watch plan, from a wait's or a submit's input: none without a hint (0 or absent: look at once). */
+export function watchHint(looks: { firstPollAfterMs?: number | undefined; lookGapMs?: number | undefined }): Pick<WatchPlan, 'hintMs' | 'lookGapMs'> {
+  if (!looks.firstPollAfterMs) return {};
+  return { hintMs: looks.firstPollAfterMs, ...(looks.lookGapMs ? { lookGapMs: looks.lookGapMs } : {}) };
+}
+
 /**
  * Looks at a task on the poll schedule until it is done or the last look allowed has seen it
  * running. Waiting for the hint first: polling a task that cannot be done yet only costs API calls.
@@ -118,7 +124,7 @@ export function createAwaitImportTask(deps: ActivityDeps) {
     // reaching a worker is not waited again.
     const watch = await watchTask(deps, context, input.taskId, {
       fromMs: context.info.scheduledTimestampMs,
-      ...(attempt === 1 && input.firstPollAfterMs ? { hintMs: input.firstPollAfterMs, ...(input.lookGapMs ? { lookGapMs: input.lookGapMs } : {}) } : {}),
+      ...(attempt === 1 ? watchHint(input) : {}),
       firstLook: attempt === 1 ? 1 : lastLook,
       lastLook,
     });

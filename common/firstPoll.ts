@@ -25,8 +25,12 @@ const SAMPLES_FOR_SPREAD = 4;
 
 export function firstPollAfterMs(recentTaskWaits: readonly number[]): number {
   if (recentTaskWaits.length === 0) return 0;
-  const sorted = [...recentTaskWaits].sort((a, b) => a - b);
-  return Math.max(0, (sorted[Math.floor(sorted.length / 2)] as number) - FIRST_POLL_MARGIN_MS);
+  return Math.max(0, quantileOf([...recentTaskWaits].sort((a, b) => a - b), 0.5) - FIRST_POLL_MARGIN_MS);
+}
+
+/** The wait at `share` of the way through sorted waits (0.5: the median, the upper one of an even count). */
+function quantileOf(sorted: readonly number[], share: number): number {
+  return sorted[Math.floor(sorted.length * share)] as number;
 }
 
 /** When a new batch first looks at its task, and how far apart its overlapping looks are then. */
@@ -46,7 +50,7 @@ export interface LookSchedule {
 export function lookSchedule(recentTaskWaits: readonly number[]): LookSchedule {
   if (recentTaskWaits.length === 0) return { firstPollAfterMs: 0, lookGapMs: MAX_LOOK_GAP_MS };
   const sorted = [...recentTaskWaits].sort((a, b) => a - b);
-  const at = (share: number) => sorted[Math.floor(sorted.length * share)] as number;
+  const at = (share: number) => quantileOf(sorted, share);
   const spread = sorted.length < SAMPLES_FOR_SPREAD ? Infinity : at(0.75) - at(0.25);
   const lookGapMs = Math.min(MAX_LOOK_GAP_MS, Math.max(MIN_LOOK_GAP_MS, Math.round(spread / 2)));
   return { firstPollAfterMs: Math.max(0, at(0.5) - GAPS_BEFORE_MEDIAN * lookGapMs), lookGapMs };

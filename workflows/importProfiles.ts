@@ -382,13 +382,10 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   };
   const startBatch = (job: ImportJob, batch: BatchPlan, next: BatchPlan | undefined) => {
     inFlight.set(batch.index, batch);
-    let looks: Partial<LookSchedule> = { firstPollAfterMs: firstPollAfterMs(recentTaskWaits) };
-    if (patched(LOOKS_AS_FINE_AS_TASKS_ARE_EVEN)) {
-      const schedule = lookSchedule(recentTaskWaits);
-      looksByBatch.set(batch.index, schedule);
-      looks = schedule;
-    }
-    const batchInput: BatchWorkflowInput = { job, batch, settings: { ...settings, ...looks }, parentWorkflowId: importId, ...(next ? { next } : {}) };
+    const looks = patched(LOOKS_AS_FINE_AS_TASKS_ARE_EVEN) ? lookSchedule(recentTaskWaits) : undefined;
+    if (looks) looksByBatch.set(batch.index, looks);
+    const batchSettings = { ...settings, ...(looks ?? { firstPollAfterMs: firstPollAfterMs(recentTaskWaits) }) };
+    const batchInput: BatchWorkflowInput = { job, batch, settings: batchSettings, parentWorkflowId: importId, ...(next ? { next } : {}) };
     void batchScope.run(() => runBatch(batchInput)).then(
       (result) => batchEnded(batch, { result }),
       (error: unknown) => batchEnded(batch, { error }),

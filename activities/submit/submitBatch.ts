@@ -3,7 +3,7 @@ import type { RequestSlice, SubmitBatchInput, SubmitBatchResult, TaskOutcome } f
 import { ABANDONED_FAILURE_CODE } from '../../common/batchIds';
 import type { FailureSummary, RetryCounts } from '../../common/report';
 import type { ActivityDeps } from '../deps';
-import { DENSE_POLLS, watchTask } from '../awaitTask';
+import { DENSE_POLLS, watchHint, watchTask } from '../awaitTask';
 import { MIN_RETRY_DELAY_MS, toApplicationFailure } from '../failures';
 import { heartbeatWhile } from '../heartbeats';
 import { readTakenOver, type TakenOverRequests } from '../reports/openTasks';
@@ -358,8 +358,7 @@ async function watchPosted(
   let watchedMs = 0;
   const watches = [...postedAt].map(async ([taskId, fromMs]): Promise<TaskOutcome | undefined> => {
     try {
-      const { firstPollAfterMs: hintMs, lookGapMs } = hint;
-      const watch = await watchTask(deps, context, taskId, { fromMs, ...(hintMs ? { hintMs, ...(lookGapMs ? { lookGapMs } : {}) } : {}), firstLook: 1, lastLook: submitWatchLooks(hintMs) });
+      const watch = await watchTask(deps, context, taskId, { fromMs, ...watchHint(hint), firstLook: 1, lastLook: submitWatchLooks(hint.firstPollAfterMs) });
       if (watch.done) return { taskId, ...watch.result };
     } catch {
       // Left to the wait, like a task still running.
