@@ -5,6 +5,7 @@ import { tlsMismatchHint } from '../../../common/tlsMismatch';
 const plainTextAnswer = new Error('tonic::transport::Error(Transport, hyper::Error(Connect, Custom { kind: InvalidData, error: InvalidContentType }))');
 const clientTimedOut = new Error('Failed to connect before the deadline');
 const hungUp = new Error('transport error: Broken pipe (os error 32) BrokenPipe');
+const closedBetweenWrites = new Error('transport error: operation was canceled');
 const refused = new Error('tcp connect error: Connection refused (os error 111)');
 
 describe('what a failed connection adds about TEMPORAL_TLS (tlsMismatchHint), for the worker and the client alike', () => {
@@ -19,6 +20,9 @@ describe('what a failed connection adds about TEMPORAL_TLS (tlsMismatchHint), fo
   it('TLS off and a server that hangs up: set TEMPORAL_TLS=true', () => {
     expect(tlsMismatchHint(hungUp, false)).toMatch(/^; TLS is off, .*set TEMPORAL_TLS=true$/);
     expect(tlsMismatchHint('read ECONNRESET: connection reset by peer', false)).toMatch(/^; TLS is off/);
+    // The same hang-up seen between two writes (a CI run's worker said only this).
+    expect(tlsMismatchHint(closedBetweenWrites, false)).toMatch(/^; TLS is off, .*set TEMPORAL_TLS=true$/);
+    expect(tlsMismatchHint('hyper::Error(IncompleteMessage): connection closed before message completed', false)).toMatch(/^; TLS is off/);
   });
 
   it('says nothing where the setting is not in question', () => {
@@ -28,5 +32,6 @@ describe('what a failed connection adds about TEMPORAL_TLS (tlsMismatchHint), fo
     expect(tlsMismatchHint(plainTextAnswer, false)).toBe('');
     expect(tlsMismatchHint(clientTimedOut, false)).toBe('');
     expect(tlsMismatchHint(hungUp, true)).toBe('');
+    expect(tlsMismatchHint(closedBetweenWrites, true)).toBe('');
   });
 });
