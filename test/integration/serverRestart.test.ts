@@ -9,7 +9,7 @@ import type { Progress } from '../../common/progress';
 import { freePort, startDevServer, type DevServer } from '../../workers/devServer';
 import { expectedFromSampleCsv, expectStoreEquals } from '../support/oracle';
 import { ImportReportSchema } from '../../common/report';
-import { runCli } from '../support/cli';
+import { startCli } from '../support/cli';
 import { until } from '../support/poll';
 import { cliEnvOf, startTestStack, type TestStack } from '../support/stack';
 import { killWorkers, spawnWorker, type WorkerProcess } from '../support/workerProcess';
@@ -69,13 +69,15 @@ describe('a Temporal server restart mid-import', () => {
     await worker.ready;
     const { importId } = await startImport(stack.client, { source: 'watched.csv', importId: 'watch-outage', batchSize: 500, concurrency: 2 });
     await until(() => getProgress(stack!.client, importId), (p: Progress) => p.rows.done >= 1_000, 60_000);
-    const watching = runCli(['watch', importId, '--json'], cliEnvOf(stack), 240_000);
-    await new Promise((r) => setTimeout(r, 2_000));
+    const watching = startCli(['watch', importId, '--json'], cliEnvOf(stack), 240_000);
+    // Its first progress line says it follows the import. A fixed pause could end before it had
+    // connected on a busy machine: that watch found no server (exit 2), which is not this test's case.
+    await watching.stderrMatching(/rows \(/);
     await server.stop();
     // Before, watch gave up about 20 s in: "Failed to get Workflow execution history", a grpc-js stack trace, exit 1.
     await new Promise((r) => setTimeout(r, 25_000));
     server = await startDevServer({ port, dbFile, headless: true });
-    const watched = await watching;
+    const watched = await watching.result;
     expect(watched.stderr).not.toMatch(/\n\s+at /);
     expect(watched.code).toBe(0);
     expect(ImportReportSchema.parse(JSON.parse(watched.stdout))).toMatchObject({ status: 'completed', rows: { total: 6_000, imported: 6_000 } });
