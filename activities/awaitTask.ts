@@ -69,6 +69,8 @@ export async function watchTask(deps: ActivityDeps, context: Context, taskId: st
       firstLook++;
     }
   }
+  // When the last look of this watch that saw the task running began: without a hint, its end lies since then.
+  let runningAtMs: number | undefined;
   for (let look = firstLook; ; look++) {
     // The task was done by the time this look began: its wait ends here, not when the answer arrives.
     const lookedAtMs = Date.now();
@@ -78,15 +80,26 @@ export async function watchTask(deps: ActivityDeps, context: Context, taskId: st
     } catch (error) {
       throw toApplicationFailure(error, pollDelayMs(look));
     }
-    if (task.status !== 'running') return { done: true, result: watchResult({ ...task, status: task.status }, lookedAtMs, plan) };
+    if (task.status !== 'running') return { done: true, result: watchResult({ ...task, status: task.status }, lookedAtMs, plan, plan.hintMs ? undefined : runningAtMs) };
+    runningAtMs = lookedAtMs;
     const nextDelayMs = nextLookDelayMs(look, Date.now() - lookedAtMs);
     if (look >= plan.lastLook) return { done: false, nextDelayMs, rawStatus: task.rawStatus };
     await context.sleep(nextDelayMs);
   }
 }
 
-function watchResult(task: EndedTask, lookedAtMs: number, plan: WatchPlan): AwaitTaskResult {
-  return { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(lookedAtMs - plan.fromMs)) };
+/**
+ * The wait a watch reports. Seen by looks without a hint, which wait for each other's answers, the
+ * task ended somewhere between the last look that saw it running and the one that saw it end: the
+ * middle is said. Said as seen, the first window's waits were up to a round trip late and all
+ * alike (their looks had started together), so the next batches' looks, placed on them with the
+ * finest gap, all came after the end: bench (b), the second window saw its tasks end ~210 ms late
+ * (~60 ms said midway), where windows from the sixth on see them within ~10 ms. With a hint, the
+ * workflow corrects the wait itself (endEstimateMs in common/firstPoll.ts).
+ */
+function watchResult(task: EndedTask, lookedAtMs: number, plan: WatchPlan, runningAtMs?: number): AwaitTaskResult {
+  const endedAtMs = runningAtMs === undefined ? lookedAtMs : (runningAtMs + lookedAtMs) / 2;
+  return { status: task.status, rawStatus: task.rawStatus, waitedMs: Math.max(0, Math.round(endedAtMs - plan.fromMs)) };
 }
 
 /** One look at a task; still running is a benign failure retried `everyMs` later. */

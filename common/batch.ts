@@ -65,7 +65,10 @@ export type AwaitTaskInput = z.infer<typeof AwaitTaskInputSchema>;
 export const AwaitTaskResultSchema = z.object({
   status: z.enum(['completed', 'failed']),
   rawStatus: z.string(),
-  /** From the first poll being scheduled to the start of the look that saw the end: how long this task took, give or take a poll. */
+  /**
+   * From the first poll being scheduled to the start of the look that saw the end (looks without a
+   * hint: midway from the last look that saw it running): how long this task took, give or take a poll.
+   */
   waitedMs: z.number().int().nonnegative(),
 });
 export type AwaitTaskResult = z.infer<typeof AwaitTaskResultSchema>;

@@ -268,6 +268,19 @@ describe('awaitImportTask against a real sandbox, with Temporal’s retry played
     }
   });
 
+  it('without a hint, the wait said is midway between the last look that saw the task running and the one that saw it end', async () => {
+    // Looks 300 ms long wait for each other: about 320 ms apart, the end seen up to that late.
+    const { taskId, awaitImportTask } = await startTask({ taskTiming: { queuedMs: 300, processingMs: 700 }, faults: { latencyMs: 300 } });
+    const started = Date.now();
+    const answer: AwaitTaskResult = await new MockActivityEnvironment({ attempt: 1, scheduledTimestampMs: started }).run(awaitImportTask, { taskId, batchIndex: 0 });
+    expect(answer.status).toBe('completed');
+    expect(lookTimes.length).toBeGreaterThanOrEqual(3);
+    const [running, ended] = lookTimes.slice(-2) as [number, number];
+    expect(ended - running).toBeGreaterThanOrEqual(300);
+    // Not the last look's start (`ended - started`), which the first window's waits were, up to a round trip late.
+    expect(Math.abs(answer.waitedMs - ((running + ended) / 2 - started))).toBeLessThanOrEqual(5);
+  });
+
   it('the first-poll hint follows the task time and does not creep up by the round trip of each look', async () => {
     // Looks take 400 ms (the sandbox's latency comes before it reads the task), tasks 800 ms. Were a
     // wait measured to the answer of the look that saw the end, each batch's hint would be 200 ms
