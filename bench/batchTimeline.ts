@@ -22,8 +22,9 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
  *   already waiting for a free slot);
  * - `polls`: attempts of awaitImportTask per batch (the first attempt makes the dense looks itself);
  * - `seenBySubmit`: the share of batches whose tasks all ended within the submit's watch;
- * - `taskSeenMs`: from the post to the start of the look that saw the task end (the task's time
- *   as the importer knew it, give or take a look).
+ * - `taskSeenMs`: from the post to the start of the look that saw the task end, or for looks
+ *   without a hint midway from the last one that saw it running (the task's time as the importer
+ *   knew it, give or take a look).
  * `occupancy` is the share of the window (concurrency × span) that batches held.
  */
 export interface BatchTimeline {

@@ -3,8 +3,9 @@
  * recent tasks took. Zod-free: the workflow computes it.
  *
  * Each sample is measured up to the *start* of the look that saw the task done (awaitImportTask's
- * `waitedMs`), never to its answer: counting the look's own round trip would make every estimate
- * later than the last, and the hint would creep up by a round trip per batch. Measured this way, a
+ * `waitedMs`; for looks without a hint, midway from the last one that saw it running), never to
+ * its answer: counting the look's own round trip would make every estimate later than the last,
+ * and the hint would creep up by a round trip per batch. Measured this way, a
  * first look that already sees the task done pulls the next estimate earlier, and one that sees
  * it running leaves it where the task really ended. Since the looks became as fine as the tasks
  * are even (lookSchedule), a sample is where the task probably ended (endEstimateMs): looks 100 ms
