@@ -1,13 +1,15 @@
 import type { Cell } from '../rows';
+import type { RowsJson } from '../xtremepush/client';
 
 /**
  * Rows that fill the same attributes: one or more requests. Blank cells are never sent.
  *
- * The cells are kept as the JSON text the API receives, one fragment per row, rather than as
- * arrays of values: a batch of 10,000 rows is then about 1 MB instead of about 5 MB of objects,
- * it crosses from a build thread as one string instead of 70,000, and a request is that text
- * with the columns around it. Only a request the API rejects, split to find the rows at fault,
- * reads single rows back.
+ * The cells are kept as the JSON the API receives, already UTF-8, one fragment per row, rather than
+ * as arrays of values: a batch of 10,000 rows is then about 1 MB instead of about 5 MB of objects,
+ * it crosses from a build thread as one buffer (moved, not copied) instead of 70,000 strings, and a
+ * request is those bytes with the columns around them. The main thread, which answers Temporal,
+ * then never encodes a request: turning a 1 MB string into bytes held it for 4 to 8 ms a post.
+ * Only a request the API rejects, split to find the rows at fault, reads single rows back.
  */
 export interface Part {
   attributes: string[];
@@ -15,9 +17,9 @@ export interface Part {
   rows: number[];
   /** Physical line each row starts on. */
   lines: number[];
-  /** The rows' cell arrays as JSON, joined by commas (without the enclosing brackets). */
-  cellsJson: string;
-  /** Where each row's fragment starts in cellsJson; one more entry, cellsJson.length + 1, closes the last. */
+  /** The rows' cell arrays as UTF-8 JSON, joined by commas (without the enclosing brackets); owns its ArrayBuffer. */
+  cellsJson: Uint8Array;
+  /** The byte where each row's fragment starts in cellsJson; one more entry, cellsJson.length + 1, closes the last. */
   offsets: number[];
 }
 
@@ -56,10 +58,11 @@ export class PartBuilder {
     let length = 0;
     for (let i = 0; i < fragments.length; i++) {
       offsets[i] = length;
-      length += (fragments[i] as string).length + 1;
+      length += Buffer.byteLength(fragments[i] as string) + 1;
     }
     offsets[fragments.length] = length;
-    return { attributes: this.attributes, rows: this.rows, lines: this.lines, cellsJson: fragments.join(','), offsets };
+    // TextEncoder gives the bytes a buffer of their own, which a build thread can hand over whole.
+    return { attributes: this.attributes, rows: this.rows, lines: this.lines, cellsJson: ENCODER.encode(fragments.join(',')), offsets };
   }
 
   private dropRemoved(): void {
@@ -71,14 +74,28 @@ export class PartBuilder {
   }
 }
 
-/** The JSON array of rows [start, end) of the part: the `rows` of one request. */
-export function rowsJson(part: Part, start: number, end: number): string {
-  if (start >= end) return '[]';
-  return `[${part.cellsJson.slice(part.offsets[start], (part.offsets[end] as number) - 1)}]`;
+const ENCODER = new TextEncoder();
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+
+/** The JSON array of rows [start, end) of the part: the `rows` of one request, in pieces that are not copied. */
+export function rowsJson(part: Part, start: number, end: number): RowsJson {
+  if (start >= end) return { chunks: [OPEN, CLOSE] };
+  return { chunks: [OPEN, part.cellsJson.subarray(part.offsets[start], (part.offsets[end] as number) - 1), CLOSE] };
+}
+
+/** The parts' buffers, which a build thread hands over rather than copies (each owns its ArrayBuffer). */
+export function partBuffers(parts: Part[]): ArrayBuffer[] {
+  return parts.map((part) => part.cellsJson.buffer as ArrayBuffer).filter((buffer, i) => (parts[i] as Part).cellsJson.byteLength === buffer.byteLength);
 }
 
 /** One row read back: for the rejects file when the API refuses it alone. */
 export function partRow(part: Part, index: number): { row: number; line: number; cells: Cell[] } {
-  const [cells] = JSON.parse(rowsJson(part, index, index + 1)) as [Cell[]];
+  const [cells] = JSON.parse(rowsText(rowsJson(part, index, index + 1))) as [Cell[]];
   return { row: part.rows[index] as number, line: part.lines[index] as number, cells };
+}
+
+/** The text of rows given as JSON pieces. */
+export function rowsText(rows: RowsJson): string {
+  return Buffer.concat(rows.chunks).toString('utf8');
 }

@@ -134,7 +134,7 @@ export function createSubmitBatch(deps: ActivityDeps, prepared: PreparedBatches)
         await journal.sending(key, progress);
         try {
           const answer = await heartbeatWhile(
-            deps.xtremepush.importProfiles(part.attributes, { json: rowsJson(part, start, end) }, postSignal),
+            deps.xtremepush.importProfiles(part.attributes, rowsJson(part, start, end), postSignal),
             () => progress,
           );
           delete progress.rateLimitedSince;

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { Credentials } from './credentials';
 import {
@@ -27,9 +28,12 @@ export interface XtremepushClientOptions {
   dispatcher?: Dispatcher;
 }
 
-/** Rows already written as the JSON array the API receives (see activities/submit/part.ts). */
+/**
+ * Rows already written as the JSON array the API receives, in UTF-8 pieces that are sent as they
+ * are, never joined (see activities/submit/part.ts).
+ */
 export interface RowsJson {
-  json: string;
+  chunks: Uint8Array[];
 }
 
 export type ImportAnswer = { mode: 'sync' } | { mode: 'async'; taskId: string };
@@ -76,7 +80,7 @@ export class XtremepushClient {
 
   /** Posts one request of at most 10,000 rows. */
   async importProfiles(columns: string[], rows: Cell[][] | RowsJson, signal?: AbortSignal): Promise<ImportAnswer> {
-    const rowsJson = Array.isArray(rows) ? JSON.stringify(rows) : rows.json;
+    const rowsJson = Array.isArray(rows) ? { chunks: [Buffer.from(JSON.stringify(rows))] } : rows;
     const { status, body } = await this.#call('import/profile', { columns }, signal, this.#timeoutMs, false, rowsJson);
     if (status === 202 || body.code === 202) {
       const taskId = extractTaskId(body);
@@ -129,7 +133,7 @@ export class XtremepushClient {
     signal?: AbortSignal,
     timeoutMs = this.#timeoutMs,
     refreshed = false,
-    rowsJson?: string,
+    rowsJson?: RowsJson,
   ): Promise<{ status: number; body: Envelope }> {
     const body: Record<string, unknown> = { ...payload };
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
@@ -139,7 +143,7 @@ export class XtremepushClient {
       response = await request(`${this.#baseUrl}/api/external/${method}`, {
         method: 'POST',
         headers,
-        body: rowsJson === undefined ? JSON.stringify(body) : withRows(JSON.stringify(body), rowsJson),
+        body: rowsJson === undefined ? JSON.stringify(body) : withRows(JSON.stringify(body), rowsJson, headers),
         dispatcher: this.#dispatcher,
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
         headersTimeout: timeoutMs,
@@ -216,9 +220,14 @@ export class XtremepushClient {
   }
 }
 
-/** The request body with `"rows":<rowsJson>` added as its last member. */
-function withRows(bodyJson: string, rowsJson: string): string {
-  return `${bodyJson.slice(0, -1)}${bodyJson === '{}' ? '' : ','}"rows":${rowsJson}}`;
+/**
+ * The request body with `"rows":<rowsJson>` added as its last member, as pieces; their length goes
+ * in `headers`, so the body is sent with a Content-Length as a whole one would be, not chunked.
+ */
+function withRows(bodyJson: string, rowsJson: RowsJson, headers: Record<string, string>): Readable {
+  const chunks = [Buffer.from(`${bodyJson.slice(0, -1)}${bodyJson === '{}' ? '' : ','}"rows":`), ...rowsJson.chunks, Buffer.from('}')];
+  headers['content-length'] = String(chunks.reduce((bytes, chunk) => bytes + chunk.byteLength, 0));
+  return Readable.from(chunks, { objectMode: false });
 }
 
 function idValue(taskId: string): string | number {

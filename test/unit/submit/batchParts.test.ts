@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Cell } from '../../../activities/rows';
 import { BatchParts } from '../../../activities/submit/batchParts';
-import { rowsJson, type Part } from '../../../activities/submit/part';
+import { rowsJson, rowsText, type Part } from '../../../activities/submit/part';
 
 const ORDER = ['user_id', 'email', 'first_name', 'visits'];
 
@@ -30,7 +30,7 @@ function reference(rows: Row[]): Array<{ attributes: string[]; rows: number[]; c
 function collected(rows: Row[]): Array<{ attributes: string[]; rows: number[]; cells: Cell[][] }> {
   const parts = new BatchParts(ORDER);
   for (const r of rows) parts.add(r.row, r.row + 1, r.identity, r.values);
-  return parts.finish().map((part: Part) => ({ attributes: part.attributes, rows: part.rows, cells: JSON.parse(rowsJson(part, 0, part.rows.length)) as Cell[][] }));
+  return parts.finish().map((part: Part) => ({ attributes: part.attributes, rows: part.rows, cells: JSON.parse(rowsText(rowsJson(part, 0, part.rows.length))) as Cell[][] }));
 }
 
 /** A small deterministic generator, so a failure names its seed. */
