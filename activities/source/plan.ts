@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../../common/plan';
 import type { SourceFormat } from '../../common/source';
 import type { ByteSource } from './byteSource';
@@ -37,6 +38,9 @@ export async function planBatches(src: ByteSource, options: PlanOptions): Promis
   for await (const chunk of src.stream(cursor.byte, size)) {
     bytesRead += chunk.length;
     if (!scanner.feed(chunk, planner)) return planner.page();
+    // A page runs on the main thread beside the batches in flight, and chunks already read come
+    // without a turn of the event loop: scanning 64 MB in one go held their answers ~0.2 s.
+    await setImmediate();
   }
   if (cursor.byte + bytesRead !== size) {
     throw new SourceChangedError(source, `expected ${size} bytes, the read ended at byte ${cursor.byte + bytesRead}`);
