@@ -5,7 +5,9 @@ import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/pl
 import { SourceReadProgressSchema } from '../common/progress';
 import type { SourceFormat, SourceRef } from '../common/source';
 import { inspectWithIdentityIndex } from './dedupe';
+import { BatchStarts, planFromBatchStarts, writeBatchStarts } from './source/batchStarts';
 import { BlockDigester, writeBlockDigests } from './source/blockDigests';
+import { assertSameVersion } from './source/errors';
 import type { ActivityDeps } from './deps';
 import { heartbeatingSource, type HeartbeatingSource } from './heartbeats';
 import { ReportPaths } from './reports/reportPaths';
@@ -64,6 +66,8 @@ function batchesWithin(window: BatchPlan[], wanted: number, maxBytes: number | u
 }
 
 export interface PlanBatchesInput {
+  /** Whose inspection noted the batch starts the page is read from (absent in older histories: the page is scanned). */
+  importId?: string;
   source: SourceRef;
   format: SourceFormat;
   layout: SourceLayout;
@@ -116,6 +120,8 @@ export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatch
       const paths = new ReportPaths(deps.reportDir, input.importId);
       const digester = new BlockDigester();
       const window = input.firstWindow;
+      // A retry's inspection is not told the batch size: its pages are scanned.
+      const starts = window ? new BatchStarts(window.batchSize) : undefined;
       /** Set once the source is open: a failure's last heartbeat keeps how far it read. */
       let opened: HeartbeatingSource | undefined;
       let firstWindow: Promise<EarlyPage | undefined> | undefined;
@@ -132,9 +138,11 @@ export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatch
           // volume: the system temp folder may be memory (the compose worker's /tmp is a tmpfs).
           index: { onProgress: () => source.heartbeat(), tmpDir: paths.root },
           digester,
+          ...(starts ? { batchStarts: starts } : {}),
           ...(window ? { onLayout: (layout: SourceLayout) => void (firstWindow = planFirstWindow(input, window, layout).catch(() => undefined)) } : {}),
         });
         await writeBlockDigests(paths.sourceDigests, digester.finish());
+        if (starts) await writeBatchStarts(paths.batchStarts(starts.batchSize, inspection.layout.fingerprint.sha256), starts, inspection.totalRows);
         // Planned from fewer bytes than the pass reads, it is long done by now (a tiny file aside).
         const early = await firstWindow;
         const firstPage = early !== undefined && sameLayout(early.layout, inspection.layout) ? early.page : undefined;
@@ -152,9 +160,15 @@ export function createSourceActivities(deps: ActivityDeps, builds: PreparedBatch
       }
     },
 
-    /** One page of batch boundaries, from a cursor. */
+    /** One page of batch boundaries, from a cursor: read from the starts the inspection noted, or scanned. */
     async planBatches(input: PlanBatchesInput): Promise<PlanPage> {
       const source = heartbeatingSource(await openSource(deps.dataDir, input.source));
+      if (input.importId !== undefined) {
+        assertSameVersion(source.describe(), input.layout.fingerprint, await source.stat());
+        const starts = new ReportPaths(deps.reportDir, input.importId).batchStarts(input.batchSize, input.layout.fingerprint.sha256);
+        const page = await planFromBatchStarts(starts, input);
+        if (page !== undefined) return page;
+      }
       return plan(source, { format: input.format, layout: input.layout, cursor: input.cursor, batchSize: input.batchSize, maxBatches: input.maxBatches });
     },
   };

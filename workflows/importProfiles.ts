@@ -462,7 +462,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
         // rather than of a whole page; the next page is planned while they run.
         const maxBatches = planCursor === null ? Math.min(batchesPerPage, FIRST_PAGE_WINDOWS * concurrency) : batchesPerPage;
         nextPageReady = false;
-        nextPage = planBatches({ source: input.source, format: input.format, layout: job.layout, cursor: planCursor, batchSize: input.batchSize, maxBatches });
+        nextPage = planBatches({ importId, source: input.source, format: input.format, layout: job.layout, cursor: planCursor, batchSize: input.batchSize, maxBatches });
         nextPage.then(
           () => (nextPageReady = true),
           () => (nextPageReady = true), // its error is thrown where the page is awaited

@@ -1,6 +1,7 @@
 import type { Mapping, MappingInput } from '../../common/mapping';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import { inspectSource, type ByteSource, type InspectOptions, type SourceInspection } from '../source';
+import type { BatchStarts } from '../source/batchStarts';
 import type { BlockDigester } from '../source/blockDigests';
 import { tooManyRowsError } from '../source/errors';
 import { IdentityIndexBuilder, MAX_INDEXED_ROW, type IdentityIndexOptions, type IdentityIndexResult } from './identityIndex';
@@ -14,6 +15,7 @@ export interface IndexedInspectOptions {
   supersededFile: string;
   index?: IdentityIndexOptions;
   digester?: BlockDigester;
+  batchStarts?: BatchStarts;
   onLayout?: InspectOptions['onLayout'];
 }
 
@@ -33,6 +35,7 @@ export async function inspectWithIdentityIndex(src: ByteSource, options: Indexed
       format: options.format,
       delimiter: options.delimiter,
       ...(options.digester ? { digester: options.digester } : {}),
+      ...(options.batchStarts ? { batchStarts: options.batchStarts } : {}),
       ...(options.onLayout ? { onLayout: options.onLayout } : {}),
       records: (header, delimiter) => ({
         parser: identityKeyParser({ format: options.format, header, delimiter, mapping: options.mapping }),

@@ -73,6 +73,10 @@ export class ReportPaths {
   get sourceDigests(): string {
     return path.join(this.root, 'source-digests.bin');
   }
+  /** Where each batch of `batchSize` rows starts in the source with content hash `sha256` (BatchStarts): plan pages read it. */
+  batchStarts(batchSize: number, sha256: string): string {
+    return path.join(this.root, `batch-starts-${batchSize}-${sha256}.bin`);
+  }
 }
 
 function pad(n: number): string {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SourceLayout } from '../../common/plan';
 import type { Delimiter, Fingerprint, SourceFormat } from '../../common/source';
+import type { BatchStarts } from './batchStarts';
 import type { BlockDigester } from './blockDigests';
 import type { ByteSource } from './byteSource';
 import { detectDelimiter } from './delimiter';
@@ -36,6 +37,8 @@ export interface InspectOptions<R = SourceRecord> {
   records?: (header: string[] | undefined, delimiter: Delimiter | undefined) => RecordReader<R>;
   /** Also takes the digests of the source's blocks, which batches check their bytes against. */
   digester?: BlockDigester;
+  /** Also notes where every batch of its size starts, which plan pages are then read from. */
+  batchStarts?: BatchStarts;
   /**
    * Called once, as soon as the layout is known but for the content hash (its sha256 empty): at the
    * first data record, after the header checks and the `records` reader (with its own checks). Lets
@@ -138,6 +141,7 @@ class InspectionPass<R> implements RecordSink {
       if (this.options.format === 'csv') return true;
     }
     this.dataStart ??= { byte: start, line };
+    this.options.batchStarts?.note(this.rows, start, line);
     this.rows++;
     this.found?.record(start, contentEnd, end, line);
     return true;
