@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
@@ -36,9 +36,18 @@ export async function writeWhole(file: string, data: string | Uint8Array): Promi
 }
 
 /** A file's text, or undefined when there is no such file (any other error is thrown). */
-export async function readTextIfPresent(file: string): Promise<string | undefined> {
+export function readTextIfPresent(file: string): Promise<string | undefined> {
+  return unlessMissing(() => readFile(file, 'utf8'));
+}
+
+/** A file opened for reading, or undefined when there is no such file (any other error is thrown). */
+export function openIfPresent(file: string): Promise<FileHandle | undefined> {
+  return unlessMissing(() => open(file, 'r'));
+}
+
+async function unlessMissing<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await read();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

@@ -1,6 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../../common/plan';
-import { writeWhole } from '../wholeFiles';
+import { openIfPresent, writeWhole } from '../wholeFiles';
 
 /**
  * Where every batch of one size starts, noted by the inspection while it counts the records, so
@@ -69,13 +69,8 @@ export interface PagedFromStarts {
 export async function planFromBatchStarts(file: string, options: PagedFromStarts): Promise<PlanPage | undefined> {
   const { layout, batchSize, maxBatches } = options;
   const cursor = options.cursor ?? { byte: layout.dataStartByte, row: 1, line: layout.dataStartLine, nextBatchIndex: 0 };
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const handle = await openIfPresent(file);
+  if (handle === undefined) return undefined;
   try {
     const header = await readDoubles(handle, 0, 1);
     if (header === undefined) return undefined;

@@ -1,6 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { writeWhole } from '../wholeFiles';
+import { openIfPresent, writeWhole } from '../wholeFiles';
 
 /**
  * Digests of a source's fixed-size blocks, taken by the inspection and checked by every batch
@@ -84,13 +83,8 @@ export async function writeBlockDigests(file: string, digests: Buffer): Promise<
  */
 export async function readBlockDigests(file: string, startByte: number, endByte: number): Promise<BlockDigestSlice | undefined> {
   const { first, count } = blocksOf(startByte, endByte);
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const handle = await openIfPresent(file);
+  if (handle === undefined) return undefined;
   try {
     const digests = Buffer.alloc(count * DIGEST_BYTES);
     const { bytesRead } = await handle.read(digests, 0, digests.length, first * DIGEST_BYTES);
