@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
-import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../../common/plan';
+import type { BatchPlan, PlanPage } from '../../common/plan';
 import { openIfPresent, writeWhole } from '../wholeFiles';
+import { firstCursor, type PlanOptions } from './plan';
 
 /**
  * Where every batch of one size starts, noted by the inspection while it counts the records, so
@@ -55,12 +56,8 @@ export async function writeBatchStarts(file: string, starts: BatchStarts, totalR
   if (bytes !== undefined) await writeWhole(file, bytes);
 }
 
-export interface PagedFromStarts {
-  layout: SourceLayout;
-  cursor: PlanCursor | null;
-  batchSize: number;
-  maxBatches: number;
-}
+/** What a page read from the starts needs: a scanned page's options but the format. */
+export type PagedFromStarts = Omit<PlanOptions, 'format'>;
 
 /**
  * The page `planBatches` would scan, read from the starts file: undefined when there is no file or
@@ -68,7 +65,7 @@ export interface PagedFromStarts {
  */
 export async function planFromBatchStarts(file: string, options: PagedFromStarts): Promise<PlanPage | undefined> {
   const { layout, batchSize, maxBatches } = options;
-  const cursor = options.cursor ?? { byte: layout.dataStartByte, row: 1, line: layout.dataStartLine, nextBatchIndex: 0 };
+  const cursor = options.cursor ?? firstCursor(layout);
   const handle = await openIfPresent(file);
   if (handle === undefined) return undefined;
   try {

@@ -16,6 +16,11 @@ export interface PlanOptions {
   maxBatches: number;
 }
 
+/** Where the first page starts: the first data record, batch 0. */
+export function firstCursor(layout: SourceLayout): PlanCursor {
+  return { byte: layout.dataStartByte, row: 1, line: layout.dataStartLine, nextBatchIndex: 0 };
+}
+
 /**
  * Plans the next page of batches: streams from the cursor and cuts a batch every `batchSize`
  * records, stopping after `maxBatches`. Batches tile the data: a batch ends where the next
@@ -29,7 +34,7 @@ export async function planBatches(src: ByteSource, options: PlanOptions): Promis
   const source = src.describe();
   assertSameVersion(source, layout.fingerprint, await src.stat());
   const size = layout.fingerprint.size;
-  const cursor = options.cursor ?? { byte: layout.dataStartByte, row: 1, line: layout.dataStartLine, nextBatchIndex: 0 };
+  const cursor = options.cursor ?? firstCursor(layout);
   if (cursor.byte >= size) return { batches: [], next: null };
 
   const planner = new PagePlanner(cursor, batchSize, maxBatches);

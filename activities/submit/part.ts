@@ -86,7 +86,7 @@ export function rowsJson(part: Part, start: number, end: number): RowsJson {
 
 /** The parts' buffers, which a build thread hands over rather than copies (each owns its ArrayBuffer). */
 export function partBuffers(parts: Part[]): ArrayBuffer[] {
-  return parts.map((part) => part.cellsJson.buffer as ArrayBuffer).filter((buffer, i) => (parts[i] as Part).cellsJson.byteLength === buffer.byteLength);
+  return parts.flatMap(({ cellsJson }) => (cellsJson.byteLength === cellsJson.buffer.byteLength ? [cellsJson.buffer as ArrayBuffer] : []));
 }
 
 /** One row read back: for the rejects file when the API refuses it alone. */
