@@ -12,6 +12,7 @@ import { makePrivateFolder, partialFileFor, PRIVATE_FILE_MODE, writeWhole } from
 import { latestOf, readAllResults, writeResults } from './resultsStore';
 import { loadRetryPlan, type RetryPlan, type RetryPlanInput } from './retryPlan';
 import { removeFinishedJournals } from '../submit/submitJournal';
+import { aheadInOrder } from '../aheadInOrder';
 
 
 export interface WriteReportInput {
@@ -70,6 +71,9 @@ async function mergeRejects(paths: ReportPaths, format: SourceFormat, dialect: R
   return null;
 }
 
+/** Batches whose reject parts are read while the ones before are written: a batch's parts hold at most its rows. */
+const PARTS_READ_AHEAD = 8;
+
 /** Writes the batches' rejects in row order to `file`; returns how many rows it wrote. */
 async function writeMergedRejects(file: string, paths: ReportPaths, batches: string[], lines: RejectsFileLines): Promise<number> {
   const out = createWriteStream(file, { mode: PRIVATE_FILE_MODE });
@@ -79,11 +83,11 @@ async function writeMergedRejects(file: string, paths: ReportPaths, batches: str
   let count = 0;
   try {
     await write(lines.header);
-    for (const batch of batches) {
-      const rows = [
-        ...(await readRejectPart(path.join(paths.rejectParts, `${batch}.part`))),
-        ...(await readRejectPart(path.join(paths.rejectParts, `${batch}-api.part`))),
-      ];
+    const partsOf = async (batch: string) => [
+      ...(await readRejectPart(path.join(paths.rejectParts, `${batch}.part`))),
+      ...(await readRejectPart(path.join(paths.rejectParts, `${batch}-api.part`))),
+    ];
+    for await (const rows of aheadInOrder(batches, PARTS_READ_AHEAD, partsOf)) {
       const byRow = new Map<number, RejectedRow>();
       for (const row of rows) if (!byRow.has(row.row)) byRow.set(row.row, row);
       for (const row of [...byRow.values()].sort((a, b) => a.row - b.row)) {
@@ -96,7 +100,9 @@ async function writeMergedRejects(file: string, paths: ReportPaths, batches: str
     return count;
   } finally {
     // After a failure, the file is let go before it is removed; after the finish, this does nothing.
-    out.destroy();
+    // A write still under way then ends in an error of its own ("write after destroy"): the
+    // failure being thrown says what went wrong, and unheard, that error would end the worker.
+    if (!out.destroyed) out.on('error', () => undefined).destroy();
   }
 }
 
