@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
@@ -38,6 +38,11 @@ export async function writeWhole(file: string, data: string | Uint8Array): Promi
 /** A file's text, or undefined when there is no such file (any other error is thrown). */
 export function readTextIfPresent(file: string): Promise<string | undefined> {
   return unlessMissing(() => readFile(file, 'utf8'));
+}
+
+/** Removes a file; one that is not there is fine (any other error is thrown). */
+export async function removeIfPresent(file: string): Promise<void> {
+  await unlessMissing(() => unlink(file));
 }
 
 /** A file opened for reading, or undefined when there is no such file (any other error is thrown). */

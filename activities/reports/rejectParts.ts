@@ -5,7 +5,7 @@ import type { SourceLayout } from '../../common/plan';
 import type { SourceFormat } from '../../common/source';
 import { csvLine } from './csvWrite';
 import { keepLaterRowWarning } from './laterRow';
-import { makePrivateFolder, PRIVATE_FILE_MODE, readTextIfPresent, writeWhole } from '../wholeFiles';
+import { makePrivateFolder, PRIVATE_FILE_MODE, readTextIfPresent, removeIfPresent, writeWhole } from '../wholeFiles';
 
 /**
  * One rejected row as kept in a batch's part file: where it is, why, and its original values.
@@ -89,9 +89,15 @@ function toLines(rows: RejectedRow[]): string {
   return rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 }
 
-/** Rewrites a part whole: validation rejects are deterministic, so every attempt writes the same. */
+/**
+ * Rewrites a part whole: validation rejects are deterministic, so every attempt writes the same.
+ * No rows, no part: every reader takes a missing part for an empty one, and most batches reject
+ * nothing, so each was writing a file before its first POST and the report reading it back (a
+ * 10,000-batch import: 10,000 empty files).
+ */
 export async function writeRejectPart(file: string, rows: RejectedRow[]): Promise<void> {
-  await writeWhole(file, toLines(rows));
+  if (rows.length > 0) await writeWhole(file, toLines(rows));
+  else await removeIfPresent(file);
 }
 
 export async function appendRejectPart(file: string, rows: RejectedRow[]): Promise<void> {

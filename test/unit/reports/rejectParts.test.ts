@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,6 +39,16 @@ describe('reject parts after a write cut short (a full disk, a crash mid-append)
     expect(await readRejectPart(file)).toEqual([row(3)]);
     expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(row(3))}\n`);
     expect(readdirSync(path.dirname(file))).toEqual(['batch-0000002.part']);
+  });
+
+  it('a batch that rejects nothing has no part, and an attempt that rejects nothing removes the part before it', async () => {
+    const file = path.join(folder, 'none', 'batch-0000003.part');
+    await writeRejectPart(file, []);
+    expect(existsSync(path.dirname(file))).toBe(false);
+    await writeRejectPart(file, [row(1)]);
+    await writeRejectPart(file, []);
+    expect(readdirSync(path.dirname(file))).toEqual([]);
+    expect(await readRejectPart(file)).toEqual([]);
   });
 });
 
