@@ -2,9 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { ClientConfigError } from '../client/connect';
-import { ImportAlreadyExistsError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError, InvalidImportRequestError } from '../client/importErrors';
-import { NoWorkerError, WorkerNotAnsweringError } from '../client/workerPresence';
+import { exitCodeForClientError } from '../client/importErrors';
 import * as cli from '../client/cli/commands';
 import { parseFlags, UsageError } from '../client/cli/usage';
 import { PortSchema } from '../common/config';
@@ -13,7 +11,6 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_STUCK_AFTER_MS, MAX_CO
 import { wholeNumber } from '../common/wholeNumber';
 import { cliFailureOf } from '../common/cliFailure';
 import { ExitCode } from '../common/report';
-import { SourceArgumentError } from '../common/source';
 import { runSandboxCommand, SandboxUsageError } from '../sandbox';
 import { ConfigError } from '../workers/config';
 import { asPortInUse, DEFAULT_FRONTEND_PORT, defaultUiPort, PortInUseError, startDevServer } from '../workers/devServer';
@@ -142,7 +139,7 @@ program
 
 program
   .command('sandbox')
-  .description('the local Xtremepush stand-in (--port, --apptoken, --latency, --seed, --task-ms, --store)')
+  .description('the local Xtremepush stand-in (--port, --host, --apptoken, --latency, --seed, --task-ms, --store)')
   .allowUnknownOption()
   .helpOption(false)
   .argument('[flags...]')
@@ -200,20 +197,12 @@ function waitForSignal(): Promise<void> {
   });
 }
 
+/** The CLI's own refusals; the client API's are ImportClientErrors (exitCodeForClientError). */
 const EXPECTED_ERRORS: Array<[new (...args: never[]) => Error, number]> = [
   [UsageError, ExitCode.usage],
   [ConfigError, ExitCode.usage],
-  [ClientConfigError, ExitCode.usage],
   [SandboxUsageError, ExitCode.usage],
-  [ImportAlreadyExistsError, ExitCode.usage],
-  [ImportIdInUseError, ExitCode.usage],
-  [SourceArgumentError, ExitCode.usage],
-  [ImportNotFoundError, ExitCode.usage],
-  [ImportSteeringError, ExitCode.usage],
-  [InvalidImportRequestError, ExitCode.usage],
   [PortInUseError, ExitCode.usage],
-  [NoWorkerError, ExitCode.usage],
-  [WorkerNotAnsweringError, ExitCode.usage],
 ];
 
 async function main(argv: string[]): Promise<number> {
@@ -222,13 +211,13 @@ async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    const known = EXPECTED_ERRORS.find(([type]) => error instanceof type);
+    const known = exitCodeForClientError(error) ?? EXPECTED_ERRORS.find(([type]) => error instanceof type)?.[1];
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`xp-import: ${message}\n`);
     // A script that asked for JSON parses stdout: a refusal is a document too, not an empty output.
     if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(cliFailureOf(error, message), null, 2)}\n`);
-    if (!known && process.env.XP_IMPORT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    return known ? known[1] : ExitCode.failed;
+    if (known === undefined && process.env.XP_IMPORT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return known ?? ExitCode.failed;
   }
 }
 

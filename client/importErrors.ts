@@ -1,7 +1,7 @@
 import { ImportClientError } from '../common/clientError';
 import type { Progress } from '../common/progress';
 import { formatStuck } from '../common/progressLine';
-import { batchesNotRun, rerunFailsAgain, type ImportReport, type ImportStatus } from '../common/report';
+import { batchesNotRun, ExitCode, rerunFailsAgain, type ImportReport, type ImportStatus } from '../common/report';
 
 /** What the client API refuses or cannot do, each with what the caller needs to decide and a message that says what to do. */
 
@@ -179,4 +179,14 @@ export class InvalidImportRequestError extends ImportClientError {
   constructor(readonly problems: string[]) {
     super(`the import request is not valid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
+}
+
+/**
+ * What the CLI exits with for a refusal of the client API (DESIGN.md's CLI contract), so that a
+ * script driving the API answers as the CLI would; undefined for a failure nobody expected.
+ */
+export function exitCodeForClientError(error: unknown): number | undefined {
+  if (!(error instanceof ImportClientError)) return undefined;
+  // Every other refusal asks the caller to change something, or to wait for a worker or a server.
+  return error instanceof ImportEndedWithoutReportError ? ExitCode.failed : ExitCode.usage;
 }

@@ -3,10 +3,8 @@
 //   TEMPORAL_ADDRESS=localhost:7233 node examples/import-from-a-service.js customers.csv
 const { connectImportClient } = require('../dist/client/connect');
 const { startImport, waitForReport } = require('../dist/client/imports');
+const { exitCodeForClientError } = require('../dist/client/importErrors');
 const { ExitCode, exitCodeForReport } = require('../dist/common/report');
-
-// What the CLI exits with for the same errors: 2 for what the caller must fix (DESIGN.md's CLI contract).
-const USAGE_ERRORS = ['ClientConfigError', 'ImportAlreadyExistsError', 'ImportIdInUseError', 'ImportNotFoundError', 'SourceArgumentError'];
 
 async function main() {
   const source = process.argv[2];
@@ -30,5 +28,6 @@ async function main() {
 
 main().catch((error) => {
   console.error(error.message);
-  process.exitCode = USAGE_ERRORS.includes(error.name) ? ExitCode.usage : ExitCode.failed;
+  // As the CLI: 2 for what the caller must fix (DESIGN.md's CLI contract), 3 for a failure.
+  process.exitCode = exitCodeForClientError(error) ?? ExitCode.failed;
 });
