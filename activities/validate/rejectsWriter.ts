@@ -40,12 +40,18 @@ export function checkRejectsFile(rejectsFile: string, source: string): void {
  */
 export class RejectsWriter {
   private readonly out: WriteStream;
+  /** The stream's first error (a full disk, a quota, an I/O error): every later call throws it, named. */
+  private failure: RejectsFileError | undefined;
 
   private constructor(
     readonly file: string,
     private readonly lines: RejectsFileLines,
   ) {
     this.out = createWriteStream(file, { highWaterMark: 1 << 20, mode: PRIVATE_FILE_MODE });
+    // Heard at all times: an error between two writes, with no one waiting, would end the process.
+    this.out.on('error', (error) => {
+      this.failure ??= new RejectsFileError(file, writeProblem(error));
+    });
   }
 
   static async open(file: string, format: SourceFormat, dialect: RejectsFileDialect): Promise<RejectsWriter> {
@@ -70,7 +76,11 @@ export class RejectsWriter {
    */
   private makePrivate(fd: number): void {
     try {
-      const mode = fstatSync(fd).mode & 0o777;
+      const stat = fstatSync(fd);
+      // Only a file keeps what is written: a device or a pipe (/dev/stdout, /dev/null) is not made
+      // private, as that would change it for every other user of the machine.
+      if (!stat.isFile()) return;
+      const mode = stat.mode & 0o777;
       if ((mode & ~PRIVATE_FILE_MODE) !== 0) fchmodSync(fd, mode & PRIVATE_FILE_MODE);
     } catch (error) {
       this.out.destroy();
@@ -84,11 +94,26 @@ export class RejectsWriter {
   }
 
   async close(): Promise<void> {
+    this.throwIfFailed();
     this.out.end();
-    await once(this.out, 'finish');
+    await once(this.out, 'finish').catch(() => undefined);
+    this.throwIfFailed();
   }
 
   private async write(text: string): Promise<void> {
-    if (!this.out.write(text)) await once(this.out, 'drain');
+    this.throwIfFailed();
+    if (!this.out.write(text)) await once(this.out, 'drain').catch(() => undefined);
+    this.throwIfFailed();
   }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
+function writeProblem(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC') return 'the disk is full; free some space or name a file on another disk';
+  if (code === 'EDQUOT') return 'the disk quota is used up; free some space or name a file on another disk';
+  return `writing failed (${code ?? error.message}); name another file`;
 }

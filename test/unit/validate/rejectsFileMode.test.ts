@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { validateSource } from '../../../activities/validate';
+import { RejectsFileError, validateSource } from '../../../activities/validate';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-rejects-mode-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -35,5 +35,16 @@ describe('validate --rejects FILE', () => {
     chmodSync(groupWritable, 0o664);
     await validateSource(sourceWithReject('existing-664.csv'), { rejectsFile: groupWritable });
     expect(statSync(groupWritable).mode & 0o777).toBe(0o600);
+  });
+
+  // /dev/full takes the open and fails every write with ENOSPC, as a full disk does.
+  it('names a full disk as a RejectsFileError, and leaves a device it writes to as it was', async () => {
+    const device = '/dev/full';
+    const modeBefore = statSync(device).mode;
+    const failure = validateSource(sourceWithReject('full-disk.csv'), { rejectsFile: device });
+    await expect(failure).rejects.toBeInstanceOf(RejectsFileError);
+    await expect(failure).rejects.toThrow('cannot write the rejects file /dev/full: the disk is full; free some space or name a file on another disk');
+    // Before, the writer made it mode 600: run as root, that took /dev/full (or /dev/null) from every other user.
+    expect(statSync(device).mode).toBe(modeBefore);
   });
 });
