@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { wholeNumber } from '../common/wholeNumber';
 import { MappingError } from '../activities/rows';
 import { SourceAccessError } from '../activities/failures';
-import { SourceFormatError } from '../activities/source';
+import { SourceChangedError, SourceFormatError } from '../activities/source';
 import { RejectsFileError, validateSource } from '../activities/validate';
 import { localMessageOf } from '../activities/wording';
 import { checkDelimiterFlag, loadMappingFile, parseFlags, UsageError } from '../client/cli/usage';
@@ -74,6 +74,8 @@ export async function validateCommand(source: string, rawFlags: Record<string, u
 function describeFailure(source: string, error: unknown): ValidationFailure | undefined {
   // Local output: the messages name every header cell (an import's failure gives some by position).
   if (error instanceof SourceFormatError) return { source, error: { code: error.code, message: localMessageOf(error) } };
+  // Its own words: the import's ("start a new import") would send a user of validate astray.
+  if (error instanceof SourceChangedError) return { source, error: { code: 'changed', message: `${source} changed while it was being validated (${error.detail}): validate it again once it is written in full` } };
   if (error instanceof MappingError) return { source, error: { code: 'mapping', message: localMessageOf(error) } };
   if (error instanceof UsageError) return { source, error: { code: 'usage', message: error.message } };
   if (error instanceof RejectsFileError) return { source, error: { code: 'rejects_file', message: error.message } };

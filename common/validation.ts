@@ -62,7 +62,7 @@ export type ValidationSummary = z.infer<typeof ValidationSummarySchema>;
 export const ValidationFailureSchema = z.object({
   source: z.string(),
   error: z.object({
-    /** SourceFormatError codes (empty, not_utf8, header_duplicate_name, ...), `mapping` or `unreadable`. */
+    /** SourceFormatError codes (empty, not_utf8, header_duplicate_name, ...), `mapping`, `unreadable`, `usage`, `rejects_file` or `changed`. */
     code: z.string(),
     message: z.string(),
   }),

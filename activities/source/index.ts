@@ -2,6 +2,7 @@ export { LocalFileSource, DEFAULT_CHUNK_BYTES, type ByteSource, type SourceStat 
 export {
   SourceFormatError,
   SourceChangedError,
+  assertSameVersion,
   RecordErrorSchema,
   RecordErrorCodeSchema,
   type RecordError,

@@ -9,7 +9,7 @@ import { ValidationSummarySchema, type ValidationError, type ValidationSummary }
 import { AscendingRows, inspectWithIdentityIndex, supersededRowsIn, supersedingFileFor, unreadableSupersededFileFor, type IdentityIndexOptions } from '../dedupe';
 import { SourceAccessError } from '../failures';
 import { compileMapping } from '../rows';
-import { LocalFileSource, readBatch, type ByteSource } from '../source';
+import { assertSameVersion, LocalFileSource, readBatch, type ByteSource } from '../source';
 import { identityNamed, withNotes } from '../reports/laterRow';
 import { judgeRecord } from '../submit/buildBatch';
 import { checkRejectsFile, RejectsWriter } from './rejectsWriter';
@@ -57,6 +57,8 @@ export async function validateSource(file: string, options: ValidateOptions = {}
     const inspection = await inspectWithIdentityIndex(src, { format, delimiter: options.delimiter, mapping: options.mapping, supersededFile, index: options.index });
     const { layout } = inspection;
     const tally = await judgeRows(src, format, inspection, supersededFile, options);
+    // Rows written while the second pass read would be left out of the counts without a word.
+    assertSameVersion(file, layout.fingerprint, await src.stat());
     const durationMs = performance.now() - started;
     return ValidationSummarySchema.parse({
       source: file,
