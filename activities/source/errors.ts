@@ -23,6 +23,7 @@ export type SourceFormatErrorCode =
   | 'header_too_long'
   | 'unclosed_quote'
   | 'row_too_many_lines'
+  | 'row_too_large'
   | 'too_many_rows';
 
 /**
@@ -81,6 +82,26 @@ export function rowTooLongError(source: string, row: { line: number; byteOffset:
       `${lines.toLocaleString('en-US')} lines, because a quoted cell in it holds their line breaks; a row may span ` +
       `${MAX_LINES_PER_ROW.toLocaleString('en-US')}. The rows after the quote would be read as one cell: a stray quote. ` +
       `Remove it, or double it ("") if it is part of the value.`,
+    row,
+  );
+}
+
+/**
+ * Bytes one row may hold. A cell of a few megabytes is read (a JSON column, a note; largeCells.test.ts),
+ * but a row this large is a broken export or a file of another kind: held whole, it would take the
+ * worker past its memory, and past 512 MiB it could not even be made a string. It stops the file,
+ * at its first line, before it is held whole.
+ */
+export const MAX_BYTES_PER_ROW = 16 * 1024 * 1024;
+
+/** A row holds more than MAX_BYTES_PER_ROW bytes: `sofar` while it has not ended yet. */
+export function rowTooLargeError(source: string, row: { line: number; byteOffset: number }, bytes: number, sofar: boolean): SourceFormatError {
+  return new SourceFormatError(
+    'row_too_large',
+    `${source}: the row that starts at line ${row.line} (byte ${row.byteOffset}) holds ${sofar ? 'more than ' : ''}` +
+      `${bytes.toLocaleString('en-US')} bytes; a row may hold ${MAX_BYTES_PER_ROW.toLocaleString('en-US')}. ` +
+      'No profile attribute is that long (a String attribute holds 101 characters): the file is cut or joined wrongly, ' +
+      'or is not the format it was read as. Fix or remove that row.',
     row,
   );
 }

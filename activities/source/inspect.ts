@@ -5,7 +5,7 @@ import type { BatchStarts } from './batchStarts';
 import type { BlockDigester } from './blockDigests';
 import type { ByteSource } from './byteSource';
 import { detectDelimiter } from './delimiter';
-import { assertSameVersion, MAX_LINES_PER_ROW, rowTooLongError, SourceChangedError, SourceFormatError, unclosedQuoteError } from './errors';
+import { assertSameVersion, MAX_BYTES_PER_ROW, MAX_LINES_PER_ROW, rowTooLargeError, rowTooLongError, SourceChangedError, SourceFormatError, unclosedQuoteError } from './errors';
 import { checkMagicBytes, checkNdjsonStart, readCsvHeader, type FirstRecord } from './headerChecks';
 import { RecordAssembler, RecordBounds } from './recordAssembler';
 import type { RecordParser, SourceRecord } from './recordParsers';
@@ -136,6 +136,7 @@ class InspectionPass<R> implements RecordSink {
   record(start: number, contentEnd: number, end: number, line: number): boolean {
     const lines = (this.scanner as RecordScanner).nextRecordLine - line;
     if (lines > MAX_LINES_PER_ROW) throw rowTooLongError(this.source, { line, byteOffset: start }, lines, false);
+    if (contentEnd - start > MAX_BYTES_PER_ROW) throw rowTooLargeError(this.source, { line, byteOffset: start }, contentEnd - start, false);
     if (!this.first) {
       this.first = { start, contentEnd, line };
       if (this.options.format === 'csv') return true;
@@ -232,9 +233,12 @@ class InspectionPass<R> implements RecordSink {
    */
   private stopRunawayRow(scanner: RecordScanner): void {
     const lines = scanner.currentLine - scanner.nextRecordLine;
-    if (lines > MAX_LINES_PER_ROW && scanner.openQuote) {
-      throw rowTooLongError(this.source, { line: scanner.nextRecordLine, byteOffset: scanner.nextRecordStart }, lines, true);
-    }
+    const row = { line: scanner.nextRecordLine, byteOffset: scanner.nextRecordStart };
+    if (lines > MAX_LINES_PER_ROW && scanner.openQuote) throw rowTooLongError(this.source, row, lines, true);
+    // Its bytes are kept until it ends: a row with no end in sight would fill the memory first. A
+    // CSV header that long is told as one (header_too_long).
+    const dataRow = this.first !== undefined || this.options.format === 'ndjson';
+    if (dataRow && scanner.openRecordBytes > MAX_BYTES_PER_ROW) throw rowTooLargeError(this.source, row, scanner.openRecordBytes, true);
   }
 
   /** With `options.records`: parses the data records the chunk just fed completed and visits them. */

@@ -79,6 +79,11 @@ export class RecordScanner {
     return this.recordLine;
   }
 
+  /** Bytes of the record being scanned, which has not ended yet. */
+  get openRecordBytes(): number {
+    return this.position - this.recordStart;
+  }
+
   /** The physical line at the scan position. */
   get currentLine(): number {
     return this.line;

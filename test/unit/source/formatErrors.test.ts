@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Delimiter, SourceFormat } from '../../../common/source';
 import { LocalFileSource } from '../../../activities/source/byteSource';
-import { SourceFormatError, type SourceFormatErrorCode } from '../../../activities/source/errors';
+import { MAX_BYTES_PER_ROW, SourceFormatError, type SourceFormatErrorCode } from '../../../activities/source/errors';
 import { inspectSource, MAX_HEADER_BYTES } from '../../../activities/source/inspect';
 import { planAll, writeTemp } from './support';
 import { rejectionOf } from '../../support/rejection';
@@ -113,6 +113,32 @@ describe('SourceFormatError', () => {
     expectError(error, 'row_too_many_lines', { line: 2, byteOffset: 13 });
     // Told while the quote is still open, a few chunks in: not `unclosed_quote` at the end of the file.
     expect(error.message).toMatch(/spans more than 1,\d{3} lines/);
+  });
+
+  it('a row of 16 MiB is read; a byte more stops the file at that row, without quoting it', async () => {
+    const head = 'user_id,note\nu1,short\n';
+    const at = (cellBytes: number) => `${head}u2,${'Secret'.repeat(Math.ceil(cellBytes / 6)).slice(0, cellBytes)}\nu3,after\n`;
+    const fits = writeTemp(`format-${fileNumber++}.csv`, at(MAX_BYTES_PER_ROW - 3));
+    expect((await inspectSource(new LocalFileSource(fits, { chunkBytes: 32 << 20 }), { format: 'csv' })).totalRows).toBe(3);
+
+    // In one chunk the row is seen whole, with its size.
+    const whole = await inspectionError(at(MAX_BYTES_PER_ROW - 2), 'csv', undefined, 32 << 20);
+    expectError(whole, 'row_too_large', { line: 3, byteOffset: Buffer.byteLength(head) }, ['Secret']);
+    expect(whole.message).toContain('holds 16,777,217 bytes; a row may hold 16,777,216. No profile attribute is that long');
+    expect(whole.message).toContain('Fix or remove that row.');
+  });
+
+  it('a row with no end in sight stops the pass once it passes 16 MiB, before it is held whole (CSV and NDJSON)', async () => {
+    const endless = 'x'.repeat(MAX_BYTES_PER_ROW + (8 << 20));
+    const csv = await inspectionError(`user_id,note\nu1,${endless}\n`, 'csv', undefined, 64 << 10);
+    expectError(csv, 'row_too_large', { line: 2, byteOffset: 13 });
+    // Told a chunk past the limit, not at the row's end 8 MiB on.
+    const told = Number(/holds more than ([\d,]+) bytes/.exec(csv.message)?.[1]?.replace(/,/g, ''));
+    expect(told).toBeGreaterThan(MAX_BYTES_PER_ROW);
+    expect(told).toBeLessThanOrEqual(MAX_BYTES_PER_ROW + (64 << 10));
+
+    const ndjson = await inspectionError(`{"user_id":"u1"}\n{"user_id":"u2","note":"${endless}"}\n`, 'ndjson', undefined, 64 << 10);
+    expectError(ndjson, 'row_too_large', { line: 2, byteOffset: 17 });
   });
 
   it('a quote opened in the header and never closed', async () => {
