@@ -188,15 +188,25 @@ function malformedHeader(source: string, text: string, first: FirstRecord, error
 export function checkNdjsonStart(source: string, bytes: Buffer, first: FirstRecord): void {
   checkNoNul(source, bytes, first);
   const text = bytes.toString('utf8', first.start, first.contentEnd).trim();
-  const lone = text === '[' || text === '{';
-  if (lone || (text.startsWith('[') && !parsesAsJson(text))) {
-    throw new SourceFormatError(
-      'not_ndjson',
-      `${source}: line ${first.line} ${lone ? `holds only "${text}"` : 'opens a JSON array that does not end on it'}: ` +
-        `this looks like a JSON document, not NDJSON. NDJSON needs one JSON object per line.`,
-      { line: first.line, byteOffset: first.start },
-    );
-  }
+  if (text === '{') throw notNdjsonError(source, first, 'holds only "{"');
+  // A minified export is one line, `[{...},{...}]`: read as NDJSON it was one rejected row, its
+  // profiles uncounted. A line that is an array is no profile, so the file is taken for a document.
+  if (text === '[') throw notNdjsonError(source, first, 'holds only "["');
+  if (text.startsWith('[')) throw notNdjsonError(source, first, parsesAsJson(text) ? 'holds a whole JSON array' : 'opens a JSON array that does not end on it');
+}
+
+/** The first line of an NDJSON file runs past MAX_HEADER_BYTES: only an array's opening can be judged that early. */
+export function checkLongNdjsonStart(source: string, bytes: Buffer, start: { line: number; byteOffset: number }): void {
+  const text = bytes.toString('utf8', start.byteOffset, Math.min(bytes.length, start.byteOffset + 64)).trimStart();
+  if (text.startsWith('[')) throw notNdjsonError(source, { line: start.line, start: start.byteOffset }, 'opens a JSON array longer than a megabyte');
+}
+
+function notNdjsonError(source: string, first: { line: number; start: number }, what: string): SourceFormatError {
+  return new SourceFormatError(
+    'not_ndjson',
+    `${source}: line ${first.line} ${what}: this looks like a JSON document, not NDJSON. NDJSON needs one JSON object per line.`,
+    { line: first.line, byteOffset: first.start },
+  );
 }
 
 function parsesAsJson(text: string): boolean {

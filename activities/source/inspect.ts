@@ -6,7 +6,7 @@ import type { BlockDigester } from './blockDigests';
 import type { ByteSource } from './byteSource';
 import { detectDelimiter } from './delimiter';
 import { assertSameVersion, MAX_BYTES_PER_ROW, MAX_LINES_PER_ROW, rowTooLargeError, rowTooLongError, SourceChangedError, SourceFormatError, unclosedQuoteError } from './errors';
-import { checkMagicBytes, checkNdjsonStart, readCsvHeader, type FirstRecord } from './headerChecks';
+import { checkLongNdjsonStart, checkMagicBytes, checkNdjsonStart, readCsvHeader, type FirstRecord } from './headerChecks';
 import { RecordAssembler, RecordBounds } from './recordAssembler';
 import type { RecordParser, SourceRecord } from './recordParsers';
 import { LF, RecordScanner, type RecordSink } from './recordScanner';
@@ -271,7 +271,9 @@ class InspectionPass<R> implements RecordSink {
       }
     } else if (this.prefixLength > MAX_HEADER_BYTES) {
       if (this.options.format === 'csv') throw this.headerTooLong();
-      // An NDJSON first line this long is no lone "[" or "{": nothing left to check.
+      // An NDJSON first line this long is no lone "[" or "{"; only an array's opening is left to check.
+      const scanner = this.scanner as RecordScanner;
+      checkLongNdjsonStart(this.source, Buffer.concat(this.prefix), { line: scanner.nextRecordLine, byteOffset: scanner.nextRecordStart });
       this.prefix = undefined;
     }
   }

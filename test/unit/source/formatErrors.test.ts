@@ -214,8 +214,19 @@ describe('SourceFormatError', () => {
     ['a pretty-printed array', '[\n  {"email": "alice@example.com"}\n]\n'],
     ['a pretty-printed object', '{\n  "email": "alice@example.com"\n}\n'],
     ['an array over several lines', '[{"email": "alice@example.com"},\n{"email": "bob@example.com"}]\n'],
+    ['a whole array on one line (a minified export)', '[{"email": "alice@example.com"},{"email": "bob@example.com"}]\n'],
+    ['a one-line array after blank lines, with no line ending', '\n\n[{"email": "alice@example.com"}]'],
   ])('NDJSON that is %s', async (_name, content) => {
-    expectError(await inspectionError(content, 'ndjson'), 'not_ndjson', { line: 1 }, ['alice', 'bob']);
+    const error = await inspectionError(content, 'ndjson');
+    expectError(error, 'not_ndjson', { line: content.startsWith('\n') ? 3 : 1 }, ['alice', 'bob']);
+    expect(error.message).toContain('this looks like a JSON document, not NDJSON. NDJSON needs one JSON object per line.');
+  });
+
+  it('NDJSON whose first line is an array of more than a megabyte is told so before the line ends', async () => {
+    const profiles = Array.from({ length: 40_000 }, (_, i) => `{"user_id":"u${i}","email":"person${i}@example.com"}`);
+    const error = await inspectionError(`[${profiles.join(',')}]\n`, 'ndjson', undefined, 64 << 10);
+    expectError(error, 'not_ndjson', { line: 1, byteOffset: 0 }, ['person', 'u1']);
+    expect(error.message).toContain('line 1 opens a JSON array longer than a megabyte');
   });
 });
 
