@@ -9,8 +9,9 @@ import { PortSchema } from '../common/config';
 import { formatDuration } from '../common/duration';
 import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DEFAULT_STUCK_AFTER_MS, MAX_CONCURRENCY, MAX_ROWS_PER_REQUEST, MAX_STUCK_AFTER_MS, MIN_STUCK_AFTER_MS } from '../common/limits';
 import { wholeNumber } from '../common/wholeNumber';
-import { cliFailureOf } from '../common/cliFailure';
+import { cliFailureOf, type CliFailure } from '../common/cliFailure';
 import { ExitCode } from '../common/report';
+import type { ValidationFailure } from '../common/validation';
 import { runSandboxCommand, SandboxUsageError } from '../sandbox';
 import { ConfigError } from '../workers/config';
 import { asPortInUse, DEFAULT_FRONTEND_PORT, defaultUiPort, PortInUseError, startDevServer } from '../workers/devServer';
@@ -210,7 +211,12 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return ExitCode.ok;
+      // Commander has said it on stderr, with the usage; a script that asked for JSON parses stdout.
+      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(parserRefusal(argv.slice(2), error), null, 2)}\n`);
+      return ExitCode.usage;
+    }
     const known = exitCodeForClientError(error) ?? EXPECTED_ERRORS.find(([type]) => error instanceof type)?.[1];
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`xp-import: ${message}\n`);
@@ -219,6 +225,25 @@ async function main(argv: string[]): Promise<number> {
     if (known === undefined && process.env.XP_IMPORT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return known ?? ExitCode.failed;
   }
+}
+
+/** A refusal of the argument parser (an unknown option, a missing argument) as `--json` prints a refusal. */
+function parserRefusal(args: string[], error: CommanderError): CliFailure | ValidationFailure {
+  const message = error.message.replace(/^error: /, '');
+  const command = program.commands.find((c) => c.name() === args[0]);
+  if (command?.name() !== 'validate') return cliFailureOf(new UsageError(message), message);
+  return { source: firstArgument(command, args.slice(1)) ?? '', error: { code: 'usage', message } };
+}
+
+/** The first argument that is neither an option nor an option's value. */
+function firstArgument(command: Command, args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (!arg.startsWith('-')) return arg;
+    const option = command.options.find((o) => o.long === arg || o.short === arg);
+    if (option !== undefined && (option.required || option.optional)) i++;
+  }
+  return undefined;
 }
 
 // Exits once stdout and stderr have taken what was written (pipes are asynchronous on some

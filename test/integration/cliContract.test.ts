@@ -101,6 +101,10 @@ describe('the xp-import CLI contract', () => {
     const badFlag = await runCli(['start', 'x.csv', '--batch-size', '20000', '--json'], cliEnvOf(stack));
     expect(badFlag.code).toBe(2);
     expect(CliFailureSchema.parse(JSON.parse(badFlag.stdout)).error).toMatchObject({ code: 'UsageError', message: expect.stringContaining('--batch-size') as string });
+    // Refused by the argument parser, before the command runs: the same document.
+    const unknownFlag = await runCli(['start', 'x.csv', '--batch', '5', '--json'], cliEnvOf(stack));
+    expect(unknownFlag.code).toBe(2);
+    expect(CliFailureSchema.parse(JSON.parse(unknownFlag.stdout))).toEqual({ error: { code: 'UsageError', message: expect.stringMatching(/^unknown option '--batch'/) as string } });
   });
 
   it('exits 2 on bad usage, naming the flag', async () => {

@@ -101,6 +101,23 @@ describe('xp-import validate (built), with no server running', () => {
     expect(refused.stderr.trim()).toBe('xp-import validate: validate reads local files only, not URLs: download https://bucket.example.com/exports/customers.csv?… and validate the copy');
   });
 
+  it('with --json, a flag or argument the parser refuses is a JSON document too, naming the source when there is one', async () => {
+    const badChoice = await runValidate(['--mapping', 'm.json', 'people.csv', '--format', 'xml', '--json']);
+    expect(badChoice.code).toBe(2);
+    expect(badChoice.stderr).toContain("option '--format <format>' argument 'xml' is invalid");
+    // Before, stdout was empty: a script parsing it failed on an empty document.
+    expect(ValidationFailureSchema.parse(JSON.parse(badChoice.stdout))).toEqual({
+      source: 'people.csv',
+      error: { code: 'usage', message: "option '--format <format>' argument 'xml' is invalid. Allowed choices are csv, ndjson." },
+    });
+    const missing = await runValidate(['--json']);
+    expect(missing.code).toBe(2);
+    expect(ValidationFailureSchema.parse(JSON.parse(missing.stdout))).toEqual({ source: '', error: { code: 'usage', message: "missing required argument 'source'" } });
+    const asked = await runValidate(['--help', '--json']);
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toContain('Usage: xp-import validate');
+  });
+
   it('exits 2 with the problem, not a stack trace, when the file or the mapping is bad', async () => {
     const noId = await runValidate([write('no-id.csv', 'email,email_subscription\na@example.com,1\n')]);
     expect(noId.code).toBe(2);
