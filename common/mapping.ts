@@ -58,12 +58,30 @@ export type ConstantValue = z.infer<typeof ConstantValueSchema>;
 export const DecimalSeparatorSchema = z.enum(['.', ','], { message: 'use "." or ","' });
 export type DecimalSeparator = z.infer<typeof DecimalSeparatorSchema>;
 
+/**
+ * JSON.parse keeps a "__proto__" key as an entry of its own, but a zod record leaves it out of what
+ * it returns (assigning it would set the object's prototype) and says nothing: the entry, even one
+ * holding an invalid rule, would be dropped without a word. It is refused instead, saying what to do.
+ */
+function withoutProtoKey<T extends z.ZodType>(record: T, message: string) {
+  return z.preprocess<unknown, T, z.input<T>>((value, ctx) => {
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__')) ctx.addIssue({ code: 'custom', message, path: ['__proto__'], input: value });
+    return value;
+  }, record);
+}
+
 export const MappingSchema = z
   .object({
     /** Source column name (CSV header cell, NDJSON key) → Xtremepush attribute name, or a full column rule. */
-    columns: z.record(z.string(), ColumnMappingSchema).default({}),
+    columns: withoutProtoKey(
+      z.record(z.string(), ColumnMappingSchema),
+      'a column named "__proto__" cannot be named in a mapping, as a JSON object takes that key for its prototype: rename the column in the file (or leave it out of the file) and remove this entry',
+    ).default({}),
     /** Attributes sent with the same value on every row, e.g. `{ "email_subscription": 1 }`. */
-    constants: z.record(z.string(), ConstantValueSchema).default({}),
+    constants: withoutProtoKey(
+      z.record(z.string(), ConstantValueSchema),
+      '"__proto__" cannot be a constant: a JSON object takes that key for its prototype, and xp-import sends no attribute of that name; remove it',
+    ).default({}),
     /** Blank policy for columns that do not name one. */
     blank: BlankPolicySchema.default('leave'),
     /** ISO 3166-1 alpha-2 country for national phone numbers, e.g. `IE`; case-insensitive. */

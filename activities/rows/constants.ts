@@ -37,6 +37,14 @@ export function compileConstants(mapping: Mapping, rules: RuleBook, problems: Ma
       else compiled.push({ attribute, value: '' });
       continue;
     }
+    if (typeof raw === 'number' && !isExactConstant(raw)) {
+      problems.push({
+        ...at,
+        problem: 'is a whole number past 9007199254740991 (2^53 - 1), which cannot be sent exactly: JSON reads 12345678901234567890 as 12345678901234567000',
+        fix: 'write it as a string ("...") to keep every digit, as an ID needs',
+      });
+      continue;
+    }
     const rule = rules.constantRuleFor(attribute);
     const value = typeof raw === 'string' ? rule.fromText(rule.trims ? raw.trim() : raw) : rule.fromJson(raw);
     if (isInvalid(value)) {
@@ -46,4 +54,16 @@ export function compileConstants(mapping: Mapping, rules: RuleBook, problems: Ma
     compiled.push({ attribute, value });
   }
   return compiled;
+}
+
+/**
+ * Whether a number constant is surely the number its writer meant. The mapping arrives here
+ * parsed (from the file, the client API or Temporal's JSON), so the digits written are gone: JSON
+ * reads 12345678901234567890 as 12345678901234567000, which an ID, like a cell holding it
+ * (number_invalid, inexact_number), must not silently become. Every integer past 2^53 may be such a
+ * rounding, so each is refused. A fraction rounded the same way cannot be told from one written so
+ * on purpose, and differs only past its 15th significant digit: it is let through.
+ */
+function isExactConstant(value: number): boolean {
+  return Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value));
 }

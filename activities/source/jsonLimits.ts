@@ -1,3 +1,5 @@
+import { endOfString } from '../../common/repeatedJsonKey';
+
 /**
  * What JavaScript cannot do with JSON that is valid: keep every number exactly, or serialise
  * any depth of nesting.
@@ -46,20 +48,9 @@ export function firstInexactJsonNumber(json: string): number {
 const MAYBE_INEXACT = new RegExp(`\\d{${SAFE_DIGITS + 1}}|\\d[eE]`);
 const NUMBER_TOKEN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const MINUS = 0x2d;
 const ZERO = 0x30;
 const NINE = 0x39;
-
-/** Index of the closing quote of the JSON string opened at `open` (the text is valid JSON). */
-export function endOfString(json: string, open: number): number {
-  for (let i = open + 1; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (c === BACKSLASH) i++;
-    else if (c === QUOTE) return i;
-  }
-  return json.length;
-}
 
 /** `[-]digits e exponent` with no leading or trailing zeros in the digits: equal values, equal text. */
 function canonical(text: string): string {

@@ -1,7 +1,9 @@
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { inferFormat } from '../../common/importInput';
 import { MappingSchema, type Mapping } from '../../common/mapping';
+import { firstRepeatedKey, jsonPathText } from '../../common/repeatedJsonKey';
 import type { SourceFormat } from '../../common/source';
 import { issueLines } from '../../common/zodIssues';
 
@@ -24,13 +26,34 @@ export function parseFlags<T extends z.ZodType>(schema: T, value: unknown, what 
 /**
  * A mapping file's text. Editors on Windows save UTF-8 with a byte order mark, which JSON.parse
  * takes for a stray character; it is dropped. A UTF-16 file (with its mark, or with the NUL bytes
- * of its ASCII) would give a message about characters nobody can see: it is named as such.
+ * of its ASCII) would give a message about characters nobody can see: it is named as such. Any
+ * other byte that is not UTF-8 (a Latin-1 or Windows-1252 "café") would be decoded as U+FFFD and
+ * sent as such: it is refused where it is.
  */
 function mappingText(file: string, bytes: Buffer): string {
   const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.subarray(0, 64).includes(0);
   if (utf16) throw new UsageError(`mapping file ${file} is not UTF-8 (it looks like UTF-16): save it as UTF-8 and try again`);
   const text = bytes.toString('utf8');
+  if (!isUtf8(bytes)) {
+    const at = firstNonUtf8Byte(bytes, text);
+    const line = bytes.subarray(0, at).filter((byte) => byte === 0x0a).length + 1;
+    throw new UsageError(`mapping file ${file} is not UTF-8: the byte at offset ${at} (line ${line}) is not part of a UTF-8 character (Latin-1 or Windows-1252?): save it as UTF-8 and try again`);
+  }
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
+/**
+ * Offset of the first byte that is not UTF-8: up to it, the decoded text spells the bytes one
+ * character at a time; there, it has a U+FFFD that the bytes do not spell (EF BF BD).
+ */
+function firstNonUtf8Byte(bytes: Buffer, decoded: string): number {
+  let at = 0;
+  for (const char of decoded) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code === 0xfffd && !(bytes[at] === 0xef && bytes[at + 1] === 0xbf && bytes[at + 2] === 0xbd)) return at;
+    at += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return at;
 }
 
 const READ_ERRORS: Record<string, string> = {
@@ -38,6 +61,12 @@ const READ_ERRORS: Record<string, string> = {
   EACCES: 'permission denied (EACCES)',
   EISDIR: 'it is a folder, not a file (EISDIR)',
 };
+
+/** `line 4, column 3` of a string index, as an editor shows it. */
+function placeIn(text: string, at: number): string {
+  const before = text.slice(0, at);
+  return `line ${before.split('\n').length}, column ${at - before.lastIndexOf('\n')}`;
+}
 
 /**
  * JSON.parse says where it stopped as a character position ("at position 518"), which nobody can
@@ -48,11 +77,7 @@ function jsonErrorWithPlace(message: string, text: string): string {
   if (/line \d+ column \d+/.test(message)) return message;
   const position = /at position (\d+)/.exec(message);
   const at = position ? Number(position[1]) : /Unexpected end of JSON input/.test(message) ? text.length : undefined;
-  if (at === undefined) return message;
-  const before = text.slice(0, at);
-  const line = before.split('\n').length;
-  const column = at - before.lastIndexOf('\n');
-  return `${message} (line ${line}, column ${column})`;
+  return at === undefined ? message : `${message} (${placeIn(text, at)})`;
 }
 
 /** Reads and validates a mapping file, naming the file and the field at fault. */
@@ -70,6 +95,11 @@ export function loadMappingFile(file: string): Mapping {
     json = JSON.parse(text);
   } catch (error) {
     throw new UsageError(`mapping file ${file} is not valid JSON: ${jsonErrorWithPlace((error as Error).message, text)}`);
+  }
+  // JSON.parse keeps the last of a repeated key: `"First Name"` mapped twice would send the second target without a word.
+  const repeated = firstRepeatedKey(text);
+  if (repeated !== undefined) {
+    throw new UsageError(`mapping file ${file} is invalid: ${jsonPathText(repeated.path)} appears twice (the second at ${placeIn(text, repeated.at)}), and only the last would count: keep one`);
   }
   const parsed = MappingSchema.safeParse(json);
   if (!parsed.success) {

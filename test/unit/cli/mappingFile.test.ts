@@ -57,3 +57,50 @@ describe('a mapping file as editors save it', () => {
     for (const columns of [{ pts: { type: 'integer' } }, { 'Customer ID': 123 }]) expect(refusal(columns)).not.toMatch(/Invalid input/);
   });
 });
+
+/** The message a mapping file is refused with, or 'accepted'. */
+function refusal(name: string, bytes: Buffer): string {
+  try {
+    loadMappingFile(saved(name, bytes));
+    return 'accepted';
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+}
+
+describe('a mapping file that JSON.parse would read without a word, but not as written', () => {
+  it('with a key written twice, at any level, is refused naming the path (JSON.parse kept the last)', () => {
+    const twice = (json: string) => refusal('twice.json', Buffer.from(json, 'utf8'));
+    // Before, this validated and sent last_name.
+    expect(twice('{"columns": {\n  "First Name": "first_name",\n  "First Name": "last_name"\n}}')).toMatch(
+      /mapping file .*twice\.json is invalid: columns\."First Name" appears twice \(the second at line 3, column 3\), and only the last would count: keep one$/,
+    );
+    expect(twice('{"columns": {"id": "user_id"}, "columns": {"Id": "user_id"}}')).toMatch(/is invalid: columns appears twice/);
+    expect(twice('{"constants": {"points": 1, "points": 2}}')).toMatch(/is invalid: constants\.points appears twice/);
+    expect(twice('{"columns": {"Tier": {"to": "tier", "type": "string", "to": "level"}}}')).toMatch(/is invalid: columns\.Tier\.to appears twice/);
+    expect(twice('{"columns": {"a": {"to": "x"}, "b": {"to": "y"}}}')).toBe('accepted');
+  });
+
+  it('with a "__proto__" entry in columns or constants is refused saying what to do (zod dropped it, even with an invalid rule)', () => {
+    const proto = (json: string) => refusal('proto.json', Buffer.from(json, 'utf8'));
+    expect(proto('{"columns": {"Customer ID": "user_id", "__proto__": {"tpye": "number"}}}')).toMatch(
+      /columns\.__proto__: a column named "__proto__" cannot be named in a mapping, as a JSON object takes that key for its prototype: rename the column in the file/,
+    );
+    expect(proto('{"constants": {"__proto__": "x"}}')).toMatch(/constants\.__proto__: "__proto__" cannot be a constant: .*; remove it/);
+  });
+
+  it('not in UTF-8 (a Latin-1 "café") is refused with the offset of the first bad byte, asking for UTF-8', () => {
+    const latin1 = Buffer.from('{"constants":\n  {"source": "caf\u00e9"}}', 'latin1');
+    // Before, it validated and would have sent "caf\uFFFD".
+    expect(refusal('latin1.json', latin1)).toMatch(/mapping file .*latin1\.json is not UTF-8: the byte at offset 31 \(line 2\) is not part of a UTF-8 character .*: save it as UTF-8 and try again$/);
+    // Offsets count the file's bytes: a byte order mark and characters of several bytes before it included.
+    const marked = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"constants": {"é€😀": "x'), Buffer.from([0xff]), Buffer.from('"}}')]);
+    expect(refusal('marked.json', marked)).toMatch(/the byte at offset 33 \(line 1\)/);
+    // A character cut short (the first two of the three bytes of "€") is named by its first byte.
+    const cut = Buffer.concat([Buffer.from('{"constants": {"a": "x'), Buffer.from([0xe2, 0x82]), Buffer.from('"}}')]);
+    expect(refusal('cut.json', cut)).toMatch(/the byte at offset 22 \(line 1\)/);
+    // A replacement character the file really holds is UTF-8 like any other.
+    expect(loadMappingFile(saved('fffd.json', Buffer.from('{"constants": {"source": "caf\u00e9 \uFFFD"}}', 'utf8'))).constants).toEqual({ source: 'caf\u00e9 \uFFFD' });
+  });
+});

@@ -21,8 +21,13 @@ describe('header-level problems of a CSV source', () => {
     // JSON.parse takes the key for the object's prototype: {"__proto__": {"skip": true}} maps nothing.
     const advice = 'rename "__proto__" in the file (or leave the column out of it): no entry in "columns" can name it, as a JSON object takes that key for its prototype';
     expect(csvProblems(['user_id', '__proto__'])).toEqual([{ column: '__proto__', problem: expect.stringContaining('is not a valid Xtremepush attribute name') as string, fix: advice }]);
+    // An entry that tries is refused as such: before, it was dropped without a word, and the header's problem told.
     expect(csvProblems(['user_id', '__proto__'], JSON.parse('{"columns":{"__proto__":{"skip":true}}}') as MappingInput)).toEqual([
-      { column: '__proto__', problem: expect.stringContaining('is not a valid Xtremepush attribute name') as string, fix: advice },
+      {
+        column: 'columns.__proto__',
+        problem: expect.stringMatching(/^the mapping file is malformed: a column named "__proto__" cannot be named in a mapping, .*: rename the column in the file/) as string,
+        fix: 'see docs/mapping.md for the format',
+      },
     ]);
   });
 
@@ -145,6 +150,18 @@ describe('header-level problems of a CSV source', () => {
       { setting: 'constant "Source File"', problem: 'is not a valid Xtremepush attribute name (lowercase letters, digits and _ only)', fix: 'rename the constant, e.g. to "source_file"' },
       { setting: 'constant "language"', problem: 'is blank, which this attribute does not accept', fix: 'give it a value or remove it from "constants"' },
     ]);
+  });
+
+  it('refuses a whole-number constant past 2^53, which JSON may have read as another number, as it refuses such a cell', () => {
+    // Before, 12345678901234567890 (read as 12345678901234567000) was accepted and would have been sent.
+    const mapping = JSON.parse('{"constants": {"points": 12345678901234567890, "huge": 1e300, "largest": 9007199254740991, "ratio": 0.1, "code": "12345678901234567890"}}') as MappingInput;
+    const refused = { problem: 'is a whole number past 9007199254740991 (2^53 - 1), which cannot be sent exactly: JSON reads 12345678901234567890 as 12345678901234567000', fix: 'write it as a string ("...") to keep every digit, as an ID needs' };
+    expect(csvProblems(['user_id'], mapping)).toEqual([
+      { setting: 'constant "points"', ...refused },
+      { setting: 'constant "huge"', ...refused },
+    ]);
+    const mapper = compileMapping({ format: 'csv', header: ['user_id'], mapping: { constants: { largest: 9007199254740991, ratio: 0.1, code: '12345678901234567890' } } });
+    expect(mapper.attributes).toEqual(['user_id', 'largest', 'ratio', 'code']);
   });
 
   it('names defaultCountry and constants as settings of the mapping, not as columns of the file', () => {
