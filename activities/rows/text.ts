@@ -45,10 +45,15 @@ function hasControlCharacter(text: string): boolean {
   return false;
 }
 const IDENTITY_CONTROL = new Invalid('identity_invalid', 'holds a line break, a tab or another control character, which an identifier never does (a stray quote, or a broken export?)');
+// Rows ended by a lone CR (old Mac exports, or a file whose rows mix endings) read as one row.
+const IDENTITY_LONE_CR = new Invalid(
+  'identity_invalid',
+  'holds a carriage return (CR) with no line feed after it: the rows of this part of the file end in a lone CR, so they were read as one. Save the file with LF or CRLF line endings',
+);
 
 /** user_id / device_id: trimmed text; numbers from NDJSON become their decimal text. */
 export const identityRule: ValueRule = {
   trims: true,
-  fromText: (text) => (hasControlCharacter(text) ? IDENTITY_CONTROL : text),
+  fromText: (text) => (!hasControlCharacter(text) ? text : /\r(?!\n)/.test(text) ? IDENTITY_LONE_CR : IDENTITY_CONTROL),
   fromJson: (value) => (typeof value === 'number' ? String(value) : IDENTITY_INVALID),
 };

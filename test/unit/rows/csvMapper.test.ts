@@ -50,13 +50,21 @@ describe('CSV row mapping', () => {
   });
 
   it('rejects an identity holding a line break, a tab or a NUL, and keeps one whose whitespace is only at its ends', () => {
-    for (const id of ['C-1\nC-2', 'C-1\tx', 'C-1\u0000']) {
+    for (const id of ['C-1\nC-2', 'C-1\r\nC-2', 'C-1\tx', 'C-1\u0000']) {
       expect(mapper.map({ row: 5, line: 6, byteOffset: 0, cells: [id, 'Al', '', '', '', '', '', ''] }), JSON.stringify(id)).toMatchObject({
         ok: false,
         issue: { code: 'identity_invalid', column: 'Customer ID', reason: expect.stringMatching(/line break, a tab or another control character/) as string },
       });
     }
     expect(mapper.map({ row: 5, line: 6, byteOffset: 0, cells: [' C-1\n', 'Al', '', '', '', '', '', ''] })).toMatchObject({ ok: true, identity: 'user_id:C-1' });
+  });
+
+  // `user_id\nu1\ru2\ru3\n`: three rows ended by lone CRs read as one; the reason says so.
+  it('tells an identity holding a lone CR by the line endings it comes from', () => {
+    expect(mapper.map({ row: 1, line: 2, byteOffset: 0, cells: ['C-1\rC-2\rC-3', '', '', '', '', '', '', ''] })).toMatchObject({
+      ok: false,
+      issue: { code: 'identity_invalid', column: 'Customer ID', reason: expect.stringMatching(/carriage return \(CR\) with no line feed after it: .* Save the file with LF or CRLF line endings$/) as string },
+    });
   });
 
   it('stops at the first invalid cell and names its source column', () => {
