@@ -5,11 +5,12 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { inspectWithIdentityIndex } from '../../../activities/dedupe';
 import { toApplicationFailure } from '../../../activities/failures';
-import { compileMapping, MappingError } from '../../../activities/rows';
+import { MappingError } from '../../../activities/rows';
 import { LocalFileSource, SourceFormatError } from '../../../activities/source';
 import { localMessageOf } from '../../../activities/wording';
 import type { MappingInput } from '../../../common/mapping';
 import { rejectionOf } from '../../support/rejection';
+import { mappingError } from './mappingFailure';
 
 /*
  * Messages about a header and its mapping reach Temporal (the inspect activity's failure, the
@@ -22,16 +23,6 @@ import { rejectionOf } from '../../support/rejection';
 const HEADERLESS = 'leakid11,Johnleak Smithleak,Dublin\nleakid12,Mary Jones,Cork\n';
 /** Every piece of the first row, and what a suggestion derived from it would spell (johnleak_smithleak). */
 const FIRST_ROW = /leakid11|johnleak|smithleak|dublin/i;
-
-function mappingError(header: string[], mapping?: MappingInput): MappingError {
-  try {
-    compileMapping({ format: 'csv', header, mapping });
-  } catch (error) {
-    if (error instanceof MappingError) return error;
-    throw error;
-  }
-  throw new Error('expected a MappingError');
-}
 
 function writeFile(name: string, content: string): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'xp-header-names-')), name);

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toApplicationFailure } from '../../../activities/failures';
-import { compileMapping, MappingError } from '../../../activities/rows';
-import type { MappingInput } from '../../../common/mapping';
-
-function mappingError(header: string[], mapping?: MappingInput): MappingError {
-  try {
-    compileMapping({ format: 'csv', header, mapping });
-  } catch (error) {
-    if (error instanceof MappingError) return error;
-    throw error;
-  }
-  throw new Error('expected a MappingError');
-}
+import { mappingError } from './mappingFailure';
 
 /** What an import's failure carries into Temporal's history and the report: a few KB, whatever the header. */
 const FEW_KB = 10_000;
