@@ -10,6 +10,8 @@
  * carry what their caller needs beside the message.
  */
 
+import { quotedName } from '../common/quotedName';
+
 /** A header cell a message is about. */
 export interface HeaderCell {
   readonly name: string;
@@ -81,12 +83,12 @@ export function nameOr(cell: HeaderCell, local: string, shared: string): Wording
 
 /** `"First Name"` in a list of names; shared: `column 2`. */
 export function nameRef(cell: HeaderCell): Wording {
-  return nameOr(cell, JSON.stringify(cell.name), `column ${cell.position}`);
+  return nameOr(cell, quotedName(cell.name), `column ${cell.position}`);
 }
 
 /** `"First Name"` as a key in an example mapping entry; shared: `"<name of column 2>"`. */
 export function keyRef(cell: HeaderCell): Wording {
-  return nameOr(cell, JSON.stringify(cell.name), `"<name of column ${cell.position}>"`);
+  return nameOr(cell, quotedName(cell.name), `"<name of column ${cell.position}>"`);
 }
 
 /**

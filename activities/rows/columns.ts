@@ -1,3 +1,4 @@
+import { quotedName } from '../../common/quotedName';
 import type { ColumnMapping, ColumnRule, Mapping } from '../../common/mapping';
 import { isRejectColumn } from '../../common/report';
 import { keyRef, nameOr, words, type HeaderCell, type Wording } from '../wording';
@@ -23,12 +24,12 @@ export type ColumnResolution =
   | { kind: 'refuse'; problems: MappingProblem[] };
 
 export function columnLabel(source: string, attribute: string): string {
-  return source === attribute ? `Column ${JSON.stringify(source)}` : `Column ${JSON.stringify(source)} (${attribute})`;
+  return source === attribute ? `Column ${quotedName(source)}` : `Column ${quotedName(source)} (${attribute})`;
 }
 
 /** `"Email Address": "email"`, as it would be written in the mapping's "columns". */
 export function mappingEntry(source: string | HeaderCell, attribute: string): Wording {
-  return words`${typeof source === 'string' ? JSON.stringify(source) : keyRef(source)}: ${JSON.stringify(attribute)}`;
+  return words`${typeof source === 'string' ? quotedName(source) : keyRef(source)}: ${JSON.stringify(attribute)}`;
 }
 
 /**

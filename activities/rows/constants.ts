@@ -1,3 +1,4 @@
+import { quotedName } from '../../common/quotedName';
 import type { Mapping } from '../../common/mapping';
 import { isIdentityAttribute, isValidAttributeName, suggestAttributeName } from './attributeNames';
 import { isInvalid } from './invalid';
@@ -18,7 +19,7 @@ export interface CompiledConstant {
 export function compileConstants(mapping: Mapping, rules: RuleBook, problems: MappingProblem[]): CompiledConstant[] {
   const compiled: CompiledConstant[] = [];
   for (const [attribute, raw] of Object.entries(mapping.constants)) {
-    const at = { setting: `constant ${JSON.stringify(attribute)}` };
+    const at = { setting: `constant ${quotedName(attribute)}` };
     if (!isValidAttributeName(attribute)) {
       problems.push({
         ...at,

@@ -1,3 +1,4 @@
+import { quotedName } from '../../common/quotedName';
 import type { Mapping } from '../../common/mapping';
 import { IDENTITY_ATTRIBUTES, SUBSCRIPTION_OF, wellKnownAttributeFor, type IdentityAttribute } from './attributeNames';
 import { joinWords, keyRef, nameRef, words, type HeaderCell, type Text } from '../wording';
@@ -178,7 +179,7 @@ function subscriptionChecks(sent: readonly IndexedColumn[], constants: readonly 
     // No subscription column: either nothing sends `attribute` or a constant subscription is on every row.
     if (subscriptionColumn === undefined) continue;
     if (from === undefined && !constants.some((c) => c.attribute === attribute)) continue;
-    const origin = from === undefined ? 'a constant' : `column ${JSON.stringify(from.source)}`;
+    const origin = from === undefined ? 'a constant' : `column ${quotedName(from.source)}`;
     const reason =
       `The row sends ${attribute} (${origin}) but ` +
       `${columnLabel(subscriptionColumn.source, subscription).replace(/^Column/, 'column')} is blank; ` +

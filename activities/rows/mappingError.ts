@@ -1,3 +1,4 @@
+import { quotedName } from '../../common/quotedName';
 import { hiddenNamesHint, hidesNames, render, type HeaderCell, type Text, type View, type WithLocalMessage } from '../wording';
 
 /**
@@ -58,7 +59,7 @@ export class MappingError extends Error implements WithLocalMessage {
 function where({ column, setting }: MappingProblem, view: View): string {
   if (setting !== undefined) return `${setting}: `;
   if (column === undefined) return '';
-  if (typeof column === 'string' || column.safe || view === 'local') return `column ${JSON.stringify(typeof column === 'string' ? column : column.name)}: `;
+  if (typeof column === 'string' || column.safe || view === 'local') return `column ${quotedName(typeof column === 'string' ? column : column.name)}: `;
   return `column ${column.position}: `;
 }
 

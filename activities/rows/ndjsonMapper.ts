@@ -1,3 +1,4 @@
+import { quotedName } from '../../common/quotedName';
 import type { Mapping } from '../../common/mapping';
 import { render } from '../wording';
 import { SUBSCRIPTION_OF, type IdentityAttribute } from './attributeNames';
@@ -112,7 +113,7 @@ export class NdjsonRowMapper implements RowMapper {
     // Entries of the mapping were checked by compileMapping: only a key's own name can be refused here.
     const problem = resolution.problems[0];
     // A row's reason goes to the rejects file only (local): its names in full.
-    const reason = `Column ${JSON.stringify(key)} ${problem === undefined ? 'cannot be mapped' : render(problem.problem, 'local')}; ${problem === undefined ? 'map it in "columns"' : render(problem.fix, 'local')}`;
+    const reason = `Column ${quotedName(key)} ${problem === undefined ? 'cannot be mapped' : render(problem.problem, 'local')}; ${problem === undefined ? 'map it in "columns"' : render(problem.fix, 'local')}`;
     return { kind: 'refuse', issue: Object.freeze({ code: 'attribute_name_invalid', column: key, reason }) };
   }
 
@@ -132,13 +133,13 @@ export class NdjsonRowMapper implements RowMapper {
     const reason =
       other === undefined
         ? `${column.label} goes to ${column.attribute}, which the mapping also sets in "constants"; remove the key or the constant`
-        : `Columns ${JSON.stringify(other)} and ${JSON.stringify(column.source)} both go to ${column.attribute}; keep one, or skip the other in the mapping`;
+        : `Columns ${quotedName(other)} and ${quotedName(column.source)} both go to ${column.attribute}; keep one, or skip the other in the mapping`;
     return { code: 'attribute_conflict', column: column.source, reason };
   }
 
   private subscriptionMissing(attribute: string, subscription: string, object: Record<string, unknown>): RowIssue {
     const source = this.sourceOf(attribute, object);
-    const origin = source === undefined ? 'a constant' : `column ${JSON.stringify(source)}`;
+    const origin = source === undefined ? 'a constant' : `column ${quotedName(source)}`;
     return {
       code: attribute === 'email' ? 'email_subscription_missing' : 'sms_subscription_missing',
       column: source,

@@ -1,3 +1,4 @@
+import { quotedName } from '../../common/quotedName';
 import { isUtf8 } from 'node:buffer';
 import type { Delimiter } from '../../common/source';
 import { isKnownAttribute } from '../rows/attributeNames';
@@ -99,7 +100,7 @@ export function readCsvHeader(source: string, bytes: Buffer, first: FirstRecord,
       const cell = { name, position: index + 1, safe: isKnownAttribute(name) };
       throw new SourceFormatError(
         'header_duplicate_name',
-        words`${source}: the header (line 1) ${nameOr(cell, `names column ${JSON.stringify(name)} twice`, 'gives two columns the same name')} (columns ${earlier + 1} and ${index + 1}). Column names must be unique.`,
+        words`${source}: the header (line 1) ${nameOr(cell, `names column ${quotedName(name)} twice`, 'gives two columns the same name')} (columns ${earlier + 1} and ${index + 1}). Column names must be unique.`,
         { line: 1 },
       );
     }

@@ -36,3 +36,14 @@ describe('the size of a mapping failure', () => {
     expect(error.localMessage).toContain(`- column "${long}": is named in the mapping's "columns" but the header has no such column`);
   });
 });
+
+describe('names in a mapping failure', () => {
+  // A second byte order mark (the file's own is dropped), a zero-width space: the name printed as it is looked valid.
+  it('escapes the characters nobody can see, in local output and wherever a name is shown', () => {
+    const error = mappingError(['\uFEFFuser_id', 'e\u200Bmail', 'Na\u00A0me']);
+    expect(error.localMessage).toContain('- column "\\uFEFFuser_id": is not a valid Xtremepush attribute name');
+    expect(error.localMessage).toContain('- column "e\\u200Bmail": ');
+    expect(error.localMessage).toContain('- column "Na\\u00A0me": ');
+    expect(error.localMessage).not.toMatch(/[\uFEFF\u200B\u00A0]/);
+  });
+});
