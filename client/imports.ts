@@ -544,7 +544,10 @@ async function rerun(ctx: ImportClientContext, importId: string): Promise<Starte
     if (end.report === null) throw new ImportEndedWithoutReportError(importId, description.status.name, end.failure);
     last = end.report;
   }
-  if (last !== null && last.status !== 'cancelled' && last.batches.failed === 0 && last.batches.succeeded === last.batches.total && !rerunFailsAgain(last)) {
+  // An import that failed before it planned a batch (the API refused the token, the file was not
+  // there yet) has 0 of 0 batches succeeded: it sent nothing, and a re-run sends it all.
+  const failedBeforePlanning = last?.status === 'failed' && last.batches.total === 0;
+  if (last !== null && last.status !== 'cancelled' && !failedBeforePlanning && last.batches.failed === 0 && last.batches.succeeded === last.batches.total && !rerunFailsAgain(last)) {
     // A re-run would read the whole file again to send nothing, and write the report again.
     const rejected = last.rows.rejected > 0 ? ` Its ${last.rows.rejected} rejected row(s) are in ${last.rejectsFile ?? 'its rejects file'}: fix them, copy the file into XP_IMPORT_DATA_DIR (the worker reads sources from there only) and import it.` : '';
     throw new ImportSteeringError(importId, 'nothing_to_retry', `import ${importId} has nothing to retry: every batch succeeded.${rejected} To import the source again, start a new import with --id.`);

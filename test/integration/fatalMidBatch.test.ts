@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { retryFailed, startImport, waitForReport } from '../../client/imports';
-import { startTestStack, type TestStack } from '../support/stack';
+import { SANDBOX_TOKEN, startTestStack, type TestStack } from '../support/stack';
 
 /**
  * The apptoken revoked in the middle of a batch (the sandbox's `revokeTokenAfterImports`): the
@@ -64,6 +64,34 @@ describe('a fatal answer in the middle of a batch', () => {
     expect(second.rows).toEqual({ total: 401, imported: 400, rejected: 1, skipped: 0, superseded: 0 });
     expect(acceptedImports()).toHaveLength(2);
     expect(second.possibleDuplicates).toBe(0);
+    expect(stack.sandbox.profiles().size).toBe(400);
+  }, 120_000);
+});
+
+describe('an import that failed before it planned a batch', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  // The worker started with the token working; then the API refused it (403) on every method.
+  it('is re-run whole by retry, not refused as one whose every batch succeeded', async () => {
+    stack = await startTestStack();
+    await writeFile(path.join(stack.dataDir, 'refused-at-start.csv'), CSV);
+    stack.sandbox.configure({ forbiddenTokens: [SANDBOX_TOKEN], faultMethods: ['import/profile', 'info/task', 'list/task', 'list/profile'] });
+    const { importId } = await startImport(stack.client, { source: 'refused-at-start.csv', ...BATCH });
+    const first = await waitForReport(stack.client, importId);
+    expect(first.status).toBe('failed');
+    expect(first.failure?.code).toBe('ForbiddenError');
+    expect(first.batches).toMatchObject({ total: 0, succeeded: 0, failed: 0 });
+
+    // Before, retry answered "nothing to retry: every batch succeeded", and start sent to retry: no way on under this ID.
+    stack.sandbox.configure({});
+    await retryFailed(stack.client, importId);
+    const second = await waitForReport(stack.client, importId);
+    expect(second.status).toBe('completed_with_rejections');
+    expect(second.rows).toEqual({ total: 401, imported: 400, rejected: 1, skipped: 0, superseded: 0 });
     expect(stack.sandbox.profiles().size).toBe(400);
   }, 120_000);
 });
