@@ -118,11 +118,16 @@ async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
 
   let stuckResolution: StuckResolution | null = null;
   let stuckCount = 0;
+  // A plain cancel of the import: post nothing more, wait for what was posted (see stopSending.ts).
+  const stops = new SendingStops();
   setHandler(
     resolveStuckBatchUpdate,
     (resolution) => {
       stuckResolution = resolution;
-      return `${label}: ${resolution === 'resubmit' ? 'resubmitting' : 'abandoning'} stuck requests`;
+      if (resolution === 'abandon') return `${label}: abandoning stuck requests`;
+      // Taken, but a cancel posts nothing more: say so, not "resubmitting" (the batch ends abandoned).
+      if (stops.stopped) return `${label}: not resubmitted, as the import is being cancelled; the batch ends with its task open, which a re-run (\`xp-import retry\`) looks at again`;
+      return `${label}: resubmitting stuck requests`;
     },
     {
       validator: (_resolution) => {
@@ -131,8 +136,6 @@ async function runImportBatch(input: BatchWorkflowInput): Promise<BatchResult> {
     },
   );
 
-  // A plain cancel of the import: post nothing more, wait for what was posted (see stopSending.ts).
-  const stops = new SendingStops();
   setHandler(stopSendingSignal, () => stops.stopAll());
   /** A submit, or what a plain cancel left of it; a cancel --abandon between its attempts is thrown. */
   const submitOrStop = async (onlyKeys: string[] | undefined, asked: number, summary: string): Promise<SubmitBatchResult> => {

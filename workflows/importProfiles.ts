@@ -240,18 +240,31 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const setStatus = (status: ImportStatusValue) => upsertSearchAttributes([{ key: ImportStatusKey, value: status }]);
 
   setHandler(progressQuery, progress);
-  setHandler(pauseUpdate, () => {
-    paused = true;
-    setStatus('Paused');
-    showProgress();
-    return progress();
-  });
-  setHandler(resumeUpdate, () => {
-    paused = false;
-    setStatus('Running');
-    showProgress();
-    return progress();
-  });
+  // Once cancelled or finishing, no batch starts whatever is asked: a pause, a resume or a concurrency
+  // confirmed then changed nothing, and a pause showed the import as Paused in the UI while it cancelled.
+  const refuseOnceEnding = (what: string) => {
+    if (cancelling || finishing) throw new Error(`${input.importId} is ${cancelling ? 'being cancelled' : 'finishing'}: it starts no new batch, so there is nothing to ${what}`);
+  };
+  setHandler(
+    pauseUpdate,
+    () => {
+      paused = true;
+      setStatus('Paused');
+      showProgress();
+      return progress();
+    },
+    { validator: () => refuseOnceEnding('pause') },
+  );
+  setHandler(
+    resumeUpdate,
+    () => {
+      paused = false;
+      setStatus('Running');
+      showProgress();
+      return progress();
+    },
+    { validator: () => refuseOnceEnding('resume') },
+  );
   setHandler(
     setConcurrencyUpdate,
     (n) => {
@@ -262,6 +275,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     {
       validator: (n) => {
         if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('concurrency must be an integer from 1 to 64');
+        refuseOnceEnding('change');
       },
     },
   );

@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeSampleFile } from '../../bin/sampleData';
-import { NoSuchBatchError } from '../../client/importErrors';
-import { cancelImport, getProgress, resolveStuckBatch, startImport, waitForReport } from '../../client/imports';
+import { ImportSteeringError, NoSuchBatchError } from '../../client/importErrors';
+import { cancelImport, getProgress, pauseImport, resolveStuckBatch, resumeImport, setImportConcurrency, startImport, waitForReport } from '../../client/imports';
 import type { Progress } from '../../common/progress';
 import { runCli } from '../support/cli';
 import { until } from '../support/poll';
+import { rejectionOf } from '../support/rejection';
 import { startTestStack, type TestStack } from '../support/stack';
 
 /** Issue 3: a task that never finishes is reported stuck by a watchdog, and an operator decides. */
@@ -88,6 +89,16 @@ describe('a stuck task', () => {
     // A plain cancel waits for the batch in flight, which waits for an operator.
     await cancelImport(live.client, started.importId);
     await until(() => getProgress(live.client, started.importId), (p: Progress) => p.phase === 'cancelling');
+    // Before, each was confirmed and changed nothing, and the pause showed the import as Paused while it cancelled.
+    for (const [what, steer] of [
+      ['pause', () => pauseImport(live.client, started.importId)],
+      ['resume', () => resumeImport(live.client, started.importId)],
+      ['change', () => setImportConcurrency(live.client, started.importId, 4)],
+    ] as const) {
+      const refused = await rejectionOf(steer());
+      expect(refused).toBeInstanceOf(ImportSteeringError);
+      expect(refused).toMatchObject({ reason: 'refused', message: `stuck-cancel-abandon is being cancelled: it starts no new batch, so there is nothing to ${what}` });
+    }
     await cancelImport(live.client, started.importId, 'abandon');
 
     const report = await waitForReport(live.client, started.importId);
@@ -113,7 +124,10 @@ describe('a stuck task', () => {
     await cancelImport(live.client, started.importId);
     await until(() => getProgress(live.client, started.importId), (p: Progress) => p.phase === 'cancelling');
     const posted = live.sandbox.requestLog().filter((r) => r.method === 'import/profile').length;
-    await resolveStuckBatch(live.client, started.importId, stuckBatch, 'resubmit');
+    // Said as it is, not "resubmitting" (before, the CLI confirmed a resubmit that never came).
+    expect(await resolveStuckBatch(live.client, started.importId, stuckBatch, 'resubmit')).toBe(
+      `batch ${stuckBatch}: rows ${(stuckBatch - 1) * 200 + 1}-${stuckBatch * 200}: not resubmitted, as the import is being cancelled; the batch ends with its task open, which a re-run (\`xp-import retry\`) looks at again`,
+    );
 
     const report = await waitForReport(live.client, started.importId);
     expect(live.sandbox.requestLog().filter((r) => r.method === 'import/profile')).toHaveLength(posted);
