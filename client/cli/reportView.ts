@@ -1,4 +1,4 @@
-import { batchesNotRun, type ImportReport } from '../../common/report';
+import { batchesNotRun, rerunFailsAgain, type ImportReport } from '../../common/report';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
@@ -49,6 +49,8 @@ export function formatReport(report: ImportReport): string {
   if (report.failedBatches.length > 10) lines.push(`  ... ${report.failedBatches.length - 10} more failed batches in ${report.reportFile ?? 'report.json'}`);
   // A re-run refuses a source that changed: for that one, the way on is a new import.
   if (report.failure?.code === 'SourceChangedError') lines.push(`  next      xp-import start ${report.source} --id <new id>   (the file changed: import the new version)`);
+  // retry refuses these too: it would read the same file with the same mapping and fail the same way.
+  else if (rerunFailsAgain(report)) lines.push(`  next      fix what the failure says, then xp-import start ${report.source} --id <new id>   (a re-run would fail the same way)`);
   else if (report.batches.failed > 0 || (notRun > 0 && !report.dryRun)) {
     lines.push(`  next      xp-import retry ${report.importId}   (sends the ${report.batches.failed > 0 ? 'failed batches' : 'batches not run'}${report.batches.failed > 0 && notRun > 0 ? ' and those not run' : ''} again)`);
   }

@@ -100,5 +100,9 @@ describe('the report for people', () => {
     const changed = formatReport({ ...failed, failure: { code: 'SourceChangedError', message: 'customers.csv changed since it was inspected' } });
     expect(changed).toContain('next      xp-import start customers.csv --id <new id>   (the file changed: import the new version)');
     expect(changed).not.toContain('xp-import retry');
+    // A re-run that lost its report folder failed on its input: retry refuses it, so it is not the way on.
+    const input = formatReport({ ...failed, failure: { code: 'InvalidInputError', message: 'a re-run needs the report folder of the first run' } });
+    expect(input).toContain('next      fix what the failure says, then xp-import start customers.csv --id <new id>   (a re-run would fail the same way)');
+    expect(input).not.toContain('xp-import retry');
   });
 });
