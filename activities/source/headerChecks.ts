@@ -121,7 +121,7 @@ function checkNotOtherDelimiter(source: string, names: readonly string[], delimi
   throw new SourceFormatError(
     'header_malformed',
     `${source}: the header (line 1) read with the delimiter ${shown(delimiter)} is one column with ${shown(other)} in it: ` +
-      `the file seems to be ${shown(other)}-separated. Pass --delimiter ${other === '\t' ? 'tab' : other}, or leave --delimiter out to detect it.`,
+      `the file seems to be ${shown(other)}-separated. Pass --delimiter ${other === '\t' ? 'tab' : `'${other}'`} (quoted: ; and | end a shell command), or leave --delimiter out to detect it.`,
     { line: 1 },
   );
 }

@@ -171,7 +171,7 @@ describe('SourceFormatError', () => {
   it('a delimiter given that the header does not use: it names the one it does use, not a column named like the whole line', async () => {
     const error = await inspectionError('user_id,email,first_name\nu1,alice@example.com,Alice\n', 'csv', ';');
     expectError(error, 'header_malformed', { line: 1 }, ['alice']);
-    expect(error.message).toContain('the header (line 1) read with the delimiter ";" is one column with "," in it: the file seems to be ","-separated. Pass --delimiter ,');
+    expect(error.message).toContain('the header (line 1) read with the delimiter ";" is one column with "," in it: the file seems to be ","-separated. Pass --delimiter \',\' (quoted: ; and | end a shell command), or leave --delimiter out to detect it.');
     const tabs = await inspectionError('user_id\temail\nu1\ta@example.com\n', 'csv', ',');
     expect(tabs.message).toContain('is one column with tab in it');
   });
