@@ -22,7 +22,7 @@ export function formatReport(report: ImportReport): string {
     `import ${report.importId}: ${report.status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
     `  source    ${report.source} (${report.format})`,
     unread
-      ? '  rows      not counted: the import stopped before it had read the whole source'
+      ? '  rows      not counted: the import stopped (see failure) before it had counted them'
       : `  rows      ${n(report.rows.total)} total: ${n(report.rows.imported)} ${report.dryRun ? 'would be imported' : 'imported'}, ${n(report.rows.rejected)} rejected, ${n(report.rows.skipped)} skipped${skippedWhy(report.rows)}`,
     `  batches   ${n(report.batches.total)} total: ${n(report.batches.succeeded)} succeeded, ${n(report.batches.failed)} failed${notRun > 0 ? `, ${n(notRun)} not run` : ''}`,
     report.dryRun
@@ -51,6 +51,7 @@ export function formatReport(report: ImportReport): string {
   if (report.failure?.code === 'SourceChangedError') lines.push(`  next      xp-import start ${report.source} --id <new id>   (the file changed: import the new version)`);
   // retry refuses these too: it would read the same file with the same mapping and fail the same way.
   else if (rerunFailsAgain(report)) lines.push(`  next      fix what the failure says, then xp-import start ${report.source} --id <new id>   (a re-run would fail the same way)`);
+  else if (unread && !report.dryRun) lines.push(`  next      xp-import retry ${report.importId}   (once the failure is fixed: nothing was sent)`);
   else if (report.batches.failed > 0 || (notRun > 0 && !report.dryRun)) {
     lines.push(`  next      xp-import retry ${report.importId}   (sends the ${report.batches.failed > 0 ? 'failed batches' : 'batches not run'}${report.batches.failed > 0 && notRun > 0 ? ' and those not run' : ''} again)`);
   }

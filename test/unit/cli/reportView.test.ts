@@ -64,7 +64,9 @@ describe('the report for people', () => {
   it('says rows were not counted when the import stopped before reading the source (before: 0 total)', () => {
     const stopped = { ...report({ total: 0, imported: 0, rejected: 0, skipped: 0 }), status: 'failed' as const, failure: { code: 'AuthenticationError', message: 'wrong token' } };
     const text = formatReport(stopped);
-    expect(text).toContain('  rows      not counted: the import stopped before it had read the whole source');
+    expect(text).toContain('  rows      not counted: the import stopped (see failure) before it had counted them');
+    // A re-run sends it all (retry no longer takes 0 of 0 batches for every batch succeeded).
+    expect(text).toContain('  next      xp-import retry r   (once the failure is fixed: nothing was sent)');
     expect(text).not.toContain('0 total: 0 imported');
     const read: ImportReport = { ...stopped, fingerprint: { size: 10, version: '1', sha256: 'ab' } };
     expect(formatReport(read)).toContain('  rows      0 total');
