@@ -1,4 +1,5 @@
 import { MappingSchema, type Mapping, type MappingInput } from '../../common/mapping';
+import { plainNumberText } from '../../common/numberText';
 import type { Delimiter, SourceFormat } from '../../common/source';
 import type { IdentityAttribute } from '../rows/attributeNames';
 import { isBlankText } from '../rows/blank';
@@ -138,7 +139,7 @@ function readJsonScalar(json: string): string | undefined {
   if (/^-?\d+$/.test(json)) return json;
   try {
     const value: unknown = JSON.parse(json);
-    return typeof value === 'number' ? String(value) : nonBlank(value as string);
+    return typeof value === 'number' ? plainNumberText(value) : nonBlank(value as string);
   } catch {
     return undefined;
   }
@@ -179,7 +180,7 @@ function firstIdentity(object: Record<string, unknown>, keys: readonly string[])
       if (isBlankText(value)) continue;
       return value.trim();
     }
-    return typeof value === 'number' ? String(value) : undefined;
+    return typeof value === 'number' ? plainNumberText(value) : undefined;
   }
   return null;
 }

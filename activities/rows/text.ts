@@ -1,3 +1,4 @@
+import { plainNumberText } from '../../common/numberText';
 import { Invalid } from './invalid';
 import type { ValueRule } from './valueRule';
 import type { Cell } from './types';
@@ -55,5 +56,5 @@ const IDENTITY_LONE_CR = new Invalid(
 export const identityRule: ValueRule = {
   trims: true,
   fromText: (text) => (!hasControlCharacter(text) ? text : /\r(?!\n)/.test(text) ? IDENTITY_LONE_CR : IDENTITY_CONTROL),
-  fromJson: (value) => (typeof value === 'number' ? String(value) : IDENTITY_INVALID),
+  fromJson: (value) => (typeof value === 'number' ? plainNumberText(value) : IDENTITY_INVALID),
 };
