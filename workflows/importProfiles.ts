@@ -245,26 +245,14 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
   const refuseOnceEnding = (what: string) => {
     if (cancelling || finishing) throw new Error(`${input.importId} is ${cancelling ? 'being cancelled' : 'finishing'}: it starts no new batch, so there is nothing to ${what}`);
   };
-  setHandler(
-    pauseUpdate,
-    () => {
-      paused = true;
-      setStatus('Paused');
-      showProgress();
-      return progress();
-    },
-    { validator: () => refuseOnceEnding('pause') },
-  );
-  setHandler(
-    resumeUpdate,
-    () => {
-      paused = false;
-      setStatus('Running');
-      showProgress();
-      return progress();
-    },
-    { validator: () => refuseOnceEnding('resume') },
-  );
+  const setPaused = (pause: boolean) => () => {
+    paused = pause;
+    setStatus(pause ? 'Paused' : 'Running');
+    showProgress();
+    return progress();
+  };
+  setHandler(pauseUpdate, setPaused(true), { validator: () => refuseOnceEnding('pause') });
+  setHandler(resumeUpdate, setPaused(false), { validator: () => refuseOnceEnding('resume') });
   setHandler(
     setConcurrencyUpdate,
     (n) => {
