@@ -136,12 +136,24 @@ export function computeProgress(p: ProgressInput): Progress {
     // A tenth is all a rate says: `status --json` showed 4.237288135593221.
     rowsPerSecond: Math.round(rowsPerSecond * 10) / 10,
     // Only while it imports: paused or pausing, nothing new starts until it is resumed (an ETA would
-    // guess when); cancelling, the rest is never sent; inspecting or finishing, there is no rate yet or no rest.
-    etaSeconds: p.phase !== 'importing' || remaining === null || rowsPerSecond === 0 ? null : remaining / rowsPerSecond,
+    // guess when); cancelling, the rest is never sent; inspecting or finishing, there is no rate yet or
+    // no rest; waiting for an operator to resolve stuck batches, its end is theirs to say.
+    etaSeconds: p.phase !== 'importing' || remaining === null || rowsPerSecond === 0 || waitsForOperator(p) ? null : remaining / rowsPerSecond,
     startedAt: p.startedAt,
     ...(anchor ? { rateSince: new Date(anchor.at).toISOString() } : {}),
     updatedAt: new Date(p.now).toISOString(),
   };
+}
+
+/**
+ * Nothing moves until `resolve` is run: every batch in flight is stuck, and none is left to start
+ * or the stuck ones hold every slot. The rate falls as it waits, and its ETA would grow without end.
+ */
+function waitsForOperator(p: ProgressInput): boolean {
+  const stuck = p.stuckBatches.length;
+  if (stuck === 0 || stuck < p.inFlightBatches || p.totalRows === null) return false;
+  const toStart = Math.ceil(p.totalRows / p.batchSize) - p.totals.batches.done - p.inFlightBatches;
+  return toStart <= 0 || stuck >= p.concurrency;
 }
 
 /**

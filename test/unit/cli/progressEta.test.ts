@@ -105,4 +105,23 @@ describe('the progress of an import', () => {
     // A moment's quiet is not worth a word.
     expect(formatProgressLine(progressAsOf(computeProgress(input), Date.parse('2026-11-29T00:00:09.000Z')))).toMatch(/ETA \d+s$/);
   });
+  it('gives none while it waits for an operator: stuck batches are all it has in flight and nothing else can start (before: an ETA that grew without end)', () => {
+    const at = (done: number, inFlight: number, stuck: number[], concurrency = 2) => {
+      const t = emptyTotals();
+      t.rows.imported = done * 100;
+      t.batches.done = done;
+      return computeProgress({ ...input, totals: t, inFlightBatches: inFlight, inFlightRows: inFlight * 100, stuckBatches: stuck, concurrency });
+    };
+    // The last batch stuck, nothing left to start.
+    const last = at(9, 1, [9]);
+    expect(last.etaSeconds).toBeNull();
+    expect(formatProgressLine(last)).toMatch(/1 stuck: batch 10\), \d+ rows\/s$/);
+    expect(progressAsOf(last, input.now + 60_000).etaSeconds).toBeNull();
+    // Both slots held by stuck batches, batches left to start.
+    expect(at(4, 2, [4, 5]).etaSeconds).toBeNull();
+    // One slot stuck, one free: the rest still moves.
+    expect(at(4, 1, [4]).etaSeconds).toBe(6);
+    // A stuck batch beside one that runs: the one that runs moves.
+    expect(at(8, 2, [8]).etaSeconds).toBe(1);
+  });
 });
