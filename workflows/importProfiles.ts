@@ -155,6 +155,11 @@ const MAX_SUBMITS_HANDED_ON = 3;
  * were seen ~70 ms after their end, every batch.
  */
 const LOOKS_AS_FINE_AS_TASKS_ARE_EVEN = 'looks-as-fine-as-tasks-are-even';
+/**
+ * patched() id: an import paused once its last batch has started ends when that batch ends. Before,
+ * it stayed paused with every row done, no report written, until someone resumed or cancelled it.
+ */
+const PAUSED_WITH_NOTHING_LEFT_ENDS = 'paused-with-nothing-left-ends';
 
 /**
  * An import of one source: inspect it, plan batches page by page, keep a sliding window of batch
@@ -472,6 +477,9 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       }
     };
     const pagesEarly = patched(PLAN_PAGES_A_WINDOW_EARLIER);
+    const endsWhilePaused = patched(PAUSED_WITH_NOTHING_LEFT_ENDS);
+    // A pause holds back batches not started yet: with none left, there is nothing for it to hold.
+    const nothingLeft = () => endsWhilePaused && queue.length === 0 && planExhausted && nextPage === undefined;
     let startedThisRun = 0;
     // With the first page planned early, the second is asked for while two windows are left only once
     // a batch has ended (before then, while one is left): until then the first window is being posted.
@@ -483,7 +491,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
       // run that will continue as new before it needs the page.
       const pageAhead = startedThisRun >= concurrency && startedThisRun + queue.length < tuning.maxBatchesPerRun;
       if (pagesEarly && pageAhead && queue.length <= pageAheadWindows() * concurrency) requestPage();
-      await condition(() => fatal !== undefined || (!paused && inFlight.size < concurrency));
+      await condition(() => fatal !== undefined || (!paused && inFlight.size < concurrency) || nothingLeft());
       if (fatal !== undefined) break;
       if (queue.length <= concurrency) requestPage();
       if (nextPage !== undefined && (queue.length === 0 || (pagesEarly && nextPageReady))) {

@@ -114,6 +114,24 @@ describe('steering an import', () => {
     expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
   });
 
+  it('paused once its last batch has started, it ends when that batch ends (before: it stayed paused with every row done, and no report)', async () => {
+    stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
+    const file = path.join(stack.dataDir, 'lastwindow.csv');
+    await writeSampleFile(file, { rows: 4_000 });
+    const { importId } = await startImport(stack.client, { source: 'lastwindow.csv', batchSize: 500, concurrency: 4 });
+    const lastStarted = await until(
+      () => getProgress(stack!.client, importId),
+      (p: Progress) => p.batches.total !== null && p.batches.done + p.batches.inFlight === p.batches.total && p.batches.done < p.batches.total,
+    );
+    expect(lastStarted.batches.total).toBe(8);
+    await pauseImport(stack.client, importId);
+    // Never resumed: the wait ends on its own, or the test's timeout fails it.
+    const report = await waitForReport(stack.client, importId, undefined, undefined, { signal: AbortSignal.timeout(60_000) });
+    expect(report.status).toBe('completed');
+    expect(report.rows.imported).toBe(4_000);
+    expectStoreEquals(stack.sandbox, expectedFromSampleCsv(file));
+  });
+
   it('cancel mid-import: status cancelled, the report is written and its counts add up', async () => {
     stack = await startTestStack({ sandbox: { faults: { latencyMs: 300 } } });
     await writeSampleFile(path.join(stack.dataDir, 'cancel.csv'), { rows: 20_000 });
