@@ -678,11 +678,14 @@ export async function waitForReport(
     if (stop.signal.aborted) stopNow();
     stop.signal.addEventListener('abort', stopNow, { once: true });
   });
+  let outcome: unknown;
   try {
-    await Promise.race([ended, stopped]);
+    outcome = await Promise.race([ended, stopped]);
   } catch (error) {
     if (stop.signal.aborted) throw stop.signal.reason;
     if (!(error instanceof WorkflowFailedError)) throw error;
+    // A failed import fails with its report as the failure's details.
+    outcome = error.cause instanceof ApplicationFailure ? error.cause.details?.[0] : undefined;
   } finally {
     // Left behind by a stop, it ends with the import or the connection; its end is of no one's concern.
     ended.catch(() => undefined);
@@ -692,9 +695,13 @@ export async function waitForReport(
     signal?.removeEventListener('abort', onAbort);
     await polling;
   }
+  // The report the run that ended returned or failed with. Read again by ID only when it is not
+  // there (a cancelled import's is in its history): a re-run started meanwhile is then the import.
+  const ending = ImportReportSchema.safeParse(outcome);
+  if (ending.success) return ending.data;
   const report = await getReport(ctx, importId);
-  if (report === null) throw new Error(`import ${importId} ended without a report`);
-  return report;
+  // A re-run started since it ended (retry, from another shell or service): the import goes on, and so does the wait.
+  return report ?? (await waitForReport(ctx, importId, onProgress, intervalMs, options));
 }
 
 /**
