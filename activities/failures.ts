@@ -3,7 +3,7 @@ import { XtremepushError } from './xtremepush/errors';
 
 /**
  * Errors that stop an import at once because retrying cannot fix them: the input or the setup is
- * wrong. Their names become ApplicationFailure types (see FATAL_FAILURE_TYPES in common/batch.ts).
+ * wrong. Their names become ApplicationFailure types (see FATAL_FAILURE_TYPES in common/batchIds.ts).
  */
 export class InputError extends Error {
   override name = 'InvalidInputError';

@@ -705,10 +705,10 @@ export async function waitForReport(
 }
 
 /**
- * A failed or cancelled import has no result; its report is the result of its last `writeReport`
- * activity (or the details of its failure), read from the history of its last run.
+ * The report an import wrote (or failed with), and the message it failed with, from the history of
+ * its last run: a failed or cancelled import has no result, so its report is the result of its
+ * last `writeReport` activity (or the details of its failure).
  */
-/** The report an import wrote (or failed with), and the message it failed with, from its history. */
 async function endOfHistory(handle: WorkflowHandle): Promise<{ report: ImportReport | null; failure: string | undefined }> {
   const history = await handle.fetchHistory();
   let failure: string | undefined;
@@ -732,4 +732,3 @@ async function endOfHistory(handle: WorkflowHandle): Promise<{ report: ImportRep
   return { report: parsed.success ? parsed.data : null, failure };
 }
 
-export { ApplicationFailure };

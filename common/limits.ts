@@ -12,7 +12,7 @@ export const MAX_CONCURRENCY = 64;
 
 /**
  * The stuck-task watchdog: a task still running this long after its POST is reported stuck, for an
- * operator to resolve (resubmit or abandon). The workflow's own default is the same 30 minutes.
+ * operator to resolve (resubmit or abandon). The workflow takes it for an input that names none.
  */
 export const DEFAULT_STUCK_AFTER_MS = 30 * 60_000;
 /** Below a minute the watchdog would fire on tasks that are only slow: a first look at a task alone may take 20 s. */

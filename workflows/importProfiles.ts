@@ -17,7 +17,7 @@ import {
 import type { BatchSettings, BatchWorkflowInput, ImportJob, SubmitBatchResult } from '../common/batch';
 import { batchWorkflowId, CANCELLED_FAILURE_CODE, DEFAULT_STUCK_LOOK_EVERY_MS, IMPORT_ID_MAX_LENGTH, IMPORT_ID_PATTERN, IMPORT_ID_RULE } from '../common/batchIds';
 import type { ImportWorkflowInput } from '../common/importInput';
-import { BATCHES_PER_PLAN_PAGE, DEFAULT_STUCK_AFTER_MS } from '../common/limits';
+import { BATCHES_PER_PLAN_PAGE, DEFAULT_STUCK_AFTER_MS, MAX_CONCURRENCY } from '../common/limits';
 import { firstPollAfterMs, lookSchedule, MAX_FIRST_POLL_DELAY_MS, rememberTaskWait, type LookSchedule } from '../common/firstPoll';
 import { batchStuckSignal, cancelModeSignal, handOverSignal, pauseUpdate, progressQuery, resumeUpdate, setConcurrencyUpdate, stopSendingSignal, type CancelMode } from '../common/messages';
 import type { BatchPlan, PlanCursor, PlanPage, SourceLayout } from '../common/plan';
@@ -267,7 +267,7 @@ export async function importProfilesWorkflow(input: ImportWorkflowInput, carried
     },
     {
       validator: (n) => {
-        if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('concurrency must be an integer from 1 to 64');
+        if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new Error(`concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`);
         refuseOnceEnding('change');
       },
     },

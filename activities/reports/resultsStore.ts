@@ -33,11 +33,6 @@ export async function readAllResults(dir: string): Promise<BatchResult[]> {
   return files.flatMap((file) => file.results);
 }
 
-/** The newest result of every batch, in batch order (a re-run's results replace older ones). */
-export async function readLatestResults(dir: string): Promise<BatchResult[]> {
-  return latestOf(await readAllResults(dir));
-}
-
 /** The last of `results` (oldest first) for each batch, in batch order. */
 export function latestOf(results: BatchResult[]): BatchResult[] {
   const latest = new Map<number, BatchResult>();

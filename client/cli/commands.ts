@@ -220,4 +220,3 @@ export async function resolveCommand(rawId: string, batch: string, resolution: s
   });
 }
 
-export { UsageError };
