@@ -117,7 +117,32 @@ export async function readRejectPart(file: string): Promise<RejectedRow[]> {
   if (text === undefined) return [];
   const lines = text.split('\n');
   lines.pop();
-  return lines.filter((line) => line.length > 0).map((line) => JSON.parse(line) as RejectedRow);
+  const rows: RejectedRow[] = [];
+  for (const [index, line] of lines.entries()) {
+    if (line.length === 0) continue;
+    try {
+      rows.push(JSON.parse(line) as RejectedRow);
+    } catch {
+      throw new RejectPartError(file, index + 1);
+    }
+  }
+  return rows;
+}
+
+/**
+ * A line of a reject part that is not one written whole: the file was edited, or two writers
+ * appended at once (a report folder on a file system whose appends are not atomic). Its message
+ * names the line and never quotes it (JSON.parse's would, with the row's cells); tried again, so
+ * that the line can be mended or removed while the import waits.
+ */
+export class RejectPartError extends Error {
+  override name = 'RejectPartError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+  ) {
+    super(`line ${line} of ${file} is not a rejected row as the worker writes them (was the file edited, or written by two workers at once?): mend or remove that line; the step is tried again`);
+  }
 }
 
 /** Cuts a line an append left without its newline, so that the next line does not run on from it. */

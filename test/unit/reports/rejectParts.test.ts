@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toApplicationFailure } from '../../../activities/failures';
-import { appendRejectPart, readRejectPart, writeRejectPart, type RejectedRow } from '../../../activities/reports/rejectParts';
+import { appendRejectPart, readRejectPart, RejectPartError, writeRejectPart, type RejectedRow } from '../../../activities/reports/rejectParts';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-parts-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -30,6 +30,37 @@ describe('reject parts after a write cut short (a full disk, a crash mid-append)
     appendFileSync(file, JSON.stringify(row(2, 'y'.repeat(200_000))).slice(0, 150_000));
     await appendRejectPart(file, [row(3)]);
     expect(await readRejectPart(file)).toEqual([row(1), row(3)]);
+  });
+
+  it('a line not written by the worker (edited, two writers at once) is named by its number, and its cells are never quoted', async () => {
+    const file = path.join(folder, 'edited', 'batch-0000003-api.part');
+    await appendRejectPart(file, [row(1)]);
+    appendFileSync(file, `x_garbled_${JSON.stringify(row(2, 'garbled.person@example.com'))}\n`);
+    await appendRejectPart(file, [row(3)]);
+    const error = await readRejectPart(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RejectPartError);
+    expect(error).toMatchObject({ file, line: 2 });
+    const failure = toApplicationFailure(error);
+    expect(failure.message).toMatch(/^line 2 of .*batch-0000003-api\.part is not a rejected row/);
+    expect(failure.message).not.toContain('garbled');
+    expect(failure.nonRetryable).toBe(false);
+  });
+
+  it("any JSON.parse error that reaches Temporal loses the text V8 quotes from its input", () => {
+    let thrown: unknown;
+    try {
+      JSON.parse('private.person@example.com,"x"');
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).message).toContain('private.pe');
+    const failure = toApplicationFailure(thrown);
+    expect(failure.type).toBe('SyntaxError');
+    expect(failure.message).not.toContain('private');
+    expect(failure.message).toBe('Unexpected token');
   });
 
   it('a part rewritten whole leaves nothing of the part before it, and no file beside it', async () => {

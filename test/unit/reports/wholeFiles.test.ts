@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { readAllResults, writeResults } from '../../../activities/reports/resultsStore';
-import { writeRejectPart } from '../../../activities/reports/rejectParts';
+import { RejectPartError, writeRejectPart } from '../../../activities/reports/rejectParts';
 import { ReportPaths } from '../../../activities/reports/reportPaths';
 import { createReportActivities, type WriteReportInput } from '../../../activities/reports/writeReport';
 import { writeWhole } from '../../../activities/wholeFiles';
@@ -156,7 +156,7 @@ describe('the rejects file, merged from the batches\' parts', () => {
     await writeRejectPart(paths.validationRejects(1), rows(101));
     await writeRejectPart(paths.validationRejects(2), rows(201));
     appendFileSync(paths.validationRejects(2), '{"row": 251, "cut short\n');
-    await expect(reports.writeReport(reportInput(importId, 0))).rejects.toThrow(SyntaxError);
+    await expect(reports.writeReport(reportInput(importId, 0))).rejects.toThrow(RejectPartError);
 
     expect(readFileSync(paths.rejects('csv'), 'utf8')).toBe(written);
     expect(readdirSync(paths.root).sort()).toEqual(filesBefore);
