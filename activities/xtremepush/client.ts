@@ -14,7 +14,7 @@ import {
   ServerError,
   type XtremepushError,
 } from './errors';
-import { EnvelopeSchema, extractTaskId, mentionsAuthentication, normaliseTaskStatus, TaskRecordSchema, type Envelope, type TaskStatus } from './responses';
+import { EnvelopeSchema, extractTaskId, mentionsAuthentication, normaliseTaskStatus, statusWord, TaskRecordSchema, type Envelope, type TaskStatus } from './responses';
 
 export type Cell = string | number | boolean;
 
@@ -40,7 +40,7 @@ export type ImportAnswer = { mode: 'sync' } | { mode: 'async'; taskId: string };
 
 export interface TaskInfo {
   status: TaskStatus;
-  /** The status text as the API gave it, for the report. */
+  /** The status word as the API gave it, for the report; empty when it is not a plain word (statusWord). */
   rawStatus: string;
 }
 
@@ -251,5 +251,5 @@ function parseEnvelope(text: string): Envelope | undefined {
 function toTaskInfo(raw: unknown, method: string): TaskInfo {
   const parsed = TaskRecordSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidResponseError(method, 'no task in the answer');
-  return { status: normaliseTaskStatus(parsed.data), rawStatus: String(parsed.data.status ?? '') };
+  return { status: normaliseTaskStatus(parsed.data), rawStatus: statusWord(parsed.data.status) };
 }

@@ -16,7 +16,17 @@ export const EnvelopeSchema = z
   .loose();
 export type Envelope = z.infer<typeof EnvelopeSchema>;
 
-const TaskIdSchema = z.union([z.string().min(1), z.number().int()]).transform(String);
+/**
+ * A task ID is a number or a short token. Anything else (an API that echoed the request into it)
+ * is not taken: the ID goes to history, reports and logs, where no row value may go.
+ */
+const TaskIdSchema = z.union([z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/), z.number().int()]).transform(String);
+
+/** A status word as the report may show it; anything longer or stranger is not repeated. */
+export function statusWord(status: string | number | null | undefined): string {
+  const text = String(status ?? '');
+  return /^[A-Za-z0-9 _-]{1,40}$/.test(text) ? text : '';
+}
 
 function at(value: unknown, ...keys: Array<string | number>): unknown {
   let current = value;
