@@ -16,7 +16,9 @@ export function resolveSourceForWorker(ref: SourceRef, dataDir = process.env.XP_
   if (ref.kind !== 'file') return { ref, localPath: null };
   const inside = (folder: string, file: string): string | undefined => {
     const relative = path.relative(folder, file);
-    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : undefined;
+    // `..` as a whole first segment leads out; `..dots.csv` is a file's name like any other.
+    const out = relative === '..' || relative.startsWith(`..${path.sep}`);
+    return relative !== '' && !out && !path.isAbsolute(relative) ? relative : undefined;
   };
   // As named, or through symlinks: the data folder may be a mounted volume's link, and the current
   // folder its real path (`cd` into it resolves the link), as the worker also resolves them.

@@ -119,6 +119,9 @@ describe('where the client finds a local file', () => {
       const linkedData = path.join(folder, 'data-link');
       symlinkSync(data, linkedData);
       expect(resolveSourceForWorker({ kind: 'file', path: path.join(data, 'same.csv') }, linkedData).ref).toEqual({ kind: 'file', path: 'same.csv' });
+      // A name that begins with two dots is a name, not the way out (before: refused as outside the data folder).
+      writeFileSync(path.join(data, '..dots.csv'), 'user_id\ndots\n');
+      expect(resolveSourceForWorker({ kind: 'file', path: '..dots.csv' }, data).ref).toEqual({ kind: 'file', path: '..dots.csv' });
       // A folder (`start .` from inside the data folder) is refused with what to give instead.
       process.chdir(data);
       expect(() => resolveSourceForWorker({ kind: 'file', path: '.' }, data)).toThrow(new SourceArgumentError('. is a folder, not a file: give the path of a CSV or NDJSON file in it'));
