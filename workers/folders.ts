@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { PRIVATE_FOLDER_MODE } from '../activities/wholeFiles';
 import path from 'node:path';
 import { ConfigError, type WorkerConfig } from './config';
@@ -23,12 +23,25 @@ export function checkWorkerFolders(config: WorkerConfig): void {
   }
   if (!statOf(config.reportDir)?.isDirectory()) throw new ConfigError(`XP_IMPORT_REPORT_DIR (${config.reportDir}) is not a folder`);
   mustAllow('XP_IMPORT_REPORT_DIR', config.reportDir, constants.W_OK | constants.X_OK, 'write to');
+  if (config.dataDir !== undefined && within(realpathSync(config.dataDir), realpathSync(config.reportDir))) {
+    // Sources are read from the data folder: reports in it could be started as imports, and
+    // whoever may start one would read every import's rejects.csv (the rows with personal data).
+    throw new ConfigError(
+      `XP_IMPORT_REPORT_DIR (${config.reportDir}) is inside XP_IMPORT_DATA_DIR (${config.dataDir}): anyone who can start an import could read its reports and rejected rows as a source; give the reports a folder of their own outside it`,
+    );
+  }
   const healthFile = config.env.XP_IMPORT_HEALTH_FILE;
   if (healthFile !== undefined) {
     const folder = path.dirname(path.resolve(healthFile));
     if (!statOf(folder)?.isDirectory()) throw new ConfigError(`XP_IMPORT_HEALTH_FILE (${healthFile}): its folder ${folder} does not exist`);
     mustAllow('XP_IMPORT_HEALTH_FILE', folder, constants.W_OK, 'write to');
   }
+}
+
+/** Whether `inner` is `folder` or below it (both real paths). */
+function within(folder: string, inner: string): boolean {
+  const relative = path.relative(folder, inner);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }
 
 function statOf(file: string) {

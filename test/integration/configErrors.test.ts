@@ -14,7 +14,7 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 const missing = path.join(folder, 'missing.pem');
 const present = path.join(folder, 'present.pem');
 writeFileSync(present, 'not really a certificate\n');
-const workerEnv = { XTREMEPUSH_APPTOKEN: 'token', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: folder, XP_IMPORT_TASK_QUEUE: 'config-errors' };
+const workerEnv = { XTREMEPUSH_APPTOKEN: 'token', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: path.join(tmpdir(), 'xp-import-config-errors-reports'), XP_IMPORT_TASK_QUEUE: 'config-errors' };
 
 describe('xp-import worker with a Temporal TLS file it cannot read', () => {
   it.each([['TEMPORAL_TLS_CA'], ['TEMPORAL_TLS_CERT'], ['TEMPORAL_TLS_KEY']])('%s naming a missing file: exit 2, one line naming it', async (variable) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -8,8 +8,13 @@ const folder = mkdtempSync(path.join(tmpdir(), 'xp-import-worker-folders-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 const aFile = path.join(folder, 'a-file.csv');
 writeFileSync(aFile, 'user_id\nu1\n');
+const dataDir = path.join(folder, 'data');
+mkdirSync(dataDir);
+const reportLink = path.join(folder, 'reports-link');
+mkdirSync(path.join(dataDir, 'linked-reports'));
+symlinkSync(path.join(dataDir, 'linked-reports'), reportLink);
 /** A worker environment with usable folders and a Temporal address nothing answers. */
-const env = { XTREMEPUSH_APPTOKEN: 'token', TEMPORAL_ADDRESS: '127.0.0.1:1', XP_IMPORT_DATA_DIR: folder, XP_IMPORT_REPORT_DIR: path.join(folder, 'reports') };
+const env = { XTREMEPUSH_APPTOKEN: 'token', TEMPORAL_ADDRESS: '127.0.0.1:1', XP_IMPORT_DATA_DIR: dataDir, XP_IMPORT_REPORT_DIR: path.join(folder, 'reports') };
 
 /**
  * `xp-import worker` (built) checks its folders before it polls: QA saw a worker with a missing data
@@ -22,6 +27,9 @@ describe('xp-import worker refuses folders it cannot use, naming the variable', 
     ['a data folder that does not exist', { XP_IMPORT_DATA_DIR: path.join(folder, 'missing') }, /XP_IMPORT_DATA_DIR \(.*missing\) does not exist: create it, or mount the data volume there/],
     ['a data folder that is a file', { XP_IMPORT_DATA_DIR: aFile }, /XP_IMPORT_DATA_DIR \(.*a-file\.csv\) is not a folder/],
     ['a report folder under a file', { XP_IMPORT_REPORT_DIR: path.join(aFile, 'reports') }, /XP_IMPORT_REPORT_DIR \(.*\) cannot be created \(ENOTDIR\)/],
+    ['a report folder inside the data folder', { XP_IMPORT_REPORT_DIR: path.join(dataDir, 'reports') }, /XP_IMPORT_REPORT_DIR \(.*\) is inside XP_IMPORT_DATA_DIR \(.*\): anyone who can start an import could read its reports/],
+    ['a report folder that is the data folder', { XP_IMPORT_REPORT_DIR: dataDir }, /is inside XP_IMPORT_DATA_DIR/],
+    ['a report folder that leads into the data folder through a link', { XP_IMPORT_REPORT_DIR: reportLink }, /is inside XP_IMPORT_DATA_DIR/],
     ['a health file in a folder that does not exist', { XP_IMPORT_HEALTH_FILE: path.join(folder, 'no', 'health') }, /XP_IMPORT_HEALTH_FILE .*: its folder .* does not exist/],
   ])('%s: exit 2, one line', async (_what, bad, message) => {
     const result = await runCli(['worker'], { ...env, ...bad }, 30_000);
