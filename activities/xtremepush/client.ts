@@ -158,7 +158,7 @@ export class XtremepushClient {
     } catch (error) {
       throw this.#transportError(method, error, signal, timeoutMs);
     }
-    const envelope = parseEnvelope(text);
+    const envelope = parseEnvelope(withoutCredentials(text, body, headers));
     const status = response.statusCode;
     if (status >= 200 && status < 300 && envelope && envelope.success !== false) return { status, body: envelope };
     if (status === 401 && !refreshed && (await this.#credentials.refreshAfterRejection(headers))) {
@@ -252,4 +252,19 @@ function toTaskInfo(raw: unknown, method: string): TaskInfo {
   const parsed = TaskRecordSchema.safeParse(raw);
   if (!parsed.success) throw new InvalidResponseError(method, 'no task in the answer');
   return { status: normaliseTaskStatus(parsed.data), rawStatus: statusWord(parsed.data.status) };
+}
+
+/**
+ * The answer with the request's own credentials blanked out: an API that echoes a refused request
+ * in its message would otherwise put the apptoken into rejects files and error messages.
+ */
+function withoutCredentials(text: string, body: Record<string, unknown>, headers: Record<string, string>): string {
+  const bearer = /^Bearer (.+)$/i.exec(headers.authorization ?? '')?.[1];
+  const secrets = [body.apptoken, bearer].filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  let answer = text;
+  for (const secret of secrets) {
+    // As sent, and as JSON writes it inside a string.
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) answer = answer.split(form).join('[credential]');
+  }
+  return answer;
 }

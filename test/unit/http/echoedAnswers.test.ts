@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppTokenCredentials } from '../../../activities/xtremepush/credentials';
 import { XtremepushClient } from '../../../activities/xtremepush/client';
-import { InvalidResponseError } from '../../../activities/xtremepush/errors';
+import { InvalidResponseError, XtremepushError } from '../../../activities/xtremepush/errors';
 
 /**
  * An API that echoes the request into the fields the importer keeps (a task ID, a status word):
@@ -11,6 +11,7 @@ import { InvalidResponseError } from '../../../activities/xtremepush/errors';
  * import with the task ID its first column names, and a look at a task with the status its ID names.
  */
 const PERSONAL = 'private.person@example.com';
+const APPTOKEN = 'SECRET-apptoken-8c1f';
 const STATUSES: Record<string, string> = { '41': 'processing', '42': `failed: ${PERSONAL}`, '43': 'completed', '44': `processing rows ${PERSONAL}` };
 
 let server: Server;
@@ -22,13 +23,18 @@ beforeAll(async () => {
     req.on('data', (chunk: string) => (text += chunk));
     req.on('end', () => {
       const body = JSON.parse(text) as { columns?: string[]; id?: string | number };
+      if (body.columns?.[0] === 'echo400') {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ success: false, code: 400, message: `cannot read the request ${text}`, errors: { request: text } }));
+        return;
+      }
       res.writeHead(body.columns ? 202 : 200, { 'content-type': 'application/json' });
       if (body.columns) res.end(JSON.stringify({ success: true, code: 202, model: { id: body.columns[0] } }));
       else res.end(JSON.stringify({ success: true, model: { id: body.id, status: STATUSES[String(body.id)] } }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new XtremepushClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: new AppTokenCredentials('token-1') });
+  client = new XtremepushClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: new AppTokenCredentials(APPTOKEN) });
 });
 afterAll(async () => {
   await client.close();
@@ -51,6 +57,17 @@ describe('task IDs and statuses from the API', () => {
       expect(error).toBeInstanceOf(InvalidResponseError);
       expect(String((error as Error).message)).not.toContain('private');
     }
+  });
+
+  it('blanks the apptoken out of an answer that echoes the request', async () => {
+    const error: unknown = await client.importProfiles(['echo400'], [['u1']]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(XtremepushError);
+    const seen = JSON.stringify({ message: (error as Error).message, ...(error as object) });
+    expect(seen).toContain('[credential]');
+    expect(seen).not.toContain(APPTOKEN);
   });
 
   it('keeps a status word, and not a status that carries more', async () => {
