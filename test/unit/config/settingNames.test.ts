@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -79,7 +79,9 @@ describe('settings the worker does not read', () => {
   it('are warned of by `xp-import worker`, one JSON line per name, through its log', async () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'xp-unknown-'));
     try {
-      const env = { PATH: process.env.PATH, TEMPORAL_ADDRESS: '127.0.0.1:1', XTREMEPUSH_APPTOKEN: 'token', XP_IMPORT_DATA_DIR: cwd, XP_IMPORT_REPORTS_DIR: '/tmp/x', TEMPORAL_PROFILE: 'p' };
+      // The data folder beside the default report folder (./xp-import-reports), not around it.
+      mkdirSync(path.join(cwd, 'data'));
+      const env = { PATH: process.env.PATH, TEMPORAL_ADDRESS: '127.0.0.1:1', XTREMEPUSH_APPTOKEN: 'token', XP_IMPORT_DATA_DIR: path.join(cwd, 'data'), XP_IMPORT_REPORTS_DIR: '/tmp/x', TEMPORAL_PROFILE: 'p' };
       const failure = await run(process.execPath, [CLI, 'worker'], { cwd, env }).catch((error: { code: number; stderr: string }) => error);
       expect(failure).toMatchObject({ code: 2 });
       const lines = (failure as { stderr: string }).stderr.split('\n').filter((line) => line.startsWith('{'));
