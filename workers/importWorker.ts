@@ -17,7 +17,7 @@ export interface ImportWorker {
   worker: Worker;
   connection: NativeConnection;
   xtremepush: XtremepushClient;
-  /** Stops polling, lets in-flight activities finish within the grace time, closes connections. */
+  /** Asks the worker to stop polling and let in-flight activities finish within the grace time; `run()` resolves once they have. The caller closes `xtremepush` and `connection` after that. */
   shutdown(): Promise<void>;
 }
 
