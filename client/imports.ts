@@ -1,28 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  WorkflowUpdateFailedError,
-  type WorkflowExecutionDescription,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ImportOptionsSchema, ImportWorkflowInputSchema, inferFormat, type ImportOptionsInput, type ImportWorkflowInput } from '../common/importInput';
-import {
-  cancelModeSignal,
-  pauseUpdate,
-  progressQuery,
-  resolveStuckBatchUpdate,
-  resumeUpdate,
-  setConcurrencyUpdate,
-  type CancelMode,
-  type StuckResolution,
-} from '../common/messages';
-import { temporal } from '@temporalio/proto';
+import { cancelModeSignal, pauseUpdate, resolveStuckBatchUpdate, resumeUpdate, setConcurrencyUpdate, type CancelMode, type StuckResolution } from '../common/messages';
 import { z } from 'zod';
-import { progressAsOf } from '../common/totals';
-import { SourceReadProgressSchema, type Progress, type RetryingStep, type SourceReadProgress } from '../common/progress';
-import type { ImportActivities } from '../activities';
+import type { Progress } from '../common/progress';
 import { ImportReportSchema, rerunFailsAgain, type FailureSummary, type ImportReport } from '../common/report';
 import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
 import { keptSourceRef, sourceRefFromArgument, type SourceRef } from '../common/source';
@@ -32,21 +13,17 @@ import { formatDuration } from '../common/duration';
 import { DEFAULT_STUCK_AFTER_MS } from '../common/limits';
 import { issueLines } from '../common/zodIssues';
 import type { ImportClientContext } from './connect';
-import { endOutlastingOutages } from './serverOutage';
 import { canonicalJson, defaultImportIdFor, resolveSourceForWorker } from './importId';
-import {
-  ImportAlreadyExistsError,
-  ImportEndedWithoutReportError,
-  ImportIdInUseError,
-  ImportNotFoundError,
-  ImportSteeringError,
-  InvalidImportRequestError,
-  NoSuchBatchError,
-  stuckNowText,
-  type ImportIdBasis,
-} from './importErrors';
-import { NoWorkerError, noWorkerWarning, queryNotAnswered, requireWorker, updateNotAnswered, WorkerNotAnsweringError } from './workerPresence';
-import { failureText } from './failureText';
+import { ImportAlreadyExistsError, ImportEndedWithoutReportError, ImportIdInUseError, ImportNotFoundError, ImportSteeringError, InvalidImportRequestError, NoSuchBatchError, stuckNowText, type ImportIdBasis } from './importErrors';
+import { NoWorkerError, noWorkerWarning, requireWorker, updateNotAnswered, WorkerNotAnsweringError } from './workerPresence';
+import { handleOf, importRun, importStatus, onImportQueue, runningImport, startInput, type RunningImport } from './importRuns';
+import { getProgress } from './importProgress';
+import { endOfHistory, getReport } from './importReports';
+
+// The client API is imported from this module (README): what the modules beside it offer is offered here too.
+export { importStatus, onImportQueue } from './importRuns';
+export { getProgress, retryingStep } from './importProgress';
+export { getReport, waitForReport, type WaitOptions } from './importReports';
 
 export const IMPORT_WORKFLOW_TYPE = 'importProfilesWorkflow';
 
@@ -80,10 +57,6 @@ export interface StartedImport {
    * does. The message says which queue and what to start (the CLI prints it as a warning).
    */
   noWorker?: string;
-}
-
-function handleOf(ctx: ImportClientContext, importId: string): WorkflowHandle {
-  return ctx.client.workflow.getHandle(importId);
 }
 
 /** Tells the caller that started an import from one that joined it a moment later: USE_EXISTING answers both alike. */
@@ -226,87 +199,6 @@ function detailsOf(input: ImportWorkflowInput): string {
   ].join('\n\n');
 }
 
-interface RunningImport {
-  /** Its source as its ImportSource search attribute names it (set at start), or as its input does; null when neither tells. */
-  source: string | null;
-  /** The input its run started with (a caller that joins it learns the batch size and concurrency it runs with). */
-  input?: ImportWorkflowInput;
-}
-
-/** The import running under this ID; undefined when none runs. */
-async function runningImport(ctx: ImportClientContext, importId: string): Promise<RunningImport | undefined> {
-  let description;
-  try {
-    description = await handleOf(ctx, importId).describe();
-  } catch (error) {
-    if ((error as { name?: string }).name === 'WorkflowNotFoundError') return undefined;
-    throw error;
-  }
-  return description.status.name === 'RUNNING' ? importRun(ctx, importId, description) : undefined;
-}
-
-/** The source and input of the run a description is of. */
-async function importRun(ctx: ImportClientContext, importId: string, description: WorkflowExecutionDescription): Promise<RunningImport> {
-  const parsed = ImportWorkflowInputSchema.safeParse(await startInput(ctx, importId, description.runId));
-  const input = parsed.success ? parsed.data : undefined;
-  const source = description.typedSearchAttributes.get(ImportSourceKey) ?? (input ? sourceAttribute(input.source) : null);
-  return { source, ...(input ? { input } : {}) };
-}
-
-/** What a run was started with: its history's first event alone, not the whole history. */
-async function startInput(ctx: ImportClientContext, importId: string, runId: string): Promise<unknown> {
-  const { history } = await ctx.client.workflowService.getWorkflowExecutionHistory({
-    namespace: ctx.client.options.namespace,
-    execution: { workflowId: importId, runId },
-    maximumPageSize: 1,
-  });
-  const payload = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  return payload ? defaultPayloadConverter.fromPayload(payload) : undefined;
-}
-
-/** The import's Temporal status (`RUNNING`, `COMPLETED`, ...); null for an ID the server does not know. */
-export async function importStatus(ctx: ImportClientContext, importId: string): Promise<string | null> {
-  try {
-    const description = await handleOf(ctx, importId).describe();
-    return description.status.name;
-  } catch (error) {
-    if ((error as { name?: string }).name === 'WorkflowNotFoundError') return null;
-    throw error;
-  }
-}
-
-/**
- * The context on the import's own task queue. An import started by another service, or with
- * another XP_IMPORT_TASK_QUEUE, runs where that queue's workers poll: that is the queue whose
- * workers answer it, and the one to name when none does. Unchanged for an ID Temporal does not know.
- */
-export async function onImportQueue(ctx: ImportClientContext, importId: string): Promise<ImportClientContext> {
-  try {
-    const { taskQueue } = await handleOf(ctx, importId).describe();
-    return taskQueue === ctx.taskQueue ? ctx : { ...ctx, taskQueue, commandTaskQueue: ctx.taskQueue };
-  } catch (error) {
-    if ((error as Error).name === 'WorkflowNotFoundError') return ctx;
-    throw error;
-  }
-}
-
-/** A running import's progress. Only a worker answers the query, so without one this says so at once instead of timing out. */
-export async function getProgress(commandCtx: ImportClientContext, importId: string): Promise<Progress> {
-  const ctx = await onImportQueue(commandCtx, importId);
-  await requireWorker(ctx);
-  const asked = Date.now();
-  try {
-    return await ctx.client.connection.withDeadline(asked + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(ctx, handleOf(ctx, importId)));
-  } catch (error) {
-    if ((error as Error).name === 'WorkflowNotFoundError') throw new ImportNotFoundError(importId);
-    if (queryNotAnswered(error, Date.now() - asked, PROGRESS_QUERY_TIMEOUT_MS)) throw new WorkerNotAnsweringError(ctx.taskQueue, PROGRESS_QUERY_TIMEOUT_MS);
-    throw error;
-  }
-}
-
-/** A worker answers a query in milliseconds; the server's own limit (30 s) is long to wait for a "no". */
-const PROGRESS_QUERY_TIMEOUT_MS = 10_000;
-
 /**
  * A worker applies pause, resume, set-concurrency and resolve in milliseconds (their handlers do
  * no I/O). Without a deadline the SDK re-sends an update the server holds for a worker until one
@@ -332,100 +224,6 @@ async function updateInTime<T>(ctx: ImportClientContext, request: string, import
         `(unless the Temporal server restarts first). Once one runs, check with \`xp-import status ${importId}\` before sending it again.`,
     );
   }
-}
-
-/**
- * The progress query's answer, with what only the server knows: how far the inspection has read
- * (its last heartbeat: the workflow learns nothing until the pass ends) and a step that failed and
- * waits for another attempt.
- */
-async function progressOf(ctx: ImportClientContext, handle: WorkflowHandle): Promise<Progress> {
-  const [progress, { raw, status }] = await Promise.all([handle.query(progressQuery), handle.describe()]);
-  // The workflow's last state is `finishing` (its report written); the server knows it has ended.
-  if (status.name !== 'RUNNING') return { ...progress, phase: 'done' };
-  const pending = raw.pendingActivities ?? [];
-  const inspection = progress.phase === 'inspecting' ? inspectionRead(pending) : undefined;
-  const retrying = retryingStep(pending) ?? (await retryingInBatchWorkflows(ctx, raw.pendingChildren ?? []));
-  return progressAsOf({ ...progress, ...(inspection ? { inspection } : {}), ...(retrying ? { retrying } : {}) }, Date.now());
-}
-
-const BATCH_WORKFLOWS_DESCRIBED = 8;
-
-/**
- * A batch that runs as its own workflow (under an API rate limit, or while its task outlasts its
- * submit) retries its steps there, where the import's own pending activities do not show them.
- */
-async function retryingInBatchWorkflows(ctx: ImportClientContext, children: temporal.api.workflow.v1.IPendingChildExecutionInfo[]): Promise<RetryingStep | undefined> {
-  const described = await Promise.all(
-    // Each is a describe call on every status; in a storm every batch retries alike, so a few tell.
-    children.slice(0, BATCH_WORKFLOWS_DESCRIBED).map(async ({ workflowId, runId }) => {
-      if (!workflowId) return undefined;
-      const { raw } = await ctx.client.workflow.getHandle(workflowId, runId ?? undefined).describe().catch(() => ({ raw: undefined }));
-      const step = retryingStep(raw?.pendingActivities ?? []);
-      return step && { ...step, step: `${step.step} of ${workflowId.slice(workflowId.lastIndexOf('/') + 1).replace('-', ' ')}` };
-    }),
-  );
-  return described.filter((step) => step !== undefined).sort((a, b) => b.attempt - a.attempt)[0];
-}
-
-type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
-const INSPECT_ACTIVITY: keyof ImportActivities = 'inspectSource';
-
-function inspectionRead(pending: PendingActivity[]): SourceReadProgress | undefined {
-  const payload = pending.find((activity) => activity.activityType?.name === INSPECT_ACTIVITY)?.heartbeatDetails?.payloads?.[0];
-  if (!payload) return undefined;
-  const read = SourceReadProgressSchema.safeParse(defaultPayloadConverter.fromPayload(payload));
-  return read.success ? read.data : undefined;
-}
-
-/**
- * The pending step of the import that has failed the most attempts so far, if any has failed.
- * A benign failure is not trouble: it is how the wait for a long task polls (`TaskStillRunning`),
- * and showing it as a retry told operators of every healthy ten-minute task that it was failing.
- */
-export function retryingStep(pending: PendingActivity[]): RetryingStep | undefined {
-  let worst: PendingActivity | undefined;
-  for (const activity of pending) {
-    if (!activity.lastFailure || (activity.attempt ?? 0) < 2 || isBenign(activity.lastFailure)) continue;
-    if (worst === undefined || (activity.attempt ?? 0) > (worst.attempt ?? 0)) worst = activity;
-  }
-  if (worst === undefined) return rateLimitedStep(pending);
-  const failure = worst.lastFailure;
-  const type = failure?.applicationFailureInfo?.type;
-  const message = failure?.message ?? 'failed';
-  return {
-    step: worst.activityType?.name ?? 'a step',
-    attempt: worst.attempt ?? 2,
-    maximumAttempts: worst.maximumAttempts ?? 0,
-    message: type && !message.startsWith(type) ? `${type}: ${message}` : message,
-  };
-}
-
-const SUBMIT_ACTIVITY: keyof ImportActivities = 'submitBatch';
-
-/**
- * A submit waiting out 429s fails nothing (it waits within its attempt), so only its heartbeat
- * says so: before, `status` showed "no change for 140s" and nothing about why.
- */
-function rateLimitedStep(pending: PendingActivity[], now = Date.now()): RetryingStep | undefined {
-  for (const activity of pending) {
-    const payload = activity.activityType?.name === SUBMIT_ACTIVITY ? activity.heartbeatDetails?.payloads?.[0] : undefined;
-    if (!payload) continue;
-    const since = defaultPayloadConverter.fromPayload<{ rateLimitedSince?: unknown } | null>(payload)?.rateLimitedSince;
-    if (typeof since !== 'number') continue;
-    const seconds = Math.max(0, Math.round((now - since) / 1000));
-    return {
-      step: SUBMIT_ACTIVITY,
-      attempt: activity.attempt ?? 1,
-      maximumAttempts: activity.maximumAttempts ?? 0,
-      message: `RateLimitedError: Xtremepush answers 429 (too many requests), waited out within the attempt for ${seconds} s so far`,
-    };
-  }
-  return undefined;
-}
-
-function isBenign(failure: temporal.api.failure.v1.IFailure): boolean {
-  return failure.applicationFailureInfo?.category === temporal.api.enums.v1.ApplicationErrorCategory.APPLICATION_ERROR_CATEGORY_BENIGN;
 }
 
 /**
@@ -592,143 +390,3 @@ export async function cancelImport(ctx: ImportClientContext, importId: string, m
     await handle.cancel();
   });
 }
-
-/** The final report of a finished import; null while it runs. Throws ImportEndedWithoutReportError for one stopped from outside before it wrote one. */
-export async function getReport(ctx: ImportClientContext, importId: string): Promise<ImportReport | null> {
-  const status = await importStatus(ctx, importId);
-  if (status === null) throw new ImportNotFoundError(importId);
-  if (status === 'RUNNING') return null;
-  const handle = handleOf(ctx, importId);
-  if (status === 'COMPLETED') {
-    const result: unknown = await handle.result();
-    return ImportReportSchema.parse(result);
-  }
-  const { report, failure } = await endOfHistory(handle);
-  if (report === null) throw new ImportEndedWithoutReportError(importId, status, failure);
-  return report;
-}
-
-/** How a wait for an import's report may be stopped. */
-export interface WaitOptions {
-  /**
-   * Stops the wait (not the import) when aborted: waitForReport rejects with the signal's reason
-   * at once. Its call to the server for the result goes on until the import ends or the
-   * connection is closed (`ctx.close()`).
-   */
-  signal?: AbortSignal;
-}
-
-/**
- * Waits for the import to end, calling `onProgress` about once a second. A progress query that
- * fails (no worker for now) is skipped; an `onProgress` that throws ends the wait with its error,
- * so a bug in the caller's own code is not hidden.
- */
-export async function waitForReport(
-  ctx: ImportClientContext,
-  importId: string,
-  onProgress?: (progress: Progress) => void,
-  intervalMs = 1_000,
-  options: WaitOptions = {},
-): Promise<ImportReport> {
-  const { signal } = options;
-  signal?.throwIfAborted();
-  const handle = handleOf(ctx, importId);
-  if ((await importStatus(ctx, importId)) === null) throw new ImportNotFoundError(importId);
-  let done = false;
-  // The end cuts the wait between two progress queries short: the report is not held back by it.
-  let wake = () => {};
-  // Stops the wait from either side: the caller's signal, or its onProgress failing.
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  // Aborted while the status above was asked: the listener came too late to hear it.
-  if (signal?.aborted) onAbort();
-  const polling = (async () => {
-    while (!done) {
-      if (onProgress) {
-        let progress: Progress | undefined;
-        try {
-          // A worker gone for good would hold a query until the server's own limit (30 s) without this.
-          progress = await ctx.client.connection.withDeadline(Date.now() + PROGRESS_QUERY_TIMEOUT_MS, () => progressOf(ctx, handle));
-        } catch {
-          // A query can fail while no worker is up or the run is switching; the next one will do.
-        }
-        try {
-          if (progress !== undefined && !done) onProgress(progress);
-        } catch (error) {
-          stop.abort(error);
-          break;
-        }
-      }
-      if (done) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, intervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
-  // The result's call to the server is not stopped by a signal (the SDK asks again): the wait races it.
-  const ended = endOutlastingOutages(handle, stop.signal);
-  // Rejects when stopped; the catch below throws the stop's own reason, whatever it is.
-  const stopped = new Promise<never>((_, reject) => {
-    const stopNow = () => reject(new Error('stopped'));
-    if (stop.signal.aborted) stopNow();
-    stop.signal.addEventListener('abort', stopNow, { once: true });
-  });
-  let outcome: unknown;
-  try {
-    outcome = await Promise.race([ended, stopped]);
-  } catch (error) {
-    if (stop.signal.aborted) throw stop.signal.reason;
-    if (!(error instanceof WorkflowFailedError)) throw error;
-    // A failed import fails with its report as the failure's details.
-    outcome = error.cause instanceof ApplicationFailure ? error.cause.details?.[0] : undefined;
-  } finally {
-    // Left behind by a stop, it ends with the import or the connection; its end is of no one's concern.
-    ended.catch(() => undefined);
-    stopped.catch(() => undefined);
-    done = true;
-    wake();
-    signal?.removeEventListener('abort', onAbort);
-    await polling;
-  }
-  // The report the run that ended returned or failed with. Read again by ID only when it is not
-  // there (a cancelled import's is in its history): a re-run started meanwhile is then the import.
-  const ending = ImportReportSchema.safeParse(outcome);
-  if (ending.success) return ending.data;
-  const report = await getReport(ctx, importId);
-  // A re-run started since it ended (retry, from another shell or service): the import goes on, and so does the wait.
-  return report ?? (await waitForReport(ctx, importId, onProgress, intervalMs, options));
-}
-
-/**
- * The report an import wrote (or failed with), and the message it failed with, from the history of
- * its last run: a failed or cancelled import has no result, so its report is the result of its
- * last `writeReport` activity (or the details of its failure).
- */
-async function endOfHistory(handle: WorkflowHandle): Promise<{ report: ImportReport | null; failure: string | undefined }> {
-  const history = await handle.fetchHistory();
-  let failure: string | undefined;
-  const scheduled = new Map<string, string>();
-  let found: unknown = null;
-  for (const event of history.events ?? []) {
-    const attrs = event.activityTaskScheduledEventAttributes;
-    if (attrs?.activityType?.name) scheduled.set(String(event.eventId), attrs.activityType.name);
-    const completed = event.activityTaskCompletedEventAttributes;
-    if (completed && scheduled.get(String(completed.scheduledEventId)) === 'writeReport') {
-      const payload = completed.result?.payloads?.[0];
-      if (payload) found = defaultPayloadConverter.fromPayload(payload);
-    }
-    const failed = event.workflowExecutionFailedEventAttributes?.failure;
-    if (failed) failure = failureText(failed);
-    if (found === null && failed?.applicationFailureInfo?.details?.payloads?.[0]) {
-      found = defaultPayloadConverter.fromPayload(failed.applicationFailureInfo.details.payloads[0]);
-    }
-  }
-  const parsed = ImportReportSchema.safeParse(found);
-  return { report: parsed.success ? parsed.data : null, failure };
-}
-
