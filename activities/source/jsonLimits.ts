@@ -27,7 +27,9 @@ export function isExactNumber(text: string): boolean {
 
 /**
  * Where (a character index) the first number of the JSON text that is not exact starts, or -1.
- * Most lines are passed at once: only a run of 16 digits or an exponent can hold an inexact number.
+ * Most lines are passed at once: only 16 digits in a row (a decimal point among them or not) or an
+ * exponent can hold an inexact number. Before, digits split by the point were not counted, and
+ * 12345678.123456789 or an ID 100000000.000000001 was rounded and sent.
  */
 export function firstInexactJsonNumber(json: string): number {
   if (!MAYBE_INEXACT.test(json)) return -1;
@@ -45,7 +47,7 @@ export function firstInexactJsonNumber(json: string): number {
   return -1;
 }
 
-const MAYBE_INEXACT = new RegExp(`\\d{${SAFE_DIGITS + 1}}|\\d[eE]`);
+const MAYBE_INEXACT = new RegExp(`(?:\\d\\.?){${SAFE_DIGITS + 1}}|\\d[eE]`);
 const NUMBER_TOKEN = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const QUOTE = 0x22;
 const MINUS = 0x2d;

@@ -22,6 +22,15 @@ describe('firstInexactJsonNumber finds the first number JSON.parse would change,
     expect(firstInexactJsonNumber(line)).toBe(line.indexOf('12345'));
     expect(firstInexactJsonNumber('{"user_id":-1e999}')).toBe(11);
   });
+  it('counts the digits on both sides of the point (before: only 16 in a row, so these were rounded and sent)', () => {
+    expect(firstInexactJsonNumber('{"user_id":"inx1","score":12345678.123456789}')).toBe(26);
+    expect(firstInexactJsonNumber('{"user_id":100000000.000000001,"name":"first"}')).toBe(11);
+    expect(firstInexactJsonNumber('{"p":{"last_seen":1700000000.123456789}}')).toBe(18);
+    // As many digits, exact: still passed.
+    for (const line of ['{"a":1234567890.123456}', '{"a":0.0000000000000001}', '{"v":"1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16"}']) {
+      expect(firstInexactJsonNumber(line), line).toBe(-1);
+    }
+  });
 });
 
 describe('an NDJSON line holding an inexact number is refused, with where it is and what to do, not its value', () => {
