@@ -16,12 +16,15 @@ export function characterCount(text: string): number {
   return text.length - surrogatePairs;
 }
 
-/** A String attribute: text is sent as written (not trimmed); NDJSON scalars become their text. */
+/**
+ * A String attribute: text is sent as written (not trimmed); NDJSON scalars become their text, a
+ * number its decimal digits as an identity's are (1e21 was sent as "1e+21", JavaScript's form).
+ */
 export const stringRule: ValueRule = {
   trims: false,
   warnLongerThan: MAX_STRING_LENGTH,
   fromText: (text) => text,
-  fromJson: (value) => (typeof value === 'object' ? JSON.stringify(value) : String(value)),
+  fromJson: (value) => (typeof value === 'object' ? JSON.stringify(value) : typeof value === 'number' ? plainNumberText(value) : String(value)),
 };
 
 /**

@@ -37,4 +37,11 @@ describe('a number as an identity', () => {
     const summary = await validateSource(file);
     expect(summary.rows).toEqual({ total: 2, valid: 1, rejected: 0, duplicates: 1 });
   });
+
+  it('in a string column is sent with its digits too, as an identity is (before: "1e+21" and "1e-7", JavaScript\'s forms)', () => {
+    const mapping = compileMapping({ format: 'ndjson', mapping: { columns: { label: { type: 'string' }, tiny: { type: 'string' }, code: { type: 'string' } } } });
+    const outcome = mapping.map({ row: 1, line: 1, byteOffset: 0, value: { user_id: 'ps1', label: 1e21, tiny: 1e-7, code: 1.5 } });
+    if (!outcome.ok) throw new Error(outcome.issue.reason);
+    expect(Object.fromEntries(outcome.values)).toEqual({ user_id: 'ps1', label: '1000000000000000000000', tiny: '0.0000001', code: '1.5' });
+  });
 });
