@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Progress } from '../common/progress';
 import { ImportReportSchema, rerunFailsAgain, type FailureSummary, type ImportReport } from '../common/report';
 import { ImportSourceKey, ImportStatusKey } from '../common/searchAttributes';
+import type { SearchAttributePair } from '@temporalio/common';
 import { keptSourceRef, sourceRefFromArgument, type SourceRef } from '../common/source';
 import { describeSource, sourceAttribute } from '../common/sourceName';
 import { batchWorkflowId } from '../common/batchIds';
@@ -113,10 +114,7 @@ async function startOrJoin(ctx: ImportClientContext, request: StartImportRequest
       staticSummary: summaryOf(input),
       staticDetails: detailsOf(input),
       memo: { [START_TOKEN_MEMO]: startToken },
-      typedSearchAttributes: [
-        { key: ImportStatusKey, value: 'Running' },
-        { key: ImportSourceKey, value: sourceAttribute(input.source) },
-      ],
+      typedSearchAttributes: startAttributes(input),
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
@@ -183,6 +181,14 @@ function follow(importId: string, running: RunningImport, input: ImportWorkflowI
 /** The watchdog an import runs with: an input without it has the workflow's default. */
 function stuckAfterMsOf(input: ImportWorkflowInput): number {
   return input.tuning?.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+}
+
+/** What the UI lists an import by from its start (the workflow sets them again as it runs): a start and a re-run alike. */
+function startAttributes(input: ImportWorkflowInput): SearchAttributePair[] {
+  return [
+    { key: ImportStatusKey, value: 'Running' },
+    { key: ImportSourceKey, value: sourceAttribute(input.source) },
+  ];
 }
 
 function summaryOf(input: ImportWorkflowInput): string {
@@ -370,10 +376,7 @@ async function rerun(ctx: ImportClientContext, importId: string): Promise<Starte
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `Re-run: ${summaryOf(input)}`.slice(0, 200),
       staticDetails: `${detailsOf(input)}\n\nRe-run of run \`${description.runId}\`: only the batches that did not succeed are sent.`,
-      typedSearchAttributes: [
-        { key: ImportStatusKey, value: 'Running' },
-        { key: ImportSourceKey, value: sourceAttribute(input.source) },
-      ],
+      typedSearchAttributes: startAttributes(input),
     });
   } catch (error) {
     // Another caller's re-run of the same run started a moment before this one: it is the one asked for.
