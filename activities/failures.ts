@@ -42,7 +42,7 @@ export function toApplicationFailure(error: unknown, retryDelayMs?: number): App
   const disk = diskProblem(error);
   if (disk !== undefined) return ApplicationFailure.create({ type: 'DiskError', message: disk, nextRetryDelay: nextRetryDelayMs });
   // JSON.parse quotes what it could not read, which may be a row's cells: never passed on.
-  const message = error instanceof SyntaxError ? contentFreeJsonMessage(error.message, /at position (\d+)/.exec(error.message)?.[1]) : error instanceof Error ? error.message : String(error);
+  const message = error instanceof SyntaxError ? contentFreeJsonMessage(error.message) : error instanceof Error ? error.message : String(error);
   return ApplicationFailure.create({ type: error instanceof Error ? error.name : 'Error', message, nextRetryDelay: nextRetryDelayMs });
 }
 

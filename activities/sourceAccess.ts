@@ -102,7 +102,8 @@ function replaced(requested: string): SourceAccessError {
   return new SourceAccessError(`${requested} is no longer the file inside XP_IMPORT_DATA_DIR that was checked (a symlink, or a folder on its path, was put in its place): the worker reads local files only inside that folder`);
 }
 
-function isInsideOrRoot(root: string, candidate: string): boolean {
+/** Whether `candidate` is `root` or below it (real paths: a link is resolved before it is asked). */
+export function isInsideOrRoot(root: string, candidate: string): boolean {
   return candidate === root || isInside(root, candidate);
 }
 

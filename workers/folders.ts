@@ -1,4 +1,5 @@
 import { accessSync, constants, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { isInsideOrRoot } from '../activities/sourceAccess';
 import { PRIVATE_FOLDER_MODE } from '../activities/wholeFiles';
 import path from 'node:path';
 import { ConfigError, type WorkerConfig } from './config';
@@ -23,7 +24,7 @@ export function checkWorkerFolders(config: WorkerConfig): void {
   }
   if (!statOf(config.reportDir)?.isDirectory()) throw new ConfigError(`XP_IMPORT_REPORT_DIR (${config.reportDir}) is not a folder`);
   mustAllow('XP_IMPORT_REPORT_DIR', config.reportDir, constants.W_OK | constants.X_OK, 'write to');
-  if (config.dataDir !== undefined && within(realpathSync(config.dataDir), realpathSync(config.reportDir))) {
+  if (config.dataDir !== undefined && isInsideOrRoot(realpathSync(config.dataDir), realpathSync(config.reportDir))) {
     // Sources are read from the data folder: reports in it could be started as imports, and
     // whoever may start one would read every import's rejects.csv (the rows with personal data).
     throw new ConfigError(
@@ -36,12 +37,6 @@ export function checkWorkerFolders(config: WorkerConfig): void {
     if (!statOf(folder)?.isDirectory()) throw new ConfigError(`XP_IMPORT_HEALTH_FILE (${healthFile}): its folder ${folder} does not exist`);
     mustAllow('XP_IMPORT_HEALTH_FILE', folder, constants.W_OK, 'write to');
   }
-}
-
-/** Whether `inner` is `folder` or below it (both real paths). */
-function within(folder: string, inner: string): boolean {
-  const relative = path.relative(folder, inner);
-  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }
 
 function statOf(file: string) {

@@ -194,16 +194,21 @@ function jsonKind(value: unknown): string {
 
 function invalidJson(error: unknown, text: string, recordOffset: number): RecordError {
   const message = error instanceof Error ? error.message : '';
-  const position = /at position (\d+)/.exec(message)?.[1];
+  const position = jsonErrorPosition(message);
   const at = position === undefined ? recordOffset : recordOffset + Buffer.byteLength(text.slice(0, Number(position)));
   return { code: 'invalid_json', reason: `the line is not valid JSON: ${contentFreeJsonMessage(message, position)}`, byteOffset: at };
+}
+
+/** Where V8's JSON.parse message says the text went wrong (a character index, as text), if it says. */
+function jsonErrorPosition(message: string): string | undefined {
+  return /at position (\d+)/.exec(message)?.[1];
 }
 
 /**
  * V8 quotes the offending token and a snippet of the input in its JSON messages
  * (`Unexpected token 'a', "abc" is not valid JSON`): keep the message, drop the content.
  */
-export function contentFreeJsonMessage(message: string, position: string | undefined): string {
+export function contentFreeJsonMessage(message: string, position = jsonErrorPosition(message)): string {
   if (message.startsWith('Unexpected token')) return position === undefined ? 'Unexpected token' : `Unexpected token in JSON at position ${position}`;
   const quote = message.indexOf('"');
   const kept = (quote === -1 ? message : message.slice(0, quote)).replace(/[\s,:]+$/, '');
