@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppTokenCredentials } from '../../../activities/xtremepush/credentials';
-import { XtremepushClient } from '../../../activities/xtremepush/client';
+import type { XtremepushClient } from '../../../activities/xtremepush/client';
 import { InvalidResponseError, XtremepushError } from '../../../activities/xtremepush/errors';
+import { startFakeApi, type FakeApi } from '../../support/fakeApi';
 
 /**
  * An API that echoes the request into the fields the importer keeps (a task ID, a status word):
@@ -14,32 +12,23 @@ const PERSONAL = 'private.person@example.com';
 const APPTOKEN = 'SECRET-apptoken-8c1f';
 const STATUSES: Record<string, string> = { '41': 'processing', '42': `failed: ${PERSONAL}`, '43': 'completed', '44': `processing rows ${PERSONAL}` };
 
-let server: Server;
+let api: FakeApi;
 let client: XtremepushClient;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (text += chunk));
-    req.on('end', () => {
-      const body = JSON.parse(text) as { columns?: string[]; id?: string | number };
-      if (body.columns?.[0] === 'echo400') {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ success: false, code: 400, message: `cannot read the request ${text}`, errors: { request: text } }));
-        return;
-      }
-      res.writeHead(body.columns ? 202 : 200, { 'content-type': 'application/json' });
-      if (body.columns) res.end(JSON.stringify({ success: true, code: 202, model: { id: body.columns[0] } }));
-      else res.end(JSON.stringify({ success: true, model: { id: body.id, status: STATUSES[String(body.id)] } }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new XtremepushClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: new AppTokenCredentials(APPTOKEN) });
+  api = await startFakeApi((text, res) => {
+    const body = JSON.parse(text) as { columns?: string[]; id?: string | number };
+    if (body.columns?.[0] === 'echo400') {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ success: false, code: 400, message: `cannot read the request ${text}`, errors: { request: text } }));
+      return;
+    }
+    res.writeHead(body.columns ? 202 : 200, { 'content-type': 'application/json' });
+    if (body.columns) res.end(JSON.stringify({ success: true, code: 202, model: { id: body.columns[0] } }));
+    else res.end(JSON.stringify({ success: true, model: { id: body.id, status: STATUSES[String(body.id)] } }));
+  }, APPTOKEN);
+  client = api.client;
 });
-afterAll(async () => {
-  await client.close();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => api.close());
 
 describe('task IDs and statuses from the API', () => {
   it('takes IDs that are numbers or short tokens', async () => {

@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppTokenCredentials } from '../../../activities/xtremepush/credentials';
-import { XtremepushClient } from '../../../activities/xtremepush/client';
+import type { XtremepushClient } from '../../../activities/xtremepush/client';
 import { XtremepushError } from '../../../activities/xtremepush/errors';
+import { startFakeApi, type FakeApi } from '../../support/fakeApi';
 
 /**
  * What the client makes of answers the API documents and of answers from what stands in front of
@@ -32,28 +30,19 @@ const ANSWERS: Record<string, Answer> = {
   api422: { status: 422, type: 'application/json', body: envelope(422, 'Invalid rows') },
 };
 
-let server: Server;
+let api: FakeApi;
 let client: XtremepushClient;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (text += chunk));
-    req.on('end', () => {
-      const { columns } = JSON.parse(text) as { columns?: string[] };
-      // A Task Info look (no columns) meets the firewall's page.
-      const answer = ANSWERS[columns?.[0] ?? 'firewall403'] as Answer;
-      res.writeHead(answer.status, { 'content-type': answer.type, ...answer.headers });
-      res.end(answer.body);
-    });
+  api = await startFakeApi((text, res) => {
+    const { columns } = JSON.parse(text) as { columns?: string[] };
+    // A Task Info look (no columns) meets the firewall's page.
+    const answer = ANSWERS[columns?.[0] ?? 'firewall403'] as Answer;
+    res.writeHead(answer.status, { 'content-type': answer.type, ...answer.headers });
+    res.end(answer.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  client = new XtremepushClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: new AppTokenCredentials('token-1') });
+  client = api.client;
 });
-afterAll(async () => {
-  await client.close();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => api.close());
 
 async function errorFor(answer: keyof typeof ANSWERS): Promise<XtremepushError> {
   const error: unknown = await client.importProfiles([answer], [['u1']]).then(
